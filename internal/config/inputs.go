@@ -1,0 +1,40 @@
+// Package config turns action inputs (INPUT_* variables, or command-line
+// flags of the same names) into a validated Config.
+//
+// The Inputs struct is the single source of truth for input names, defaults
+// and help text: flags are generated from it, and a test holds action.yml and
+// the README's inputs table to it.
+package config
+
+import "time"
+
+// Inputs is every action input. The env tag spells the input name in
+// upper case with underscores (go-envconfig only accepts POSIX names); the
+// lookuper maps it back to the runner's INPUT_<NAME-WITH-HYPHENS>.
+type Inputs struct {
+	ProcessIDs     string `env:"PROCESS_IDS" help:"Process IDs separated by newlines, commas or spaces; # starts a comment."`
+	ProcessIDsFile string `env:"PROCESS_IDS_FILE" help:"Workspace-relative text file: one process ID per line, # comments; an optional second field is that process's state server URL."`
+	ProcessMapFile string `env:"PROCESS_MAP_FILE" help:"Workspace-relative JSON object {\"<processId>\": \"<state server URL>\"}."`
+	StateURL       string `env:"STATE_URL,default=https://state.forward.computer" help:"State server for processes that don't name their own."`
+	SURouterURL    string `env:"SU_ROUTER_URL,default=https://su-router.ao-testnet.xyz" help:"Scheduler (SU) router."`
+
+	PagerDutyEnabled  bool           `env:"PAGERDUTY_ENABLED,default=true" help:"Send PagerDuty events."`
+	RoutingKey        string         `env:"PAGERDUTY_ROUTING_KEY" help:"PagerDuty Events API v2 integration key (secret)."`
+	SeverityThreshold int64          `env:"PAGERDUTY_SEVERITY_THRESHOLD,default=50" help:"Slots apart at which a process opens a mismatch incident; 0 alerts on every process."`
+	SeverityLevels    SeverityLevels `env:"PAGERDUTY_SEVERITY_LEVELS,default=critical:100,error:50,warning:0" help:"Slots apart -> PagerDuty severity; the highest level reached wins."`
+	AutoResolve       bool           `env:"PAGERDUTY_AUTO_RESOLVE,default=true" help:"Resolve incidents when the process recovers."`
+	EventsURL         string         `env:"PAGERDUTY_EVENTS_URL,default=https://events.pagerduty.com" help:"PagerDuty Events API base URL (EU: https://events.eu.pagerduty.com)."`
+
+	StateFile      string        `env:"STATE_FILE,default=.pagerduty-state.json" help:"Incident state file, relative to the workspace."`
+	Concurrency    int           `env:"CONCURRENCY,default=16" help:"Processes checked at once."`
+	RequestTimeout time.Duration `env:"REQUEST_TIMEOUT,default=10s" help:"Timeout of each HTTP request (Go duration)."`
+	MaxRetries     int           `env:"MAX_RETRIES,default=3" help:"Retries per request on timeouts, network errors, 429 and 5xx."`
+	DryRun         bool          `env:"DRY_RUN,default=false" help:"Check and report what would be sent; send nothing; leave the state file untouched."`
+	FailOn         FailOn        `env:"FAIL_ON,default=never" help:"never, error or behind: when what the pass found fails the step."`
+}
+
+// Secret inputs are masked in logs and never echoed in error messages.
+var secretInputs = map[string]bool{"pagerduty-routing-key": true}
+
+// IsSecret reports whether the named input holds a secret.
+func IsSecret(input string) bool { return secretInputs[input] }

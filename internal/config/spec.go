@@ -1,0 +1,50 @@
+package config
+
+import (
+	"reflect"
+	"strings"
+)
+
+// Spec describes one input as declared by the Inputs struct.
+type Spec struct {
+	Name    string // action input name, e.g. "pagerduty-routing-key"
+	Field   string // Go field name in Inputs
+	EnvKey  string // key in the env tag, e.g. "PAGERDUTY_ROUTING_KEY"
+	Default string
+	Help    string
+	Bool    bool
+}
+
+// Specs lists every input in declaration order.
+func Specs() []Spec {
+	t := reflect.TypeOf(Inputs{})
+	specs := make([]Spec, 0, t.NumField())
+	for i := range t.NumField() {
+		f := t.Field(i)
+		key, def := parseEnvTag(f.Tag.Get("env"))
+		specs = append(specs, Spec{
+			Name:    InputName(key),
+			Field:   f.Name,
+			EnvKey:  key,
+			Default: def,
+			Help:    f.Tag.Get("help"),
+			Bool:    f.Type.Kind() == reflect.Bool,
+		})
+	}
+	return specs
+}
+
+// InputName maps an env-tag key to its action input name.
+func InputName(envKey string) string {
+	return strings.ToLower(strings.ReplaceAll(envKey, "_", "-"))
+}
+
+// parseEnvTag extracts the key and default from a go-envconfig tag. The
+// default is last and may itself contain commas.
+func parseEnvTag(tag string) (key, def string) {
+	key, rest, _ := strings.Cut(tag, ",")
+	if _, d, ok := strings.Cut(rest, "default="); ok {
+		def = d
+	}
+	return key, def
+}

@@ -1,0 +1,294 @@
+package incident
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+const (
+	pidA = "4hXj_E-5fAKmo4E8KjgQvuDJKAFk9P2grhycVmISDLs"
+	pidB = "B000000000000000000000000000000000000000000"
+)
+
+var (
+	day1     = time.Date(2026, 11, 22, 23, 55, 0, 0, time.UTC)
+	day2     = time.Date(2026, 11, 23, 0, 5, 0, 0, time.UTC)
+	policyOn = Policy{
+		Threshold:     50,
+		Levels:        []Level{{"critical", 100}, {"error", 50}, {"warning", 0}},
+		AutoResolve:   true,
+		ErrorSeverity: "error",
+	}
+)
+
+func withAutoResolve(p Policy, on bool) Policy { p.AutoResolve = on; return p }
+
+func inc(pid string, t Type, sev string, opened time.Time) Incident {
+	return Incident{ProcessID: pid, Type: t, DedupKey: DedupKey(t, pid, opened), Severity: sev, Since: opened}
+}
+
+func open(incs ...Incident) Open {
+	o := Open{}
+	for _, i := range incs {
+		o[i.DedupKey] = i
+	}
+	return o
+}
+
+func behind(pid string, slots int64) Observation {
+	return Observation{ProcessID: pid, Checked: true, SlotsBehind: slots}
+}
+
+func failing(pid string) Observation { return Observation{ProcessID: pid} }
+
+func TestDecide(t *testing.T) {
+	raisedA := inc(pidA, Mismatch, "critical", day1)
+	tests := []struct {
+		name   string
+		prev   Open
+		obs    []Observation
+		now    time.Time
+		policy Policy
+		want   Plan
+	}{
+		{
+			name: "healthy process, nothing open: nothing to do",
+			prev: open(), obs: []Observation{behind(pidA, 3)}, now: day1, policy: policyOn,
+			want: Plan{Next: open()},
+		},
+		{
+			name: "new breach at exactly the threshold triggers with the level's severity",
+			prev: open(), obs: []Observation{behind(pidA, 50)}, now: day1, policy: policyOn,
+			want: Plan{
+				Events: []Event{{Trigger, Opened, inc(pidA, Mismatch, "error", day1)}},
+				Next:   open(inc(pidA, Mismatch, "error", day1)),
+			},
+		},
+		{
+			name: "one slot under the threshold does not trigger",
+			prev: open(), obs: []Observation{behind(pidA, 49)}, now: day1, policy: policyOn,
+			want: Plan{Next: open()},
+		},
+		{
+			name: "threshold 0 alerts on every process, at the lowest severity",
+			prev: open(), obs: []Observation{behind(pidA, 0)}, now: day1,
+			policy: Policy{Threshold: 0, Levels: policyOn.Levels, AutoResolve: true, ErrorSeverity: "error"},
+			want: Plan{
+				Events: []Event{{Trigger, Opened, inc(pidA, Mismatch, "warning", day1)}},
+				Next:   open(inc(pidA, Mismatch, "warning", day1)),
+			},
+		},
+		{
+			name: "still breaching at the same severity: no event, state unchanged",
+			prev: open(inc(pidA, Mismatch, "error", day1)), obs: []Observation{behind(pidA, 75)}, now: day1, policy: policyOn,
+			want: Plan{Next: open(inc(pidA, Mismatch, "error", day1))},
+		},
+		{
+			name: "severity rises: re-trigger under the same key with the new severity",
+			prev: open(inc(pidA, Mismatch, "error", day1)), obs: []Observation{behind(pidA, 150)}, now: day1, policy: policyOn,
+			want: Plan{
+				Events: []Event{{Trigger, SeverityRaised, raisedA}},
+				Next:   open(raisedA),
+			},
+		},
+		{
+			name: "severity falls but still over the threshold: nothing sent, highest severity kept",
+			prev: open(raisedA), obs: []Observation{behind(pidA, 60)}, now: day1, policy: policyOn,
+			want: Plan{Next: open(raisedA)},
+		},
+		{
+			name: "recovery resolves with the stored key",
+			prev: open(inc(pidA, Mismatch, "error", day1)), obs: []Observation{behind(pidA, 2)}, now: day2, policy: policyOn,
+			want: Plan{
+				Events: []Event{{Resolve, Recovered, inc(pidA, Mismatch, "error", day1)}},
+				Next:   open(),
+			},
+		},
+		{
+			name: "recovery with auto-resolve off forgets the incident without an event to send",
+			prev: open(inc(pidA, Mismatch, "error", day1)), obs: []Observation{behind(pidA, 2)}, now: day1,
+			policy: withAutoResolve(policyOn, false),
+			want: Plan{
+				Events: []Event{{Forget, Recovered, inc(pidA, Mismatch, "error", day1)}},
+				Next:   open(),
+			},
+		},
+		{
+			name: "day rollover while still breaching: resolve yesterday's key, trigger today's",
+			prev: open(inc(pidA, Mismatch, "error", day1)), obs: []Observation{behind(pidA, 70)}, now: day2, policy: policyOn,
+			want: Plan{
+				Events: []Event{
+					{Resolve, Rotated, inc(pidA, Mismatch, "error", day1)},
+					{Trigger, Rotated, inc(pidA, Mismatch, "error", day2)},
+				},
+				Next: open(inc(pidA, Mismatch, "error", day2)),
+			},
+		},
+		{
+			name: "day rollover with auto-resolve off: yesterday's is left to a human, today's opens",
+			prev: open(inc(pidA, Mismatch, "error", day1)), obs: []Observation{behind(pidA, 70)}, now: day2,
+			policy: withAutoResolve(policyOn, false),
+			want: Plan{
+				Events: []Event{
+					{Forget, Rotated, inc(pidA, Mismatch, "error", day1)},
+					{Trigger, Rotated, inc(pidA, Mismatch, "error", day2)},
+				},
+				Next: open(inc(pidA, Mismatch, "error", day2)),
+			},
+		},
+		{
+			name: "rotation whose resolve failed last pass: resolve the old key again, keep today's",
+			prev: open(inc(pidA, Mismatch, "error", day1), inc(pidA, Mismatch, "error", day2)),
+			obs:  []Observation{behind(pidA, 70)}, now: day2, policy: policyOn,
+			want: Plan{
+				Events: []Event{{Resolve, Rotated, inc(pidA, Mismatch, "error", day1)}},
+				Next:   open(inc(pidA, Mismatch, "error", day2)),
+			},
+		},
+		{
+			name: "process cannot be checked: error incident",
+			prev: open(), obs: []Observation{failing(pidA)}, now: day1, policy: policyOn,
+			want: Plan{
+				Events: []Event{{Trigger, Opened, inc(pidA, Error, "error", day1)}},
+				Next:   open(inc(pidA, Error, "error", day1)),
+			},
+		},
+		{
+			name: "still failing: no second incident",
+			prev: open(inc(pidA, Error, "error", day1)), obs: []Observation{failing(pidA)}, now: day1, policy: policyOn,
+			want: Plan{Next: open(inc(pidA, Error, "error", day1))},
+		},
+		{
+			name: "error then recovered: resolve the error incident",
+			prev: open(inc(pidA, Error, "error", day1)), obs: []Observation{behind(pidA, 0)}, now: day1, policy: policyOn,
+			want: Plan{
+				Events: []Event{{Resolve, Recovered, inc(pidA, Error, "error", day1)}},
+				Next:   open(),
+			},
+		},
+		{
+			name: "error then behind: resolve the error incident, trigger a mismatch",
+			prev: open(inc(pidA, Error, "error", day1)), obs: []Observation{behind(pidA, 120)}, now: day1, policy: policyOn,
+			want: Plan{
+				Events: []Event{
+					{Resolve, Recovered, inc(pidA, Error, "error", day1)},
+					{Trigger, Opened, inc(pidA, Mismatch, "critical", day1)},
+				},
+				Next: open(inc(pidA, Mismatch, "critical", day1)),
+			},
+		},
+		{
+			name: "behind then not checkable: the open mismatch is held, no error incident on top",
+			prev: open(inc(pidA, Mismatch, "error", day1)), obs: []Observation{failing(pidA)}, now: day2, policy: policyOn,
+			want: Plan{Next: open(inc(pidA, Mismatch, "error", day1))},
+		},
+		{
+			name: "process removed from the list: its incident is resolved",
+			prev: open(inc(pidB, Mismatch, "error", day1)), obs: []Observation{behind(pidA, 0)}, now: day1, policy: policyOn,
+			want: Plan{
+				Events: []Event{{Resolve, Removed, inc(pidB, Mismatch, "error", day1)}},
+				Next:   open(),
+			},
+		},
+		{
+			name: "old-format state (key from an earlier day, opened that day) is honoured: recovery resolves its key",
+			prev: open(Incident{ProcessID: pidA, Type: Mismatch, DedupKey: "nonce-monitor-mismatch-" + pidA + "-20251005",
+				Severity: "error", Since: time.Date(2025, 10, 5, 10, 0, 0, 0, time.UTC)}),
+			obs: []Observation{behind(pidA, 1)}, now: day1, policy: policyOn,
+			want: Plan{
+				Events: []Event{{Resolve, Recovered, Incident{ProcessID: pidA, Type: Mismatch,
+					DedupKey: "nonce-monitor-mismatch-" + pidA + "-20251005", Severity: "error",
+					Since: time.Date(2025, 10, 5, 10, 0, 0, 0, time.UTC)}}},
+				Next: open(),
+			},
+		},
+		{
+			name: "several processes: events ordered by process, each closing before opening",
+			prev: open(inc(pidB, Error, "error", day1)),
+			obs:  []Observation{behind(pidB, 60), failing(pidA)}, now: day1, policy: policyOn,
+			want: Plan{
+				Events: []Event{
+					{Trigger, Opened, inc(pidA, Error, "error", day1)},
+					{Resolve, Recovered, inc(pidB, Error, "error", day1)},
+					{Trigger, Opened, inc(pidB, Mismatch, "error", day1)},
+				},
+				Next: open(inc(pidA, Error, "error", day1), inc(pidB, Mismatch, "error", day1)),
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := tt.prev.Clone()
+			got := Decide(tt.prev, tt.obs, tt.now, tt.policy)
+			if diff := cmp.Diff(tt.want, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("Decide() mismatch (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(before, tt.prev); diff != "" {
+				t.Errorf("Decide() changed its input state (-before +after):\n%s", diff)
+			}
+		})
+	}
+}
+
+// Undelivered events are decided again: applying only some events and
+// deciding again must converge on the same next state.
+func TestDecideRetriesUndeliveredEvents(t *testing.T) {
+	prev := open(inc(pidA, Mismatch, "error", day1))
+	obs := []Observation{behind(pidA, 70), failing(pidB)}
+	first := Decide(prev, obs, day2, policyOn)
+	if len(first.Events) != 3 {
+		t.Fatalf("want 3 events (rotate A: resolve + trigger, open B), got %+v", first.Events)
+	}
+	// Only the middle event (today's trigger for A) is delivered.
+	state := prev.Clone()
+	state.Apply(first.Events[1])
+
+	second := Decide(state, obs, day2, policyOn)
+	want := []Event{first.Events[0], first.Events[2]}
+	if diff := cmp.Diff(want, second.Events); diff != "" {
+		t.Errorf("second pass events (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(first.Next, second.Next); diff != "" {
+		t.Errorf("passes do not converge (-first +second):\n%s", diff)
+	}
+}
+
+func TestDedupKeyUsesUTCDay(t *testing.T) {
+	east := time.FixedZone("UTC+10", 10*3600)
+	got := DedupKey(Mismatch, pidA, time.Date(2026, 11, 23, 8, 0, 0, 0, east))
+	want := "nonce-monitor-mismatch-" + pidA + "-20261122"
+	if got != want {
+		t.Errorf("DedupKey = %q, want %q", got, want)
+	}
+	if len(got) > 255 {
+		t.Errorf("dedup key longer than PagerDuty's 255: %d", len(got))
+	}
+}
+
+func TestParseLevels(t *testing.T) {
+	got, err := ParseLevels(" warning:0, critical:100 ,error:50")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Level{{"critical", 100}, {"error", 50}, {"warning", 0}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ParseLevels (-want +got):\n%s", diff)
+	}
+	for _, bad := range []string{"", "critical", "urgent:5", "error:-1", "error:x", "error:1,error:2"} {
+		if _, err := ParseLevels(bad); err == nil {
+			t.Errorf("ParseLevels(%q) accepted a bad value", bad)
+		}
+	}
+}
+
+func TestSeverityFor(t *testing.T) {
+	levels := []Level{{"critical", 100}, {"error", 50}}
+	for slots, want := range map[int64]string{0: "error", 49: "error", 50: "error", 99: "error", 100: "critical", 5000: "critical"} {
+		if got := SeverityFor(levels, slots); got != want {
+			t.Errorf("SeverityFor(%d) = %q, want %q", slots, got, want)
+		}
+	}
+}
