@@ -1,0 +1,222 @@
+// Package processlist reads the processes to monitor from the three input
+// sources (inline list, process-ids file, process-map file), validates their
+// IDs and merges them.
+package processlist
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/org/nonce-monitor-action/internal/config"
+)
+
+// Target is one process to check and the state server that computes it.
+type Target struct {
+	ProcessID string
+	StateURL  string
+}
+
+// Problem is an entry that was skipped, with where it came from so the
+// report can annotate the file and line.
+type Problem struct {
+	File    string // "" for the process-ids input
+	Line    int    // 0 when unknown
+	Message string
+}
+
+func (p Problem) String() string {
+	switch {
+	case p.File != "" && p.Line > 0:
+		return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Message)
+	case p.File != "":
+		return p.File + ": " + p.Message
+	}
+	return "process-ids: " + p.Message
+}
+
+// Sources names where processes come from. Files are relative to Workspace
+// unless absolute.
+type Sources struct {
+	Inline          string
+	IDsFile         string
+	MapFile         string
+	Workspace       string
+	DefaultStateURL string
+}
+
+// entry is a process as one source declared it.
+type entry struct {
+	ProcessID string
+	StateURL  string // "" when the source did not name one
+	origin    string
+}
+
+var processIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
+
+// ValidID reports whether id is an Arweave transaction ID: 43 base64url characters.
+func ValidID(id string) bool { return processIDPattern.MatchString(id) }
+
+// Load reads and merges every configured source. An unreadable or
+// malformed file is an error; a bad entry is a Problem and is skipped.
+func Load(s Sources) ([]Target, []Problem, error) {
+	var all []entry
+	var problems []Problem
+	add := func(es []entry, ps []Problem) {
+		all = append(all, es...)
+		problems = append(problems, ps...)
+	}
+	add(parseInline(s.Inline))
+	if s.IDsFile != "" {
+		data, err := readFile(s.Workspace, s.IDsFile)
+		if err != nil {
+			return nil, nil, &config.InputError{Input: "process-ids-file", Err: err}
+		}
+		add(parseIDsFile(s.IDsFile, data))
+	}
+	if s.MapFile != "" {
+		data, err := readFile(s.Workspace, s.MapFile)
+		if err != nil {
+			return nil, nil, &config.InputError{Input: "process-map-file", Err: err}
+		}
+		es, ps, err := parseMapFile(s.MapFile, data)
+		if err != nil {
+			return nil, nil, &config.InputError{Input: "process-map-file", Err: err}
+		}
+		add(es, ps)
+	}
+	targets, ps := merge(all, s.DefaultStateURL)
+	problems = append(problems, ps...)
+	return targets, problems, nil
+}
+
+func readFile(workspace, name string) ([]byte, error) {
+	path := name
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(workspace, name)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", name, err)
+	}
+	return data, nil
+}
+
+func parseInline(text string) ([]entry, []Problem) {
+	var entries []entry
+	var problems []Problem
+	for _, line := range strings.Split(text, "\n") {
+		line, _, _ = strings.Cut(line, "#")
+		for _, id := range strings.FieldsFunc(line, isSeparator) {
+			if !ValidID(id) {
+				problems = append(problems, Problem{Message: invalidID(id)})
+				continue
+			}
+			entries = append(entries, entry{ProcessID: id, origin: "process-ids"})
+		}
+	}
+	return entries, problems
+}
+
+func parseIDsFile(name string, data []byte) ([]entry, []Problem) {
+	var entries []entry
+	var problems []Problem
+	for i, line := range strings.Split(string(data), "\n") {
+		line, _, _ = strings.Cut(line, "#")
+		fields := strings.FieldsFunc(line, isSeparator)
+		if len(fields) == 0 {
+			continue
+		}
+		at := Problem{File: name, Line: i + 1}
+		switch {
+		case len(fields) > 2:
+			at.Message = fmt.Sprintf("expected a process ID and an optional state server URL, found %d fields", len(fields))
+		case !ValidID(fields[0]):
+			at.Message = invalidID(fields[0])
+		case len(fields) == 2 && config.CheckURL(fields[1]) != nil:
+			at.Message = fmt.Sprintf("state server for %s: %v", fields[0], config.CheckURL(fields[1]))
+		default:
+			e := entry{ProcessID: fields[0], origin: fmt.Sprintf("%s:%d", name, i+1)}
+			if len(fields) == 2 {
+				e.StateURL = fields[1]
+			}
+			entries = append(entries, e)
+			continue
+		}
+		problems = append(problems, at)
+	}
+	return entries, problems
+}
+
+func parseMapFile(name string, data []byte) ([]entry, []Problem, error) {
+	var m map[string]string
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&m); err != nil {
+		return nil, nil, fmt.Errorf("%s is not a JSON object of process ID to state server URL: %w", name, err)
+	}
+	ids := make([]string, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids) // map order is random; reports should not be
+	var entries []entry
+	var problems []Problem
+	for _, id := range ids {
+		switch {
+		case !ValidID(id):
+			problems = append(problems, Problem{File: name, Message: invalidID(id)})
+		case config.CheckURL(m[id]) != nil:
+			problems = append(problems, Problem{File: name, Message: fmt.Sprintf("state server for %s: %v", id, config.CheckURL(m[id]))})
+		default:
+			entries = append(entries, entry{ProcessID: id, StateURL: m[id], origin: name})
+		}
+	}
+	return entries, problems, nil
+}
+
+// merge de-duplicates by process ID, keeping first-seen order. The first
+// source that names a state server wins; a conflicting one is reported.
+func merge(entries []entry, defaultStateURL string) ([]Target, []Problem) {
+	index := map[string]int{}
+	explicit := map[string]entry{}
+	var targets []Target
+	var problems []Problem
+	for _, e := range entries {
+		u := strings.TrimRight(e.StateURL, "/")
+		i, seen := index[e.ProcessID]
+		if !seen {
+			index[e.ProcessID] = len(targets)
+			targets = append(targets, Target{ProcessID: e.ProcessID, StateURL: strings.TrimRight(defaultStateURL, "/")})
+			i = len(targets) - 1
+		}
+		if u == "" {
+			continue
+		}
+		if first, ok := explicit[e.ProcessID]; ok {
+			if strings.TrimRight(first.StateURL, "/") != u {
+				problems = append(problems, Problem{Message: fmt.Sprintf("%s: state server %s (%s) ignored; %s already names %s",
+					e.ProcessID, u, e.origin, first.origin, first.StateURL)})
+			}
+			continue
+		}
+		explicit[e.ProcessID] = e
+		targets[i].StateURL = u
+	}
+	return targets, problems
+}
+
+func isSeparator(r rune) bool {
+	return r == ',' || r == ' ' || r == '\t' || r == '\r' || r == '\n'
+}
+
+func invalidID(id string) string {
+	if len(id) > 60 {
+		id = id[:60] + "…"
+	}
+	return fmt.Sprintf("%q is not a process ID (43 characters of A-Z a-z 0-9 - _); skipped", id)
+}

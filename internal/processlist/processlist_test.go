@@ -1,0 +1,138 @@
+package processlist
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/org/nonce-monitor-action/internal/config"
+)
+
+const (
+	idA = "4hXj_E-5fAKmo4E8KjgQvuDJKAFk9P2grhycVmISDLs"
+	idB = "B000000000000000000000000000000000000000000"
+	idC = "C000000000000000000000000000000000000000000"
+	def = "https://state.forward.computer"
+)
+
+func writeFiles(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestLoadMergesAllSources(t *testing.T) {
+	ws := writeFiles(t, map[string]string{
+		// The old monitor's format: one ID a line, comments, blank lines.
+		"process-ids.txt":  "# production\n" + idA + "\n\n" + idB + "  https://push-1.forward.computer/  # pushed\nnot-an-id\n",
+		"process-map.json": `{"` + idC + `": "https://state-2.forward.computer", "` + idB + `": "https://push-1.forward.computer"}`,
+	})
+	got, problems, err := Load(Sources{
+		Inline:          idA + ", " + idC + " # inline comment",
+		IDsFile:         "process-ids.txt",
+		MapFile:         "process-map.json",
+		Workspace:       ws,
+		DefaultStateURL: def + "/",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Target{
+		{idA, def},
+		{idC, "https://state-2.forward.computer"},
+		{idB, "https://push-1.forward.computer"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("targets (-want +got):\n%s", diff)
+	}
+	wantProblems := []Problem{{File: "process-ids.txt", Line: 5, Message: `"not-an-id" is not a process ID (43 characters of A-Z a-z 0-9 - _); skipped`}}
+	if diff := cmp.Diff(wantProblems, problems); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+}
+
+func TestInlineSeparatorsAndComments(t *testing.T) {
+	got, problems, err := Load(Sources{Inline: idA + "\n" + idB + "," + idC + " # " + idA + "x\n# " + idB, DefaultStateURL: def})
+	if err != nil || len(problems) != 0 {
+		t.Fatalf("err=%v problems=%v", err, problems)
+	}
+	if len(got) != 3 {
+		t.Errorf("got %d targets, want 3: %+v", len(got), got)
+	}
+}
+
+func TestConflictingStateServersReported(t *testing.T) {
+	ws := writeFiles(t, map[string]string{
+		"ids.txt":  idA + " https://a.example\n",
+		"map.json": `{"` + idA + `": "https://b.example"}`,
+	})
+	got, problems, err := Load(Sources{IDsFile: "ids.txt", MapFile: "map.json", Workspace: ws, DefaultStateURL: def})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0].StateURL != "https://a.example" {
+		t.Errorf("first named state server should win, got %q", got[0].StateURL)
+	}
+	if len(problems) != 1 || !strings.Contains(problems[0].String(), "https://b.example (map.json) ignored; ids.txt:1 already names https://a.example") {
+		t.Errorf("problems = %v", problems)
+	}
+}
+
+func TestBadLinesSkippedWithLineNumbers(t *testing.T) {
+	ws := writeFiles(t, map[string]string{"ids.txt": idA + " ftp://x\n" + idB + " a b\n" + idC + "\n"})
+	got, problems, err := Load(Sources{IDsFile: "ids.txt", Workspace: ws, DefaultStateURL: def})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]Target{{idC, def}}, got); diff != "" {
+		t.Errorf("targets (-want +got):\n%s", diff)
+	}
+	var lines []int
+	for _, p := range problems {
+		lines = append(lines, p.Line)
+	}
+	if diff := cmp.Diff([]int{1, 2}, lines); diff != "" {
+		t.Errorf("problem lines (-want +got):\n%s (%v)", diff, problems)
+	}
+}
+
+func TestUnreadableAndMalformedFilesAreInputErrors(t *testing.T) {
+	ws := writeFiles(t, map[string]string{"map.json": `["not", "an", "object"]`, "bad-url.json": `{"` + idA + `": 5}`})
+	for _, s := range []struct {
+		src   Sources
+		input string
+	}{
+		{Sources{IDsFile: "missing.txt", Workspace: ws}, "process-ids-file"},
+		{Sources{MapFile: "missing.json", Workspace: ws}, "process-map-file"},
+		{Sources{MapFile: "map.json", Workspace: ws}, "process-map-file"},
+		{Sources{MapFile: "bad-url.json", Workspace: ws}, "process-map-file"},
+	} {
+		_, _, err := Load(s.src)
+		var ie *config.InputError
+		if !errors.As(err, &ie) || ie.Input != s.input {
+			t.Errorf("Load(%+v) = %v, want an InputError for %s", s.src, err, s.input)
+		}
+	}
+}
+
+func TestValidID(t *testing.T) {
+	for id, want := range map[string]bool{
+		idA:                           true,
+		strings.Repeat("a", 42):       false,
+		strings.Repeat("a", 44):       false,
+		strings.Repeat("a", 42) + "=": false,
+		strings.Repeat("a", 42) + "/": false,
+	} {
+		if ValidID(id) != want {
+			t.Errorf("ValidID(%q) = %v, want %v", id, !want, want)
+		}
+	}
+}
