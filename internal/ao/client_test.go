@@ -1,0 +1,138 @@
+package ao
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/org/nonce-monitor-action/internal/aotest"
+	"github.com/org/nonce-monitor-action/internal/retryhttp"
+)
+
+const pid = "4hXj_E-5fAKmo4E8KjgQvuDJKAFk9P2grhycVmISDLs"
+
+func newClient(f *aotest.Fleet) *Client { return newClientTimeout(f, 300*time.Millisecond) }
+
+func newClientTimeout(f *aotest.Fleet, timeout time.Duration) *Client {
+	return &Client{
+		HTTP: &retryhttp.Client{
+			HTTP: retryhttp.NewHTTPClient(4), MaxRetries: 1, Timeout: timeout,
+			InitialBackoff: time.Millisecond, MaxBackoff: time.Millisecond, MaxRetryAfter: time.Millisecond,
+		},
+		RouterURL: f.Router.URL,
+	}
+}
+
+func TestCheckHealthyAndLagging(t *testing.T) {
+	f := aotest.Start()
+	defer f.Close()
+	f.Set(pid, 14129, 14204)
+	r := newClient(f).Check(context.Background(), pid, f.State.URL+"/")
+	if r.Err() != nil || !r.Checked() {
+		t.Fatalf("Check: %v", r.Err())
+	}
+	if *r.StateNonce != 14129 || *r.SUNonce != 14204 || r.SlotsBehind() != 75 {
+		t.Errorf("state=%d su=%d behind=%d, want 14129/14204/75", *r.StateNonce, *r.SUNonce, r.SlotsBehind())
+	}
+	if f.Requests("router") != 1 || f.Requests("su") != 1 {
+		t.Errorf("router=%d su=%d requests: the 307 must be followed once", f.Requests("router"), f.Requests("su"))
+	}
+	// A state server ahead of the scheduler also counts as apart.
+	f.Set(pid, 110, 100)
+	if r := newClient(f).Check(context.Background(), pid, f.State.URL); r.SlotsBehind() != 10 {
+		t.Errorf("state ahead: slots behind = %d, want 10", r.SlotsBehind())
+	}
+}
+
+func TestCheckFailuresAreClassified(t *testing.T) {
+	tests := []struct {
+		state, su aotest.Fault
+		ep        Endpoint
+		kind      Kind
+		msg       string
+	}{
+		{aotest.Status500, "", StateServer, ServerError, "HTTP 500: internal error (after 2 attempts)"},
+		{aotest.HTML, "", StateServer, BadResponse, "returned HTML, not a slot number"},
+		{aotest.Empty, "", StateServer, BadResponse, "returned an empty body"},
+		{aotest.NotInteger, "", StateServer, BadResponse, `returned "14204.5", not a slot number`},
+		{aotest.Hang, "", StateServer, Unreachable, "timed out (after 2 attempts)"},
+		{"", aotest.Status500, Scheduler, ServerError, "HTTP 500"},
+		{"", aotest.Status429, Scheduler, ServerError, "HTTP 429"},
+		{"", aotest.Unknown, Scheduler, NotFound, `process not found (NotFound("Process scheduler not found"))`},
+		{"", aotest.NotJSON, Scheduler, BadResponse, "not JSON"},
+		{"", aotest.NoAssign, Scheduler, BadResponse, "no assignment"},
+		{"", aotest.NoNonce, Scheduler, BadResponse, "no Nonce tag in assignment"},
+		{"", aotest.NotInteger, Scheduler, BadResponse, `Nonce tag "fourteen" is not a whole number`},
+		{"", aotest.HTML, Scheduler, BadResponse, "returned HTML, not JSON"},
+		{"", aotest.Oversized, Scheduler, BadResponse, "response too large"},
+		{"", aotest.RedirectRun, Scheduler, BadResponse, "redirect loop"},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.ep)+"/"+string(tt.state)+string(tt.su), func(t *testing.T) {
+			f := aotest.Start()
+			defer f.Close()
+			f.Set(pid, 1, 1)
+			f.Break(pid, tt.state, tt.su)
+			c := newClient(f)
+			if tt.su == aotest.Oversized {
+				c = newClientTimeout(f, 20*time.Second) // reading 8 MiB is slow under -race
+			}
+			r := c.Check(context.Background(), pid, f.State.URL)
+			if r.Checked() {
+				t.Fatal("a broken process counted as checked")
+			}
+			err := r.StateErr
+			if tt.ep == Scheduler {
+				err = r.SUErr
+			}
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("%s error = %v, want *ao.Error", tt.ep, err)
+			}
+			if e.Endpoint != tt.ep || e.Kind != tt.kind || !strings.Contains(e.Error(), tt.msg) {
+				t.Errorf("got %s/%s %q; want %s/%s containing %q", e.Endpoint, e.Kind, e.Error(), tt.ep, tt.kind, tt.msg)
+			}
+			if !errors.Is(err, error(kindError(tt.kind))) {
+				t.Errorf("errors.Is(err, %s) is false", tt.kind)
+			}
+		})
+	}
+}
+
+func TestDeadStateServerIsUnreachable(t *testing.T) {
+	f := aotest.Start()
+	defer f.Close()
+	f.Set(pid, 1, 1)
+	dead := aotest.Start()
+	deadURL := dead.State.URL
+	dead.Close()
+	r := newClient(f).Check(context.Background(), pid, deadURL)
+	if !errors.Is(r.StateErr, ErrUnreachable) || r.SUErr != nil {
+		t.Fatalf("state err = %v, su err = %v", r.StateErr, r.SUErr)
+	}
+	if !strings.HasPrefix(r.ErrorText(), "state server 127.0.0.1:") || !strings.Contains(r.ErrorText(), "unreachable: ") {
+		t.Errorf("message %q should name the state server and say unreachable", r.ErrorText())
+	}
+}
+
+func TestParseSlot(t *testing.T) {
+	for body, want := range map[string]int64{"14204": 14204, " 0\n": 0} {
+		if n, err := ParseSlot(200, "text/plain", []byte(body)); err != nil || n != want {
+			t.Errorf("ParseSlot(%q) = %d, %v", body, n, err)
+		}
+	}
+	for _, body := range []string{"-1", "1e3", "99999999999999999999", "<html>"} {
+		if _, err := ParseSlot(200, "text/plain", []byte(body)); err == nil {
+			t.Errorf("ParseSlot(%q) accepted", body)
+		}
+	}
+}
+
+func TestParseNonceRealShape(t *testing.T) {
+	n, err := ParseNonce(200, "application/json", aotest.LatestBody(pid, "14204", 0))
+	if err != nil || n != 14204 {
+		t.Fatalf("ParseNonce = %d, %v", n, err)
+	}
+}

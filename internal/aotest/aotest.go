@@ -1,0 +1,245 @@
+// Package aotest runs local stand-ins for a state server, the scheduler
+// router (which answers 307 to the SU) and an SU, shaped like the real
+// endpoints, with injectable faults and latency. Tests and the benchmark
+// use it; nothing here touches the network beyond loopback.
+package aotest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Fault is a way an endpoint misbehaves for one process.
+type Fault string
+
+const (
+	OK          Fault = ""
+	Status500   Fault = "500"
+	Status429   Fault = "429"
+	HTML        Fault = "html"
+	Empty       Fault = "empty"
+	NotInteger  Fault = "not-integer"
+	Hang        Fault = "hang" // never answers until the client gives up
+	NotJSON     Fault = "not-json"
+	NoNonce     Fault = "no-nonce"
+	NoAssign    Fault = "no-assignment"
+	Unknown     Fault = "unknown-process"
+	Oversized   Fault = "oversized"
+	RedirectRun Fault = "redirect-loop"
+)
+
+// Process is what the stand-ins know of one process.
+type Process struct {
+	StateSlot  int64
+	SUNonce    int64
+	StateFault Fault
+	SUFault    Fault
+}
+
+// Fleet is the three stand-ins. Unknown processes get the scheduler's real
+// 400 NotFound answer and a state-server 404.
+type Fleet struct {
+	State, Router, SU *httptest.Server
+	// Latency is added to every request of every stand-in.
+	Latency time.Duration
+
+	mu        sync.Mutex
+	processes map[string]*Process
+	requests  map[string]int // by server name
+}
+
+// Start starts the stand-ins; call Close when done.
+func Start() *Fleet {
+	f := &Fleet{processes: map[string]*Process{}, requests: map[string]int{}}
+	f.State = httptest.NewServer(f.count("state", http.HandlerFunc(f.serveState)))
+	f.SU = httptest.NewServer(f.count("su", http.HandlerFunc(f.serveSU)))
+	f.Router = httptest.NewServer(f.count("router", http.HandlerFunc(f.serveRouter)))
+	return f
+}
+
+// Close stops the stand-ins.
+func (f *Fleet) Close() {
+	f.State.Close()
+	f.Router.Close()
+	f.SU.Close()
+}
+
+// Set records a process's two nonces and clears its faults.
+func (f *Fleet) Set(pid string, stateSlot, suNonce int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.processes[pid] = &Process{StateSlot: stateSlot, SUNonce: suNonce}
+}
+
+// Break makes the state server and/or the SU misbehave for pid.
+func (f *Fleet) Break(pid string, state, su Fault) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p := f.processes[pid]
+	if p == nil {
+		p = &Process{}
+		f.processes[pid] = p
+	}
+	p.StateFault, p.SUFault = state, su
+}
+
+// Requests returns how many requests the named stand-in ("state", "router",
+// "su") has served.
+func (f *Fleet) Requests(server string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.requests[server]
+}
+
+func (f *Fleet) lookup(pid string) (Process, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p, ok := f.processes[pid]
+	if !ok {
+		return Process{}, false
+	}
+	return *p, true
+}
+
+func (f *Fleet) count(name string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		f.requests[name]++
+		f.mu.Unlock()
+		if f.Latency > 0 {
+			select {
+			case <-time.After(f.Latency):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (f *Fleet) serveState(w http.ResponseWriter, r *http.Request) {
+	pid, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/"), "~process@1.0/compute/at-slot")
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	p, known := f.lookup(pid)
+	if !known {
+		http.NotFound(w, r)
+		return
+	}
+	if fault(w, r, p.StateFault) {
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain")
+	switch p.StateFault {
+	case NotInteger:
+		fmt.Fprint(w, "14204.5")
+	default:
+		fmt.Fprint(w, p.StateSlot)
+	}
+}
+
+func (f *Fleet) serveRouter(w http.ResponseWriter, r *http.Request) {
+	pid, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/"), "/latest")
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	p, _ := f.lookup(pid)
+	if p.SUFault == RedirectRun {
+		http.Redirect(w, r, r.URL.Path, http.StatusTemporaryRedirect)
+		return
+	}
+	http.Redirect(w, r, f.SU.URL+"/"+pid+"/latest", http.StatusTemporaryRedirect)
+}
+
+func (f *Fleet) serveSU(w http.ResponseWriter, r *http.Request) {
+	pid, _ := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/"), "/latest")
+	p, known := f.lookup(pid)
+	if !known || p.SUFault == Unknown {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprint(w, `{"error":"NotFound(\"Process scheduler not found\")"}`)
+		return
+	}
+	if fault(w, r, p.SUFault) {
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	switch p.SUFault {
+	case NotJSON:
+		fmt.Fprint(w, "Nonce: 14204")
+	case NoAssign:
+		fmt.Fprint(w, `{"message":{"id":"x"}}`)
+	case NoNonce:
+		w.Write(LatestBody(pid, "", 0))
+	case NotInteger:
+		w.Write(LatestBody(pid, "fourteen", 0))
+	case Oversized:
+		w.Write(LatestBody(pid, "1", 9<<20))
+	default:
+		w.Write(LatestBody(pid, fmt.Sprint(p.SUNonce), 0))
+	}
+}
+
+// fault writes the faults common to both endpoints; it reports whether it
+// answered.
+func fault(w http.ResponseWriter, r *http.Request, f Fault) bool {
+	switch f {
+	case Status500:
+		http.Error(w, "internal error", http.StatusInternalServerError)
+	case Status429:
+		w.Header().Set("Retry-After", "0")
+		http.Error(w, "slow down", http.StatusTooManyRequests)
+	case HTML:
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusOK)
+		fmt.Fprint(w, "<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>")
+	case Empty:
+		w.WriteHeader(http.StatusOK)
+	case Hang:
+		<-r.Context().Done()
+	default:
+		return false
+	}
+	return true
+}
+
+// LatestBody is an SU /latest answer shaped like the real one (about 3.5
+// KB). An empty nonce leaves the Nonce tag out; padding adds message data.
+func LatestBody(pid, nonce string, padding int) []byte {
+	key := strings.Repeat("q", 683) // an RSA key in base64url is about this long
+	tags := []map[string]string{
+		{"name": "Process", "value": pid},
+		{"name": "Epoch", "value": "0"},
+	}
+	if nonce != "" {
+		tags = append(tags, map[string]string{"name": "Nonce", "value": nonce})
+	}
+	tags = append(tags,
+		map[string]string{"name": "Hash-Chain", "value": "-W0NJGXV4Z_Ulrw8TnjOQjulmmutVx4dRYZgKH4RV7o"},
+		map[string]string{"name": "Block-Height", "value": "000001772658"},
+		map[string]string{"name": "Timestamp", "value": "1760288502319"},
+		map[string]string{"name": "Data-Protocol", "value": "ao"},
+		map[string]string{"name": "Type", "value": "Assignment"},
+		map[string]string{"name": "Variant", "value": "ao.TN.1"},
+	)
+	body, _ := json.Marshal(map[string]any{
+		"message": map[string]any{
+			"id": "msg", "owner": map[string]string{"address": "addr", "key": key},
+			"data": strings.Repeat("d", padding) + "1984", "tags": []map[string]string{{"name": "Action", "value": "Mint"}},
+			"signature": strings.Repeat("s", 683), "anchor": "00000000000000000000000000000001", "target": pid,
+		},
+		"assignment": map[string]any{
+			"id": "asg", "owner": map[string]string{"address": "addr", "key": key},
+			"tags": tags, "signature": strings.Repeat("s", 683), "anchor": nil, "target": "",
+		},
+	})
+	return body
+}
