@@ -1,0 +1,193 @@
+// Package state stores the open incidents between passes as a small JSON
+// file in the workspace. It reads the old JavaScript monitor's format, never
+// crashes on a corrupt file, writes atomically, and writes the same bytes for
+// the same incidents so a quiet pass leaves nothing to commit.
+package state
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/renameio/v2"
+	"github.com/org/nonce-monitor-action/internal/incident"
+)
+
+// Version is the state file format this build writes.
+const Version = 1
+
+type file struct {
+	Version   int                 `json:"version"`
+	Incidents []incident.Incident `json:"incidents"`
+}
+
+// legacyEntry is one process in the old monitor's file:
+// {"<pid>": {"dedupKey": "...", "alertedAt": "...", "severity": "..."}}.
+type legacyEntry struct {
+	DedupKey  string    `json:"dedupKey"`
+	AlertedAt time.Time `json:"alertedAt"`
+	Severity  string    `json:"severity"`
+}
+
+// Loaded is what Load found.
+type Loaded struct {
+	Open incident.Open
+	// Raw is the file's bytes (nil when missing), to tell later whether
+	// the content changed.
+	Raw []byte
+	// Warning is set when the file was unusable and an empty state is used
+	// instead; the bad file was copied to BackupPath.
+	Warning    string
+	BackupPath string
+	Legacy     bool
+}
+
+// Load reads the state file. A missing file is an empty state. A corrupt or
+// unknown-version file is a warning, a copy beside it and an empty state. Only
+// a file that exists but cannot be read is an error: proceeding would page
+// every open incident again.
+func Load(path string) (Loaded, error) {
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Loaded{Open: incident.Open{}}, nil
+	}
+	if err != nil {
+		return Loaded{}, fmt.Errorf("state file %s: %w", path, err)
+	}
+	open, legacy, perr := Parse(raw)
+	if perr == nil {
+		return Loaded{Open: open, Raw: raw, Legacy: legacy}, nil
+	}
+	backup := path + ".corrupt"
+	l := Loaded{Open: incident.Open{}, Raw: raw, BackupPath: backup}
+	if err := os.WriteFile(backup, raw, 0o644); err != nil {
+		l.BackupPath = ""
+		l.Warning = fmt.Sprintf("state file %s is unusable (%v) and could not be copied aside (%v); starting from an empty state", path, perr, err)
+		return l, nil
+	}
+	l.Warning = fmt.Sprintf("state file %s is unusable (%v); copied to %s, starting from an empty state", path, perr, backup)
+	return l, nil
+}
+
+// Parse decodes either format. It is exported for fuzzing.
+func Parse(raw []byte) (open incident.Open, legacy bool, err error) {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return incident.Open{}, false, nil
+	}
+	var probe map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &probe); err != nil {
+		return nil, false, fmt.Errorf("not a JSON object: %w", err)
+	}
+	if _, ok := probe["version"]; ok {
+		open, err := parseCurrent(raw)
+		return open, false, err
+	}
+	open, err = parseLegacy(probe)
+	return open, true, err
+}
+
+func parseCurrent(raw []byte) (incident.Open, error) {
+	var f file
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return nil, err
+	}
+	if f.Version != Version {
+		return nil, fmt.Errorf("version %d is not the version %d this action reads", f.Version, Version)
+	}
+	open := incident.Open{}
+	for i, inc := range f.Incidents {
+		if err := validate(inc); err != nil {
+			return nil, fmt.Errorf("incident %d: %w", i, err)
+		}
+		open[inc.DedupKey] = inc
+	}
+	return open, nil
+}
+
+func parseLegacy(entries map[string]json.RawMessage) (incident.Open, error) {
+	open := incident.Open{}
+	for pid, raw := range entries {
+		var e legacyEntry
+		if err := json.Unmarshal(raw, &e); err != nil {
+			return nil, fmt.Errorf("old-format entry %s: %w", pid, err)
+		}
+		inc := incident.Incident{
+			ProcessID: pid,
+			Type:      legacyType(e.DedupKey),
+			DedupKey:  e.DedupKey,
+			Severity:  e.Severity,
+			Since:     e.AlertedAt.UTC(),
+		}
+		if inc.Severity == "" {
+			inc.Severity = "error"
+		}
+		if err := validate(inc); err != nil {
+			return nil, fmt.Errorf("old-format entry %s: %w", pid, err)
+		}
+		open[inc.DedupKey] = inc
+	}
+	return open, nil
+}
+
+// legacyType reads the type out of nonce-monitor-{type}-{pid}-{date}.
+func legacyType(key string) incident.Type {
+	if strings.HasPrefix(key, "nonce-monitor-error-") {
+		return incident.Error
+	}
+	return incident.Mismatch
+}
+
+func validate(inc incident.Incident) error {
+	switch {
+	case inc.ProcessID == "":
+		return errors.New("no process_id")
+	case inc.DedupKey == "" || len(inc.DedupKey) > 255:
+		return errors.New("dedup_key missing or longer than 255 characters")
+	case inc.Type != incident.Mismatch && inc.Type != incident.Error:
+		return fmt.Errorf("unknown type %q", inc.Type)
+	}
+	return nil
+}
+
+// Encode renders open incidents deterministically: sorted, indented, with a
+// trailing newline. Only incident changes change the bytes.
+func Encode(open incident.Open) []byte {
+	f := file{Version: Version, Incidents: make([]incident.Incident, 0, len(open))}
+	for _, inc := range open {
+		inc.Since = inc.Since.UTC()
+		f.Incidents = append(f.Incidents, inc)
+	}
+	sort.Slice(f.Incidents, func(i, j int) bool {
+		a, b := f.Incidents[i], f.Incidents[j]
+		if a.ProcessID != b.ProcessID {
+			return a.ProcessID < b.ProcessID
+		}
+		return a.DedupKey < b.DedupKey
+	})
+	out, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		panic(err) // only plain strings and times: cannot fail
+	}
+	return append(out, '\n')
+}
+
+// Save writes open atomically (temp file, fsync, rename) unless the file
+// already holds exactly these bytes. It reports whether the content changed.
+func Save(path string, previous []byte, open incident.Open) (changed bool, err error) {
+	data := Encode(open)
+	if previous != nil && bytes.Equal(previous, data) {
+		return false, nil
+	}
+	if err := renameio.WriteFile(path, data, 0o644); err != nil {
+		return false, fmt.Errorf("state file %s: %w", path, err)
+	}
+	return true, nil
+}

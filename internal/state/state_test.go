@@ -1,0 +1,161 @@
+package state
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/org/nonce-monitor-action/internal/incident"
+)
+
+const pid = "4hXj_E-5fAKmo4E8KjgQvuDJKAFk9P2grhycVmISDLs"
+
+var opened = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+
+func sample() incident.Open {
+	a := incident.Incident{ProcessID: pid, Type: incident.Mismatch, DedupKey: incident.DedupKey(incident.Mismatch, pid, opened), Severity: "error", Since: opened}
+	b := incident.Incident{ProcessID: "B" + pid[1:], Type: incident.Error, DedupKey: incident.DedupKey(incident.Error, "B"+pid[1:], opened), Severity: "error", Since: opened}
+	return incident.Open{a.DedupKey: a, b.DedupKey: b}
+}
+
+func TestRoundTripAndByteIdenticalRewrite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), ".pagerduty-state.json")
+	changed, err := Save(path, nil, sample())
+	if err != nil || !changed {
+		t.Fatalf("first save: changed=%v err=%v", changed, err)
+	}
+	l, err := Load(path)
+	if err != nil || l.Warning != "" {
+		t.Fatalf("Load: %v %s", err, l.Warning)
+	}
+	if diff := cmp.Diff(sample(), l.Open); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+	stat1, _ := os.Stat(path)
+	time.Sleep(10 * time.Millisecond)
+	changed, err = Save(path, l.Raw, l.Open)
+	if err != nil || changed {
+		t.Fatalf("unchanged save: changed=%v err=%v", changed, err)
+	}
+	stat2, _ := os.Stat(path)
+	if !stat1.ModTime().Equal(stat2.ModTime()) {
+		t.Error("a pass with no change rewrote the file")
+	}
+}
+
+func TestEncodeIsDeterministic(t *testing.T) {
+	first := Encode(sample())
+	for range 20 {
+		if got := Encode(sample()); string(got) != string(first) {
+			t.Fatalf("Encode differs between calls:\n%s\n%s", first, got)
+		}
+	}
+	if !strings.Contains(string(first), `"version": 1`) || !strings.HasSuffix(string(first), "}\n") {
+		t.Errorf("unexpected encoding:\n%s", first)
+	}
+}
+
+func TestLegacyFormatIsHonoured(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	legacy := `{
+  "` + pid + `": {
+    "dedupKey": "nonce-monitor-mismatch-` + pid + `-20251005",
+    "alertedAt": "2025-10-05T10:00:00.000Z",
+    "severity": "error"
+  },
+  "B` + pid[1:] + `": {"dedupKey": "nonce-monitor-error-B` + pid[1:] + `-20251005", "alertedAt": "2025-10-05T11:00:00.000Z", "severity": "critical"}
+}`
+	os.WriteFile(path, []byte(legacy), 0o644)
+	l, err := Load(path)
+	if err != nil || l.Warning != "" || !l.Legacy {
+		t.Fatalf("Load: err=%v warning=%q legacy=%v", err, l.Warning, l.Legacy)
+	}
+	want := incident.Open{
+		"nonce-monitor-mismatch-" + pid + "-20251005": {ProcessID: pid, Type: incident.Mismatch,
+			DedupKey: "nonce-monitor-mismatch-" + pid + "-20251005", Severity: "error", Since: time.Date(2025, 10, 5, 10, 0, 0, 0, time.UTC)},
+		"nonce-monitor-error-B" + pid[1:] + "-20251005": {ProcessID: "B" + pid[1:], Type: incident.Error,
+			DedupKey: "nonce-monitor-error-B" + pid[1:] + "-20251005", Severity: "critical", Since: time.Date(2025, 10, 5, 11, 0, 0, 0, time.UTC)},
+	}
+	if diff := cmp.Diff(want, l.Open); diff != "" {
+		t.Errorf("legacy state (-want +got):\n%s", diff)
+	}
+}
+
+func TestMissingFileIsEmptyState(t *testing.T) {
+	l, err := Load(filepath.Join(t.TempDir(), "nope.json"))
+	if err != nil || l.Warning != "" || len(l.Open) != 0 || l.Raw != nil {
+		t.Fatalf("Load(missing) = %+v, %v", l, err)
+	}
+}
+
+func TestCorruptFileWarnsAndKeepsACopy(t *testing.T) {
+	for name, body := range map[string]string{
+		"truncated":      `{"version": 1, "incidents": [`,
+		"future version": `{"version": 2, "incidents": []}`,
+		"bad type":       `{"version": 1, "incidents": [{"process_id": "p", "type": "bogus", "dedup_key": "k", "severity": "error", "since": "2026-11-23T10:00:00Z"}]}`,
+		"not an object":  `[1, 2]`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "state.json")
+			os.WriteFile(path, []byte(body), 0o644)
+			l, err := Load(path)
+			if err != nil {
+				t.Fatalf("corrupt file must not be an error: %v", err)
+			}
+			if l.Warning == "" || len(l.Open) != 0 {
+				t.Fatalf("want a warning and an empty state, got %+v", l)
+			}
+			kept, _ := os.ReadFile(path + ".corrupt")
+			if string(kept) != body {
+				t.Errorf("backup holds %q, want the corrupt bytes", kept)
+			}
+		})
+	}
+}
+
+func TestUnreadableFileIsAnError(t *testing.T) {
+	dir := t.TempDir() // a directory where the file should be cannot be read as one
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "state file") {
+		t.Fatalf("Load(dir) = %v, want an error naming the state file", err)
+	}
+}
+
+func TestUnwritableFileIsAnError(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "no-such-dir", "state.json")
+	if _, err := Save(path, nil, sample()); err == nil || !strings.Contains(err.Error(), "state file") {
+		t.Fatalf("Save = %v, want an error", err)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add(Encode(sample()))
+	f.Add([]byte(`{"p": {"dedupKey": "nonce-monitor-error-p-20251005", "alertedAt": "2025-10-05T10:00:00Z", "severity": "error"}}`))
+	f.Add([]byte(`{"version": 1}`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		open, _, err := Parse(raw)
+		if err != nil {
+			return
+		}
+		// Whatever parses must survive a round trip unchanged.
+		again, legacy, err := Parse(Encode(open))
+		if err != nil || legacy {
+			t.Fatalf("re-parse of encoded state failed: %v (legacy=%v)", err, legacy)
+		}
+		if diff := cmp.Diff(normalize(open), normalize(again)); diff != "" {
+			t.Fatalf("round trip changed the state:\n%s", diff)
+		}
+	})
+}
+
+func normalize(o incident.Open) incident.Open {
+	n := incident.Open{}
+	for k, v := range o {
+		v.Since = v.Since.UTC()
+		n[k] = v
+	}
+	return n
+}
