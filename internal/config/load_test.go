@@ -30,7 +30,7 @@ func TestLoadDefaults(t *testing.T) {
 		PagerDutyEnabled:  true,
 		RoutingKey:        strings.Repeat("k", 32),
 		SeverityThreshold: 50,
-		SeverityLevels:    SeverityLevels{{"critical", 100}, {"error", 50}, {"warning", 0}},
+		SeverityLevels:    SeverityLevels{{Severity: "critical", MinSlots: 100}, {Severity: "error", MinSlots: 50}, {Severity: "warning", MinSlots: 0}},
 		AutoResolve:       true,
 		EventsURL:         "https://events.pagerduty.com",
 		StateFile:         ".pagerduty-state.json",

@@ -1,0 +1,90 @@
+// Package pagerduty builds Events API v2 events and delivers them.
+package pagerduty
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	pd "github.com/PagerDuty/go-pagerduty"
+)
+
+// PagerDuty's documented limits.
+const (
+	MaxSummaryRunes = 1024
+	MaxEventBytes   = 512_000
+	Source          = "nonce-monitor"
+)
+
+// Alert is what a trigger says about one incident.
+type Alert struct {
+	DedupKey  string
+	Summary   string
+	Severity  string
+	Class     string // incident type: mismatch or error
+	Component string // the state server's host
+	Timestamp time.Time
+	Details   map[string]any
+}
+
+// Origin is where events link back to: the workflow run.
+type Origin struct {
+	Client    string
+	ClientURL string
+}
+
+// TriggerEvent builds a trigger for a.
+func TriggerEvent(routingKey string, o Origin, a Alert) pd.V2Event {
+	ev := pd.V2Event{
+		RoutingKey: routingKey,
+		Action:     "trigger",
+		DedupKey:   a.DedupKey,
+		Client:     o.Client,
+		ClientURL:  o.ClientURL,
+		Payload: &pd.V2Payload{
+			Summary:   a.Summary,
+			Source:    Source,
+			Severity:  a.Severity,
+			Timestamp: a.Timestamp.UTC().Format(time.RFC3339),
+			Component: a.Component,
+			Group:     "ao-processes",
+			Class:     a.Class,
+			Details:   a.Details,
+		},
+	}
+	if o.ClientURL != "" {
+		ev.Links = []any{map[string]string{"href": o.ClientURL, "text": "Workflow run"}}
+	}
+	return ev
+}
+
+// ResolveEvent builds a resolve for an incident opened under dedupKey.
+func ResolveEvent(routingKey, dedupKey string) pd.V2Event {
+	return pd.V2Event{RoutingKey: routingKey, Action: "resolve", DedupKey: dedupKey}
+}
+
+// Encode renders ev within PagerDuty's limits, as trusted notifiers do: the
+// summary is cut to 1024 characters, and an event over 512 KB loses its
+// custom details for a note saying so. Notes describe what was changed.
+func Encode(ev pd.V2Event) (body []byte, notes []string, err error) {
+	if ev.Payload != nil {
+		if r := []rune(ev.Payload.Summary); len(r) > MaxSummaryRunes {
+			p := *ev.Payload
+			p.Summary = string(r[:MaxSummaryRunes-1]) + "…"
+			ev.Payload = &p
+			notes = append(notes, fmt.Sprintf("summary cut from %d to %d characters", len(r), MaxSummaryRunes))
+		}
+	}
+	body, err = json.Marshal(ev)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(body) > MaxEventBytes && ev.Payload != nil {
+		p := *ev.Payload
+		p.Details = map[string]string{"note": fmt.Sprintf("custom details removed: the event was %d bytes, over PagerDuty's %d", len(body), MaxEventBytes)}
+		ev.Payload = &p
+		notes = append(notes, fmt.Sprintf("custom details dropped: event was %d bytes", len(body)))
+		body, err = json.Marshal(ev)
+	}
+	return body, notes, err
+}

@@ -1,0 +1,204 @@
+// Package pagerdutytest is a local stand-in for the PagerDuty Events API v2
+// that validates events the way the real one documents (routing key length,
+// required trigger fields, summary and dedup key limits), answers 202 with
+// a dedup key, and can be told to answer 400, 429 or 5xx. It tracks which
+// alerts are open, so tests can assert what PagerDuty ends up with.
+package pagerdutytest
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"sync"
+	"unicode/utf8"
+)
+
+// Event is an event as PagerDuty received it.
+type Event struct {
+	RoutingKey  string          `json:"routing_key"`
+	EventAction string          `json:"event_action"`
+	DedupKey    string          `json:"dedup_key"`
+	Client      string          `json:"client"`
+	ClientURL   string          `json:"client_url"`
+	Links       json.RawMessage `json:"links"`
+	Payload     *struct {
+		Summary       string         `json:"summary"`
+		Source        string         `json:"source"`
+		Severity      string         `json:"severity"`
+		Timestamp     string         `json:"timestamp"`
+		Component     string         `json:"component"`
+		Group         string         `json:"group"`
+		Class         string         `json:"class"`
+		CustomDetails map[string]any `json:"custom_details"`
+	} `json:"payload"`
+}
+
+// Server is the stand-in.
+type Server struct {
+	*httptest.Server
+
+	mu       sync.Mutex
+	script   []int    // statuses to answer before accepting again
+	accepted []Event  // events answered 202, in order
+	bodies   [][]byte // raw bodies of accepted events
+	open     map[string]bool
+	opened   map[string]int // alerts ever opened per dedup key
+	requests int
+}
+
+// Start starts the stand-in.
+func Start() *Server {
+	s := &Server{open: map[string]bool{}, opened: map[string]int{}}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+// FailNext makes the next requests answer these statuses, in order
+// (429, 500, 503, ...; 400 answers like an invalid event).
+func (s *Server) FailNext(statuses ...int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.script = append(s.script, statuses...)
+}
+
+// Accepted returns the events answered 202, in order.
+func (s *Server) Accepted() []Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Event(nil), s.accepted...)
+}
+
+// Bodies returns the raw JSON bodies of accepted events, in order.
+func (s *Server) Bodies() [][]byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([][]byte(nil), s.bodies...)
+}
+
+// Requests counts every request, accepted or not.
+func (s *Server) Requests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requests
+}
+
+// Opened returns how many alerts were ever opened under each dedup key; a
+// count over 1 means PagerDuty saw a second incident for one key.
+func (s *Server) Opened() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := make(map[string]int, len(s.opened))
+	for k, v := range s.opened {
+		c[k] = v
+	}
+	return c
+}
+
+// Open returns the dedup keys of alerts open now, sorted.
+func (s *Server) Open() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var keys []string
+	for k := range s.open {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests++
+	if r.Method != http.MethodPost || r.URL.Path != "/v2/enqueue" {
+		http.NotFound(w, r)
+		return
+	}
+	if len(s.script) > 0 {
+		status := s.script[0]
+		s.script = s.script[1:]
+		switch status {
+		case http.StatusBadRequest:
+			invalid(w, "Event object is invalid", "Length of 'routing_key' is incorrect (should be 32 characters)")
+		case http.StatusTooManyRequests:
+			w.WriteHeader(status)
+			fmt.Fprint(w, `{"status":"throttle event","message":"Requests for this service are arriving too quickly. Please retry later."}`)
+		default:
+			w.WriteHeader(status)
+			fmt.Fprint(w, `{"status":"error"}`)
+		}
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil || len(body) > 512_000 {
+		invalid(w, "Event object is invalid", "Event is too large")
+		return
+	}
+	var ev Event
+	if err := json.Unmarshal(body, &ev); err != nil {
+		invalid(w, "Event object is invalid", "Could not parse JSON")
+		return
+	}
+	if msgs := validate(ev); len(msgs) > 0 {
+		invalid(w, "Event object is invalid", msgs...)
+		return
+	}
+	switch ev.EventAction {
+	case "trigger":
+		if !s.open[ev.DedupKey] {
+			s.opened[ev.DedupKey]++
+		}
+		s.open[ev.DedupKey] = true
+	case "resolve":
+		delete(s.open, ev.DedupKey) // a resolve for no open alert is dropped, still 202
+	}
+	s.accepted = append(s.accepted, ev)
+	s.bodies = append(s.bodies, body)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusAccepted)
+	json.NewEncoder(w).Encode(map[string]string{"status": "success", "message": "Event processed", "dedup_key": ev.DedupKey})
+}
+
+func validate(ev Event) []string {
+	var msgs []string
+	if len(ev.RoutingKey) != 32 {
+		msgs = append(msgs, "Length of 'routing_key' is incorrect (should be 32 characters)")
+	}
+	if len(ev.DedupKey) > 255 {
+		msgs = append(msgs, "'dedup_key' is too long (should be at most 255 characters)")
+	}
+	switch ev.EventAction {
+	case "trigger":
+		p := ev.Payload
+		if p == nil {
+			return append(msgs, "'payload' is missing or blank")
+		}
+		if p.Summary == "" || utf8.RuneCountInString(p.Summary) > 1024 {
+			msgs = append(msgs, "'payload.summary' is missing or longer than 1024 characters")
+		}
+		if p.Source == "" {
+			msgs = append(msgs, "'payload.source' is missing or blank")
+		}
+		switch p.Severity {
+		case "critical", "error", "warning", "info":
+		default:
+			msgs = append(msgs, "'payload.severity' is invalid (must be one of: critical, error, warning, info)")
+		}
+	case "acknowledge", "resolve":
+		if ev.DedupKey == "" {
+			msgs = append(msgs, "'dedup_key' is required for "+ev.EventAction)
+		}
+	default:
+		msgs = append(msgs, "'event_action' is invalid (must be one of: trigger, acknowledge, resolve)")
+	}
+	return msgs
+}
+
+func invalid(w http.ResponseWriter, message string, errs ...string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusBadRequest)
+	json.NewEncoder(w).Encode(map[string]any{"status": "invalid event", "message": message, "errors": errs})
+}
