@@ -1,0 +1,54 @@
+package action
+
+import (
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/incident"
+	"github.com/org/nonce-monitor-action/internal/pagerduty"
+)
+
+// alertFor describes an incident to the responder, from this pass's check
+// of its process.
+func alertFor(inc incident.Incident, r *ao.Result, threshold int64, now time.Time) pagerduty.Alert {
+	a := pagerduty.Alert{
+		DedupKey:  inc.DedupKey,
+		Severity:  inc.Severity,
+		Class:     string(inc.Type),
+		Timestamp: now,
+		Details: map[string]any{
+			"process_id": inc.ProcessID,
+			"threshold":  threshold,
+			"opened_at":  inc.Since.UTC().Format(time.RFC3339),
+		},
+	}
+	if r == nil {
+		a.Summary = fmt.Sprintf("Process %s: %s incident", inc.ProcessID, inc.Type)
+		return a
+	}
+	a.Component = host(r.StateURL)
+	a.Details["state_server"] = r.StateURL
+	a.Details["state_nonce"] = r.StateNonce
+	a.Details["su_nonce"] = r.SUNonce
+	switch {
+	case inc.Type == incident.Error || !r.Checked():
+		a.Summary = fmt.Sprintf("Process %s cannot be checked: %s", inc.ProcessID, r.ErrorText())
+		a.Details["error"] = r.ErrorText()
+	case *r.StateNonce > *r.SUNonce:
+		a.Summary = fmt.Sprintf("Process %s state is %d slots ahead of scheduler on %s", inc.ProcessID, r.SlotsBehind(), host(r.StateURL))
+		a.Details["slots_behind"] = r.SlotsBehind()
+	default:
+		a.Summary = fmt.Sprintf("Process %s is %d slots behind scheduler on %s", inc.ProcessID, r.SlotsBehind(), host(r.StateURL))
+		a.Details["slots_behind"] = r.SlotsBehind()
+	}
+	return a
+}
+
+func host(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return raw
+}

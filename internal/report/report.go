@@ -1,0 +1,112 @@
+// Package report renders one pass for people and for later workflow steps:
+// the Markdown job summary and the step outputs.
+package report
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/incident"
+)
+
+// Incident is an incident as the outputs show it. Its JSON keys are part of
+// the action's interface: later steps parse them.
+type Incident struct {
+	ProcessID   string  `json:"process_id"`
+	Type        string  `json:"type"`
+	DedupKey    string  `json:"dedup_key"`
+	Severity    string  `json:"severity"`
+	SlotsBehind *int64  `json:"slots_behind"`
+	StateNonce  *int64  `json:"state_nonce"`
+	SUNonce     *int64  `json:"su_nonce"`
+	StateURL    string  `json:"state_url"`
+	Error       *string `json:"error"`
+	Since       string  `json:"since"`
+
+	// Reason is why the event was sent (opened, rotated, recovered, ...).
+	Reason string `json:"-"`
+}
+
+// NewIncident joins an incident with this pass's check of its process (nil
+// when the process was not checked this pass).
+func NewIncident(inc incident.Incident, reason incident.Reason, r *ao.Result) Incident {
+	out := Incident{
+		ProcessID: inc.ProcessID,
+		Type:      string(inc.Type),
+		DedupKey:  inc.DedupKey,
+		Severity:  inc.Severity,
+		Since:     inc.Since.UTC().Format(time.RFC3339),
+		Reason:    string(reason),
+	}
+	if r == nil {
+		return out
+	}
+	out.StateURL = r.StateURL
+	out.StateNonce, out.SUNonce = r.StateNonce, r.SUNonce
+	if r.Checked() && inc.Type == incident.Mismatch {
+		n := r.SlotsBehind()
+		out.SlotsBehind = &n
+	}
+	if msg := r.ErrorText(); msg != "" {
+		out.Error = &msg
+	}
+	return out
+}
+
+// Failure is an event PagerDuty did not take.
+type Failure struct {
+	Action   string
+	Incident Incident
+	Error    string
+}
+
+// Pass is everything the report says about one monitoring pass.
+type Pass struct {
+	Results   []ao.Result // every process checked, any order
+	Threshold int64
+
+	Triggered []Incident // new incidents (including a new day's rotation)
+	Updated   []Incident // re-triggered because their severity rose
+	Resolved  []Incident
+	Forgotten []Incident // recovered with auto-resolve off: left to a human
+	Open      []Incident // open after this pass
+	Failures  []Failure
+
+	Skipped          []string // input entries that were not valid processes
+	Notes            []string // warnings worth repeating in the summary
+	DryRun           bool
+	PagerDutyEnabled bool
+	StateFile        string
+	StateChanged     bool
+}
+
+// Behind counts processes at or past the threshold.
+func (p Pass) Behind() int {
+	n := 0
+	for _, r := range p.Results {
+		if r.Checked() && r.SlotsBehind() >= p.Threshold {
+			n++
+		}
+	}
+	return n
+}
+
+// Errors counts processes that could not be checked.
+func (p Pass) Errors() int {
+	n := 0
+	for _, r := range p.Results {
+		if !r.Checked() {
+			n++
+		}
+	}
+	return n
+}
+
+// Count renders "1 process" / "2 processes".
+func Count(n int, singular, plural string) string {
+	if n == 1 {
+		return "1 " + singular
+	}
+	return fmt.Sprintf("%d %s", n, plural)
+}
