@@ -13,7 +13,7 @@ const maxAnnotations = 10
 
 type annotation struct {
 	title, message, file string
-	line               int
+	line                 int
 }
 
 // console writes logs and workflow commands. Annotations are collected and
@@ -33,8 +33,8 @@ func newConsole(out io.Writer, getenv func(string) string) *console {
 }
 
 func (c *console) logf(format string, args ...any) { fmt.Fprintf(c.out, format+"\n", args...) }
-func (c *console) group(title string)               { c.gha.Group(title) }
-func (c *console) endGroup()                        { c.gha.EndGroup() }
+func (c *console) group(title string)              { c.gha.Group(title) }
+func (c *console) endGroup()                       { c.gha.EndGroup() }
 func (c *console) errorf(title, format string, args ...any) {
 	c.errors = append(c.errors, annotation{title: title, message: fmt.Sprintf(format, args...)})
 }

@@ -26,9 +26,9 @@ type deliverer struct {
 }
 
 type delivered struct {
-	next                                     incident.Open
+	next                                    incident.Open
 	triggered, updated, resolved, forgotten []report.Incident
-	failures                                 []report.Failure
+	failures                                []report.Failure
 }
 
 // deliver sends the plan's events in order and records each in the state
