@@ -171,7 +171,6 @@ func reportConfigErrors(con *console, err error) {
 			title = "Invalid input: " + ie.Input
 		}
 		con.errorf(title, "%v", e)
-		con.logf("error: %v", e)
 	}
 }
 

@@ -1,0 +1,107 @@
+package action
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/org/nonce-monitor-action/internal/aotest"
+	"github.com/org/nonce-monitor-action/internal/ghatest"
+	"github.com/org/nonce-monitor-action/internal/pagerdutytest"
+)
+
+const (
+	pidA = "A000000000000000000000000000000000000000000"
+	pidB = "B000000000000000000000000000000000000000000"
+	pidC = "C000000000000000000000000000000000000000000"
+)
+
+var (
+	routingKey = "R0123456789abcdefghijklmnopqrstu" // 32 characters
+	day1       = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	day2       = time.Date(2026, 11, 23, 0, 5, 0, 0, time.UTC)
+)
+
+// harness runs the real pass against local stand-ins of every endpoint.
+type harness struct {
+	t     *testing.T
+	fleet *aotest.Fleet
+	pd    *pagerdutytest.Server
+	ws    string
+	now   time.Time
+}
+
+type runResult struct {
+	exit    int
+	outputs map[string]string
+	summary string
+	stdout  string
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	h := &harness{t: t, fleet: aotest.Start(), pd: pagerdutytest.Start(), ws: t.TempDir(), now: day1}
+	t.Cleanup(func() { h.fleet.Close(); h.pd.Close() })
+	return h
+}
+
+func (h *harness) inputs(extra map[string]string) map[string]string {
+	in := map[string]string{
+		"process-ids":           pidA + "\n" + pidB + "\n" + pidC,
+		"state-url":             h.fleet.State.URL,
+		"su-router-url":         h.fleet.Router.URL,
+		"pagerduty-events-url":  h.pd.URL,
+		"pagerduty-routing-key": routingKey,
+		"request-timeout":       "2s",
+		"max-retries":           "2",
+	}
+	for k, v := range extra {
+		in[k] = v
+	}
+	return in
+}
+
+// run executes one pass with the runner's environment: INPUT_<NAME> with
+// hyphens kept, a workspace, fresh GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files.
+func (h *harness) run(extra map[string]string) runResult {
+	h.t.Helper()
+	files := h.t.TempDir()
+	env := map[string]string{
+		"GITHUB_ACTIONS":      "true",
+		"GITHUB_WORKSPACE":    h.ws,
+		"GITHUB_OUTPUT":       filepath.Join(files, "output"),
+		"GITHUB_STEP_SUMMARY": filepath.Join(files, "summary"),
+		"GITHUB_SERVER_URL":   "https://github.com",
+		"GITHUB_REPOSITORY":   "acme/ao-monitoring",
+		"GITHUB_RUN_ID":       "4242",
+	}
+	for k, v := range h.inputs(extra) {
+		env["INPUT_"+strings.ToUpper(k)] = v
+	}
+	var stdout bytes.Buffer
+	exit := Main(context.Background(), Env{
+		Getenv:       func(k string) string { return env[k] },
+		Stdout:       &stdout,
+		Now:          func() time.Time { return h.now },
+		FirstBackoff: time.Millisecond,
+	})
+	out, _ := os.ReadFile(env["GITHUB_OUTPUT"])
+	summary, _ := os.ReadFile(env["GITHUB_STEP_SUMMARY"])
+	outputs, err := ghatest.ParseOutputs(string(out))
+	if err != nil {
+		h.t.Fatalf("GITHUB_OUTPUT: %v", err)
+	}
+	return runResult{exit: exit, outputs: outputs, summary: string(summary), stdout: stdout.String()}
+}
+
+func (h *harness) stateFile() string {
+	b, err := os.ReadFile(filepath.Join(h.ws, ".pagerduty-state.json"))
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
