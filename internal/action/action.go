@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/org/nonce-monitor-action/internal/ao"
@@ -33,26 +35,111 @@ type Env struct {
 	FirstBackoff time.Duration
 }
 
+// setup is everything read before the first network request.
+type setup struct {
+	cfg       config.Config
+	targets   []processlist.Target
+	silenced  map[string]bool
+	skipped   []string
+	statePath string
+	loaded    state.Loaded
+}
+
 // Main runs one pass and returns the process exit code.
 func Main(ctx context.Context, env Env) int {
 	con := newConsole(env.Stdout, env.Getenv)
 	defer con.flush()
 
+	s, code, ok := prepare(env, con)
+	if !ok {
+		return code
+	}
+	cfg := s.cfg
+	httpClient := &retryhttp.Client{
+		HTTP:           retryhttp.NewHTTPClient(cfg.Concurrency),
+		MaxRetries:     cfg.MaxRetries,
+		Timeout:        cfg.RequestTimeout,
+		InitialBackoff: env.FirstBackoff,
+		OnRetry: func(url string, err error, wait time.Duration) {
+			con.gha.Debugf("retrying %s in %s: %v", url, wait.Round(time.Millisecond), err)
+		},
+	}
+	results := checkAll(ctx, con, &ao.Client{HTTP: httpClient, RouterURL: cfg.SURouterURL}, s.targets, cfg.Concurrency)
+
+	now := env.Now().UTC()
+	plan := incident.Decide(s.loaded.State, observe(results, s.silenced), now, policy(cfg))
+	d := deliverer{
+		con: con, cfg: cfg, now: now, results: indexByProcess(results), affected: plan.Affected,
+		sender: &pagerduty.Sender{HTTP: httpClient, EventsURL: cfg.EventsURL, Limiter: pagerduty.NewLimiter()},
+		origin: runOrigin(env.Getenv),
+	}
+	out := d.deliver(ctx, s.loaded.State, plan)
+
+	pass := report.Pass{
+		Results: results, Threshold: cfg.SeverityThreshold, Silenced: s.silenced,
+		Triggered: out.triggered, Updated: out.updated, Resolved: out.resolved, Forgotten: out.forgotten,
+		Failures: out.failures, Skipped: s.skipped,
+		DryRun: cfg.DryRun, PagerDutyEnabled: cfg.PagerDutyEnabled, StateFile: cfg.StateFile,
+	}
+	if s.loaded.Warning != "" {
+		pass.Notes = append(pass.Notes, s.loaded.Warning)
+	}
+	exit := 0
+	finalState := out.next
+	if cfg.DryRun {
+		finalState = plan.Next
+	} else {
+		changed, err := state.Save(s.statePath, s.loaded.Raw, out.next)
+		if err != nil {
+			con.errorf("State file", "%v: the incidents of this pass are not recorded, and the next run may page again", err)
+			exit = 1
+		}
+		pass.StateChanged = changed
+	}
+	pass.Open = d.openIncidents(finalState)
+
+	if len(out.failures) > 0 {
+		con.errorf("PagerDuty", "%d of %d PagerDuty events were not delivered; they will be decided again on the next run. First: %s",
+			len(out.failures), len(plan.Events), out.failures[0].Error)
+		exit = 1
+	}
+	if exit == 0 && !cfg.DryRun && cfg.HeartbeatURL != "" {
+		heartbeat(ctx, con, httpClient, cfg.HeartbeatURL)
+	}
+	if reason := findingsFail(cfg.FailOn, pass); reason != "" {
+		con.errorf("fail-on: "+string(cfg.FailOn), "%s", reason)
+		exit = 1
+	}
+	if err := publish(con, env.Getenv, pass); err != nil {
+		con.errorf("Outputs", "%v", err)
+		exit = 1
+	}
+	return exit
+}
+
+// prepare reads the configuration, the process lists and the state file. It
+// makes no network request; on a problem it reports it and says so.
+func prepare(env Env, con *console) (s setup, code int, ok bool) {
 	cfg, err := config.Load(env.Args, env.Getenv, env.Stdout)
 	if errors.Is(err, config.ErrHelp) {
-		return 0
+		return s, 0, false
 	}
 	if err != nil {
 		reportConfigErrors(con, err)
-		return 1
+		return s, 1, false
 	}
-	// Mask before anything else is printed, so no later line can leak it.
-	if cfg.RoutingKey != "" && env.Getenv("GITHUB_ACTIONS") == "true" {
-		con.gha.AddMask(cfg.RoutingKey)
+	// Mask before anything else is printed, so no later line can leak them.
+	if env.Getenv("GITHUB_ACTIONS") == "true" {
+		for _, secret := range []string{cfg.RoutingKey, cfg.HeartbeatURL} {
+			if secret != "" {
+				con.gha.AddMask(secret)
+			}
+		}
 	}
 	for _, w := range cfg.Warnings {
 		con.warnf("Input", "%s", w)
 	}
+	s.cfg = cfg
 
 	workspace := env.Getenv("GITHUB_WORKSPACE")
 	if workspace == "" {
@@ -64,97 +151,95 @@ func Main(ctx context.Context, env Env) int {
 	})
 	if err != nil {
 		reportConfigErrors(con, err)
-		return 1
+		return s, 1, false
 	}
-	var skipped []string
+	silenced, silenceProblems := processlist.ParseList("silenced-process-ids", cfg.SilencedIDs)
+	problems = append(problems, silenceProblems...)
 	for _, p := range problems {
 		con.warnAt(p.File, p.Line, p.String())
-		skipped = append(skipped, p.String())
+		s.skipped = append(s.skipped, p.String())
 	}
 	if len(targets) == 0 {
 		reportConfigErrors(con, &config.InputError{Input: "process-ids", Err: fmt.Errorf("no valid process ID in process-ids, process-ids-file or process-map-file (%d entries skipped)", len(problems))})
-		return 1
+		return s, 1, false
+	}
+	s.targets = targets
+	s.silenced = map[string]bool{}
+	for _, pid := range silenced {
+		s.silenced[pid] = true
 	}
 
-	statePath := cfg.StateFile
-	if !filepath.IsAbs(statePath) {
-		statePath = filepath.Join(workspace, statePath)
+	s.statePath = cfg.StateFile
+	if !filepath.IsAbs(s.statePath) {
+		s.statePath = filepath.Join(workspace, s.statePath)
 	}
-	loaded, err := state.Load(statePath)
+	s.loaded, err = state.Load(s.statePath)
 	if err != nil {
 		con.errorf("State file", "%v", err)
-		return 1
+		return s, 1, false
 	}
-	var notes []string
-	if loaded.Warning != "" {
-		con.warnf("State file", "%s", loaded.Warning)
-		notes = append(notes, loaded.Warning)
+	if s.loaded.Warning != "" {
+		con.warnf("State file", "%s", s.loaded.Warning)
 	}
+	return s, 0, true
+}
 
-	httpClient := &retryhttp.Client{
-		HTTP:           retryhttp.NewHTTPClient(cfg.Concurrency),
-		MaxRetries:     cfg.MaxRetries,
-		Timeout:        cfg.RequestTimeout,
-		InitialBackoff: env.FirstBackoff,
-		OnRetry: func(url string, err error, wait time.Duration) {
-			con.gha.Debugf("retrying %s in %s: %v", url, wait.Round(time.Millisecond), err)
-		},
+func policy(cfg config.Config) incident.Policy {
+	return incident.Policy{
+		Threshold:        cfg.SeverityThreshold,
+		ResolveThreshold: cfg.EffectiveResolveThreshold(),
+		Levels:           cfg.SeverityLevels,
+		AutoResolve:      cfg.AutoResolve,
+		ErrorSeverity:    "error",
+		ErrorThreshold:   cfg.ErrorThreshold,
+		GroupThreshold:   cfg.GroupThreshold,
+		GroupSeverity:    "critical",
+		SchedulerHost:    host(cfg.SURouterURL),
 	}
-	results := checkAll(ctx, con, &ao.Client{HTTP: httpClient, RouterURL: cfg.SURouterURL}, targets, cfg.Concurrency)
+}
 
-	now := env.Now().UTC()
-	observations := make([]incident.Observation, len(results))
+// observe reduces check results to what the incident policy needs.
+func observe(results []ao.Result, silenced map[string]bool) []incident.Observation {
+	obs := make([]incident.Observation, len(results))
 	for i, r := range results {
-		observations[i] = incident.Observation{ProcessID: r.ProcessID, Checked: r.Checked(), SlotsBehind: r.SlotsBehind()}
-	}
-	plan := incident.Decide(loaded.Open, observations, now, incident.Policy{
-		Threshold:     cfg.SeverityThreshold,
-		Levels:        cfg.SeverityLevels,
-		AutoResolve:   cfg.AutoResolve,
-		ErrorSeverity: "error",
-	})
-
-	d := deliverer{
-		con: con, cfg: cfg, now: now, results: indexByProcess(results),
-		sender: &pagerduty.Sender{HTTP: httpClient, EventsURL: cfg.EventsURL, Limiter: pagerduty.NewLimiter()},
-		origin: runOrigin(env.Getenv),
-	}
-	out := d.deliver(ctx, loaded.Open, plan)
-
-	pass := report.Pass{
-		Results: results, Threshold: cfg.SeverityThreshold,
-		Triggered: out.triggered, Updated: out.updated, Resolved: out.resolved, Forgotten: out.forgotten,
-		Failures: out.failures, Skipped: skipped, Notes: notes,
-		DryRun: cfg.DryRun, PagerDutyEnabled: cfg.PagerDutyEnabled, StateFile: cfg.StateFile,
-	}
-	exit := 0
-	finalState := out.next
-	if cfg.DryRun {
-		finalState = plan.Next
-	} else {
-		changed, err := state.Save(statePath, loaded.Raw, out.next)
-		if err != nil {
-			con.errorf("State file", "%v: the incidents of this pass are not recorded, and the next run may page again", err)
-			exit = 1
+		obs[i] = incident.Observation{
+			ProcessID:       r.ProcessID,
+			Checked:         r.Checked(),
+			SlotsBehind:     r.SlotsBehind(),
+			Server:          host(r.StateURL),
+			StateFailed:     r.StateErr != nil,
+			SchedulerFailed: r.SUErr != nil,
+			Silenced:        silenced[r.ProcessID],
 		}
-		pass.StateChanged = changed
 	}
-	pass.Open = openIncidents(finalState, d.results)
+	return obs
+}
 
-	if len(out.failures) > 0 {
-		con.errorf("PagerDuty", "%d of %d PagerDuty events were not delivered; they will be decided again on the next run. First: %s",
-			len(out.failures), len(plan.Events), out.failures[0].Error)
-		exit = 1
+// heartbeat tells a dead-man's switch that a pass completed. Failing to is
+// a warning: the pass itself went fine.
+func heartbeat(ctx context.Context, con *console, c *retryhttp.Client, rawURL string) {
+	resp, err := c.Do(ctx, retryhttp.Request{URL: rawURL, MaxBody: 64 << 10})
+	switch {
+	case err != nil:
+		con.warnf("Heartbeat", "heartbeat to %s failed: %v", host(rawURL), redact(err, rawURL))
+	case resp.Status < 200 || resp.Status > 299:
+		con.warnf("Heartbeat", "heartbeat to %s answered HTTP %d", host(rawURL), resp.Status)
+	default:
+		con.logf("heartbeat sent to %s", host(rawURL))
 	}
-	if reason := findingsFail(cfg.FailOn, pass); reason != "" {
-		con.errorf("fail-on: "+string(cfg.FailOn), "%s", reason)
-		exit = 1
+}
+
+// redact keeps a secret URL's path out of an error message.
+func redact(err error, rawURL string) string {
+	msg := err.Error()
+	if u, perr := url.Parse(rawURL); perr == nil {
+		for _, secret := range []string{rawURL, u.Path} {
+			if len(secret) > 1 {
+				msg = strings.ReplaceAll(msg, secret, "***")
+			}
+		}
 	}
-	if err := publish(con, env.Getenv, pass); err != nil {
-		con.errorf("Outputs", "%v", err)
-		exit = 1
-	}
-	return exit
+	return msg
 }
 
 func reportConfigErrors(con *console, err error) {

@@ -52,3 +52,47 @@ func host(raw string) string {
 	}
 	return raw
 }
+
+// maxListedProcesses bounds a grouped alert's details; the summary has the
+// full list.
+const maxListedProcesses = 100
+
+// groupAlertFor describes a server or scheduler incident: the root cause
+// first, then the processes it covers.
+func groupAlertFor(inc incident.Incident, affected []string, results map[string]*ao.Result, checked int, now time.Time) pagerduty.Alert {
+	a := pagerduty.Alert{
+		DedupKey:  inc.DedupKey,
+		Severity:  inc.Severity,
+		Class:     string(inc.Type),
+		Component: inc.Server,
+		Timestamp: now,
+	}
+	if inc.Type == incident.Scheduler {
+		a.Summary = fmt.Sprintf("Monitor cannot reach the scheduler (%s) for %d of %d processes", inc.Server, len(affected), checked)
+	} else {
+		a.Summary = fmt.Sprintf("State server %s: %d processes behind or failing", inc.Server, len(affected))
+	}
+	listed := map[string]string{}
+	for i, pid := range affected {
+		if i == maxListedProcesses {
+			listed["…"] = fmt.Sprintf("%d more, see the workflow run", len(affected)-i)
+			break
+		}
+		r := results[pid]
+		switch {
+		case r == nil:
+			listed[pid] = "not checked this pass"
+		case !r.Checked():
+			listed[pid] = r.ErrorText()
+		default:
+			listed[pid] = fmt.Sprintf("%d slots behind (state %d, scheduler %d)", r.SlotsBehind(), *r.StateNonce, *r.SUNonce)
+		}
+	}
+	a.Details = map[string]any{
+		"server":             inc.Server,
+		"affected_processes": len(affected),
+		"processes":          listed,
+		"opened_at":          inc.Since.UTC().Format(time.RFC3339),
+	}
+	return a
+}

@@ -17,16 +17,17 @@ import (
 )
 
 type deliverer struct {
-	con     *console
-	cfg     config.Config
-	now     time.Time
-	results map[string]*ao.Result
-	sender  *pagerduty.Sender
-	origin  pagerduty.Origin
+	con      *console
+	cfg      config.Config
+	now      time.Time
+	results  map[string]*ao.Result
+	affected map[string][]string // grouped incidents' processes this pass
+	sender   *pagerduty.Sender
+	origin   pagerduty.Origin
 }
 
 type delivered struct {
-	next                                    incident.Open
+	next                                    incident.State
 	triggered, updated, resolved, forgotten []report.Incident
 	failures                                []report.Failure
 }
@@ -35,8 +36,10 @@ type delivered struct {
 // only once PagerDuty accepted it, so an event that fails is decided again
 // next pass. After PagerDuty proves unavailable, the rest wait for the next
 // pass instead of each spending its own retries.
-func (d *deliverer) deliver(ctx context.Context, prev incident.Open, plan incident.Plan) delivered {
+func (d *deliverer) deliver(ctx context.Context, prev incident.State, plan incident.Plan) delivered {
+	// Failure counts are observations, not deliveries: they always advance.
 	out := delivered{next: prev.Clone()}
+	out.next.Failing = plan.Next.Failing
 	if len(plan.Events) == 0 {
 		return out
 	}
@@ -45,7 +48,7 @@ func (d *deliverer) deliver(ctx context.Context, prev incident.Open, plan incide
 
 	var unavailable error
 	for _, ev := range plan.Events {
-		view := report.NewIncident(ev.Incident, ev.Reason, d.results[ev.Incident.ProcessID])
+		views := d.views(ev.Incident, ev.Reason, ev.Affected)
 		label := fmt.Sprintf("%s %s (%s, %s)", ev.Action, ev.Incident.DedupKey, ev.Reason, ev.Incident.Severity)
 		var err error
 		switch {
@@ -68,7 +71,9 @@ func (d *deliverer) deliver(ctx context.Context, prev incident.Open, plan incide
 		}
 		if err != nil {
 			d.con.logf("✗ %s: %v", label, err)
-			out.failures = append(out.failures, report.Failure{Action: string(ev.Action), Incident: view, Error: err.Error()})
+			for _, v := range views {
+				out.failures = append(out.failures, report.Failure{Action: string(ev.Action), Incident: v, Error: err.Error()})
+			}
 			continue
 		}
 		if !d.cfg.DryRun {
@@ -79,13 +84,13 @@ func (d *deliverer) deliver(ctx context.Context, prev incident.Open, plan incide
 		}
 		switch {
 		case ev.Action == incident.Forget:
-			out.forgotten = append(out.forgotten, view)
+			out.forgotten = append(out.forgotten, views...)
 		case ev.Action == incident.Resolve:
-			out.resolved = append(out.resolved, view)
+			out.resolved = append(out.resolved, views...)
 		case ev.Reason == incident.SeverityRaised:
-			out.updated = append(out.updated, view)
+			out.updated = append(out.updated, views...)
 		default:
-			out.triggered = append(out.triggered, view)
+			out.triggered = append(out.triggered, views...)
 		}
 	}
 	return out
@@ -95,22 +100,48 @@ func (d *deliverer) event(ev incident.Event) pd.V2Event {
 	if ev.Action == incident.Resolve {
 		return pagerduty.ResolveEvent(d.cfg.RoutingKey, ev.Incident.DedupKey)
 	}
+	if ev.Incident.Type.Grouped() {
+		return pagerduty.TriggerEvent(d.cfg.RoutingKey, d.origin,
+			groupAlertFor(ev.Incident, ev.Affected, d.results, len(d.results), d.now))
+	}
 	return pagerduty.TriggerEvent(d.cfg.RoutingKey, d.origin,
 		alertFor(ev.Incident, d.results[ev.Incident.ProcessID], d.cfg.SeverityThreshold, d.now))
 }
 
-// openIncidents lists the open incidents for the outputs, by process.
-func openIncidents(open incident.Open, results map[string]*ao.Result) []report.Incident {
-	incs := make([]incident.Incident, 0, len(open))
-	for _, inc := range open {
+// views is how an incident appears in the outputs: a grouped incident once
+// per process it covers, so later steps still see every process.
+func (d *deliverer) views(inc incident.Incident, why incident.Reason, affected []string) []report.Incident {
+	if !inc.Type.Grouped() {
+		return []report.Incident{report.NewIncident(inc, why, d.results[inc.ProcessID])}
+	}
+	if len(affected) == 0 {
+		return []report.Incident{report.NewIncident(inc, why, nil)}
+	}
+	views := make([]report.Incident, len(affected))
+	for i, pid := range affected {
+		views[i] = report.NewIncident(inc, why, d.results[pid])
+		views[i].ProcessID = pid
+	}
+	return views
+}
+
+// openIncidents lists the open incidents for the outputs, grouped ones
+// first, then by process.
+func (d *deliverer) openIncidents(st incident.State) []report.Incident {
+	incs := make([]incident.Incident, 0, len(st.Open))
+	for _, inc := range st.Open {
 		incs = append(incs, inc)
 	}
 	sort.Slice(incs, func(i, j int) bool {
-		return strings.Compare(incs[i].ProcessID+incs[i].DedupKey, incs[j].ProcessID+incs[j].DedupKey) < 0
+		a, b := incs[i], incs[j]
+		if a.Type.Grouped() != b.Type.Grouped() {
+			return a.Type.Grouped()
+		}
+		return strings.Compare(a.Subject()+a.DedupKey, b.Subject()+b.DedupKey) < 0
 	})
-	out := make([]report.Incident, len(incs))
-	for i, inc := range incs {
-		out[i] = report.NewIncident(inc, "", results[inc.ProcessID])
+	var out []report.Incident
+	for _, inc := range incs {
+		out = append(out, d.views(inc, "", d.affected[inc.DedupKey])...)
 	}
 	return out
 }

@@ -31,7 +31,7 @@ func TestGoldenSummaryAndPagerDutyPayloads(t *testing.T) {
 	h.fleet.Set(pidD, 200, 350)
 	gone := incident.Incident{ProcessID: pidGone, Type: incident.Mismatch, DedupKey: incident.DedupKey(incident.Mismatch, pidGone, day1),
 		Severity: "warning", Since: day1.Add(-3600e9)}
-	os.WriteFile(filepath.Join(h.ws, ".pagerduty-state.json"), state.Encode(incident.Open{gone.DedupKey: gone}), 0o644)
+	os.WriteFile(filepath.Join(h.ws, ".pagerduty-state.json"), state.Encode(incident.State{Open: incident.Open{gone.DedupKey: gone}}), 0o644)
 
 	r := h.run(map[string]string{"process-ids": strings.Join([]string{pidA, pidB, pidC, pidD, "bad-id"}, "\n")})
 	if r.exit != 0 {

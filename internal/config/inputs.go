@@ -24,6 +24,11 @@ type Inputs struct {
 	SeverityLevels    SeverityLevels `env:"PAGERDUTY_SEVERITY_LEVELS,default=critical:100,error:50,warning:0" help:"Slots apart -> PagerDuty severity; the highest level reached wins."`
 	AutoResolve       bool           `env:"PAGERDUTY_AUTO_RESOLVE,default=true" help:"Resolve incidents when the process recovers."`
 	EventsURL         string         `env:"PAGERDUTY_EVENTS_URL,default=https://events.pagerduty.com" help:"PagerDuty Events API base URL (EU: https://events.eu.pagerduty.com)."`
+	ErrorThreshold    int            `env:"PAGERDUTY_ERROR_THRESHOLD,default=1" help:"Consecutive passes a process must fail to be checked before an error incident opens."`
+	ResolveThreshold  *int64         `env:"PAGERDUTY_RESOLVE_THRESHOLD,noinit" help:"Slots apart below which a mismatch incident resolves (default: the severity threshold)."`
+	GroupThreshold    int            `env:"GROUP_THRESHOLD,default=10" help:"More than this many processes in trouble on one state server open one server incident instead of one each; 0 turns grouping off."`
+	SilencedIDs       string         `env:"SILENCED_PROCESS_IDS" help:"Process IDs that are checked and reported but never paged (maintenance)."`
+	HeartbeatURL      string         `env:"HEARTBEAT_URL" help:"URL to GET after a pass that completed (a dead-man's switch); secret."`
 
 	StateFile      string        `env:"STATE_FILE,default=.pagerduty-state.json" help:"Incident state file, relative to the workspace."`
 	Concurrency    int           `env:"CONCURRENCY,default=16" help:"Processes checked at once."`
@@ -34,7 +39,7 @@ type Inputs struct {
 }
 
 // Secret inputs are masked in logs and never echoed in error messages.
-var secretInputs = map[string]bool{"pagerduty-routing-key": true}
+var secretInputs = map[string]bool{"pagerduty-routing-key": true, "heartbeat-url": true}
 
 // IsSecret reports whether the named input holds a secret.
 func IsSecret(input string) bool { return secretInputs[input] }

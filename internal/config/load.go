@@ -98,13 +98,17 @@ func decodeError(err error, l inputLookuper) error {
 }
 
 func describeDecodeError(s Spec, v string, err error) error {
-	t, _ := reflect.TypeOf(Inputs{}).FieldByName(s.Field)
+	f, _ := reflect.TypeOf(Inputs{}).FieldByName(s.Field)
+	t := f.Type
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
 	switch {
-	case t.Type == reflect.TypeOf(time.Duration(0)):
+	case t == reflect.TypeOf(time.Duration(0)):
 		return fmt.Errorf("%q is not a duration (use e.g. 10s, 1m30s)", v)
-	case t.Type.Kind() == reflect.Bool:
+	case t.Kind() == reflect.Bool:
 		return fmt.Errorf("%q is not true or false", v)
-	case t.Type.Kind() == reflect.Int || t.Type.Kind() == reflect.Int64:
+	case t.Kind() == reflect.Int || t.Kind() == reflect.Int64:
 		return fmt.Errorf("%q is not a whole number", v)
 	}
 	// Custom decoders already say what is wrong; drop envconfig's prefix.
@@ -119,6 +123,18 @@ func (c *Config) validate() error {
 	}
 	if c.SeverityThreshold < 0 {
 		bad("pagerduty-severity-threshold", "%d is negative; use 0 or more slots", c.SeverityThreshold)
+	}
+	if c.ErrorThreshold < 1 || c.ErrorThreshold > 1000 {
+		bad("pagerduty-error-threshold", "%d is out of range 1..1000 (passes)", c.ErrorThreshold)
+	}
+	if c.ResolveThreshold != nil && (*c.ResolveThreshold < 0 || *c.ResolveThreshold > c.SeverityThreshold) {
+		bad("pagerduty-resolve-threshold", "%d must be between 0 and pagerduty-severity-threshold (%d)", *c.ResolveThreshold, c.SeverityThreshold)
+	}
+	if c.GroupThreshold < 0 {
+		bad("group-threshold", "%d is negative; use 0 to turn grouping off", c.GroupThreshold)
+	}
+	if c.HeartbeatURL != "" && CheckURL(c.HeartbeatURL) != nil {
+		bad("heartbeat-url", "is not an http(s) URL with a host")
 	}
 	if c.Concurrency < 1 || c.Concurrency > 1024 {
 		bad("concurrency", "%d is out of range 1..1024", c.Concurrency)
@@ -138,7 +154,7 @@ func (c *Config) validate() error {
 	for _, u := range []struct{ input, value string }{
 		{"state-url", c.StateURL}, {"su-router-url", c.SURouterURL}, {"pagerduty-events-url", c.EventsURL},
 	} {
-		if err := CheckURL(u.value); err != nil {
+		if err := CheckBaseURL(u.value); err != nil {
 			bad(u.input, "%v", err)
 		}
 	}
@@ -165,10 +181,28 @@ func CheckURL(raw string) error {
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("%q is not an http(s) URL with a host", raw)
 	}
-	if u.RawQuery != "" || u.Fragment != "" {
+	return nil
+}
+
+// CheckBaseURL is CheckURL for URLs that paths are appended to: no query or
+// fragment.
+func CheckBaseURL(raw string) error {
+	if err := CheckURL(raw); err != nil {
+		return err
+	}
+	if u, _ := url.Parse(raw); u.RawQuery != "" || u.Fragment != "" {
 		return fmt.Errorf("%q must not have a query or fragment", raw)
 	}
 	return nil
+}
+
+// EffectiveResolveThreshold is pagerduty-resolve-threshold, defaulting to
+// the severity threshold.
+func (c Config) EffectiveResolveThreshold() int64 {
+	if c.ResolveThreshold != nil {
+		return *c.ResolveThreshold
+	}
+	return c.SeverityThreshold
 }
 
 func isLoopback(host string) bool {

@@ -33,6 +33,8 @@ func TestLoadDefaults(t *testing.T) {
 		SeverityLevels:    SeverityLevels{{Severity: "critical", MinSlots: 100}, {Severity: "error", MinSlots: 50}, {Severity: "warning", MinSlots: 0}},
 		AutoResolve:       true,
 		EventsURL:         "https://events.pagerduty.com",
+		ErrorThreshold:    1,
+		GroupThreshold:    10,
 		StateFile:         ".pagerduty-state.json",
 		Concurrency:       16,
 		RequestTimeout:    10 * time.Second,
@@ -87,6 +89,10 @@ func TestInvalidInputsNameTheInput(t *testing.T) {
 		{"bad fail-on", "INPUT_FAIL-ON", "sometimes", `input fail-on: "sometimes" is not one of never, error, behind`},
 		{"bad url", "INPUT_STATE-URL", "ftp://x", `input state-url: "ftp://x" is not an http(s) URL`},
 		{"retries", "INPUT_MAX-RETRIES", "-1", "input max-retries: -1 is out of range"},
+		{"error threshold", "INPUT_PAGERDUTY-ERROR-THRESHOLD", "0", "input pagerduty-error-threshold: 0 is out of range"},
+		{"resolve threshold above severity threshold", "INPUT_PAGERDUTY-RESOLVE-THRESHOLD", "60", "input pagerduty-resolve-threshold: 60 must be between 0 and pagerduty-severity-threshold (50)"},
+		{"resolve threshold not a number", "INPUT_PAGERDUTY-RESOLVE-THRESHOLD", "half", `input pagerduty-resolve-threshold: "half" is not a whole number`},
+		{"group threshold", "INPUT_GROUP-THRESHOLD", "-2", "input group-threshold: -2 is negative"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -103,6 +109,27 @@ func TestInvalidInputsNameTheInput(t *testing.T) {
 				t.Errorf("error %v is not an *InputError", err)
 			}
 		})
+	}
+}
+
+func TestResolveThresholdDefaultsToSeverityThreshold(t *testing.T) {
+	base := map[string]string{"INPUT_PROCESS-IDS": "x", "INPUT_DRY-RUN": "true", "INPUT_PAGERDUTY-SEVERITY-THRESHOLD": "80"}
+	cfg, err := Load(nil, env(base), io.Discard)
+	if err != nil || cfg.ResolveThreshold != nil || cfg.EffectiveResolveThreshold() != 80 {
+		t.Fatalf("unset: %v %v %d", err, cfg.ResolveThreshold, cfg.EffectiveResolveThreshold())
+	}
+	base["INPUT_PAGERDUTY-RESOLVE-THRESHOLD"] = "0"
+	cfg, err = Load(nil, env(base), io.Discard)
+	if err != nil || cfg.EffectiveResolveThreshold() != 0 {
+		t.Fatalf("set to 0: %v %d", err, cfg.EffectiveResolveThreshold())
+	}
+}
+
+func TestSecretValuesNeverEchoed(t *testing.T) {
+	secret := "https://hc.example/ping/0b1e5c6d-secret"
+	_, err := Load(nil, env(map[string]string{"INPUT_PROCESS-IDS": "x", "INPUT_DRY-RUN": "true", "INPUT_HEARTBEAT-URL": "ftp" + secret[5:]}), io.Discard)
+	if err == nil || strings.Contains(err.Error(), "0b1e5c6d") || !strings.Contains(err.Error(), "input heartbeat-url") {
+		t.Fatalf("error %v must name heartbeat-url without echoing it", err)
 	}
 }
 

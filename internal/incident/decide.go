@@ -11,14 +11,31 @@ type Observation struct {
 	// Checked is false when either nonce could not be read.
 	Checked     bool
 	SlotsBehind int64
+	// Server is the host of the process's state server: the group a
+	// storm of troubles is attributed to.
+	Server          string
+	StateFailed     bool // the state server's side of the check failed
+	SchedulerFailed bool // the scheduler's side of the check failed
+	// Silenced processes are checked and reported but never paged; their
+	// incidents are held as they are.
+	Silenced bool
 }
 
 // Policy is the part of the configuration the decision depends on.
 type Policy struct {
-	Threshold     int64 // slots apart at which a mismatch incident opens
-	Levels        []Level
-	AutoResolve   bool
-	ErrorSeverity string // severity of "cannot be checked" incidents
+	Threshold        int64 // slots apart at which a mismatch incident opens
+	ResolveThreshold int64 // slots apart below which an open mismatch resolves (≤ Threshold)
+	Levels           []Level
+	AutoResolve      bool
+	ErrorSeverity    string // severity of "cannot be checked" incidents
+	// ErrorThreshold is how many consecutive passes a process must fail
+	// to be checked before an error incident opens (1 = at once).
+	ErrorThreshold int
+	// GroupThreshold: more than this many processes in trouble on one state
+	// server open one server incident instead (0 turns grouping off).
+	GroupThreshold int
+	GroupSeverity  string
+	SchedulerHost  string // names the scheduler incident
 }
 
 // Action is what to do with one incident.
@@ -39,130 +56,241 @@ const (
 	Opened         Reason = "opened"          // a new breach or failure
 	SeverityRaised Reason = "severity raised" // same incident, worse now
 	Rotated        Reason = "rotated"         // a new UTC day: old key closed, today's opened
-	Recovered      Reason = "recovered"       // the process is fine again
+	Recovered      Reason = "recovered"       // the process (or server) is fine again
 	Removed        Reason = "removed"         // no longer in the monitored list
 )
 
-// Event is one decided change to one incident.
+// Event is one decided change to one incident. Affected lists the
+// processes a grouped incident covers (for its payload and the outputs).
 type Event struct {
 	Action   Action
 	Reason   Reason
 	Incident Incident
+	Affected []string
 }
 
-// Plan is the outcome of Decide: the events to deliver, in order, and the
-// state that results if every one of them is delivered.
+// Plan is the outcome of Decide: the events to deliver, in order, the state
+// that results if every one is delivered, and the processes each wanted
+// grouped incident covers this pass.
 type Plan struct {
-	Events []Event
-	Next   Open
+	Events   []Event
+	Next     State
+	Affected map[string][]string // dedup key of a grouped incident → process IDs
 }
 
-// Decide is the incident policy. Per process:
-//   - not checkable while a mismatch incident is open: hold everything (the
-//     process is already paged for; we cannot tell whether it recovered);
-//   - not checkable otherwise: an error incident is wanted;
-//   - at or past the threshold: a mismatch incident is wanted;
-//   - otherwise nothing is wanted.
+type subjectKey struct {
+	t    Type // Server or Scheduler for groups; "" for processes
+	name string
+}
+
+// Decide is the incident policy.
 //
-// Open incidents that are no longer wanted close (resolve, or forget when
-// auto-resolve is off); wanted ones from an earlier UTC day rotate; a wanted
-// incident whose severity rose is re-triggered under its key; a wanted type
-// with no incident under today's key is triggered. Processes no longer
-// observed at all have their incidents closed as removed.
-func Decide(prev Open, observations []Observation, now time.Time, p Policy) Plan {
-	byProcess := map[string][]Incident{}
-	for _, inc := range prev {
-		byProcess[inc.ProcessID] = append(byProcess[inc.ProcessID], inc)
+// Per process: not checkable while a mismatch incident is open holds
+// everything (the responder is already paged for it, and we cannot tell
+// whether it recovered); not checkable for ErrorThreshold passes in a row
+// wants an error incident; at or past Threshold (or, with a mismatch open,
+// at or past ResolveThreshold) wants a mismatch incident.
+//
+// Storms: when more than GroupThreshold processes on one state server want
+// an incident, one server incident is wanted instead and those processes
+// open none of their own (incidents they already have are held). Likewise
+// one scheduler incident when the scheduler side fails for more than
+// GroupThreshold processes and for most of them.
+//
+// For every subject, open incidents no longer wanted close (resolve, or
+// forget when auto-resolve is off); wanted ones from an earlier UTC day
+// rotate; a wanted incident whose severity rose is re-triggered under its
+// key; a wanted type with no incident under today's key is triggered.
+// Processes no longer observed have their incidents closed as removed.
+func Decide(prev State, observations []Observation, now time.Time, p Policy) Plan {
+	next := prev.Clone()
+	next.Failing = map[string]int{}
+
+	openBy := map[subjectKey][]Incident{}
+	for _, inc := range prev.Open {
+		k := subjectKey{name: inc.Subject()}
+		if inc.Type.Grouped() {
+			k.t = inc.Type
+		}
+		openBy[k] = append(openBy[k], inc)
 	}
+
 	obs := map[string]Observation{}
+	wants := map[string]map[Type]string{}
+	held := map[string]bool{}
 	for _, o := range observations {
 		obs[o.ProcessID] = o
+		streak := 0
+		if !o.Checked {
+			streak = min(prev.Failing[o.ProcessID]+1, max(p.ErrorThreshold, 1))
+			if p.ErrorThreshold > 1 {
+				next.Failing[o.ProcessID] = streak
+			}
+		}
+		open := openBy[subjectKey{name: o.ProcessID}]
+		switch {
+		case o.Silenced:
+			held[o.ProcessID] = true
+		case !o.Checked && hasType(open, Mismatch):
+			held[o.ProcessID] = true
+		case !o.Checked:
+			if streak >= p.ErrorThreshold || hasType(open, Error) {
+				wants[o.ProcessID] = map[Type]string{Error: p.ErrorSeverity}
+			}
+		case o.SlotsBehind >= p.Threshold || (hasType(open, Mismatch) && o.SlotsBehind >= p.ResolveThreshold):
+			wants[o.ProcessID] = map[Type]string{Mismatch: SeverityFor(p.Levels, o.SlotsBehind)}
+		}
 	}
+
+	groups, covered := storms(observations, wants, held, p)
+	affected := map[string][]string{}
 
 	var events []Event
-	closeEvent := func(inc Incident, why Reason) Event {
-		if p.AutoResolve {
-			return Event{Action: Resolve, Reason: why, Incident: inc}
-		}
-		return Event{Action: Forget, Reason: why, Incident: inc}
-	}
-
-	for _, pid := range sortedKeys(byProcess, obs) {
-		open := byProcess[pid]
+	for _, k := range subjects(openBy, obs, groups) {
+		open := openBy[k]
 		sort.Slice(open, func(i, j int) bool { return open[i].DedupKey < open[j].DedupKey })
-		o, observed := obs[pid]
-		if !observed {
-			for _, inc := range open {
-				events = append(events, closeEvent(inc, Removed))
+		if k.t != "" {
+			want := map[Type]string{}
+			members, wanted := groups[k]
+			if wanted {
+				want[k.t] = p.GroupSeverity
+				affected[DedupKey(k.t, k.name, now)] = members
 			}
-			continue
-		}
-		if !o.Checked && hasType(open, Mismatch) {
-			continue
-		}
-
-		want := map[Type]string{}
-		switch {
-		case !o.Checked:
-			want[Error] = p.ErrorSeverity
-		case o.SlotsBehind >= p.Threshold:
-			want[Mismatch] = SeverityFor(p.Levels, o.SlotsBehind)
-		}
-
-		var triggers []Event
-		rotated := map[Type]bool{}
-		haveToday := map[Type]bool{}
-		for _, inc := range open {
-			sev, wanted := want[inc.Type]
-			switch {
-			case !wanted:
-				events = append(events, closeEvent(inc, Recovered))
-			case inc.DedupKey != DedupKey(inc.Type, pid, now):
-				events = append(events, closeEvent(inc, Rotated))
-				rotated[inc.Type] = true
-			default:
-				haveToday[inc.Type] = true
-				if moreSevere(sev, inc.Severity) {
-					raised := inc
-					raised.Severity = sev
-					triggers = append(triggers, Event{Action: Trigger, Reason: SeverityRaised, Incident: raised})
+			evs := reconcile(open, want, k.t, k.name, now, p)
+			for i := range evs {
+				evs[i].Affected = members
+				if evs[i].Action != Trigger {
+					evs[i].Affected = onServer(observations, k)
 				}
 			}
+			events = append(events, evs...)
+			continue
 		}
-		for _, t := range []Type{Error, Mismatch} {
-			sev, wanted := want[t]
-			if !wanted || haveToday[t] {
-				continue
+		if _, observed := obs[k.name]; !observed {
+			for _, inc := range open {
+				events = append(events, closeEvent(inc, Removed, p))
 			}
-			why := Opened
-			if rotated[t] {
-				why = Rotated
-			}
-			triggers = append(triggers, Event{Action: Trigger, Reason: why, Incident: Incident{
-				ProcessID: pid, Type: t, DedupKey: DedupKey(t, pid, now), Severity: sev, Since: now.UTC(),
-			}})
+			continue
 		}
-		// Closing first means a responder never sees today's incident
-		// while yesterday's still looks current.
-		events = append(events, triggers...)
+		if held[k.name] || covered[k.name] {
+			continue
+		}
+		events = append(events, reconcile(open, wants[k.name], "", k.name, now, p)...)
 	}
 
-	next := prev.Clone()
 	for _, ev := range events {
 		next.Apply(ev)
 	}
-	return Plan{Events: events, Next: next}
+	return Plan{Events: events, Next: next, Affected: affected}
 }
 
-// Apply records one delivered event in o. The shell applies only the events
-// PagerDuty accepted, so an undelivered one is decided again next pass.
-func (o Open) Apply(ev Event) {
-	switch ev.Action {
-	case Trigger:
-		o[ev.Incident.DedupKey] = ev.Incident
-	case Resolve, Forget:
-		delete(o, ev.Incident.DedupKey)
+// storms finds the grouped incidents wanted this pass and the processes
+// they cover.
+func storms(observations []Observation, wants map[string]map[Type]string, held map[string]bool, p Policy) (map[subjectKey][]string, map[string]bool) {
+	groups := map[subjectKey][]string{}
+	covered := map[string]bool{}
+	if p.GroupThreshold <= 0 {
+		return groups, covered
 	}
+	troubled := map[string][]string{}
+	var schedulerDown []string
+	active := 0
+	for _, o := range observations {
+		if o.Silenced {
+			continue
+		}
+		active++
+		w := wants[o.ProcessID]
+		_, mismatch := w[Mismatch]
+		_, failing := w[Error]
+		heldFailing := held[o.ProcessID] && !o.Checked
+		switch {
+		case mismatch || ((failing || heldFailing) && o.StateFailed):
+			troubled[o.Server] = append(troubled[o.Server], o.ProcessID)
+		case (failing || heldFailing) && o.SchedulerFailed:
+			schedulerDown = append(schedulerDown, o.ProcessID)
+		}
+	}
+	for host, pids := range troubled {
+		if len(pids) > p.GroupThreshold {
+			sort.Strings(pids)
+			groups[subjectKey{Server, host}] = pids
+			for _, pid := range pids {
+				covered[pid] = true
+			}
+		}
+	}
+	if len(schedulerDown) > p.GroupThreshold && 2*len(schedulerDown) > active {
+		sort.Strings(schedulerDown)
+		groups[subjectKey{Scheduler, p.SchedulerHost}] = schedulerDown
+		for _, pid := range schedulerDown {
+			covered[pid] = true
+		}
+	}
+	return groups, covered
+}
+
+// reconcile turns one subject's open incidents and wanted types into events:
+// closes first, so a responder never sees today's incident while
+// yesterday's still looks current.
+func reconcile(open []Incident, want map[Type]string, groupType Type, subject string, now time.Time, p Policy) []Event {
+	var closes, triggers []Event
+	rotated := map[Type]bool{}
+	haveToday := map[Type]bool{}
+	for _, inc := range open {
+		sev, wanted := want[inc.Type]
+		switch {
+		case !wanted:
+			closes = append(closes, closeEvent(inc, Recovered, p))
+		case inc.DedupKey != DedupKey(inc.Type, subject, now):
+			closes = append(closes, closeEvent(inc, Rotated, p))
+			rotated[inc.Type] = true
+		default:
+			haveToday[inc.Type] = true
+			if moreSevere(sev, inc.Severity) {
+				raised := inc
+				raised.Severity = sev
+				triggers = append(triggers, Event{Action: Trigger, Reason: SeverityRaised, Incident: raised})
+			}
+		}
+	}
+	for _, t := range []Type{Error, Mismatch, Server, Scheduler} {
+		sev, wanted := want[t]
+		if !wanted || haveToday[t] {
+			continue
+		}
+		why := Opened
+		if rotated[t] {
+			why = Rotated
+		}
+		inc := Incident{Type: t, DedupKey: DedupKey(t, subject, now), Severity: sev, Since: now.UTC()}
+		if groupType != "" {
+			inc.Server = subject
+		} else {
+			inc.ProcessID = subject
+		}
+		triggers = append(triggers, Event{Action: Trigger, Reason: why, Incident: inc})
+	}
+	return append(closes, triggers...)
+}
+
+func closeEvent(inc Incident, why Reason, p Policy) Event {
+	if p.AutoResolve {
+		return Event{Action: Resolve, Reason: why, Incident: inc}
+	}
+	return Event{Action: Forget, Reason: why, Incident: inc}
+}
+
+// onServer lists the observed processes a grouped incident is about.
+func onServer(observations []Observation, k subjectKey) []string {
+	var pids []string
+	for _, o := range observations {
+		if k.t == Scheduler || o.Server == k.name {
+			pids = append(pids, o.ProcessID)
+		}
+	}
+	sort.Strings(pids)
+	return pids
 }
 
 func hasType(incs []Incident, t Type) bool {
@@ -174,21 +302,36 @@ func hasType(incs []Incident, t Type) bool {
 	return false
 }
 
-func sortedKeys(a map[string][]Incident, b map[string]Observation) []string {
-	seen := map[string]bool{}
-	var keys []string
-	for k := range a {
+// subjects lists every subject with an open incident, an observation or a
+// wanted group: groups first (the root cause leads), then processes, each
+// sorted.
+func subjects(open map[subjectKey][]Incident, obs map[string]Observation, groups map[subjectKey][]string) []subjectKey {
+	seen := map[subjectKey]bool{}
+	var keys []subjectKey
+	add := func(k subjectKey) {
 		if !seen[k] {
 			seen[k] = true
 			keys = append(keys, k)
 		}
 	}
-	for k := range b {
-		if !seen[k] {
-			seen[k] = true
-			keys = append(keys, k)
-		}
+	for k := range open {
+		add(k)
 	}
-	sort.Strings(keys)
+	for pid := range obs {
+		add(subjectKey{name: pid})
+	}
+	for k := range groups {
+		add(k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if (a.t != "") != (b.t != "") {
+			return a.t != ""
+		}
+		if a.t != b.t {
+			return a.t < b.t
+		}
+		return a.name < b.name
+	})
 	return keys
 }

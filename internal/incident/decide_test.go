@@ -17,10 +17,14 @@ var (
 	day1     = time.Date(2026, 11, 22, 23, 55, 0, 0, time.UTC)
 	day2     = time.Date(2026, 11, 23, 0, 5, 0, 0, time.UTC)
 	policyOn = Policy{
-		Threshold:     50,
-		Levels:        []Level{{"critical", 100}, {"error", 50}, {"warning", 0}},
-		AutoResolve:   true,
-		ErrorSeverity: "error",
+		Threshold:        50,
+		ResolveThreshold: 50,
+		Levels:           []Level{{"critical", 100}, {"error", 50}, {"warning", 0}},
+		AutoResolve:      true,
+		ErrorSeverity:    "error",
+		ErrorThreshold:   1,
+		GroupSeverity:    "critical",
+		SchedulerHost:    "su-router.test",
 	}
 )
 
@@ -30,12 +34,16 @@ func inc(pid string, t Type, sev string, opened time.Time) Incident {
 	return Incident{ProcessID: pid, Type: t, DedupKey: DedupKey(t, pid, opened), Severity: sev, Since: opened}
 }
 
-func open(incs ...Incident) Open {
-	o := Open{}
+func open(incs ...Incident) State {
+	s := NewState()
 	for _, i := range incs {
-		o[i.DedupKey] = i
+		s.Open[i.DedupKey] = i
 	}
-	return o
+	return s
+}
+
+func ev(a Action, r Reason, inc Incident, affected ...string) Event {
+	return Event{Action: a, Reason: r, Incident: inc, Affected: affected}
 }
 
 func behind(pid string, slots int64) Observation {
@@ -48,7 +56,7 @@ func TestDecide(t *testing.T) {
 	raisedA := inc(pidA, Mismatch, "critical", day1)
 	tests := []struct {
 		name   string
-		prev   Open
+		prev   State
 		obs    []Observation
 		now    time.Time
 		policy Policy
@@ -63,7 +71,7 @@ func TestDecide(t *testing.T) {
 			name: "new breach at exactly the threshold triggers with the level's severity",
 			prev: open(), obs: []Observation{behind(pidA, 50)}, now: day1, policy: policyOn,
 			want: Plan{
-				Events: []Event{{Trigger, Opened, inc(pidA, Mismatch, "error", day1)}},
+				Events: []Event{ev(Trigger, Opened, inc(pidA, Mismatch, "error", day1))},
 				Next:   open(inc(pidA, Mismatch, "error", day1)),
 			},
 		},
@@ -75,9 +83,9 @@ func TestDecide(t *testing.T) {
 		{
 			name: "threshold 0 alerts on every process, at the lowest severity",
 			prev: open(), obs: []Observation{behind(pidA, 0)}, now: day1,
-			policy: Policy{Threshold: 0, Levels: policyOn.Levels, AutoResolve: true, ErrorSeverity: "error"},
+			policy: func() Policy { p := policyOn; p.Threshold, p.ResolveThreshold = 0, 0; return p }(),
 			want: Plan{
-				Events: []Event{{Trigger, Opened, inc(pidA, Mismatch, "warning", day1)}},
+				Events: []Event{ev(Trigger, Opened, inc(pidA, Mismatch, "warning", day1))},
 				Next:   open(inc(pidA, Mismatch, "warning", day1)),
 			},
 		},
@@ -90,7 +98,7 @@ func TestDecide(t *testing.T) {
 			name: "severity rises: re-trigger under the same key with the new severity",
 			prev: open(inc(pidA, Mismatch, "error", day1)), obs: []Observation{behind(pidA, 150)}, now: day1, policy: policyOn,
 			want: Plan{
-				Events: []Event{{Trigger, SeverityRaised, raisedA}},
+				Events: []Event{ev(Trigger, SeverityRaised, raisedA)},
 				Next:   open(raisedA),
 			},
 		},
@@ -103,7 +111,7 @@ func TestDecide(t *testing.T) {
 			name: "recovery resolves with the stored key",
 			prev: open(inc(pidA, Mismatch, "error", day1)), obs: []Observation{behind(pidA, 2)}, now: day2, policy: policyOn,
 			want: Plan{
-				Events: []Event{{Resolve, Recovered, inc(pidA, Mismatch, "error", day1)}},
+				Events: []Event{ev(Resolve, Recovered, inc(pidA, Mismatch, "error", day1))},
 				Next:   open(),
 			},
 		},
@@ -112,7 +120,7 @@ func TestDecide(t *testing.T) {
 			prev: open(inc(pidA, Mismatch, "error", day1)), obs: []Observation{behind(pidA, 2)}, now: day1,
 			policy: withAutoResolve(policyOn, false),
 			want: Plan{
-				Events: []Event{{Forget, Recovered, inc(pidA, Mismatch, "error", day1)}},
+				Events: []Event{ev(Forget, Recovered, inc(pidA, Mismatch, "error", day1))},
 				Next:   open(),
 			},
 		},
@@ -121,8 +129,8 @@ func TestDecide(t *testing.T) {
 			prev: open(inc(pidA, Mismatch, "error", day1)), obs: []Observation{behind(pidA, 70)}, now: day2, policy: policyOn,
 			want: Plan{
 				Events: []Event{
-					{Resolve, Rotated, inc(pidA, Mismatch, "error", day1)},
-					{Trigger, Rotated, inc(pidA, Mismatch, "error", day2)},
+					ev(Resolve, Rotated, inc(pidA, Mismatch, "error", day1)),
+					ev(Trigger, Rotated, inc(pidA, Mismatch, "error", day2)),
 				},
 				Next: open(inc(pidA, Mismatch, "error", day2)),
 			},
@@ -133,8 +141,8 @@ func TestDecide(t *testing.T) {
 			policy: withAutoResolve(policyOn, false),
 			want: Plan{
 				Events: []Event{
-					{Forget, Rotated, inc(pidA, Mismatch, "error", day1)},
-					{Trigger, Rotated, inc(pidA, Mismatch, "error", day2)},
+					ev(Forget, Rotated, inc(pidA, Mismatch, "error", day1)),
+					ev(Trigger, Rotated, inc(pidA, Mismatch, "error", day2)),
 				},
 				Next: open(inc(pidA, Mismatch, "error", day2)),
 			},
@@ -144,7 +152,7 @@ func TestDecide(t *testing.T) {
 			prev: open(inc(pidA, Mismatch, "error", day1), inc(pidA, Mismatch, "error", day2)),
 			obs:  []Observation{behind(pidA, 70)}, now: day2, policy: policyOn,
 			want: Plan{
-				Events: []Event{{Resolve, Rotated, inc(pidA, Mismatch, "error", day1)}},
+				Events: []Event{ev(Resolve, Rotated, inc(pidA, Mismatch, "error", day1))},
 				Next:   open(inc(pidA, Mismatch, "error", day2)),
 			},
 		},
@@ -152,7 +160,7 @@ func TestDecide(t *testing.T) {
 			name: "process cannot be checked: error incident",
 			prev: open(), obs: []Observation{failing(pidA)}, now: day1, policy: policyOn,
 			want: Plan{
-				Events: []Event{{Trigger, Opened, inc(pidA, Error, "error", day1)}},
+				Events: []Event{ev(Trigger, Opened, inc(pidA, Error, "error", day1))},
 				Next:   open(inc(pidA, Error, "error", day1)),
 			},
 		},
@@ -165,7 +173,7 @@ func TestDecide(t *testing.T) {
 			name: "error then recovered: resolve the error incident",
 			prev: open(inc(pidA, Error, "error", day1)), obs: []Observation{behind(pidA, 0)}, now: day1, policy: policyOn,
 			want: Plan{
-				Events: []Event{{Resolve, Recovered, inc(pidA, Error, "error", day1)}},
+				Events: []Event{ev(Resolve, Recovered, inc(pidA, Error, "error", day1))},
 				Next:   open(),
 			},
 		},
@@ -174,8 +182,8 @@ func TestDecide(t *testing.T) {
 			prev: open(inc(pidA, Error, "error", day1)), obs: []Observation{behind(pidA, 120)}, now: day1, policy: policyOn,
 			want: Plan{
 				Events: []Event{
-					{Resolve, Recovered, inc(pidA, Error, "error", day1)},
-					{Trigger, Opened, inc(pidA, Mismatch, "critical", day1)},
+					ev(Resolve, Recovered, inc(pidA, Error, "error", day1)),
+					ev(Trigger, Opened, inc(pidA, Mismatch, "critical", day1)),
 				},
 				Next: open(inc(pidA, Mismatch, "critical", day1)),
 			},
@@ -189,7 +197,7 @@ func TestDecide(t *testing.T) {
 			name: "process removed from the list: its incident is resolved",
 			prev: open(inc(pidB, Mismatch, "error", day1)), obs: []Observation{behind(pidA, 0)}, now: day1, policy: policyOn,
 			want: Plan{
-				Events: []Event{{Resolve, Removed, inc(pidB, Mismatch, "error", day1)}},
+				Events: []Event{ev(Resolve, Removed, inc(pidB, Mismatch, "error", day1))},
 				Next:   open(),
 			},
 		},
@@ -199,9 +207,9 @@ func TestDecide(t *testing.T) {
 				Severity: "error", Since: time.Date(2025, 10, 5, 10, 0, 0, 0, time.UTC)}),
 			obs: []Observation{behind(pidA, 1)}, now: day1, policy: policyOn,
 			want: Plan{
-				Events: []Event{{Resolve, Recovered, Incident{ProcessID: pidA, Type: Mismatch,
+				Events: []Event{ev(Resolve, Recovered, Incident{ProcessID: pidA, Type: Mismatch,
 					DedupKey: "nonce-monitor-mismatch-" + pidA + "-20251005", Severity: "error",
-					Since: time.Date(2025, 10, 5, 10, 0, 0, 0, time.UTC)}}},
+					Since: time.Date(2025, 10, 5, 10, 0, 0, 0, time.UTC)})},
 				Next: open(),
 			},
 		},
@@ -211,9 +219,9 @@ func TestDecide(t *testing.T) {
 			obs:  []Observation{behind(pidB, 60), failing(pidA)}, now: day1, policy: policyOn,
 			want: Plan{
 				Events: []Event{
-					{Trigger, Opened, inc(pidA, Error, "error", day1)},
-					{Resolve, Recovered, inc(pidB, Error, "error", day1)},
-					{Trigger, Opened, inc(pidB, Mismatch, "error", day1)},
+					ev(Trigger, Opened, inc(pidA, Error, "error", day1)),
+					ev(Resolve, Recovered, inc(pidB, Error, "error", day1)),
+					ev(Trigger, Opened, inc(pidB, Mismatch, "error", day1)),
 				},
 				Next: open(inc(pidA, Error, "error", day1), inc(pidB, Mismatch, "error", day1)),
 			},

@@ -1,6 +1,6 @@
-// Package incident is the functional core: from the incidents open before a
-// pass, the pass's observations and the current time, it decides which
-// PagerDuty events to send and what is open afterwards. It performs no I/O.
+// Package incident is the functional core: from the state kept since the
+// last pass, the pass's observations and the current time, it decides which
+// PagerDuty events to send and what the state becomes. It performs no I/O.
 package incident
 
 import (
@@ -12,27 +12,45 @@ import (
 type Type string
 
 const (
-	// Mismatch: the state server's slot is too far from the scheduler's nonce.
+	// Mismatch: a state server's slot is too far from the scheduler's nonce.
 	Mismatch Type = "mismatch"
-	// Error: the process could not be checked at all.
+	// Error: a process could not be checked at all.
 	Error Type = "error"
+	// Server: many processes on one state server in trouble at once; one
+	// incident for the server instead of one per process.
+	Server Type = "server"
+	// Scheduler: the monitor cannot reach the scheduler for most processes.
+	Scheduler Type = "scheduler"
 )
+
+// Grouped reports whether t is about a server rather than one process.
+func (t Type) Grouped() bool { return t == Server || t == Scheduler }
 
 // Incident is an incident this monitor opened and has not yet closed. It
 // holds only what changes when the incident does, so that a pass in which
 // nothing changed leaves the state file byte-identical.
 type Incident struct {
-	ProcessID string    `json:"process_id"`
+	ProcessID string    `json:"process_id,omitempty"` // process incidents
+	Server    string    `json:"server,omitempty"`     // grouped incidents: the host
 	Type      Type      `json:"type"`
 	DedupKey  string    `json:"dedup_key"`
 	Severity  string    `json:"severity"`
 	Since     time.Time `json:"since"`
 }
 
-// DedupKey is the PagerDuty dedup key for a process and type on now's UTC
-// day. The date makes incidents rotate daily, as the old monitor did.
-func DedupKey(t Type, processID string, now time.Time) string {
-	return fmt.Sprintf("nonce-monitor-%s-%s-%s", t, processID, now.UTC().Format("20060102"))
+// Subject is the process ID, or the host of a grouped incident.
+func (i Incident) Subject() string {
+	if i.Type.Grouped() {
+		return i.Server
+	}
+	return i.ProcessID
+}
+
+// DedupKey is the PagerDuty dedup key for a subject (a process ID, or a host
+// for grouped types) and type on now's UTC day. The date makes incidents
+// rotate daily, as the old monitor did.
+func DedupKey(t Type, subject string, now time.Time) string {
+	return fmt.Sprintf("nonce-monitor-%s-%s-%s", t, subject, now.UTC().Format("20060102"))
 }
 
 // Open is the set of open incidents, keyed by dedup key. Keying by dedup key
@@ -40,11 +58,37 @@ func DedupKey(t Type, processID string, now time.Time) string {
 // tracked next to today's until its resolve is delivered.
 type Open map[string]Incident
 
-// Clone returns a copy that can be changed without touching o.
-func (o Open) Clone() Open {
-	c := make(Open, len(o))
-	for k, v := range o {
-		c[k] = v
+// State is everything kept between passes.
+type State struct {
+	Open Open
+	// Failing counts consecutive passes in which a process could not be
+	// checked, capped at the error threshold (so a long outage does not
+	// change the file every pass). Kept only while the threshold is above 1.
+	Failing map[string]int
+}
+
+// NewState returns an empty state.
+func NewState() State { return State{Open: Open{}, Failing: map[string]int{}} }
+
+// Clone returns a copy that can be changed without touching s.
+func (s State) Clone() State {
+	c := NewState()
+	for k, v := range s.Open {
+		c.Open[k] = v
+	}
+	for k, v := range s.Failing {
+		c.Failing[k] = v
 	}
 	return c
+}
+
+// Apply records one delivered event. The shell applies only the events
+// PagerDuty accepted, so an undelivered one is decided again next pass.
+func (s State) Apply(ev Event) {
+	switch ev.Action {
+	case Trigger:
+		s.Open[ev.Incident.DedupKey] = ev.Incident
+	case Resolve, Forget:
+		delete(s.Open, ev.Incident.DedupKey)
+	}
 }

@@ -107,6 +107,20 @@ func readFile(workspace, name string) ([]byte, error) {
 	return data, nil
 }
 
+// ParseList reads process IDs separated by newlines, commas or spaces, with
+// # comments, as the process-ids input takes them. Problems name input.
+func ParseList(input, text string) ([]string, []Problem) {
+	entries, problems := parseInline(text)
+	ids := make([]string, len(entries))
+	for i, e := range entries {
+		ids[i] = e.ProcessID
+	}
+	for i := range problems {
+		problems[i].Message = input + ": " + problems[i].Message
+	}
+	return ids, problems
+}
+
 func parseInline(text string) ([]entry, []Problem) {
 	var entries []entry
 	var problems []Problem

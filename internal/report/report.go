@@ -44,7 +44,7 @@ func NewIncident(inc incident.Incident, reason incident.Reason, r *ao.Result) In
 	}
 	out.StateURL = r.StateURL
 	out.StateNonce, out.SUNonce = r.StateNonce, r.SUNonce
-	if r.Checked() && inc.Type == incident.Mismatch {
+	if r.Checked() && inc.Type != incident.Error {
 		n := r.SlotsBehind()
 		out.SlotsBehind = &n
 	}
@@ -65,6 +65,7 @@ type Failure struct {
 type Pass struct {
 	Results   []ao.Result // every process checked, any order
 	Threshold int64
+	Silenced  map[string]bool // checked and reported, never paged
 
 	Triggered []Incident // new incidents (including a new day's rotation)
 	Updated   []Incident // re-triggered because their severity rose

@@ -139,6 +139,8 @@ func processTable(b *strings.Builder, p Pass) {
 		}
 		status := "ok"
 		switch {
+		case p.Silenced[r.ProcessID]:
+			status = "🔇 silenced"
 		case !r.Checked():
 			status = "❌ " + string(ao.KindOf(firstErr(r)))
 		case r.SlotsBehind() >= p.Threshold:

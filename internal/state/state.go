@@ -25,6 +25,8 @@ const Version = 1
 type file struct {
 	Version   int                 `json:"version"`
 	Incidents []incident.Incident `json:"incidents"`
+	// Failing counts consecutive failed checks (pagerduty-error-threshold).
+	Failing map[string]int `json:"failing,omitempty"`
 }
 
 // legacyEntry is one process in the old monitor's file:
@@ -37,7 +39,7 @@ type legacyEntry struct {
 
 // Loaded is what Load found.
 type Loaded struct {
-	Open incident.Open
+	State incident.State
 	// Raw is the file's bytes (nil when missing), to tell later whether
 	// the content changed.
 	Raw []byte
@@ -55,17 +57,17 @@ type Loaded struct {
 func Load(path string) (Loaded, error) {
 	raw, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return Loaded{Open: incident.Open{}}, nil
+		return Loaded{State: incident.NewState()}, nil
 	}
 	if err != nil {
 		return Loaded{}, fmt.Errorf("state file %s: %w", path, err)
 	}
-	open, legacy, perr := Parse(raw)
+	st, legacy, perr := Parse(raw)
 	if perr == nil {
-		return Loaded{Open: open, Raw: raw, Legacy: legacy}, nil
+		return Loaded{State: st, Raw: raw, Legacy: legacy}, nil
 	}
 	backup := path + ".corrupt"
-	l := Loaded{Open: incident.Open{}, Raw: raw, BackupPath: backup}
+	l := Loaded{State: incident.NewState(), Raw: raw, BackupPath: backup}
 	if err := os.WriteFile(backup, raw, 0o644); err != nil {
 		l.BackupPath = ""
 		l.Warning = fmt.Sprintf("state file %s is unusable (%v) and could not be copied aside (%v); starting from an empty state", path, perr, err)
@@ -76,40 +78,47 @@ func Load(path string) (Loaded, error) {
 }
 
 // Parse decodes either format. It is exported for fuzzing.
-func Parse(raw []byte) (open incident.Open, legacy bool, err error) {
+func Parse(raw []byte) (st incident.State, legacy bool, err error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
-		return incident.Open{}, false, nil
+		return incident.NewState(), false, nil
 	}
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &probe); err != nil {
-		return nil, false, fmt.Errorf("not a JSON object: %w", err)
+		return incident.State{}, false, fmt.Errorf("not a JSON object: %w", err)
 	}
 	if _, ok := probe["version"]; ok {
-		open, err := parseCurrent(raw)
-		return open, false, err
+		st, err := parseCurrent(raw)
+		return st, false, err
 	}
-	open, err = parseLegacy(probe)
-	return open, true, err
+	st = incident.NewState()
+	st.Open, err = parseLegacy(probe)
+	return st, true, err
 }
 
-func parseCurrent(raw []byte) (incident.Open, error) {
+func parseCurrent(raw []byte) (incident.State, error) {
 	var f file
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
-		return nil, err
+		return incident.State{}, err
 	}
 	if f.Version != Version {
-		return nil, fmt.Errorf("version %d is not the version %d this action reads", f.Version, Version)
+		return incident.State{}, fmt.Errorf("version %d is not the version %d this action reads", f.Version, Version)
 	}
-	open := incident.Open{}
+	st := incident.NewState()
 	for i, inc := range f.Incidents {
 		if err := validate(inc); err != nil {
-			return nil, fmt.Errorf("incident %d: %w", i, err)
+			return incident.State{}, fmt.Errorf("incident %d: %w", i, err)
 		}
-		open[inc.DedupKey] = inc
+		st.Open[inc.DedupKey] = inc
 	}
-	return open, nil
+	for pid, n := range f.Failing {
+		if n < 1 {
+			return incident.State{}, fmt.Errorf("failing count %d for %s is not positive", n, pid)
+		}
+		st.Failing[pid] = n
+	}
+	return st, nil
 }
 
 func parseLegacy(entries map[string]json.RawMessage) (incident.Open, error) {
@@ -146,29 +155,37 @@ func legacyType(key string) incident.Type {
 }
 
 func validate(inc incident.Incident) error {
-	switch {
-	case inc.ProcessID == "":
-		return errors.New("no process_id")
-	case inc.DedupKey == "" || len(inc.DedupKey) > 255:
-		return errors.New("dedup_key missing or longer than 255 characters")
-	case inc.Type != incident.Mismatch && inc.Type != incident.Error:
+	switch inc.Type {
+	case incident.Mismatch, incident.Error:
+		if inc.ProcessID == "" || inc.Server != "" {
+			return fmt.Errorf("a %s incident needs a process_id and no server", inc.Type)
+		}
+	case incident.Server, incident.Scheduler:
+		if inc.Server == "" || inc.ProcessID != "" {
+			return fmt.Errorf("a %s incident needs a server and no process_id", inc.Type)
+		}
+	default:
 		return fmt.Errorf("unknown type %q", inc.Type)
+	}
+	if inc.DedupKey == "" || len(inc.DedupKey) > 255 {
+		return errors.New("dedup_key missing or longer than 255 characters")
 	}
 	return nil
 }
 
-// Encode renders open incidents deterministically: sorted, indented, with a
-// trailing newline. Only incident changes change the bytes.
-func Encode(open incident.Open) []byte {
-	f := file{Version: Version, Incidents: make([]incident.Incident, 0, len(open))}
-	for _, inc := range open {
+// Encode renders the state deterministically: sorted, indented, with a
+// trailing newline. Only changes to incidents or failure counts change the
+// bytes.
+func Encode(st incident.State) []byte {
+	f := file{Version: Version, Incidents: make([]incident.Incident, 0, len(st.Open)), Failing: st.Failing}
+	for _, inc := range st.Open {
 		inc.Since = inc.Since.UTC()
 		f.Incidents = append(f.Incidents, inc)
 	}
 	sort.Slice(f.Incidents, func(i, j int) bool {
 		a, b := f.Incidents[i], f.Incidents[j]
-		if a.ProcessID != b.ProcessID {
-			return a.ProcessID < b.ProcessID
+		if a.Subject() != b.Subject() {
+			return a.Subject() < b.Subject()
 		}
 		return a.DedupKey < b.DedupKey
 	})
@@ -181,8 +198,8 @@ func Encode(open incident.Open) []byte {
 
 // Save writes open atomically (temp file, fsync, rename) unless the file
 // already holds exactly these bytes. It reports whether the content changed.
-func Save(path string, previous []byte, open incident.Open) (changed bool, err error) {
-	data := Encode(open)
+func Save(path string, previous []byte, st incident.State) (changed bool, err error) {
+	data := Encode(st)
 	if previous != nil && bytes.Equal(previous, data) {
 		return false, nil
 	}

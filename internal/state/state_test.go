@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/org/nonce-monitor-action/internal/incident"
 )
 
@@ -15,10 +16,11 @@ const pid = "4hXj_E-5fAKmo4E8KjgQvuDJKAFk9P2grhycVmISDLs"
 
 var opened = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 
-func sample() incident.Open {
+func sample() incident.State {
 	a := incident.Incident{ProcessID: pid, Type: incident.Mismatch, DedupKey: incident.DedupKey(incident.Mismatch, pid, opened), Severity: "error", Since: opened}
 	b := incident.Incident{ProcessID: "B" + pid[1:], Type: incident.Error, DedupKey: incident.DedupKey(incident.Error, "B"+pid[1:], opened), Severity: "error", Since: opened}
-	return incident.Open{a.DedupKey: a, b.DedupKey: b}
+	g := incident.Incident{Server: "state.forward.computer", Type: incident.Server, DedupKey: incident.DedupKey(incident.Server, "state.forward.computer", opened), Severity: "critical", Since: opened}
+	return incident.State{Open: incident.Open{a.DedupKey: a, b.DedupKey: b, g.DedupKey: g}, Failing: map[string]int{"C" + pid[1:]: 2}}
 }
 
 func TestRoundTripAndByteIdenticalRewrite(t *testing.T) {
@@ -31,12 +33,12 @@ func TestRoundTripAndByteIdenticalRewrite(t *testing.T) {
 	if err != nil || l.Warning != "" {
 		t.Fatalf("Load: %v %s", err, l.Warning)
 	}
-	if diff := cmp.Diff(sample(), l.Open); diff != "" {
+	if diff := cmp.Diff(sample(), l.State); diff != "" {
 		t.Errorf("round trip (-want +got):\n%s", diff)
 	}
 	stat1, _ := os.Stat(path)
 	time.Sleep(10 * time.Millisecond)
-	changed, err = Save(path, l.Raw, l.Open)
+	changed, err = Save(path, l.Raw, l.State)
 	if err != nil || changed {
 		t.Fatalf("unchanged save: changed=%v err=%v", changed, err)
 	}
@@ -79,24 +81,26 @@ func TestLegacyFormatIsHonoured(t *testing.T) {
 		"nonce-monitor-error-B" + pid[1:] + "-20251005": {ProcessID: "B" + pid[1:], Type: incident.Error,
 			DedupKey: "nonce-monitor-error-B" + pid[1:] + "-20251005", Severity: "critical", Since: time.Date(2025, 10, 5, 11, 0, 0, 0, time.UTC)},
 	}
-	if diff := cmp.Diff(want, l.Open); diff != "" {
+	if diff := cmp.Diff(want, l.State.Open); diff != "" {
 		t.Errorf("legacy state (-want +got):\n%s", diff)
 	}
 }
 
 func TestMissingFileIsEmptyState(t *testing.T) {
 	l, err := Load(filepath.Join(t.TempDir(), "nope.json"))
-	if err != nil || l.Warning != "" || len(l.Open) != 0 || l.Raw != nil {
+	if err != nil || l.Warning != "" || len(l.State.Open) != 0 || l.Raw != nil {
 		t.Fatalf("Load(missing) = %+v, %v", l, err)
 	}
 }
 
 func TestCorruptFileWarnsAndKeepsACopy(t *testing.T) {
 	for name, body := range map[string]string{
-		"truncated":      `{"version": 1, "incidents": [`,
-		"future version": `{"version": 2, "incidents": []}`,
-		"bad type":       `{"version": 1, "incidents": [{"process_id": "p", "type": "bogus", "dedup_key": "k", "severity": "error", "since": "2026-11-23T10:00:00Z"}]}`,
-		"not an object":  `[1, 2]`,
+		"truncated":              `{"version": 1, "incidents": [`,
+		"future version":         `{"version": 2, "incidents": []}`,
+		"bad type":               `{"version": 1, "incidents": [{"process_id": "p", "type": "bogus", "dedup_key": "k", "severity": "error", "since": "2026-11-23T10:00:00Z"}]}`,
+		"not an object":          `[1, 2]`,
+		"group without a server": `{"version": 1, "incidents": [{"process_id": "p", "type": "server", "dedup_key": "k", "severity": "critical", "since": "2026-11-23T10:00:00Z"}]}`,
+		"bad failing count":      `{"version": 1, "incidents": [], "failing": {"p": 0}}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "state.json")
@@ -105,7 +109,7 @@ func TestCorruptFileWarnsAndKeepsACopy(t *testing.T) {
 			if err != nil {
 				t.Fatalf("corrupt file must not be an error: %v", err)
 			}
-			if l.Warning == "" || len(l.Open) != 0 {
+			if l.Warning == "" || len(l.State.Open) != 0 {
 				t.Fatalf("want a warning and an empty state, got %+v", l)
 			}
 			kept, _ := os.ReadFile(path + ".corrupt")
@@ -136,26 +140,26 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"version": 1}`))
 	f.Add([]byte(`null`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		open, _, err := Parse(raw)
+		st, _, err := Parse(raw)
 		if err != nil {
 			return
 		}
 		// Whatever parses must survive a round trip unchanged.
-		again, legacy, err := Parse(Encode(open))
+		again, legacy, err := Parse(Encode(st))
 		if err != nil || legacy {
 			t.Fatalf("re-parse of encoded state failed: %v (legacy=%v)", err, legacy)
 		}
-		if diff := cmp.Diff(normalize(open), normalize(again)); diff != "" {
+		if diff := cmp.Diff(normalize(st), normalize(again), cmpopts.EquateEmpty()); diff != "" {
 			t.Fatalf("round trip changed the state:\n%s", diff)
 		}
 	})
 }
 
-func normalize(o incident.Open) incident.Open {
-	n := incident.Open{}
-	for k, v := range o {
+func normalize(st incident.State) incident.State {
+	n := st.Clone()
+	for k, v := range n.Open {
 		v.Since = v.Since.UTC()
-		n[k] = v
+		n.Open[k] = v
 	}
 	return n
 }
