@@ -49,6 +49,7 @@ type Fleet struct {
 	Latency time.Duration
 
 	mu        sync.Mutex
+	stateDown bool
 	processes map[string]*Process
 	requests  map[string]int // by server name
 }
@@ -88,6 +89,14 @@ func (f *Fleet) Break(pid string, state, su Fault) {
 	p.StateFault, p.SUFault = state, su
 }
 
+// StateDown makes the state server drop every connection without an answer,
+// as a dead server behind a load balancer does, until called with false.
+func (f *Fleet) StateDown(down bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.stateDown = down
+}
+
 // Requests returns how many requests the named stand-in ("state", "router",
 // "su") has served.
 func (f *Fleet) Requests(server string) int {
@@ -123,6 +132,15 @@ func (f *Fleet) count(name string, h http.Handler) http.Handler {
 }
 
 func (f *Fleet) serveState(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	down := f.stateDown
+	f.mu.Unlock()
+	if down {
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			conn.Close()
+		}
+		return
+	}
 	pid, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/"), "~process@1.0/compute/at-slot")
 	if !ok {
 		http.NotFound(w, r)

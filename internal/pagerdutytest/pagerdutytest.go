@@ -40,13 +40,17 @@ type Event struct {
 type Server struct {
 	*httptest.Server
 
-	mu       sync.Mutex
-	script   []int    // statuses to answer before accepting again
-	accepted []Event  // events answered 202, in order
-	bodies   [][]byte // raw bodies of accepted events
-	open     map[string]bool
-	opened   map[string]int // alerts ever opened per dedup key
-	requests int
+	mu        sync.Mutex
+	throttled bool // answer 429 to everything
+	hang      bool // never answer
+	// RetryAfter, when set, is sent with every 429.
+	retryAfter string
+	script     []int    // statuses to answer before accepting again
+	accepted   []Event  // events answered 202, in order
+	bodies     [][]byte // raw bodies of accepted events
+	open       map[string]bool
+	opened     map[string]int // alerts ever opened per dedup key
+	requests   int
 }
 
 // Start starts the stand-in.
@@ -62,6 +66,21 @@ func (s *Server) FailNext(statuses ...int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.script = append(s.script, statuses...)
+}
+
+// Throttle makes every request answer 429 (with Retry-After when
+// retryAfter is not empty) until called with false.
+func (s *Server) Throttle(on bool, retryAfter string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.throttled, s.retryAfter = on, retryAfter
+}
+
+// Hang makes every request wait until the client gives up.
+func (s *Server) Hang(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hang = on
 }
 
 // Accepted returns the events answered 202, in order.
@@ -111,8 +130,20 @@ func (s *Server) Open() []string {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
+	hang := s.hang
+	s.mu.Unlock()
+	if hang {
+		// The server notices a client hanging up only once the body is read.
+		io.Copy(io.Discard, r.Body)
+		<-r.Context().Done()
+		return
+	}
+	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests++
+	if s.throttled {
+		s.script = append([]int{http.StatusTooManyRequests}, s.script...)
+	}
 	if r.Method != http.MethodPost || r.URL.Path != "/v2/enqueue" {
 		http.NotFound(w, r)
 		return
@@ -124,6 +155,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		case http.StatusBadRequest:
 			invalid(w, "Event object is invalid", "Length of 'routing_key' is incorrect (should be 32 characters)")
 		case http.StatusTooManyRequests:
+			if s.retryAfter != "" {
+				w.Header().Set("Retry-After", s.retryAfter)
+			}
 			w.WriteHeader(status)
 			fmt.Fprint(w, `{"status":"throttle event","message":"Requests for this service are arriving too quickly. Please retry later."}`)
 		default:
