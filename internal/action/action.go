@@ -64,6 +64,9 @@ func Main(ctx context.Context, env Env) int {
 			con.gha.Debugf("retrying %s in %s: %v", url, wait.Round(time.Millisecond), err)
 		},
 	}
+	// A pass is one process run in production, but not in tests or a
+	// long-lived caller: do not leave its connections open.
+	defer httpClient.HTTP.CloseIdleConnections()
 	results := checkAll(ctx, con, &ao.Client{HTTP: httpClient, RouterURL: cfg.SURouterURL}, s.targets, cfg.Concurrency)
 
 	now := env.Now().UTC()
