@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"sync"
 
 	"github.com/sethvargo/go-githubactions"
 )
@@ -25,7 +26,10 @@ type console struct {
 	warnings []annotation
 }
 
-func newConsole(out io.Writer, getenv func(string) string) *console {
+func newConsole(w io.Writer, getenv func(string) string) *console {
+	// Retries are logged from the checking goroutines: one writer, one
+	// line at a time.
+	out := &lockedWriter{w: w}
 	return &console{
 		gha: githubactions.New(githubactions.WithWriter(out), githubactions.WithGetenv(getenv)),
 		out: out,
@@ -71,4 +75,15 @@ func emit(list []annotation, kind string, send func(*githubactions.Action, strin
 		}
 		send(gha.WithFieldsMap(fields), a.message)
 	}
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
