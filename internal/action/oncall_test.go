@@ -1,0 +1,97 @@
+package action
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/org/nonce-monitor-action/internal/aotest"
+	"github.com/org/nonce-monitor-action/internal/incident"
+)
+
+func heartbeatServer(t *testing.T, status int) (*httptest.Server, *atomic.Int32) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.WriteHeader(status)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &hits
+}
+
+func TestHeartbeatAfterACompletedPass(t *testing.T) {
+	hb, hits := heartbeatServer(t, 200)
+	h := newHarness(t)
+	h.fleet.Set(pidA, 0, 60) // behind: a finding, not a monitor failure
+	secretURL := hb.URL + "/ping/5f3c-secret-uuid"
+	r := h.run(map[string]string{"process-ids": pidA, "heartbeat-url": secretURL})
+	if r.exit != 0 || hits.Load() != 1 {
+		t.Fatalf("exit %d, heartbeats %d", r.exit, hits.Load())
+	}
+	if !strings.Contains(r.stdout, "::add-mask::"+secretURL) || strings.Count(r.stdout, "5f3c-secret-uuid") != 1 {
+		t.Errorf("the heartbeat URL must be masked and not printed elsewhere:\n%s", r.stdout)
+	}
+
+	// No heartbeat when an alert was not delivered, nor in a dry run.
+	h.fleet.Set(pidB, 0, 60)
+	h.pd.FailNext(400)
+	if r := h.run(map[string]string{"process-ids": pidA + "," + pidB, "heartbeat-url": secretURL}); r.exit != 1 || hits.Load() != 1 {
+		t.Errorf("failed pass: exit %d, heartbeats %d (want still 1)", r.exit, hits.Load())
+	}
+	if r := h.run(map[string]string{"process-ids": pidA, "heartbeat-url": secretURL, "dry-run": "true"}); r.exit != 0 || hits.Load() != 1 {
+		t.Errorf("dry run: exit %d, heartbeats %d (want still 1)", r.exit, hits.Load())
+	}
+}
+
+func TestFailedHeartbeatIsAWarning(t *testing.T) {
+	hb, hits := heartbeatServer(t, 503)
+	h := newHarness(t)
+	h.fleet.Set(pidA, 1, 1)
+	r := h.run(map[string]string{"process-ids": pidA, "heartbeat-url": hb.URL + "/ping/secret", "max-retries": "0"})
+	if r.exit != 0 || hits.Load() != 1 || !strings.Contains(r.stdout, "::warning title=Heartbeat::heartbeat to 127.0.0.1") {
+		t.Fatalf("exit %d hits %d\n%s", r.exit, hits.Load(), r.stdout)
+	}
+}
+
+func TestSilencedProcessIsReportedNotPaged(t *testing.T) {
+	h := newHarness(t)
+	h.fleet.Set(pidA, 0, 500)
+	h.fleet.Set(pidB, 0, 500)
+	r := h.run(map[string]string{"process-ids": pidA + "," + pidB, "silenced-process-ids": pidA + " # maintenance until Friday"})
+	if r.exit != 0 || r.outputs["behind-count"] != "2" {
+		t.Fatalf("exit %d behind %s", r.exit, r.outputs["behind-count"])
+	}
+	if open := h.pd.Open(); len(open) != 1 || open[0] != key(incident.Mismatch, pidB) {
+		t.Errorf("only the unsilenced process pages: open %v", open)
+	}
+	if !strings.Contains(r.summary, "🔇 silenced") {
+		t.Error("the summary does not show the silenced process")
+	}
+}
+
+func TestSchedulerUnreachableForMostIsOneIncident(t *testing.T) {
+	h := newHarness(t)
+	var ids []string
+	for _, c := range "ABCDEFGHIJKL" { // 12 processes
+		pid := string(c) + strings.Repeat("0", 42)
+		ids = append(ids, pid)
+		h.fleet.Set(pid, 1, 1)
+		h.fleet.Break(pid, aotest.OK, aotest.Status500)
+	}
+	r := h.run(map[string]string{"process-ids": strings.Join(ids, ","), "max-retries": "0"})
+	routerHost := mustHost(t, h.fleet.Router.URL)
+	want := incident.DedupKey(incident.Scheduler, routerHost, day1)
+	if open := h.pd.Open(); len(open) != 1 || open[0] != want {
+		t.Fatalf("open %v, want only %s", open, want)
+	}
+	triggered := decodeIncidents(t, r.outputs["triggered"])
+	if len(triggered) != 12 || triggered[0].DedupKey != want || triggered[0].Type != "scheduler" {
+		t.Errorf("outputs should list every affected process under the one incident: %s", r.outputs["triggered"])
+	}
+	ev := h.pd.Accepted()[0]
+	if !strings.HasPrefix(ev.Payload.Summary, "Monitor cannot reach the scheduler ("+routerHost+") for 12 of 12 processes") {
+		t.Errorf("summary %q", ev.Payload.Summary)
+	}
+}
