@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -82,7 +83,7 @@ func Main(ctx context.Context, env Env) int {
 		Results: results, Threshold: cfg.SeverityThreshold, Silenced: s.silenced,
 		Triggered: out.triggered, Updated: out.updated, Resolved: out.resolved, Forgotten: out.forgotten,
 		Failures: out.failures, Skipped: s.skipped,
-		DryRun: cfg.DryRun, PagerDutyEnabled: cfg.PagerDutyEnabled, StateFile: cfg.StateFile,
+		DryRun: cfg.DryRun, PagerDutyEnabled: cfg.PagerDutyEnabled, StateFile: cfg.EffectiveStateFile(),
 	}
 	if s.loaded.Warning != "" {
 		pass.Notes = append(pass.Notes, s.loaded.Warning)
@@ -166,13 +167,21 @@ func prepare(env Env, con *console) (s setup, code int, ok bool) {
 		reportConfigErrors(con, &config.InputError{Input: "process-ids", Err: fmt.Errorf("no valid process ID in process-ids, process-ids-file or process-map-file (%d entries skipped)", len(problems))})
 		return s, 1, false
 	}
+	if cfg.Shard.Enabled() {
+		all := len(targets)
+		targets = slices.DeleteFunc(targets, func(t processlist.Target) bool { return !cfg.Shard.Holds(t.ProcessID) })
+		con.logf("shard %s: %d of %d processes", cfg.Shard, len(targets), all)
+		if len(targets) == 0 {
+			con.warnf("Shard", "shard %s holds none of the %d processes; use fewer shards", cfg.Shard, all)
+		}
+	}
 	s.targets = targets
 	s.silenced = map[string]bool{}
 	for _, pid := range silenced {
 		s.silenced[pid] = true
 	}
 
-	s.statePath = cfg.StateFile
+	s.statePath = cfg.EffectiveStateFile()
 	if !filepath.IsAbs(s.statePath) {
 		s.statePath = filepath.Join(workspace, s.statePath)
 	}

@@ -3,6 +3,8 @@ package action
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
+	"time"
 
 	"github.com/org/nonce-monitor-action/internal/ao"
 	"github.com/org/nonce-monitor-action/internal/processlist"
@@ -16,15 +18,19 @@ func checkAll(ctx context.Context, con *console, client *ao.Client, targets []pr
 	con.group(fmt.Sprintf("Checking %s (%d at once)", report.Count(len(targets), "process", "processes"), concurrency))
 	defer con.endGroup()
 	results := make([]ao.Result, len(targets))
+	var done atomic.Int64
+	stop := progress(con, &done, len(targets))
 	var g errgroup.Group
 	g.SetLimit(concurrency)
 	for i, t := range targets {
 		g.Go(func() error {
 			results[i] = client.Check(ctx, t.ProcessID, t.StateURL)
+			done.Add(1)
 			return nil
 		})
 	}
 	_ = g.Wait() // checks report failures in their results, never as errors
+	stop()
 	for _, r := range results {
 		switch {
 		case !r.Checked():
@@ -34,6 +40,34 @@ func checkAll(ctx context.Context, con *console, client *ao.Client, targets []pr
 		}
 	}
 	return results
+}
+
+// progressEvery is how often a long pass says how far it got: Actions logs
+// show no progress bars.
+const progressEvery = 5 * time.Second
+
+func progress(con *console, done *atomic.Int64, total int) (stop func()) {
+	start := time.Now()
+	ticker := time.NewTicker(progressEvery)
+	quit := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for {
+			select {
+			case <-ticker.C:
+				con.logf("… %d of %d processes checked (%s)", done.Load(), total, time.Since(start).Round(time.Second))
+			case <-quit:
+				return
+			}
+		}
+	}()
+	return func() {
+		ticker.Stop()
+		close(quit)
+		<-finished
+		con.logf("checked %d processes in %s", total, time.Since(start).Round(time.Millisecond))
+	}
 }
 
 func indexByProcess(results []ao.Result) map[string]*ao.Result {

@@ -1,8 +1,12 @@
 package action
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -94,4 +98,34 @@ func TestSchedulerUnreachableForMostIsOneIncident(t *testing.T) {
 	if !strings.HasPrefix(ev.Payload.Summary, "Monitor cannot reach the scheduler ("+routerHost+") for 12 of 12 processes") {
 		t.Errorf("summary %q", ev.Payload.Summary)
 	}
+}
+
+func TestShardsSplitTheFleetAndKeepTheirOwnState(t *testing.T) {
+	h := newHarness(t)
+	var ids []string
+	for _, c := range "ABCDEFGHIJKLMNOP" {
+		pid := string(c) + strings.Repeat("0", 42)
+		ids = append(ids, pid)
+		h.fleet.Set(pid, 0, 100) // all behind
+	}
+	checked := 0
+	for shard := 1; shard <= 3; shard++ {
+		r := h.run(map[string]string{"process-ids": strings.Join(ids, ","), "shard": fmt.Sprintf("%d/3", shard), "group-threshold": "0"})
+		if r.exit != 0 {
+			t.Fatalf("shard %d: exit %d\n%s", shard, r.exit, r.stdout)
+		}
+		n, _ := strconv.Atoi(r.outputs["checked-count"])
+		checked += n
+		want := fmt.Sprintf(".pagerduty-state.shard-%d-of-3.json", shard)
+		if r.outputs["state-file"] != want {
+			t.Errorf("shard %d state-file = %s, want %s", shard, r.outputs["state-file"], want)
+		}
+		if _, err := os.Stat(filepath.Join(h.ws, want)); err != nil {
+			t.Errorf("shard %d: %v", shard, err)
+		}
+	}
+	if checked != len(ids) || len(h.pd.Open()) != len(ids) {
+		t.Errorf("the shards checked %d and paged %d of %d processes", checked, len(h.pd.Open()), len(ids))
+	}
+	assertNoDuplicates(t, h)
 }

@@ -7,6 +7,7 @@ package aotest
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -52,15 +53,36 @@ type Fleet struct {
 	stateDown bool
 	processes map[string]*Process
 	requests  map[string]int // by server name
+	conns     map[string]int // connections opened, by server name
 }
 
 // Start starts the stand-ins; call Close when done.
 func Start() *Fleet {
-	f := &Fleet{processes: map[string]*Process{}, requests: map[string]int{}}
-	f.State = httptest.NewServer(f.count("state", http.HandlerFunc(f.serveState)))
-	f.SU = httptest.NewServer(f.count("su", http.HandlerFunc(f.serveSU)))
-	f.Router = httptest.NewServer(f.count("router", http.HandlerFunc(f.serveRouter)))
+	f := &Fleet{processes: map[string]*Process{}, requests: map[string]int{}, conns: map[string]int{}}
+	f.State = f.start("state", f.serveState)
+	f.SU = f.start("su", f.serveSU)
+	f.Router = f.start("router", f.serveRouter)
 	return f
+}
+
+func (f *Fleet) start(name string, h http.HandlerFunc) *httptest.Server {
+	srv := httptest.NewUnstartedServer(f.count(name, h))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			f.mu.Lock()
+			f.conns[name]++
+			f.mu.Unlock()
+		}
+	}
+	srv.Start()
+	return srv
+}
+
+// Conns returns how many connections clients opened to the named stand-in.
+func (f *Fleet) Conns(server string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.conns[server]
 }
 
 // Close stops the stand-ins.

@@ -36,6 +36,7 @@ type Inputs struct {
 	MaxRetries     int           `env:"MAX_RETRIES,default=3" help:"Retries per request on timeouts, network errors, 429 and 5xx."`
 	DryRun         bool          `env:"DRY_RUN,default=false" help:"Check and report what would be sent; send nothing; leave the state file untouched."`
 	FailOn         FailOn        `env:"FAIL_ON,default=never" help:"never, error or behind: when what the pass found fails the step."`
+	Shard          Shard         `env:"SHARD" help:"i/n (e.g. 2/4): check only the processes whose stable hash falls in shard i of n, for a matrix of n jobs."`
 }
 
 // Secret inputs are masked in logs and never echoed in error messages.

@@ -44,7 +44,7 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	if err != nil {
 		return Config{}, err
 	}
-	lookup := inputLookuper{flags: flags, getenv: getenv}
+	lookup := &inputLookuper{flags: flags, getenv: getenv}
 
 	var in Inputs
 	if err := envconfig.ProcessWith(context.Background(), &envconfig.Config{
@@ -65,9 +65,13 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 type inputLookuper struct {
 	flags  map[string]string
 	getenv func(string) string
+	// last is the key looked up most recently: go-envconfig decodes each
+	// field right after looking it up, so on an error it names the input.
+	last string
 }
 
-func (l inputLookuper) Lookup(key string) (string, bool) {
+func (l *inputLookuper) Lookup(key string) (string, bool) {
+	l.last = key
 	name := InputName(key)
 	if v, ok := l.flags[name]; ok && strings.TrimSpace(v) != "" {
 		return strings.TrimSpace(v), true
@@ -80,12 +84,12 @@ func (l inputLookuper) Lookup(key string) (string, bool) {
 	return "", false
 }
 
-// decodeError turns go-envconfig's "Field: error" into a message that names
-// the input and the offending value (never the value of a secret).
-func decodeError(err error, l inputLookuper) error {
-	field, _, _ := strings.Cut(err.Error(), ":")
+// decodeError turns go-envconfig's error into a message that names the
+// input and the offending value (never the value of a secret).
+func decodeError(err error, l *inputLookuper) error {
+	culprit := l.last
 	for _, s := range Specs() {
-		if s.Field != field {
+		if s.EnvKey != culprit {
 			continue
 		}
 		v, _ := l.Lookup(s.EnvKey)
@@ -111,8 +115,9 @@ func describeDecodeError(s Spec, v string, err error) error {
 	case t.Kind() == reflect.Int || t.Kind() == reflect.Int64:
 		return fmt.Errorf("%q is not a whole number", v)
 	}
-	// Custom decoders already say what is wrong; drop envconfig's prefix.
-	_, msg, _ := strings.Cut(err.Error(), ": ")
+	// Custom decoders already say what is wrong; drop envconfig's
+	// "Field: " prefix where it adds one.
+	msg := strings.TrimPrefix(err.Error(), s.Field+": ")
 	return errors.New(msg)
 }
 
@@ -194,6 +199,19 @@ func CheckBaseURL(raw string) error {
 		return fmt.Errorf("%q must not have a query or fragment", raw)
 	}
 	return nil
+}
+
+// DefaultStateFile is the state-file input's default.
+const DefaultStateFile = ".pagerduty-state.json"
+
+// EffectiveStateFile is the state-file input, except that with a shard and
+// the default name each shard gets its own file, so a matrix of jobs never
+// shares one.
+func (c Config) EffectiveStateFile() string {
+	if c.Shard.Enabled() && c.StateFile == DefaultStateFile {
+		return fmt.Sprintf(".pagerduty-state.shard-%d-of-%d.json", c.Shard.Index, c.Shard.Count)
+	}
+	return c.StateFile
 }
 
 // EffectiveResolveThreshold is pagerduty-resolve-threshold, defaulting to

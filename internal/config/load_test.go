@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -93,6 +94,8 @@ func TestInvalidInputsNameTheInput(t *testing.T) {
 		{"resolve threshold above severity threshold", "INPUT_PAGERDUTY-RESOLVE-THRESHOLD", "60", "input pagerduty-resolve-threshold: 60 must be between 0 and pagerduty-severity-threshold (50)"},
 		{"resolve threshold not a number", "INPUT_PAGERDUTY-RESOLVE-THRESHOLD", "half", `input pagerduty-resolve-threshold: "half" is not a whole number`},
 		{"group threshold", "INPUT_GROUP-THRESHOLD", "-2", "input group-threshold: -2 is negative"},
+		{"shard out of range", "INPUT_SHARD", "5/4", `input shard: "5/4" is not i/n`},
+		{"shard not i/n", "INPUT_SHARD", "two", `input shard: "two" is not i/n`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -209,5 +212,42 @@ func TestSpecsCoverEveryField(t *testing.T) {
 	var levels SeverityLevels
 	if err := levels.EnvDecode("critical:1"); err != nil || levels[0] != (incident.Level{Severity: "critical", MinSlots: 1}) {
 		t.Errorf("SeverityLevels.EnvDecode: %v %v", levels, err)
+	}
+}
+
+func TestShards(t *testing.T) {
+	cfg, err := Load([]string{"--shard", "2/4"}, env(map[string]string{"INPUT_PROCESS-IDS": "x", "INPUT_DRY-RUN": "true"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Shard != (Shard{2, 4}) || cfg.EffectiveStateFile() != ".pagerduty-state.shard-2-of-4.json" {
+		t.Errorf("shard %v, state file %s", cfg.Shard, cfg.EffectiveStateFile())
+	}
+	cfg.StateFile = "custom.json"
+	if cfg.EffectiveStateFile() != "custom.json" {
+		t.Error("an explicit state-file must be kept")
+	}
+	// Every process falls in exactly one shard, and the split is even enough.
+	counts := make([]int, 4)
+	for i := range 4000 {
+		pid := fmt.Sprintf("%043d", i)
+		in := 0
+		for s := 1; s <= 4; s++ {
+			if (Shard{s, 4}).Holds(pid) {
+				in++
+				counts[s-1]++
+			}
+		}
+		if in != 1 {
+			t.Fatalf("%s is in %d shards", pid, in)
+		}
+	}
+	for s, n := range counts {
+		if n < 800 || n > 1200 {
+			t.Errorf("shard %d holds %d of 4000", s+1, n)
+		}
+	}
+	if !(Shard{}).Holds("anything") {
+		t.Error("no shard must hold everything")
 	}
 }

@@ -2,6 +2,8 @@ package config
 
 import (
 	"fmt"
+	"hash/fnv"
+	"strconv"
 	"strings"
 
 	"github.com/org/nonce-monitor-action/internal/incident"
@@ -38,3 +40,37 @@ func (f *FailOn) EnvDecode(v string) error {
 	}
 	return fmt.Errorf("%q is not one of never, error, behind", v)
 }
+
+// Shard is "i/n": this job checks shard i (1-based) of n. The zero value
+// checks everything.
+type Shard struct {
+	Index, Count int
+}
+
+// EnvDecode implements envconfig.Decoder.
+func (s *Shard) EnvDecode(v string) error {
+	i, n, ok := strings.Cut(strings.TrimSpace(v), "/")
+	index, err1 := strconv.Atoi(strings.TrimSpace(i))
+	count, err2 := strconv.Atoi(strings.TrimSpace(n))
+	if !ok || err1 != nil || err2 != nil || count < 1 || count > 1000 || index < 1 || index > count {
+		return fmt.Errorf("%q is not i/n with 1 <= i <= n <= 1000 (e.g. 2/4)", v)
+	}
+	*s = Shard{Index: index, Count: count}
+	return nil
+}
+
+// Enabled reports whether the fleet is split.
+func (s Shard) Enabled() bool { return s.Count > 1 }
+
+// Holds reports whether processID falls in this shard: FNV-1a of the ID
+// modulo n, stable across runs, machines and list order.
+func (s Shard) Holds(processID string) bool {
+	if !s.Enabled() {
+		return true
+	}
+	h := fnv.New32a()
+	h.Write([]byte(processID))
+	return int(h.Sum32()%uint32(s.Count)) == s.Index-1
+}
+
+func (s Shard) String() string { return fmt.Sprintf("%d/%d", s.Index, s.Count) }
