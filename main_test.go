@@ -177,7 +177,12 @@ func TestDockerfileFollowsTheRules(t *testing.T) {
 		instructions = append(instructions, strings.ToUpper(instr))
 		switch strings.ToUpper(instr) {
 		case "FROM":
-			from = append(from, strings.Fields(rest)[0])
+			for _, f := range strings.Fields(rest) {
+				if !strings.HasPrefix(f, "--") {
+					from = append(from, f)
+					break
+				}
+			}
 		case "ENTRYPOINT":
 			entrypoints = append(entrypoints, rest)
 		}

@@ -1,0 +1,185 @@
+// Command bench measures one monitoring pass against local stand-ins of the
+// state server, the router (307) and the SU with added latency, and compares
+// its wall time with the network floor ceil(N/C) x 2 x RTT.
+//
+// The pass runs in a child process (this binary, re-executed) so that its
+// peak RSS and allocations are its own, not the stand-ins'.
+//
+//	go run ./cmd/bench -n 1000 -concurrency 16 -latency 50ms
+//	go run ./cmd/bench -table          # the BENCHMARKS.md table
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/org/nonce-monitor-action/internal/action"
+	"github.com/org/nonce-monitor-action/internal/aotest"
+	"github.com/org/nonce-monitor-action/internal/pagerdutytest"
+)
+
+const childEnv = "NONCE_MONITOR_BENCH_CHILD"
+
+type result struct {
+	N, Concurrency           int
+	Latency, Wall, Floor     time.Duration
+	PeakRSSMiB               float64
+	Mallocs                  uint64
+	AllocMiB                 float64
+	StateConns, RouterConns  int
+	SUConns, PagerDutyEvents int
+	ExitCode                 int
+}
+
+func (r result) ratio() float64 { return r.Wall.Seconds() / r.Floor.Seconds() }
+
+type childStats struct {
+	Mallocs    uint64
+	TotalAlloc uint64
+}
+
+func main() {
+	if os.Getenv(childEnv) != "" {
+		os.Exit(child())
+	}
+	n := flag.Int("n", 1000, "processes")
+	concurrency := flag.Int("concurrency", 16, "the concurrency input")
+	latency := flag.Duration("latency", 50*time.Millisecond, "added to every stand-in request")
+	lagging := flag.Float64("lagging", 0.01, "fraction of processes behind their scheduler")
+	table := flag.Bool("table", false, "run N = 100, 1000, 10000 at concurrency 8, 16, 64 and print a Markdown table")
+	flag.Parse()
+
+	if !*table {
+		r, err := run(*n, *concurrency, *latency, *lagging)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		printResult(r)
+		return
+	}
+	fmt.Printf("Measured %s on %s/%s, %d CPUs, %s, latency %s, %.0f%% lagging.\n\n",
+		time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), *latency, *lagging*100)
+	fmt.Println("| processes | concurrency | wall | floor | wall / floor | peak RSS | allocations | connections state / router / SU |")
+	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---|")
+	for _, size := range []int{100, 1000, 10000} {
+		for _, c := range []int{8, 16, 64} {
+			r, err := run(size, c, *latency, *lagging)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+			fmt.Printf("| %d | %d | %.2f s | %.2f s | %.3f | %.1f MiB | %d (%.0f MiB) | %d / %d / %d |\n",
+				r.N, r.Concurrency, r.Wall.Seconds(), r.Floor.Seconds(), r.ratio(), r.PeakRSSMiB,
+				r.Mallocs, r.AllocMiB, r.StateConns, r.RouterConns, r.SUConns)
+		}
+	}
+}
+
+func printResult(r result) {
+	fmt.Printf("processes        %d (concurrency %d, latency %s)\n", r.N, r.Concurrency, r.Latency)
+	fmt.Printf("wall time        %.3f s\n", r.Wall.Seconds())
+	fmt.Printf("floor            %.3f s  (ceil(N/C) x 2 x RTT)\n", r.Floor.Seconds())
+	fmt.Printf("wall / floor     %.3f\n", r.ratio())
+	fmt.Printf("peak RSS         %.1f MiB\n", r.PeakRSSMiB)
+	fmt.Printf("allocations      %d (%.1f MiB)\n", r.Mallocs, r.AllocMiB)
+	fmt.Printf("connections      state %d, router %d, SU %d (concurrency %d)\n", r.StateConns, r.RouterConns, r.SUConns, r.Concurrency)
+	fmt.Printf("PagerDuty events %d\n", r.PagerDutyEvents)
+	fmt.Printf("exit code        %d\n", r.ExitCode)
+}
+
+// run starts fresh stand-ins, writes the process list and runs one pass in a
+// child process.
+func run(n, concurrency int, latency time.Duration, lagging float64) (result, error) {
+	fleet := aotest.Start()
+	defer fleet.Close()
+	fleet.Latency = latency
+	pd := pagerdutytest.Start()
+	defer pd.Close()
+
+	dir, err := os.MkdirTemp("", "nonce-monitor-bench-")
+	if err != nil {
+		return result{}, err
+	}
+	defer os.RemoveAll(dir)
+	var ids strings.Builder
+	behind := int(math.Round(float64(n) * lagging))
+	for i := range n {
+		pid := fmt.Sprintf("bench%038d", i)
+		state := int64(100_000)
+		if i < behind {
+			state -= 100
+		}
+		fleet.Set(pid, state, 100_000)
+		ids.WriteString(pid + "\n")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "process-ids.txt"), []byte(ids.String()), 0o644); err != nil {
+		return result{}, err
+	}
+
+	self, err := os.Executable()
+	if err != nil {
+		return result{}, err
+	}
+	statsFile := filepath.Join(dir, "stats.json")
+	cmd := exec.Command(self)
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+	cmd.Env = []string{
+		childEnv + "=" + statsFile,
+		"GITHUB_WORKSPACE=" + dir,
+		"GITHUB_OUTPUT=" + filepath.Join(dir, "output"),
+		"GITHUB_STEP_SUMMARY=" + filepath.Join(dir, "summary"),
+		"INPUT_PROCESS-IDS-FILE=process-ids.txt",
+		"INPUT_STATE-URL=" + fleet.State.URL,
+		"INPUT_SU-ROUTER-URL=" + fleet.Router.URL,
+		"INPUT_PAGERDUTY-EVENTS-URL=" + pd.URL,
+		"INPUT_PAGERDUTY-ROUTING-KEY=R0123456789abcdefghijklmnopqrstu",
+		fmt.Sprintf("INPUT_CONCURRENCY=%d", concurrency),
+	}
+	start := time.Now()
+	err = cmd.Run()
+	wall := time.Since(start)
+	r := result{N: n, Concurrency: concurrency, Latency: latency, Wall: wall,
+		Floor:      time.Duration(math.Ceil(float64(n)/float64(concurrency))) * 2 * latency,
+		StateConns: fleet.Conns("state"), RouterConns: fleet.Conns("router"), SUConns: fleet.Conns("su"),
+		PagerDutyEvents: len(pd.Accepted()),
+	}
+	if cmd.ProcessState == nil {
+		return r, fmt.Errorf("pass did not start: %w", err)
+	}
+	r.ExitCode = cmd.ProcessState.ExitCode()
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.PeakRSSMiB = float64(ru.Maxrss) / 1024 // Linux reports KiB
+	}
+	var stats childStats
+	if raw, err := os.ReadFile(statsFile); err == nil {
+		_ = json.Unmarshal(raw, &stats)
+	}
+	r.Mallocs, r.AllocMiB = stats.Mallocs, float64(stats.TotalAlloc)/(1<<20)
+	if r.ExitCode != 0 {
+		return r, fmt.Errorf("the pass exited %d", r.ExitCode)
+	}
+	return r, nil
+}
+
+// child is the pass itself: the same action.Main the container runs.
+func child() int {
+	code := action.Main(context.Background(), action.Env{Getenv: os.Getenv, Stdout: os.Stdout, Now: time.Now})
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	raw, _ := json.Marshal(childStats{Mallocs: m.Mallocs, TotalAlloc: m.TotalAlloc})
+	_ = os.WriteFile(os.Getenv(childEnv), raw, 0o644)
+	return code
+}
