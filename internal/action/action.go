@@ -78,6 +78,7 @@ func Main(ctx context.Context, env Env) int {
 		origin: runOrigin(env.Getenv),
 	}
 	out := d.deliver(ctx, s.loaded.State, plan)
+	announced, slackStatus := notifySlack(ctx, con, cfg, httpClient, s.loaded.Slack, results, s.silenced, d.origin.ClientURL)
 
 	pass := report.Pass{
 		Results: results, Threshold: cfg.SeverityThreshold, Silenced: s.silenced,
@@ -88,12 +89,13 @@ func Main(ctx context.Context, env Env) int {
 	if s.loaded.Warning != "" {
 		pass.Notes = append(pass.Notes, s.loaded.Warning)
 	}
+	pass.SlackStatus = slackStatus
 	exit := 0
 	finalState := out.next
 	if cfg.DryRun {
 		finalState = plan.Next
 	} else {
-		changed, err := state.Save(s.statePath, s.loaded.Raw, out.next)
+		changed, err := state.Save(s.statePath, s.loaded.Raw, out.next, announced)
 		if err != nil {
 			con.errorf("State file", "%v: the incidents of this pass are not recorded, and the next run may page again", err)
 			exit = 1
@@ -134,7 +136,7 @@ func prepare(env Env, con *console) (s setup, code int, ok bool) {
 	}
 	// Mask before anything else is printed, so no later line can leak them.
 	if env.Getenv("GITHUB_ACTIONS") == "true" {
-		for _, secret := range []string{cfg.RoutingKey, cfg.HeartbeatURL} {
+		for _, secret := range []string{cfg.RoutingKey, cfg.HeartbeatURL, cfg.SlackWebhookURL} {
 			if secret != "" {
 				con.gha.AddMask(secret)
 			}

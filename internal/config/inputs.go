@@ -29,6 +29,8 @@ type Inputs struct {
 	GroupThreshold    int            `env:"GROUP_THRESHOLD,default=10" help:"More than this many processes in trouble on one state server open one server incident instead of one each; 0 turns grouping off."`
 	SilencedIDs       string         `env:"SILENCED_PROCESS_IDS" help:"Process IDs that are checked and reported but never paged (maintenance)."`
 	HeartbeatURL      string         `env:"HEARTBEAT_URL" help:"URL to GET after a pass that completed (a dead-man's switch); secret."`
+	SlackWebhookURL   string         `env:"SLACK_WEBHOOK_URL" help:"Slack incoming webhook (secret); Slack is off when empty."`
+	SlackThreshold    int64          `env:"SLACK_THRESHOLD,default=50" help:"Slots apart that counts as behind for Slack, independent of PagerDuty's threshold."`
 
 	StateFile      string        `env:"STATE_FILE,default=.pagerduty-state.json" help:"Incident state file, relative to the workspace."`
 	Concurrency    int           `env:"CONCURRENCY,default=16" help:"Processes checked at once."`
@@ -40,7 +42,7 @@ type Inputs struct {
 }
 
 // Secret inputs are masked in logs and never echoed in error messages.
-var secretInputs = map[string]bool{"pagerduty-routing-key": true, "heartbeat-url": true}
+var secretInputs = map[string]bool{"pagerduty-routing-key": true, "heartbeat-url": true, "slack-webhook-url": true}
 
 // IsSecret reports whether the named input holds a secret.
 func IsSecret(input string) bool { return secretInputs[input] }

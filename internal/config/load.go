@@ -141,6 +141,16 @@ func (c *Config) validate() error {
 	if c.HeartbeatURL != "" && CheckURL(c.HeartbeatURL) != nil {
 		bad("heartbeat-url", "is not an http(s) URL with a host")
 	}
+	if c.SlackWebhookURL != "" {
+		if CheckURL(c.SlackWebhookURL) != nil {
+			bad("slack-webhook-url", "is not an http(s) URL with a host")
+		} else if u, _ := url.Parse(c.SlackWebhookURL); u.Scheme == "http" && !isLoopback(u.Hostname()) {
+			c.Warnings = append(c.Warnings, "input slack-webhook-url uses plain http: the webhook travels unencrypted to "+u.Host)
+		}
+	}
+	if c.SlackThreshold < 0 {
+		bad("slack-threshold", "%d is negative; use 0 or more slots", c.SlackThreshold)
+	}
 	if c.Concurrency < 1 || c.Concurrency > 1024 {
 		bad("concurrency", "%d is out of range 1..1024", c.Concurrency)
 	}

@@ -36,6 +36,7 @@ func TestLoadDefaults(t *testing.T) {
 		EventsURL:         "https://events.pagerduty.com",
 		ErrorThreshold:    1,
 		GroupThreshold:    10,
+		SlackThreshold:    50,
 		StateFile:         ".pagerduty-state.json",
 		Concurrency:       16,
 		RequestTimeout:    10 * time.Second,
@@ -96,6 +97,8 @@ func TestInvalidInputsNameTheInput(t *testing.T) {
 		{"group threshold", "INPUT_GROUP-THRESHOLD", "-2", "input group-threshold: -2 is negative"},
 		{"shard out of range", "INPUT_SHARD", "5/4", `input shard: "5/4" is not i/n`},
 		{"shard not i/n", "INPUT_SHARD", "two", `input shard: "two" is not i/n`},
+		{"slack threshold", "INPUT_SLACK-THRESHOLD", "-1", "input slack-threshold: -1 is negative"},
+		{"slack webhook", "INPUT_SLACK-WEBHOOK-URL", "hooks.slack.com/services/T0/B0/secret", "input slack-webhook-url: is not an http(s) URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -74,6 +74,7 @@ type Pass struct {
 	Open      []Incident // open after this pass
 	Failures  []Failure
 
+	SlackStatus      string   // what Slack was told, if Slack is on
 	Skipped          []string // input entries that were not valid processes
 	Notes            []string // warnings worth repeating in the summary
 	DryRun           bool

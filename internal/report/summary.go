@@ -47,6 +47,9 @@ func Summary(p Pass) string {
 		}
 		b.WriteString("\n")
 	}
+	if p.SlackStatus != "" {
+		fmt.Fprintf(&b, "%s\n\n", p.SlackStatus)
+	}
 	if !p.DryRun {
 		state := "unchanged"
 		if p.StateChanged {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/renameio/v2"
 	"github.com/org/nonce-monitor-action/internal/incident"
+	"github.com/org/nonce-monitor-action/internal/slack"
 )
 
 // Version is the state file format this build writes.
@@ -27,6 +28,8 @@ type file struct {
 	Incidents []incident.Incident `json:"incidents"`
 	// Failing counts consecutive failed checks (pagerduty-error-threshold).
 	Failing map[string]int `json:"failing,omitempty"`
+	// Slack is what the Slack channel was last told.
+	Slack *slack.Announced `json:"slack,omitempty"`
 }
 
 // legacyEntry is one process in the old monitor's file:
@@ -40,6 +43,7 @@ type legacyEntry struct {
 // Loaded is what Load found.
 type Loaded struct {
 	State incident.State
+	Slack slack.Announced
 	// Raw is the file's bytes (nil when missing), to tell later whether
 	// the content changed.
 	Raw []byte
@@ -62,9 +66,9 @@ func Load(path string) (Loaded, error) {
 	if err != nil {
 		return Loaded{}, fmt.Errorf("state file %s: %w", path, err)
 	}
-	st, legacy, perr := Parse(raw)
+	st, announced, legacy, perr := Parse(raw)
 	if perr == nil {
-		return Loaded{State: st, Raw: raw, Legacy: legacy}, nil
+		return Loaded{State: st, Slack: announced, Raw: raw, Legacy: legacy}, nil
 	}
 	backup := path + ".corrupt"
 	l := Loaded{State: incident.NewState(), Raw: raw, BackupPath: backup}
@@ -78,47 +82,51 @@ func Load(path string) (Loaded, error) {
 }
 
 // Parse decodes either format. It is exported for fuzzing.
-func Parse(raw []byte) (st incident.State, legacy bool, err error) {
+func Parse(raw []byte) (st incident.State, announced slack.Announced, legacy bool, err error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
-		return incident.NewState(), false, nil
+		return incident.NewState(), announced, false, nil
 	}
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &probe); err != nil {
-		return incident.State{}, false, fmt.Errorf("not a JSON object: %w", err)
+		return incident.State{}, announced, false, fmt.Errorf("not a JSON object: %w", err)
 	}
 	if _, ok := probe["version"]; ok {
-		st, err := parseCurrent(raw)
-		return st, false, err
+		st, announced, err := parseCurrent(raw)
+		return st, announced, false, err
 	}
 	st = incident.NewState()
 	st.Open, err = parseLegacy(probe)
-	return st, true, err
+	return st, announced, true, err
 }
 
-func parseCurrent(raw []byte) (incident.State, error) {
+func parseCurrent(raw []byte) (incident.State, slack.Announced, error) {
 	var f file
+	var none slack.Announced
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
-		return incident.State{}, err
+		return incident.State{}, none, err
 	}
 	if f.Version != Version {
-		return incident.State{}, fmt.Errorf("version %d is not the version %d this action reads", f.Version, Version)
+		return incident.State{}, none, fmt.Errorf("version %d is not the version %d this action reads", f.Version, Version)
 	}
 	st := incident.NewState()
 	for i, inc := range f.Incidents {
 		if err := validate(inc); err != nil {
-			return incident.State{}, fmt.Errorf("incident %d: %w", i, err)
+			return incident.State{}, none, fmt.Errorf("incident %d: %w", i, err)
 		}
 		st.Open[inc.DedupKey] = inc
 	}
 	for pid, n := range f.Failing {
 		if n < 1 {
-			return incident.State{}, fmt.Errorf("failing count %d for %s is not positive", n, pid)
+			return incident.State{}, none, fmt.Errorf("failing count %d for %s is not positive", n, pid)
 		}
 		st.Failing[pid] = n
 	}
-	return st, nil
+	if f.Slack != nil {
+		return st, *f.Slack, nil
+	}
+	return st, none, nil
 }
 
 func parseLegacy(entries map[string]json.RawMessage) (incident.Open, error) {
@@ -176,8 +184,11 @@ func validate(inc incident.Incident) error {
 // Encode renders the state deterministically: sorted, indented, with a
 // trailing newline. Only changes to incidents or failure counts change the
 // bytes.
-func Encode(st incident.State) []byte {
+func Encode(st incident.State, announced slack.Announced) []byte {
 	f := file{Version: Version, Incidents: make([]incident.Incident, 0, len(st.Open)), Failing: st.Failing}
+	if !announced.Empty() {
+		f.Slack = &announced
+	}
 	for _, inc := range st.Open {
 		inc.Since = inc.Since.UTC()
 		f.Incidents = append(f.Incidents, inc)
@@ -198,8 +209,8 @@ func Encode(st incident.State) []byte {
 
 // Save writes open atomically (temp file, fsync, rename) unless the file
 // already holds exactly these bytes. It reports whether the content changed.
-func Save(path string, previous []byte, st incident.State) (changed bool, err error) {
-	data := Encode(st)
+func Save(path string, previous []byte, st incident.State, announced slack.Announced) (changed bool, err error) {
+	data := Encode(st, announced)
 	if previous != nil && bytes.Equal(previous, data) {
 		return false, nil
 	}

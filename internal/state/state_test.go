@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/org/nonce-monitor-action/internal/incident"
+	"github.com/org/nonce-monitor-action/internal/slack"
 )
 
 const pid = "4hXj_E-5fAKmo4E8KjgQvuDJKAFk9P2grhycVmISDLs"
@@ -25,7 +26,7 @@ func sample() incident.State {
 
 func TestRoundTripAndByteIdenticalRewrite(t *testing.T) {
 	path := filepath.Join(t.TempDir(), ".pagerduty-state.json")
-	changed, err := Save(path, nil, sample())
+	changed, err := Save(path, nil, sample(), slack.Announced{})
 	if err != nil || !changed {
 		t.Fatalf("first save: changed=%v err=%v", changed, err)
 	}
@@ -38,7 +39,7 @@ func TestRoundTripAndByteIdenticalRewrite(t *testing.T) {
 	}
 	stat1, _ := os.Stat(path)
 	time.Sleep(10 * time.Millisecond)
-	changed, err = Save(path, l.Raw, l.State)
+	changed, err = Save(path, l.Raw, l.State, l.Slack)
 	if err != nil || changed {
 		t.Fatalf("unchanged save: changed=%v err=%v", changed, err)
 	}
@@ -48,10 +49,22 @@ func TestRoundTripAndByteIdenticalRewrite(t *testing.T) {
 	}
 }
 
+func TestSlackAnnouncementsRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	announced := slack.Announced{Behind: []string{"a"}, Failing: []string{"b"}}
+	if _, err := Save(path, nil, sample(), announced); err != nil {
+		t.Fatal(err)
+	}
+	l, err := Load(path)
+	if err != nil || !cmp.Equal(announced, l.Slack) {
+		t.Fatalf("Slack state: %v %+v", err, l.Slack)
+	}
+}
+
 func TestEncodeIsDeterministic(t *testing.T) {
-	first := Encode(sample())
+	first := Encode(sample(), slack.Announced{})
 	for range 20 {
-		if got := Encode(sample()); string(got) != string(first) {
+		if got := Encode(sample(), slack.Announced{}); string(got) != string(first) {
 			t.Fatalf("Encode differs between calls:\n%s\n%s", first, got)
 		}
 	}
@@ -129,25 +142,29 @@ func TestUnreadableFileIsAnError(t *testing.T) {
 
 func TestUnwritableFileIsAnError(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "no-such-dir", "state.json")
-	if _, err := Save(path, nil, sample()); err == nil || !strings.Contains(err.Error(), "state file") {
+	if _, err := Save(path, nil, sample(), slack.Announced{}); err == nil || !strings.Contains(err.Error(), "state file") {
 		t.Fatalf("Save = %v, want an error", err)
 	}
 }
 
 func FuzzParse(f *testing.F) {
-	f.Add(Encode(sample()))
+	f.Add(Encode(sample(), slack.Announced{}))
 	f.Add([]byte(`{"p": {"dedupKey": "nonce-monitor-error-p-20251005", "alertedAt": "2025-10-05T10:00:00Z", "severity": "error"}}`))
 	f.Add([]byte(`{"version": 1}`))
+	f.Add([]byte(`{"version": 1, "incidents": [], "slack": {"behind": ["p"], "failing": ["q"]}}`))
 	f.Add([]byte(`null`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		st, _, err := Parse(raw)
+		st, announced, _, err := Parse(raw)
 		if err != nil {
 			return
 		}
 		// Whatever parses must survive a round trip unchanged.
-		again, legacy, err := Parse(Encode(st))
+		again, announcedAgain, legacy, err := Parse(Encode(st, announced))
 		if err != nil || legacy {
 			t.Fatalf("re-parse of encoded state failed: %v (legacy=%v)", err, legacy)
+		}
+		if diff := cmp.Diff(announced, announcedAgain, cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("round trip changed the Slack state:\n%s", diff)
 		}
 		if diff := cmp.Diff(normalize(st), normalize(again), cmpopts.EquateEmpty()); diff != "" {
 			t.Fatalf("round trip changed the state:\n%s", diff)

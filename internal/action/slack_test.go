@@ -1,0 +1,61 @@
+package action
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/org/nonce-monitor-action/internal/slacktest"
+)
+
+// Slack-only team: PagerDuty off, one message per change, none when
+// nothing changed, and a recovery notice.
+func TestSlackTellsChangesOnce(t *testing.T) {
+	h := newHarness(t)
+	sl := slacktest.Start()
+	defer sl.Close()
+	webhook := sl.URL + "/services/T0/B0/s3cr3t"
+	in := map[string]string{"process-ids": pidA + "," + pidB, "pagerduty-enabled": "false", "pagerduty-routing-key": "",
+		"slack-webhook-url": webhook, "slack-threshold": "20"}
+	h.fleet.Set(pidA, 0, 30) // behind for Slack (20), not for PagerDuty (50)
+	h.fleet.Set(pidB, 5, 5)
+
+	r := h.run(in)
+	if r.exit != 0 || len(sl.Received()) != 1 || !strings.Contains(sl.Received()[0].Text, "1 newly behind") {
+		t.Fatalf("first pass: exit %d, Slack got %+v", r.exit, sl.Received())
+	}
+	if r.outputs["behind-count"] != "0" || r.outputs["open-count"] != "0" {
+		t.Errorf("Slack's threshold must not change PagerDuty's: %v", r.outputs)
+	}
+	if !strings.Contains(r.stdout, "::add-mask::"+webhook) || strings.Contains(r.summary, "s3cr3t") || strings.Contains(h.stateFile(), "s3cr3t") {
+		t.Error("the webhook URL must be masked and never written")
+	}
+	stateAfter := h.stateFile()
+
+	if r := h.run(in); r.exit != 0 || len(sl.Received()) != 1 || h.stateFile() != stateAfter {
+		t.Fatalf("unchanged fleet: exit %d, %d messages, state changed=%v", r.exit, len(sl.Received()), h.stateFile() != stateAfter)
+	}
+
+	h.fleet.Set(pidA, 30, 30)
+	h.run(in)
+	if got := sl.Received(); len(got) != 2 || !strings.Contains(got[1].Text, "1 recovered") {
+		t.Fatalf("recovery: %+v", got)
+	}
+}
+
+// A Slack failure is a warning, never blocks PagerDuty, and is retold.
+func TestSlackFailureIsAWarning(t *testing.T) {
+	h := newHarness(t)
+	sl := slacktest.Start()
+	defer sl.Close()
+	in := map[string]string{"process-ids": pidA, "slack-webhook-url": sl.URL + "/hook", "max-retries": "1"}
+	h.fleet.Set(pidA, 0, 60)
+	sl.FailNext(500, 500)
+	r := h.run(in)
+	if r.exit != 0 || len(h.pd.Open()) != 1 || !strings.Contains(r.stdout, "::warning title=Slack::Slack unavailable: HTTP 500 rollup_error") {
+		t.Fatalf("exit %d, PagerDuty open %v\n%s", r.exit, h.pd.Open(), r.stdout)
+	}
+	h.run(in)
+	if len(sl.Received()) != 1 {
+		t.Errorf("the change was not retold after the failure: %d messages", len(sl.Received()))
+	}
+}

@@ -1,0 +1,93 @@
+// Package slack tells a Slack channel, through an incoming webhook, what
+// changed since the last message: processes newly behind, newly failing,
+// and recovered. It keeps its own threshold, independent of PagerDuty's.
+package slack
+
+import (
+	"sort"
+
+	"github.com/org/nonce-monitor-action/internal/ao"
+)
+
+// Announced is what the channel was last told: the processes it knows as
+// behind and as failing. It is kept in the state file, so an unchanged fleet
+// sends nothing and leaves the file as it was.
+type Announced struct {
+	Behind  []string `json:"behind,omitempty"`
+	Failing []string `json:"failing,omitempty"`
+}
+
+// Empty reports whether nothing is announced.
+func (a Announced) Empty() bool { return len(a.Behind) == 0 && len(a.Failing) == 0 }
+
+// Changes is what one message says.
+type Changes struct {
+	Behind    []ao.Result // newly at or past the threshold, worst first
+	Failing   []ao.Result // newly not checkable
+	Recovered []ao.Result // announced before, fine now (or no longer monitored: no result)
+	Removed   []string    // announced before, no longer in the list
+	// StillBehind and StillFailing count what was already announced.
+	StillBehind, StillFailing int
+}
+
+// Empty reports whether there is nothing to say.
+func (c Changes) Empty() bool {
+	return len(c.Behind)+len(c.Failing)+len(c.Recovered)+len(c.Removed) == 0
+}
+
+// Diff compares this pass's results with what was announced. Silenced
+// processes are left out: they are in maintenance.
+func Diff(prev Announced, results []ao.Result, threshold int64, silenced map[string]bool) (Changes, Announced) {
+	wasBehind, wasFailing := set(prev.Behind), set(prev.Failing)
+	var c Changes
+	var next Announced
+	seen := map[string]bool{}
+	for _, r := range results {
+		if silenced[r.ProcessID] {
+			continue
+		}
+		seen[r.ProcessID] = true
+		switch {
+		case !r.Checked():
+			next.Failing = append(next.Failing, r.ProcessID)
+			if wasFailing[r.ProcessID] {
+				c.StillFailing++
+			} else {
+				c.Failing = append(c.Failing, r)
+			}
+		case r.SlotsBehind() >= threshold:
+			next.Behind = append(next.Behind, r.ProcessID)
+			if wasBehind[r.ProcessID] {
+				c.StillBehind++
+			} else {
+				c.Behind = append(c.Behind, r)
+			}
+		case wasBehind[r.ProcessID] || wasFailing[r.ProcessID]:
+			c.Recovered = append(c.Recovered, r)
+		}
+	}
+	for _, pid := range append(append([]string(nil), prev.Behind...), prev.Failing...) {
+		if !seen[pid] && !silenced[pid] {
+			c.Removed = append(c.Removed, pid)
+		}
+	}
+	sort.SliceStable(c.Behind, func(i, j int) bool { return c.Behind[i].SlotsBehind() > c.Behind[j].SlotsBehind() })
+	sortByID(c.Failing)
+	sortByID(c.Recovered)
+	sort.Strings(c.Removed)
+	sort.Strings(next.Behind)
+	sort.Strings(next.Failing)
+	return c, next
+}
+
+func set(ids []string) map[string]bool {
+	m := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		m[id] = true
+	}
+	return m
+}
+
+func sortByID(rs []ao.Result) {
+	sort.Slice(rs, func(i, j int) bool { return rs[i].ProcessID < rs[j].ProcessID })
+}

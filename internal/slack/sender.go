@@ -1,0 +1,42 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/org/nonce-monitor-action/internal/retryhttp"
+)
+
+// Sender posts messages to one incoming webhook.
+type Sender struct {
+	HTTP       *retryhttp.Client
+	WebhookURL string
+}
+
+// Send posts m. Slack answers plain text: "ok" with 200, or an error code
+// such as invalid_payload or channel_not_found with a 4xx; 429 and 5xx are
+// retried. Errors never contain the webhook URL (it is a secret).
+func (s *Sender) Send(ctx context.Context, m Message) error {
+	body, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	resp, err := s.HTTP.Do(ctx, retryhttp.Request{
+		Method: http.MethodPost, URL: s.WebhookURL, Body: body,
+		Header: http.Header{"Content-Type": {"application/json"}}, MaxBody: 64 << 10,
+	})
+	if err != nil {
+		return fmt.Errorf("Slack unreachable: %s", strings.ReplaceAll(err.Error(), s.WebhookURL, "***"))
+	}
+	answer := strings.TrimSpace(string(resp.Body))
+	switch {
+	case resp.Status == http.StatusOK:
+		return nil
+	case resp.Status == http.StatusTooManyRequests || resp.Status >= 500:
+		return fmt.Errorf("Slack unavailable: HTTP %d %s after %d attempts", resp.Status, answer, resp.Attempts)
+	}
+	return fmt.Errorf("Slack rejected the message: HTTP %d %s", resp.Status, answer)
+}
