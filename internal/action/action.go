@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/renameio/v2"
 	"github.com/org/nonce-monitor-action/internal/ao"
 	"github.com/org/nonce-monitor-action/internal/config"
 	"github.com/org/nonce-monitor-action/internal/incident"
@@ -43,6 +44,7 @@ type setup struct {
 	silenced  map[string]bool
 	skipped   []string
 	statePath string
+	workspace string
 	loaded    state.Loaded
 }
 
@@ -81,7 +83,7 @@ func Main(ctx context.Context, env Env) int {
 	announced, slackStatus := notifySlack(ctx, con, cfg, httpClient, s.loaded.Slack, results, s.silenced, d.origin.ClientURL)
 
 	pass := report.Pass{
-		Results: results, Threshold: cfg.SeverityThreshold, Silenced: s.silenced,
+		Results: results, Threshold: cfg.SeverityThreshold, Silenced: s.silenced, Now: now,
 		Triggered: out.triggered, Updated: out.updated, Resolved: out.resolved, Forgotten: out.forgotten,
 		Failures: out.failures, Skipped: s.skipped,
 		DryRun: cfg.DryRun, PagerDutyEnabled: cfg.PagerDutyEnabled, StateFile: cfg.EffectiveStateFile(),
@@ -103,6 +105,7 @@ func Main(ctx context.Context, env Env) int {
 		pass.StateChanged = changed
 	}
 	pass.Open = d.openIncidents(finalState)
+	pass.ReportFile = writeReport(con, s.workspace, cfg.EffectiveReportFile(), pass)
 
 	if len(out.failures) > 0 {
 		con.errorf("PagerDuty", "%d of %d PagerDuty events were not delivered; they will be decided again on the next run. First: %s",
@@ -151,6 +154,7 @@ func prepare(env Env, con *console) (s setup, code int, ok bool) {
 	if workspace == "" {
 		workspace = "."
 	}
+	s.workspace = workspace
 	targets, problems, err := processlist.Load(processlist.Sources{
 		Inline: cfg.ProcessIDs, IDsFile: cfg.ProcessIDsFile, MapFile: cfg.ProcessMapFile,
 		Workspace: workspace, DefaultStateURL: cfg.StateURL,
@@ -227,6 +231,21 @@ func observe(results []ao.Result, silenced map[string]bool) []incident.Observati
 		}
 	}
 	return obs
+}
+
+// writeReport writes every process's result for later steps. Failing to is
+// a warning: the pass itself is done. It returns the path for the output, or
+// "" if nothing was written.
+func writeReport(con *console, workspace, name string, p report.Pass) string {
+	path := name
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(workspace, name)
+	}
+	if err := renameio.WriteFile(path, report.File(p), 0o644); err != nil {
+		con.warnf("Report file", "report file %s: %v", name, err)
+		return ""
+	}
+	return name
 }
 
 // heartbeat tells a dead-man's switch that a pass completed. Failing to is

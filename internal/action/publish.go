@@ -16,7 +16,10 @@ func publish(con *console, getenv func(string) string, p report.Pass) (err error
 		}
 	}()
 	summary := report.Summary(p)
-	outputs := report.Outputs(p)
+	outputs, notes := report.Outputs(p)
+	for _, n := range notes {
+		con.warnf("Outputs", "%s", n)
+	}
 	if getenv("GITHUB_STEP_SUMMARY") != "" {
 		con.gha.AddStepSummary(summary)
 	} else {

@@ -33,6 +33,7 @@ type Inputs struct {
 	SlackThreshold    int64          `env:"SLACK_THRESHOLD,default=50" help:"Slots apart that counts as behind for Slack, independent of PagerDuty's threshold."`
 
 	StateFile      string        `env:"STATE_FILE,default=.pagerduty-state.json" help:"Incident state file, relative to the workspace."`
+	ReportFile     string        `env:"REPORT_FILE,default=.nonce-monitor-report.json" help:"JSON file, relative to the workspace, with every process's result (written every pass)."`
 	Concurrency    int           `env:"CONCURRENCY,default=16" help:"Processes checked at once."`
 	RequestTimeout time.Duration `env:"REQUEST_TIMEOUT,default=10s" help:"Timeout of each HTTP request (Go duration)."`
 	MaxRetries     int           `env:"MAX_RETRIES,default=3" help:"Retries per request on timeouts, network errors, 429 and 5xx."`

@@ -163,6 +163,9 @@ func (c *Config) validate() error {
 	if strings.TrimSpace(c.StateFile) == "" {
 		bad("state-file", "must not be empty")
 	}
+	if strings.TrimSpace(c.ReportFile) == "" {
+		bad("report-file", "must not be empty")
+	}
 	if c.ProcessIDs == "" && c.ProcessIDsFile == "" && c.ProcessMapFile == "" {
 		bad("process-ids", "no processes to monitor: set process-ids, process-ids-file or process-map-file")
 	}
@@ -222,6 +225,17 @@ func (c Config) EffectiveStateFile() string {
 		return fmt.Sprintf(".pagerduty-state.shard-%d-of-%d.json", c.Shard.Index, c.Shard.Count)
 	}
 	return c.StateFile
+}
+
+// DefaultReportFile is the report-file input's default.
+const DefaultReportFile = ".nonce-monitor-report.json"
+
+// EffectiveReportFile is report-file, per shard when the default is used.
+func (c Config) EffectiveReportFile() string {
+	if c.Shard.Enabled() && c.ReportFile == DefaultReportFile {
+		return fmt.Sprintf(".nonce-monitor-report.shard-%d-of-%d.json", c.Shard.Index, c.Shard.Count)
+	}
+	return c.ReportFile
 }
 
 // EffectiveResolveThreshold is pagerduty-resolve-threshold, defaulting to

@@ -38,6 +38,7 @@ func TestLoadDefaults(t *testing.T) {
 		GroupThreshold:    10,
 		SlackThreshold:    50,
 		StateFile:         ".pagerduty-state.json",
+		ReportFile:        ".nonce-monitor-report.json",
 		Concurrency:       16,
 		RequestTimeout:    10 * time.Second,
 		MaxRetries:        3,

@@ -66,6 +66,7 @@ type Pass struct {
 	Results   []ao.Result // every process checked, any order
 	Threshold int64
 	Silenced  map[string]bool // checked and reported, never paged
+	Now       time.Time       // when the pass ran, for "open for"
 
 	Triggered []Incident // new incidents (including a new day's rotation)
 	Updated   []Incident // re-triggered because their severity rose
@@ -81,6 +82,7 @@ type Pass struct {
 	PagerDutyEnabled bool
 	StateFile        string
 	StateChanged     bool
+	ReportFile       string // workspace-relative path of the JSON report
 }
 
 // Behind counts processes at or past the threshold.

@@ -1,17 +1,25 @@
 package report
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/slack"
 )
 
-// maxProcessRows bounds the all-processes table so a large fleet stays well
-// under GitHub's 1 MiB job summary limit.
-const maxProcessRows = 1000
+// GitHub refuses a step summary over 1 MiB. Tables are cut to maxRows rows
+// each, which keeps a 10,000-process fleet well under it; MaxSummaryBytes
+// is the last guard.
+const (
+	maxRows         = 500
+	chartBars       = 20
+	MaxSummaryBytes = 1_000_000
+)
 
 // Summary renders the job summary Markdown.
 func Summary(p Pass) string {
@@ -27,25 +35,24 @@ func Summary(p Pass) string {
 
 	if len(p.Failures) > 0 {
 		b.WriteString("### ❌ Not delivered to PagerDuty\n\nThese will be decided again on the next run.\n\n| action | process | dedup key | error |\n|---|---|---|---|\n")
-		for _, f := range p.Failures {
-			fmt.Fprintf(&b, "| %s | `%s` | `%s` | %s |\n", f.Action, f.Incident.ProcessID, f.Incident.DedupKey, cell(f.Error))
-		}
-		b.WriteString("\n")
+		rows(&b, len(p.Failures), func(i int) string {
+			f := p.Failures[i]
+			return fmt.Sprintf("| %s | %s | `%s` | %s |", f.Action, processLink(f.Incident.ProcessID), f.Incident.DedupKey, cell(f.Error))
+		})
 	}
-	incidentTable(&b, "Triggered", p.Triggered, false)
-	incidentTable(&b, "Updated (severity raised)", p.Updated, false)
-	incidentTable(&b, "Resolved", p.Resolved, true)
-	incidentTable(&b, "Recovered, left open for manual resolution (auto-resolve is off)", p.Forgotten, true)
-	incidentTable(&b, "Open incidents", p.Open, false)
+	incidentTable(&b, "Triggered", p.Triggered, p.Now, false)
+	incidentTable(&b, "Updated (severity raised)", p.Updated, p.Now, false)
+	incidentTable(&b, "Resolved", p.Resolved, p.Now, true)
+	incidentTable(&b, "Recovered, left open for manual resolution (auto-resolve is off)", p.Forgotten, p.Now, true)
+	incidentTable(&b, "Still open", p.Open, p.Now, false)
+	chart(&b, p)
 	errorTable(&b, p.Results)
 	processTable(&b, p)
 
 	if len(p.Notes) > 0 || len(p.Skipped) > 0 {
 		b.WriteString("### Warnings\n\n")
-		for _, n := range append(append([]string(nil), p.Notes...), p.Skipped...) {
-			fmt.Fprintf(&b, "- %s\n", cell(n))
-		}
-		b.WriteString("\n")
+		notes := append(append([]string(nil), p.Notes...), p.Skipped...)
+		rows(&b, len(notes), func(i int) string { return "- " + cell(notes[i]) })
 	}
 	if p.SlackStatus != "" {
 		fmt.Fprintf(&b, "%s\n\n", p.SlackStatus)
@@ -57,7 +64,12 @@ func Summary(p Pass) string {
 		}
 		fmt.Fprintf(&b, "State file `%s`: %s.\n", p.StateFile, state)
 	}
-	return b.String()
+	out := b.String()
+	if len(out) > MaxSummaryBytes {
+		cut := strings.LastIndex(out[:MaxSummaryBytes-200], "\n")
+		out = out[:cut] + "\n\n…summary cut to stay under GitHub's 1 MiB limit; the report file has every process.\n"
+	}
+	return out
 }
 
 func headline(b *strings.Builder, p Pass) {
@@ -77,55 +89,135 @@ func headline(b *strings.Builder, p Pass) {
 	}
 }
 
-func incidentTable(b *strings.Builder, title string, incs []Incident, withReason bool) {
+// rows writes up to maxRows rows and says how many more there were.
+func rows(b *strings.Builder, n int, row func(int) string) {
+	for i := range min(n, maxRows) {
+		b.WriteString(row(i))
+		b.WriteString("\n")
+	}
+	if n > maxRows {
+		fmt.Fprintf(b, "\n…and %d more (see the outputs and the report file).\n", n-maxRows)
+	}
+	b.WriteString("\n")
+}
+
+func incidentTable(b *strings.Builder, title string, incs []Incident, now time.Time, withReason bool) {
 	if len(incs) == 0 {
 		return
 	}
-	fmt.Fprintf(b, "### %s (%d)\n\n| process | type | severity | slots behind | state server | since | dedup key |", title, len(incs))
+	fmt.Fprintf(b, "### %s (%d)\n\n| process | type | severity | slots behind | state server | open for | dedup key |", title, len(incs))
 	if withReason {
-		b.WriteString(" why |\n|---|---|---|---:|---|---|---|---|\n")
+		b.WriteString(" why |\n|---|---|---|---:|---|---:|---|---|\n")
 	} else {
-		b.WriteString("\n|---|---|---|---:|---|---|---|\n")
+		b.WriteString("\n|---|---|---|---:|---|---:|---|\n")
 	}
-	for _, inc := range incs {
-		fmt.Fprintf(b, "| `%s` | %s | %s | %s | %s | %s | `%s` |", inc.ProcessID, inc.Type, inc.Severity,
-			intOrDash(inc.SlotsBehind), hostOrDash(inc.StateURL), inc.Since, inc.DedupKey)
+	rows(b, len(incs), func(i int) string {
+		inc := incs[i]
+		row := fmt.Sprintf("| %s | %s | %s | %s | %s | %s | `%s` |", processLink(inc.ProcessID), inc.Type, inc.Severity,
+			intOrDash(inc.SlotsBehind), hostOrDash(inc.StateURL), openFor(inc.Since, now), inc.DedupKey)
 		if withReason {
-			fmt.Fprintf(b, " %s |", inc.Reason)
+			row += " " + inc.Reason + " |"
 		}
-		b.WriteString("\n")
-	}
-	b.WriteString("\n")
+		return row
+	})
 }
 
-func errorTable(b *strings.Builder, results []ao.Result) {
-	var failed []ao.Result
-	for _, r := range results {
-		if !r.Checked() {
-			failed = append(failed, r)
+// chart draws the worst lagging processes as a Mermaid bar chart.
+func chart(b *strings.Builder, p Pass) {
+	var lagging []ao.Result
+	for _, r := range p.Results {
+		if r.Checked() && r.SlotsBehind() > 0 {
+			lagging = append(lagging, r)
 		}
 	}
-	if len(failed) == 0 {
+	if len(lagging) == 0 {
 		return
 	}
-	sort.Slice(failed, func(i, j int) bool {
-		if failed[i].StateURL != failed[j].StateURL {
-			return failed[i].StateURL < failed[j].StateURL
-		}
-		return failed[i].ProcessID < failed[j].ProcessID
-	})
-	fmt.Fprintf(b, "### Errors (%d)\n\n| process | state server | error |\n|---|---|---|\n", len(failed))
-	for _, r := range failed {
-		fmt.Fprintf(b, "| `%s` | %s | %s |\n", r.ProcessID, hostOrDash(r.StateURL), cell(r.ErrorText()))
+	sort.SliceStable(lagging, func(i, j int) bool { return lagging[i].SlotsBehind() > lagging[j].SlotsBehind() })
+	shown := lagging[:min(len(lagging), chartBars)]
+	labels := make([]string, len(shown))
+	values := make([]string, len(shown))
+	for i, r := range shown {
+		labels[i] = fmt.Sprintf("%q", r.ProcessID[:6]+"…")
+		values[i] = fmt.Sprint(r.SlotsBehind())
 	}
-	b.WriteString("\n")
+	title := "Slots behind the scheduler"
+	if len(lagging) > len(shown) {
+		title = fmt.Sprintf("Slots behind the scheduler (worst %d of %d)", len(shown), len(lagging))
+	}
+	fmt.Fprintf(b, "### Lag\n\n```mermaid\nxychart-beta\n    title %q\n    x-axis [%s]\n    y-axis \"slots behind\" 0 --> %d\n    bar [%s]\n    line [%s]\n```\n\n",
+		title, strings.Join(labels, ", "), max(shown[0].SlotsBehind(), p.Threshold), strings.Join(values, ", "), thresholdLine(len(shown), p.Threshold))
+}
+
+// thresholdLine draws the alert threshold across the chart.
+func thresholdLine(n int, threshold int64) string {
+	v := make([]string, n)
+	for i := range v {
+		v[i] = fmt.Sprint(threshold)
+	}
+	return strings.Join(v, ", ")
+}
+
+// errorTable groups failures by state server and cause, so one dead server
+// is one row, not a hundred.
+func errorTable(b *strings.Builder, results []ao.Result) {
+	type group struct {
+		server, cause string
+		processes     []string
+		example       string
+	}
+	groups := map[[2]string]*group{}
+	for _, r := range results {
+		if r.Checked() {
+			continue
+		}
+		err := r.StateErr
+		if err == nil {
+			err = r.SUErr
+		}
+		cause := "failed"
+		server := hostOrDash(r.StateURL)
+		var e *ao.Error
+		if errors.As(err, &e) {
+			cause = string(e.Endpoint) + " " + string(e.Kind)
+			server = e.Host
+		}
+		k := [2]string{server, cause}
+		if groups[k] == nil {
+			groups[k] = &group{server: server, cause: cause, example: r.ErrorText()}
+		}
+		groups[k].processes = append(groups[k].processes, r.ProcessID)
+	}
+	if len(groups) == 0 {
+		return
+	}
+	list := make([]*group, 0, len(groups))
+	for _, g := range groups {
+		list = append(list, g)
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if len(list[i].processes) != len(list[j].processes) {
+			return len(list[i].processes) > len(list[j].processes)
+		}
+		return list[i].server+list[i].cause < list[j].server+list[j].cause
+	})
+	b.WriteString("### Errors by cause\n\n| server | cause | processes | example |\n|---|---|---:|---|\n")
+	rows(b, len(list), func(i int) string {
+		g := list[i]
+		sort.Strings(g.processes)
+		who := processLink(g.processes[0])
+		if len(g.processes) > 1 {
+			who = fmt.Sprintf("%d (first: %s)", len(g.processes), who)
+		}
+		return fmt.Sprintf("| %s | %s | %s | %s |", g.server, g.cause, who, cell(g.example))
+	})
 }
 
 func processTable(b *strings.Builder, p Pass) {
-	rows := append([]ao.Result(nil), p.Results...)
+	list := append([]ao.Result(nil), p.Results...)
 	// Worst first: failures, then by slots behind.
-	sort.SliceStable(rows, func(i, j int) bool {
-		a, c := rows[i], rows[j]
+	sort.SliceStable(list, func(i, j int) bool {
+		a, c := list[i], list[j]
 		if a.Checked() != c.Checked() {
 			return !a.Checked()
 		}
@@ -134,12 +226,13 @@ func processTable(b *strings.Builder, p Pass) {
 		}
 		return a.ProcessID < c.ProcessID
 	})
-	fmt.Fprintf(b, "<details><summary>All processes (%d)</summary>\n\n| process | state server | state nonce | SU nonce | slots behind | status |\n|---|---|---:|---:|---:|---|\n", len(rows))
-	for i, r := range rows {
-		if i == maxProcessRows {
-			fmt.Fprintf(b, "\n…and %d more, not shown to keep the summary under GitHub's size limit.\n", len(rows)-maxProcessRows)
-			break
-		}
+	incident := map[string]string{}
+	for _, inc := range p.Open {
+		incident[inc.ProcessID] = inc.DedupKey
+	}
+	fmt.Fprintf(b, "<details><summary>All processes (%d)</summary>\n\n| process | state server | state nonce | SU nonce | slots behind | status | incident |\n|---|---|---:|---:|---:|---|---|\n", len(list))
+	rows(b, len(list), func(i int) string {
+		r := list[i]
 		status := "ok"
 		switch {
 		case p.Silenced[r.ProcessID]:
@@ -153,10 +246,40 @@ func processTable(b *strings.Builder, p Pass) {
 		if r.Checked() {
 			behind = fmt.Sprint(r.SlotsBehind())
 		}
-		fmt.Fprintf(b, "| `%s` | %s | %s | %s | %s | %s |\n", r.ProcessID, hostOrDash(r.StateURL),
-			intOrDash(r.StateNonce), intOrDash(r.SUNonce), behind, status)
+		inc := "–"
+		if k := incident[r.ProcessID]; k != "" {
+			inc = "`" + k + "`"
+		}
+		return fmt.Sprintf("| %s | %s | %s | %s | %s | %s | %s |", processLink(r.ProcessID), hostOrDash(r.StateURL),
+			intOrDash(r.StateNonce), intOrDash(r.SUNonce), behind, status, inc)
+	})
+	b.WriteString("</details>\n\n")
+}
+
+// processLink shows a process ID linked to an AO explorer.
+func processLink(pid string) string {
+	if pid == "" {
+		return "–"
 	}
-	b.WriteString("\n</details>\n\n")
+	return fmt.Sprintf("[`%s`](%s)", pid, slack.ExplorerURL(pid))
+}
+
+// openFor says how long an incident has been open, to the minute.
+func openFor(since string, now time.Time) string {
+	t, err := time.Parse(time.RFC3339, since)
+	if err != nil || now.IsZero() {
+		return "–"
+	}
+	d := now.Sub(t).Round(time.Minute)
+	switch {
+	case d < time.Minute:
+		return "just opened"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh %dm", int(d.Hours()), int(d.Minutes())%60)
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
 }
 
 func firstErr(r ao.Result) error {

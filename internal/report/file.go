@@ -1,0 +1,63 @@
+package report
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// FileVersion is the report file's format version.
+const FileVersion = 1
+
+// ProcessReport is one process in the report file.
+type ProcessReport struct {
+	ProcessID   string  `json:"process_id"`
+	StateURL    string  `json:"state_url"`
+	StateNonce  *int64  `json:"state_nonce"`
+	SUNonce     *int64  `json:"su_nonce"`
+	SlotsBehind *int64  `json:"slots_behind"`
+	Status      string  `json:"status"` // ok, behind, error, silenced
+	Error       *string `json:"error"`
+	DurationMS  int64   `json:"duration_ms"`
+}
+
+type file struct {
+	Version   int             `json:"version"`
+	Generated string          `json:"generated_at"`
+	Threshold int64           `json:"threshold"`
+	Checked   int             `json:"checked"`
+	Behind    int             `json:"behind"`
+	Errors    int             `json:"errors"`
+	Processes []ProcessReport `json:"processes"`
+}
+
+// File renders the report file: every process's result, for later steps and
+// dashboards. Unlike the state file it changes every pass.
+func File(p Pass) []byte {
+	f := file{Version: FileVersion, Generated: p.Now.UTC().Format(time.RFC3339), Threshold: p.Threshold,
+		Checked: len(p.Results), Behind: p.Behind(), Errors: p.Errors(), Processes: make([]ProcessReport, len(p.Results))}
+	for i, r := range p.Results {
+		pr := ProcessReport{ProcessID: r.ProcessID, StateURL: r.StateURL, StateNonce: r.StateNonce, SUNonce: r.SUNonce,
+			Status: "ok", DurationMS: r.Duration.Milliseconds()}
+		switch {
+		case p.Silenced[r.ProcessID]:
+			pr.Status = "silenced"
+		case !r.Checked():
+			pr.Status = "error"
+		case r.SlotsBehind() >= p.Threshold:
+			pr.Status = "behind"
+		}
+		if r.Checked() {
+			n := r.SlotsBehind()
+			pr.SlotsBehind = &n
+		}
+		if msg := r.ErrorText(); msg != "" {
+			pr.Error = &msg
+		}
+		f.Processes[i] = pr
+	}
+	out, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		panic(err) // strings and integers only
+	}
+	return append(out, '\n')
+}

@@ -1,0 +1,199 @@
+package report
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/incident"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+var now = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+
+func pid(c byte, i int) string { return fmt.Sprintf("%c%042d", c, i) }
+
+func healthy(id string, lag int64) ao.Result {
+	s, su := int64(1000), 1000+lag
+	return ao.Result{ProcessID: id, StateURL: "https://state.forward.computer", StateNonce: &s, SUNonce: &su, Duration: 120 * time.Millisecond}
+}
+
+func broken(id, host string, kind ao.Kind) ao.Result {
+	return ao.Result{ProcessID: id, StateURL: "https://" + host,
+		StateErr: &ao.Error{Endpoint: ao.StateServer, Host: host, Kind: kind, Detail: "unreachable: connection refused (after 4 attempts)"}}
+}
+
+func openIncident(r ao.Result, t incident.Type, since time.Time) Incident {
+	return NewIncident(incident.Incident{ProcessID: r.ProcessID, Type: t, DedupKey: incident.DedupKey(t, r.ProcessID, since),
+		Severity: "error", Since: since}, "", &r)
+}
+
+// fleet builds a pass with n processes: every tenth behind, every
+// twentieth failing on one of two servers.
+func fleet(n int, behindEvery, failEvery int) Pass {
+	p := Pass{Threshold: 50, Now: now, PagerDutyEnabled: true, StateFile: ".pagerduty-state.json", StateChanged: true}
+	for i := range n {
+		switch {
+		case failEvery > 0 && i%failEvery == 0:
+			host := "push-1.forward.computer"
+			if i%(2*failEvery) == 0 {
+				host = "state-2.forward.computer"
+			}
+			r := broken(pid('F', i), host, ao.Unreachable)
+			p.Results = append(p.Results, r)
+			p.Open = append(p.Open, openIncident(r, incident.Error, now.Add(-90*time.Minute)))
+		case behindEvery > 0 && i%behindEvery == 0:
+			r := healthy(pid('L', i), int64(50+i%300))
+			p.Results = append(p.Results, r)
+			inc := openIncident(r, incident.Mismatch, now.Add(-time.Duration(i)*time.Minute))
+			p.Open = append(p.Open, inc)
+			if i%(3*behindEvery) == 0 {
+				p.Triggered = append(p.Triggered, inc)
+			}
+		default:
+			p.Results = append(p.Results, healthy(pid('H', i), int64(i%7)))
+		}
+	}
+	return p
+}
+
+func TestSummaryGolden(t *testing.T) {
+	for name, p := range map[string]Pass{
+		"small-fleet": fleet(12, 4, 6),
+		"all-healthy": fleet(30, 0, 0),
+		"all-failing": fleet(25, 0, 1),
+		"large-fleet": fleet(600, 10, 20),
+	} {
+		t.Run(name, func(t *testing.T) {
+			got := Summary(p)
+			if len(got) > MaxSummaryBytes {
+				t.Errorf("summary is %d bytes", len(got))
+			}
+			golden(t, "summary-"+name+".md", got)
+		})
+	}
+}
+
+// At 10,000 processes, every one failing or behind, the summary and the
+// outputs stay under GitHub's limits and say what they left out.
+func TestLimitsAtTenThousandProcesses(t *testing.T) {
+	for name, p := range map[string]Pass{"all failing": fleet(10_000, 0, 1), "all behind": fleet(10_000, 1, 0)} {
+		t.Run(name, func(t *testing.T) {
+			p.Triggered = p.Open
+			s := Summary(p)
+			if len(s) > 1<<20 {
+				t.Errorf("summary is %d bytes, over GitHub's 1 MiB", len(s))
+			}
+			if !strings.Contains(s, "…and 9500 more") {
+				t.Error("the summary does not say how many rows it left out")
+			}
+			outputs, notes := Outputs(p)
+			total := 0
+			for _, o := range outputs {
+				total += len(o.Name) + len(o.Value)
+			}
+			if total > 1_000_000 {
+				t.Errorf("outputs are %d bytes, over GitHub's 1 MB per job", total)
+			}
+			if len(notes) != 2 {
+				t.Errorf("notes = %q, want triggered and open cut", notes)
+			}
+			var open []Incident
+			if err := json.Unmarshal([]byte(outputs[2].Value), &open); err != nil || len(open) == 0 {
+				t.Errorf("a cut output must still be a JSON array: %v", err)
+			}
+			if outputs[5].Name != "open-count" || outputs[5].Value != "10000" {
+				t.Errorf("%s = %s, want the full count", outputs[5].Name, outputs[5].Value)
+			}
+		})
+	}
+}
+
+func TestOutputsHaveExactlyTheDocumentedKeys(t *testing.T) {
+	p := fleet(12, 4, 6)
+	outputs, _ := Outputs(p)
+	var incs []map[string]any
+	if err := json.Unmarshal([]byte(outputs[2].Value), &incs); err != nil || len(incs) == 0 {
+		t.Fatalf("open output: %v", err)
+	}
+	var keys []string
+	for k := range incs[0] {
+		keys = append(keys, k)
+	}
+	want := []string{"dedup_key", "error", "process_id", "severity", "since", "slots_behind", "state_nonce", "state_url", "su_nonce", "type"}
+	if diff := cmp.Diff(want, sorted(keys)); diff != "" {
+		t.Errorf("incident keys (-want +got):\n%s", diff)
+	}
+}
+
+func TestReportFile(t *testing.T) {
+	p := fleet(12, 4, 6)
+	p.Silenced = map[string]bool{pid('H', 1): true}
+	var f struct {
+		Version, Checked, Behind, Errors int
+		Processes                        []ProcessReport
+	}
+	if err := json.Unmarshal(File(p), &f); err != nil {
+		t.Fatal(err)
+	}
+	if f.Version != 1 || f.Checked != 12 || len(f.Processes) != 12 || f.Errors != 2 || f.Behind != 2 {
+		t.Fatalf("report header: %+v", f)
+	}
+	status := map[string]string{}
+	for _, pr := range f.Processes {
+		status[pr.ProcessID] = pr.Status
+	}
+	for id, want := range map[string]string{pid('F', 0): "error", pid('L', 4): "behind", pid('H', 1): "silenced", pid('H', 2): "ok"} {
+		if status[id] != want {
+			t.Errorf("%s: status %q, want %q", id, status[id], want)
+		}
+	}
+	if f.Processes[1].DurationMS != 120 || f.Processes[0].Error == nil {
+		t.Errorf("processes: %+v", f.Processes[:2])
+	}
+}
+
+func TestOpenFor(t *testing.T) {
+	for since, want := range map[time.Duration]string{0: "just opened", 42 * time.Minute: "42m", 26*time.Hour + 5*time.Minute: "26h 5m", 72 * time.Hour: "3d"} {
+		if got := openFor(now.Add(-since).Format(time.RFC3339), now); got != want {
+			t.Errorf("openFor(%s) = %q, want %q", since, got, want)
+		}
+	}
+}
+
+func sorted(s []string) []string {
+	out := append([]string(nil), s...)
+	for i := range out {
+		for j := i + 1; j < len(out); j++ {
+			if out[j] < out[i] {
+				out[i], out[j] = out[j], out[i]
+			}
+		}
+	}
+	return out
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", name)
+	if *update {
+		os.MkdirAll(filepath.Dir(path), 0o755)
+		os.WriteFile(path, []byte(got), 0o644)
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (rerun with -update)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s differs from the golden file (-want +got):\n%s", name, diff)
+	}
+}
