@@ -301,3 +301,15 @@ func TestRunnerContract(t *testing.T) {
 		t.Errorf("PagerDuty received %+v", got)
 	}
 }
+
+// The README's workflow is the one actionlint checks in CI.
+func TestREADMEWorkflowIsTheCheckedExample(t *testing.T) {
+	readme, _ := os.ReadFile("README.md")
+	example, err := os.ReadFile("docs/examples/commit-state.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "```yaml\n"+string(example)+"```") {
+		t.Error("README's workflow differs from docs/examples/commit-state.yml; copy the example into the README")
+	}
+}
