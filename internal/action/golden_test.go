@@ -2,21 +2,18 @@ package action
 
 import (
 	"encoding/json"
-	"flag"
+	"github.com/org/nonce-monitor-action/internal/goldentest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/org/nonce-monitor-action/internal/aotest"
 	"github.com/org/nonce-monitor-action/internal/incident"
 	"github.com/org/nonce-monitor-action/internal/slack"
 	"github.com/org/nonce-monitor-action/internal/state"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 const pidD = "D000000000000000000000000000000000000000000"
 const pidGone = "E000000000000000000000000000000000000000000"
@@ -44,8 +41,8 @@ func TestGoldenSummaryAndPagerDutyPayloads(t *testing.T) {
 	}
 	payloads, _ := json.MarshalIndent(events, "", "  ")
 
-	golden(t, "summary.md", h.normalize(r.summary))
-	golden(t, "pagerduty-events.json", h.normalize(string(payloads))+"\n")
+	goldentest.Check(t, "summary.md", h.normalize(r.summary))
+	goldentest.Check(t, "pagerduty-events.json", h.normalize(string(payloads))+"\n")
 }
 
 // normalize replaces the stand-ins' random ports with stable names.
@@ -56,23 +53,4 @@ func (h *harness) normalize(s string) string {
 		s = strings.ReplaceAll(s, u.Host, name)
 	}
 	return s
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		os.MkdirAll(filepath.Dir(path), 0o755)
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/action -run Golden -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s differs from the golden file (-want +got); if intended, rerun with -update:\n%s", name, diff)
-	}
 }

@@ -2,10 +2,8 @@ package report
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
+	"github.com/org/nonce-monitor-action/internal/goldentest"
 	"strings"
 	"testing"
 	"time"
@@ -14,8 +12,6 @@ import (
 	"github.com/org/nonce-monitor-action/internal/ao"
 	"github.com/org/nonce-monitor-action/internal/incident"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 var now = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 
@@ -77,7 +73,7 @@ func TestSummaryGolden(t *testing.T) {
 			if len(got) > MaxSummaryBytes {
 				t.Errorf("summary is %d bytes", len(got))
 			}
-			golden(t, "summary-"+name+".md", got)
+			goldentest.Check(t, "summary-"+name+".md", got)
 		})
 	}
 }
@@ -179,21 +175,4 @@ func sorted(s []string) []string {
 		}
 	}
 	return out
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		os.MkdirAll(filepath.Dir(path), 0o755)
-		os.WriteFile(path, []byte(got), 0o644)
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (rerun with -update)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s differs from the golden file (-want +got):\n%s", name, diff)
-	}
 }

@@ -3,10 +3,8 @@ package slack
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
+	"github.com/org/nonce-monitor-action/internal/goldentest"
 	"strings"
 	"testing"
 	"time"
@@ -18,8 +16,6 @@ import (
 	"github.com/org/nonce-monitor-action/internal/retryhttp"
 	"github.com/org/nonce-monitor-action/internal/slacktest"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func pid(c byte, i int) string { return fmt.Sprintf("%c%042d", c, i) }
 
@@ -100,7 +96,7 @@ func TestBuildGolden(t *testing.T) {
 			msg := Build(c, 50, "https://github.com/acme/ao/actions/runs/7")
 			checkLimits(t, msg)
 			got, _ := json.MarshalIndent(msg, "", "  ")
-			golden(t, "slack-"+name+".json", string(got)+"\n")
+			goldentest.Check(t, "slack-"+name+".json", string(got)+"\n")
 		})
 	}
 }
@@ -140,23 +136,6 @@ func TestLargeFleetIsCountedNotDropped(t *testing.T) {
 	}
 	if first := m.Blocks[1].Text.Text; !strings.Contains(first, fmt.Sprintf("*%d* slots behind", 60+4999)) {
 		t.Errorf("the worst process is not first:\n%.300s", first)
-	}
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		os.MkdirAll(filepath.Dir(path), 0o755)
-		os.WriteFile(path, []byte(got), 0o644)
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (rerun with -update)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s differs from the golden file (-want +got):\n%s", name, diff)
 	}
 }
 
