@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/org/nonce-monitor-action/internal/goldentest"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/goldentest"
 	"github.com/org/nonce-monitor-action/internal/retryhttp"
 	"github.com/org/nonce-monitor-action/internal/slacktest"
 )
