@@ -107,9 +107,9 @@ func Main(ctx context.Context, env Env) int {
 	pass.Open = d.openIncidents(finalState)
 	pass.ReportFile = writeReport(con, s.workspace, cfg.EffectiveReportFile(), pass)
 
-	if len(out.failures) > 0 {
+	if out.undelivered > 0 {
 		con.errorf("PagerDuty", "%d of %d PagerDuty events were not delivered; they will be decided again on the next run. First: %s",
-			len(out.failures), len(plan.Events), out.failures[0].Error)
+			out.undelivered, len(plan.Events), out.failures[0].Error)
 		exit = 1
 	}
 	if exit == 0 && !cfg.DryRun && cfg.HeartbeatURL != "" {

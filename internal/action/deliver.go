@@ -29,7 +29,8 @@ type deliverer struct {
 type delivered struct {
 	next                                    incident.State
 	triggered, updated, resolved, forgotten []report.Incident
-	failures                                []report.Failure
+	failures                                []report.Failure // one per incident view
+	undelivered                             int              // events PagerDuty did not take
 }
 
 // deliver sends the plan's events in order and records each in the state
@@ -70,6 +71,7 @@ func (d *deliverer) deliver(ctx context.Context, prev incident.State, plan incid
 			}
 		}
 		if err != nil {
+			out.undelivered++
 			d.con.logf("✗ %s: %v", label, err)
 			for _, v := range views {
 				out.failures = append(out.failures, report.Failure{Action: string(ev.Action), Incident: v, Error: err.Error()})
