@@ -42,20 +42,41 @@ func TestSlackTellsChangesOnce(t *testing.T) {
 	}
 }
 
-// A Slack failure is a warning, never blocks PagerDuty, and is retold.
+// A Slack failure is a warning, never blocks PagerDuty, and is retold; a
+// throttled webhook is retried within the pass.
 func TestSlackFailureIsAWarning(t *testing.T) {
-	h := newHarness(t)
-	sl := slacktest.Start()
-	defer sl.Close()
-	in := map[string]string{"process-ids": pidA, "slack-webhook-url": sl.URL + "/hook", "max-retries": "1"}
-	h.fleet.Set(pidA, 0, 60)
-	sl.FailNext(500, 500)
-	r := h.run(in)
-	if r.exit != 0 || len(h.pd.Open()) != 1 || !strings.Contains(r.stdout, "::warning title=Slack::Slack unavailable: HTTP 500 rollup_error") {
-		t.Fatalf("exit %d, PagerDuty open %v\n%s", r.exit, h.pd.Open(), r.stdout)
-	}
-	h.run(in)
-	if len(sl.Received()) != 1 {
-		t.Errorf("the change was not retold after the failure: %d messages", len(sl.Received()))
+	for _, tt := range []struct {
+		script  []int
+		warning string // "" when the message gets through in the same pass
+	}{
+		{[]int{400}, "Slack rejected the message: HTTP 400 invalid_payload"},
+		{[]int{404}, "Slack rejected the message: HTTP 404 channel_not_found"},
+		{[]int{500, 500}, "Slack unavailable: HTTP 500 rollup_error"},
+		{[]int{429}, ""},
+	} {
+		h := newHarness(t)
+		sl := slacktest.Start()
+		in := map[string]string{"process-ids": pidA, "slack-webhook-url": sl.URL + "/hook", "max-retries": "1"}
+		h.fleet.Set(pidA, 0, 60)
+		sl.FailNext(tt.script...)
+		r := h.run(in)
+		if r.exit != 0 || len(h.pd.Open()) != 1 {
+			t.Fatalf("%v: exit %d, PagerDuty open %v", tt.script, r.exit, h.pd.Open())
+		}
+		if tt.warning == "" {
+			if len(sl.Received()) != 1 || strings.Contains(r.stdout, "title=Slack") {
+				t.Errorf("%v: not delivered after a retry:\n%s", tt.script, r.stdout)
+			}
+			sl.Close()
+			continue
+		}
+		if !strings.Contains(r.stdout, "::warning title=Slack::"+tt.warning) {
+			t.Errorf("%v: want warning %q:\n%s", tt.script, tt.warning, r.stdout)
+		}
+		h.run(in)
+		if len(sl.Received()) != 1 {
+			t.Errorf("%v: the change was not retold after the failure: %d messages", tt.script, len(sl.Received()))
+		}
+		sl.Close()
 	}
 }
