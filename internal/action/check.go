@@ -44,7 +44,7 @@ func checkAll(ctx context.Context, con *console, client *ao.Client, targets []pr
 
 // progressEvery is how often a long pass says how far it got: Actions logs
 // show no progress bars.
-const progressEvery = 5 * time.Second
+var progressEvery = 5 * time.Second
 
 func progress(con *console, done *atomic.Int64, total int) (stop func()) {
 	start := time.Now()

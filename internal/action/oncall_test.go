@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/org/nonce-monitor-action/internal/aotest"
 	"github.com/org/nonce-monitor-action/internal/incident"
@@ -128,4 +129,22 @@ func TestShardsSplitTheFleetAndKeepTheirOwnState(t *testing.T) {
 		t.Errorf("the shards checked %d and paged %d of %d processes", checked, len(h.pd.Open()), len(ids))
 	}
 	assertNoDuplicates(t, h)
+}
+
+// A long pass says how far it got, since Actions logs show no progress bars.
+func TestLongPassLogsProgress(t *testing.T) {
+	defer func(d time.Duration) { progressEvery = d }(progressEvery)
+	progressEvery = 20 * time.Millisecond
+	h := newHarness(t)
+	h.fleet.Latency = 30 * time.Millisecond
+	var ids []string
+	for i := range 8 {
+		pid := fmt.Sprintf("P%042d", i)
+		ids = append(ids, pid)
+		h.fleet.Set(pid, 1, 1)
+	}
+	r := h.run(map[string]string{"process-ids": strings.Join(ids, ","), "concurrency": "2"})
+	if r.exit != 0 || !strings.Contains(r.stdout, " of 8 processes checked (") || !strings.Contains(r.stdout, "checked 8 processes in ") {
+		t.Fatalf("exit %d, no progress lines:\n%s", r.exit, r.stdout)
+	}
 }
