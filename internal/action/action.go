@@ -8,10 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/google/renameio/v2"
@@ -64,7 +62,8 @@ func Main(ctx context.Context, env Env) int {
 		Timeout:        cfg.RequestTimeout,
 		InitialBackoff: env.FirstBackoff,
 		OnRetry: func(url string, err error, wait time.Duration) {
-			con.gha.Debugf("retrying %s in %s: %v", url, wait.Round(time.Millisecond), err)
+			msg := fmt.Sprintf("retrying %s in %s: %v", url, wait.Round(time.Millisecond), err)
+			con.gha.Debugf("%s", retryhttp.Redact(msg, cfg.SlackWebhookURL, cfg.HeartbeatURL))
 		},
 	}
 	// A pass is one process run in production, but not in tests or a
@@ -254,7 +253,7 @@ func heartbeat(ctx context.Context, con *console, c *retryhttp.Client, rawURL st
 	resp, err := c.Do(ctx, retryhttp.Request{URL: rawURL, MaxBody: 64 << 10})
 	switch {
 	case err != nil:
-		con.warnf("Heartbeat", "heartbeat to %s failed: %v", host(rawURL), redact(err, rawURL))
+		con.warnf("Heartbeat", "heartbeat to %s failed: %s", host(rawURL), retryhttp.Redact(err.Error(), rawURL))
 	case resp.Status < 200 || resp.Status > 299:
 		con.warnf("Heartbeat", "heartbeat to %s answered HTTP %d", host(rawURL), resp.Status)
 	default:
@@ -262,18 +261,6 @@ func heartbeat(ctx context.Context, con *console, c *retryhttp.Client, rawURL st
 	}
 }
 
-// redact keeps a secret URL's path out of an error message.
-func redact(err error, rawURL string) string {
-	msg := err.Error()
-	if u, perr := url.Parse(rawURL); perr == nil {
-		for _, secret := range []string{rawURL, u.Path} {
-			if len(secret) > 1 {
-				msg = strings.ReplaceAll(msg, secret, "***")
-			}
-		}
-	}
-	return msg
-}
 
 func reportConfigErrors(con *console, err error) {
 	var errs []error

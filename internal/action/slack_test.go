@@ -56,7 +56,7 @@ func TestSlackFailureIsAWarning(t *testing.T) {
 	} {
 		h := newHarness(t)
 		sl := slacktest.Start()
-		in := map[string]string{"process-ids": pidA, "slack-webhook-url": sl.URL + "/hook", "max-retries": "1"}
+		in := map[string]string{"process-ids": pidA, "slack-webhook-url": sl.URL + "/services/T0/B0/s3cr3t", "max-retries": "1"}
 		h.fleet.Set(pidA, 0, 60)
 		sl.FailNext(tt.script...)
 		r := h.run(in)
@@ -72,6 +72,17 @@ func TestSlackFailureIsAWarning(t *testing.T) {
 		}
 		if !strings.Contains(r.stdout, "::warning title=Slack::"+tt.warning) {
 			t.Errorf("%v: want warning %q:\n%s", tt.script, tt.warning, r.stdout)
+		}
+		// Retries are logged: but for its add-mask line, the webhook's
+		// secret path must appear nowhere, masked or not.
+		var rest []string
+		for _, line := range strings.Split(r.stdout, "\n") {
+			if !strings.HasPrefix(line, "::add-mask::") {
+				rest = append(rest, line)
+			}
+		}
+		if strings.Contains(strings.Join(rest, "\n"), "s3cr3t") || strings.Contains(r.summary, "s3cr3t") {
+			t.Errorf("%v: the webhook URL leaked into the log or summary", tt.script)
 		}
 		h.run(in)
 		if len(sl.Received()) != 1 {

@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
@@ -189,4 +191,21 @@ func orString(s, def string) string {
 		return s
 	}
 	return def
+}
+
+// Redact replaces each secret URL in msg, and its path on its own (an
+// error may quote the URL as re-encoded by net/url), with "***", so that
+// webhook and heartbeat URLs never reach a log, an annotation or a summary.
+func Redact(msg string, secretURLs ...string) string {
+	for _, secret := range secretURLs {
+		if secret == "" {
+			continue
+		}
+		msg = strings.ReplaceAll(msg, secret, "***")
+		if u, err := url.Parse(secret); err == nil && len(u.EscapedPath()) > 1 {
+			msg = strings.ReplaceAll(msg, u.EscapedPath(), "/***")
+			msg = strings.ReplaceAll(msg, u.Path, "/***")
+		}
+	}
+	return msg
 }

@@ -29,7 +29,7 @@ func (s *Sender) Send(ctx context.Context, m Message) error {
 		Header: http.Header{"Content-Type": {"application/json"}}, MaxBody: 64 << 10,
 	})
 	if err != nil {
-		return fmt.Errorf("Slack unreachable: %s", strings.ReplaceAll(err.Error(), s.WebhookURL, "***"))
+		return fmt.Errorf("Slack unreachable: %s", retryhttp.Redact(err.Error(), s.WebhookURL))
 	}
 	answer := strings.TrimSpace(string(resp.Body))
 	switch {
