@@ -261,7 +261,6 @@ func heartbeat(ctx context.Context, con *console, c *retryhttp.Client, rawURL st
 	}
 }
 
-
 func reportConfigErrors(con *console, err error) {
 	var errs []error
 	if joined, ok := err.(interface{ Unwrap() []error }); ok {
