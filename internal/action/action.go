@@ -278,12 +278,24 @@ func reportConfigErrors(con *console, err error) {
 	}
 }
 
+// findingsFail says why what the pass found fails the step, if fail-on
+// asks for it. Silenced processes are in maintenance: they never fail it.
 func findingsFail(on config.FailOn, p report.Pass) string {
+	behind, failing := 0, 0
+	for _, r := range p.Results {
+		switch {
+		case p.Silenced[r.ProcessID]:
+		case !r.Checked():
+			failing++
+		case r.SlotsBehind() >= p.Threshold:
+			behind++
+		}
+	}
 	switch {
-	case on == config.FailError && p.Errors() > 0:
-		return fmt.Sprintf("%d processes could not be checked", p.Errors())
-	case on == config.FailBehind && p.Behind() > 0:
-		return fmt.Sprintf("%d processes are %d or more slots behind their scheduler", p.Behind(), p.Threshold)
+	case on == config.FailError && failing > 0:
+		return fmt.Sprintf("%d processes could not be checked", failing)
+	case on == config.FailBehind && behind > 0:
+		return fmt.Sprintf("%d processes are %d or more slots behind their scheduler", behind, p.Threshold)
 	}
 	return ""
 }

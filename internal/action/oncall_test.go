@@ -74,6 +74,11 @@ func TestSilencedProcessIsReportedNotPaged(t *testing.T) {
 	if !strings.Contains(r.summary, "🔇 silenced") {
 		t.Error("the summary does not show the silenced process")
 	}
+	// Maintenance does not fail the step either.
+	r = h.run(map[string]string{"process-ids": pidA, "silenced-process-ids": pidA, "fail-on": "behind"})
+	if r.exit != 0 || r.outputs["behind-count"] != "1" {
+		t.Errorf("fail-on behind with only a silenced process behind: exit %d, behind-count %s", r.exit, r.outputs["behind-count"])
+	}
 }
 
 func TestSchedulerUnreachableForMostIsOneIncident(t *testing.T) {

@@ -94,7 +94,8 @@ func TestCheckFailuresAreClassified(t *testing.T) {
 			if e.Endpoint != tt.ep || e.Kind != tt.kind || !strings.Contains(e.Error(), tt.msg) {
 				t.Errorf("got %s/%s %q; want %s/%s containing %q", e.Endpoint, e.Kind, e.Error(), tt.ep, tt.kind, tt.msg)
 			}
-			if !errors.Is(err, error(kindError(tt.kind))) {
+			sentinel := map[Kind]error{Unreachable: ErrUnreachable, ServerError: ErrServerError, BadResponse: ErrBadResponse, NotFound: ErrNotFound}[tt.kind]
+			if !errors.Is(err, sentinel) {
 				t.Errorf("errors.Is(err, %s) is false", tt.kind)
 			}
 		})

@@ -35,7 +35,6 @@ type Server struct {
 	mu       sync.Mutex
 	script   []int
 	received []Message
-	bodies   [][]byte
 	requests int
 }
 
@@ -60,13 +59,6 @@ func (s *Server) Received() []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Message(nil), s.received...)
-}
-
-// Bodies returns the raw bodies of the messages answered "ok".
-func (s *Server) Bodies() [][]byte {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([][]byte(nil), s.bodies...)
 }
 
 // Requests counts every request.
@@ -100,7 +92,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.received = append(s.received, m)
-	s.bodies = append(s.bodies, body)
 	fmt.Fprint(w, "ok")
 }
 
