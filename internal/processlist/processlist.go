@@ -37,7 +37,7 @@ func (p Problem) String() string {
 	case p.File != "":
 		return p.File + ": " + p.Message
 	}
-	return "process-ids: " + p.Message
+	return p.Message
 }
 
 // Sources names where processes come from. Files are relative to Workspace
@@ -71,7 +71,7 @@ func Load(s Sources) ([]Target, []Problem, error) {
 		all = append(all, es...)
 		problems = append(problems, ps...)
 	}
-	add(parseInline(s.Inline))
+	add(parseInline("process-ids", s.Inline))
 	if s.IDsFile != "" {
 		data, err := readFile(s.Workspace, s.IDsFile)
 		if err != nil {
@@ -110,28 +110,25 @@ func readFile(workspace, name string) ([]byte, error) {
 // ParseList reads process IDs separated by newlines, commas or spaces, with
 // # comments, as the process-ids input takes them. Problems name input.
 func ParseList(input, text string) ([]string, []Problem) {
-	entries, problems := parseInline(text)
+	entries, problems := parseInline(input, text)
 	ids := make([]string, len(entries))
 	for i, e := range entries {
 		ids[i] = e.ProcessID
 	}
-	for i := range problems {
-		problems[i].Message = input + ": " + problems[i].Message
-	}
 	return ids, problems
 }
 
-func parseInline(text string) ([]entry, []Problem) {
+func parseInline(input, text string) ([]entry, []Problem) {
 	var entries []entry
 	var problems []Problem
 	for _, line := range strings.Split(text, "\n") {
 		line, _, _ = strings.Cut(line, "#")
 		for _, id := range strings.FieldsFunc(line, isSeparator) {
 			if !ValidID(id) {
-				problems = append(problems, Problem{Message: invalidID(id)})
+				problems = append(problems, Problem{Message: input + ": " + invalidID(id)})
 				continue
 			}
-			entries = append(entries, entry{ProcessID: id, origin: "process-ids"})
+			entries = append(entries, entry{ProcessID: id, origin: input})
 		}
 	}
 	return entries, problems

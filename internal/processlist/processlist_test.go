@@ -81,7 +81,7 @@ func TestConflictingStateServersReported(t *testing.T) {
 	if got[0].StateURL != "https://a.example" {
 		t.Errorf("first named state server should win, got %q", got[0].StateURL)
 	}
-	if len(problems) != 1 || !strings.Contains(problems[0].String(), "https://b.example (map.json) ignored; ids.txt:1 already names https://a.example") {
+	if len(problems) != 1 || !strings.HasPrefix(problems[0].String(), idA+": state server https://b.example (map.json) ignored; ids.txt:1 already names https://a.example") {
 		t.Errorf("problems = %v", problems)
 	}
 }
