@@ -12,6 +12,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/org/nonce-monitor-action/internal/console"
+
 	"github.com/google/renameio/v2"
 	"github.com/org/nonce-monitor-action/internal/ao"
 	"github.com/org/nonce-monitor-action/internal/config"
@@ -48,8 +50,8 @@ type setup struct {
 
 // Main runs one pass and returns the process exit code.
 func Main(ctx context.Context, env Env) int {
-	con := newConsole(env.Stdout, env.Getenv)
-	defer con.flush()
+	con := console.New(env.Stdout, env.Getenv)
+	defer con.Flush()
 
 	s, code, ok := prepare(env, con)
 	if !ok {
@@ -63,7 +65,7 @@ func Main(ctx context.Context, env Env) int {
 		InitialBackoff: env.FirstBackoff,
 		OnRetry: func(url string, err error, wait time.Duration) {
 			msg := fmt.Sprintf("retrying %s in %s: %v", url, wait.Round(time.Millisecond), err)
-			con.gha.Debugf("%s", retryhttp.Redact(msg, cfg.SlackWebhookURL, cfg.HeartbeatURL))
+			con.Debugf("%s", msg)
 		},
 	}
 	// A pass is one process run in production, but not in tests or a
@@ -98,7 +100,7 @@ func Main(ctx context.Context, env Env) int {
 	} else {
 		changed, err := state.Save(s.statePath, s.loaded.Raw, out.next, announced)
 		if err != nil {
-			con.errorf("State file", "%v: the incidents of this pass are not recorded, and the next run may page again", err)
+			con.Errorf("State file", "%v: the incidents of this pass are not recorded, and the next run may page again", err)
 			exit = 1
 		}
 		pass.StateChanged = changed
@@ -107,7 +109,7 @@ func Main(ctx context.Context, env Env) int {
 	pass.ReportFile = writeReport(con, s.workspace, cfg.EffectiveReportFile(), pass)
 
 	if out.undelivered > 0 {
-		con.errorf("PagerDuty", "%d of %d PagerDuty events were not delivered; they will be decided again on the next run. First: %s",
+		con.Errorf("PagerDuty", "%d of %d PagerDuty events were not delivered; they will be decided again on the next run. First: %s",
 			out.undelivered, len(plan.Events), out.failures[0].Error)
 		exit = 1
 	}
@@ -115,11 +117,11 @@ func Main(ctx context.Context, env Env) int {
 		heartbeat(ctx, con, httpClient, cfg.HeartbeatURL)
 	}
 	if reason := findingsFail(cfg.FailOn, pass); reason != "" {
-		con.errorf("fail-on: "+string(cfg.FailOn), "%s", reason)
+		con.Errorf("fail-on: "+string(cfg.FailOn), "%s", reason)
 		exit = 1
 	}
-	if err := publish(con, env.Getenv, pass); err != nil {
-		con.errorf("Outputs", "%v", err)
+	if err := publish(con, pass); err != nil {
+		con.Errorf("Outputs", "%v", err)
 		exit = 1
 	}
 	return exit
@@ -127,7 +129,7 @@ func Main(ctx context.Context, env Env) int {
 
 // prepare reads the configuration, the process lists and the state file. It
 // makes no network request; on a problem it reports it and says so.
-func prepare(env Env, con *console) (s setup, code int, ok bool) {
+func prepare(env Env, con *console.Console) (s setup, code int, ok bool) {
 	cfg, err := config.Load(env.Args, env.Getenv, env.Stdout)
 	if errors.Is(err, config.ErrHelp) {
 		return s, 0, false
@@ -136,16 +138,10 @@ func prepare(env Env, con *console) (s setup, code int, ok bool) {
 		reportConfigErrors(con, err)
 		return s, 1, false
 	}
-	// Mask before anything else is printed, so no later line can leak them.
-	if env.Getenv("GITHUB_ACTIONS") == "true" {
-		for _, secret := range []string{cfg.RoutingKey, cfg.HeartbeatURL, cfg.SlackWebhookURL} {
-			if secret != "" {
-				con.gha.AddMask(secret)
-			}
-		}
-	}
+	// Before anything else is printed, so no later line can leak them.
+	con.AddSecrets(cfg.RoutingKey, cfg.HeartbeatURL, cfg.SlackWebhookURL)
 	for _, w := range cfg.Warnings {
-		con.warnf("Input", "%s", w)
+		con.Warnf("Input", "%s", w)
 	}
 	s.cfg = cfg
 
@@ -165,7 +161,7 @@ func prepare(env Env, con *console) (s setup, code int, ok bool) {
 	silenced, silenceProblems := processlist.ParseList("silenced-process-ids", cfg.SilencedIDs)
 	problems = append(problems, silenceProblems...)
 	for _, p := range problems {
-		con.warnAt(p.File, p.Line, p.String())
+		con.WarnAt(p.File, p.Line, p.String())
 		s.skipped = append(s.skipped, p.String())
 	}
 	if len(targets) == 0 {
@@ -175,9 +171,9 @@ func prepare(env Env, con *console) (s setup, code int, ok bool) {
 	if cfg.Shard.Enabled() {
 		all := len(targets)
 		targets = slices.DeleteFunc(targets, func(t processlist.Target) bool { return !cfg.Shard.Holds(t.ProcessID) })
-		con.logf("shard %s: %d of %d processes", cfg.Shard, len(targets), all)
+		con.Logf("shard %s: %d of %d processes", cfg.Shard, len(targets), all)
 		if len(targets) == 0 {
-			con.warnf("Shard", "shard %s holds none of the %d processes; use fewer shards", cfg.Shard, all)
+			con.Warnf("Shard", "shard %s holds none of the %d processes; use fewer shards", cfg.Shard, all)
 		}
 	}
 	s.targets = targets
@@ -192,11 +188,11 @@ func prepare(env Env, con *console) (s setup, code int, ok bool) {
 	}
 	s.loaded, err = state.Load(s.statePath)
 	if err != nil {
-		con.errorf("State file", "%v", err)
+		con.Errorf("State file", "%v", err)
 		return s, 1, false
 	}
 	if s.loaded.Warning != "" {
-		con.warnf("State file", "%s", s.loaded.Warning)
+		con.Warnf("State file", "%s", s.loaded.Warning)
 	}
 	return s, 0, true
 }
@@ -235,13 +231,13 @@ func observe(results []ao.Result, silenced map[string]bool) []incident.Observati
 // writeReport writes every process's result for later steps. Failing to is
 // a warning: the pass itself is done. It returns the path for the output, or
 // "" if nothing was written.
-func writeReport(con *console, workspace, name string, p report.Pass) string {
+func writeReport(con *console.Console, workspace, name string, p report.Pass) string {
 	path := name
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(workspace, name)
 	}
 	if err := renameio.WriteFile(path, report.File(p), 0o644); err != nil {
-		con.warnf("Report file", "report file %s: %v", name, err)
+		con.Warnf("Report file", "report file %s: %v", name, err)
 		return ""
 	}
 	return name
@@ -249,19 +245,19 @@ func writeReport(con *console, workspace, name string, p report.Pass) string {
 
 // heartbeat tells a dead-man's switch that a pass completed. Failing to is
 // a warning: the pass itself went fine.
-func heartbeat(ctx context.Context, con *console, c *retryhttp.Client, rawURL string) {
+func heartbeat(ctx context.Context, con *console.Console, c *retryhttp.Client, rawURL string) {
 	resp, err := c.Do(ctx, retryhttp.Request{URL: rawURL, MaxBody: 64 << 10})
 	switch {
 	case err != nil:
-		con.warnf("Heartbeat", "heartbeat to %s failed: %s", host(rawURL), retryhttp.Redact(err.Error(), rawURL))
+		con.Warnf("Heartbeat", "heartbeat to %s failed: %s", host(rawURL), retryhttp.Redact(err.Error(), rawURL))
 	case resp.Status < 200 || resp.Status > 299:
-		con.warnf("Heartbeat", "heartbeat to %s answered HTTP %d", host(rawURL), resp.Status)
+		con.Warnf("Heartbeat", "heartbeat to %s answered HTTP %d", host(rawURL), resp.Status)
 	default:
-		con.logf("heartbeat sent to %s", host(rawURL))
+		con.Logf("heartbeat sent to %s", host(rawURL))
 	}
 }
 
-func reportConfigErrors(con *console, err error) {
+func reportConfigErrors(con *console.Console, err error) {
 	var errs []error
 	if joined, ok := err.(interface{ Unwrap() []error }); ok {
 		errs = joined.Unwrap()
@@ -274,7 +270,7 @@ func reportConfigErrors(con *console, err error) {
 		if errors.As(e, &ie) {
 			title = "Invalid input: " + ie.Input
 		}
-		con.errorf(title, "%v", e)
+		con.Errorf(title, "%v", e)
 	}
 }
 

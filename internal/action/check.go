@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/org/nonce-monitor-action/internal/console"
+
 	"github.com/org/nonce-monitor-action/internal/ao"
 	"github.com/org/nonce-monitor-action/internal/processlist"
 	"github.com/org/nonce-monitor-action/internal/report"
@@ -14,9 +16,9 @@ import (
 
 // checkAll checks every target, at most concurrency at once, and returns the
 // results in target order.
-func checkAll(ctx context.Context, con *console, client *ao.Client, targets []processlist.Target, concurrency int) []ao.Result {
-	con.group(fmt.Sprintf("Checking %s (%d at once)", report.Count(len(targets), "process", "processes"), concurrency))
-	defer con.endGroup()
+func checkAll(ctx context.Context, con *console.Console, client *ao.Client, targets []processlist.Target, concurrency int) []ao.Result {
+	con.Group(fmt.Sprintf("Checking %s (%d at once)", report.Count(len(targets), "process", "processes"), concurrency))
+	defer con.EndGroup()
 	results := make([]ao.Result, len(targets))
 	var done atomic.Int64
 	stop := progress(con, &done, len(targets))
@@ -34,9 +36,9 @@ func checkAll(ctx context.Context, con *console, client *ao.Client, targets []pr
 	for _, r := range results {
 		switch {
 		case !r.Checked():
-			con.logf("✗ %s: %s", r.ProcessID, r.ErrorText())
+			con.Logf("✗ %s: %s", r.ProcessID, r.ErrorText())
 		default:
-			con.logf("✓ %s: state %d, scheduler %d, %d apart", r.ProcessID, *r.StateNonce, *r.SUNonce, r.SlotsBehind())
+			con.Logf("✓ %s: state %d, scheduler %d, %d apart", r.ProcessID, *r.StateNonce, *r.SUNonce, r.SlotsBehind())
 		}
 	}
 	return results
@@ -46,7 +48,7 @@ func checkAll(ctx context.Context, con *console, client *ao.Client, targets []pr
 // show no progress bars.
 var progressEvery = 5 * time.Second
 
-func progress(con *console, done *atomic.Int64, total int) (stop func()) {
+func progress(con *console.Console, done *atomic.Int64, total int) (stop func()) {
 	start := time.Now()
 	ticker := time.NewTicker(progressEvery)
 	quit := make(chan struct{})
@@ -56,7 +58,7 @@ func progress(con *console, done *atomic.Int64, total int) (stop func()) {
 		for {
 			select {
 			case <-ticker.C:
-				con.logf("… %d of %d processes checked (%s)", done.Load(), total, time.Since(start).Round(time.Second))
+				con.Logf("… %d of %d processes checked (%s)", done.Load(), total, time.Since(start).Round(time.Second))
 			case <-quit:
 				return
 			}
@@ -66,7 +68,7 @@ func progress(con *console, done *atomic.Int64, total int) (stop func()) {
 		ticker.Stop()
 		close(quit)
 		<-finished
-		con.logf("checked %d processes in %s", total, time.Since(start).Round(time.Millisecond))
+		con.Logf("checked %d processes in %s", total, time.Since(start).Round(time.Millisecond))
 	}
 }
 

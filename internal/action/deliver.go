@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/org/nonce-monitor-action/internal/console"
+
 	pd "github.com/PagerDuty/go-pagerduty"
 	"github.com/org/nonce-monitor-action/internal/ao"
 	"github.com/org/nonce-monitor-action/internal/config"
@@ -17,7 +19,7 @@ import (
 )
 
 type deliverer struct {
-	con      *console
+	con      *console.Console
 	cfg      config.Config
 	now      time.Time
 	results  map[string]*ao.Result
@@ -44,8 +46,8 @@ func (d *deliverer) deliver(ctx context.Context, prev incident.State, plan incid
 	if len(plan.Events) == 0 {
 		return out
 	}
-	d.con.group("PagerDuty: " + report.Count(len(plan.Events), "event", "events"))
-	defer d.con.endGroup()
+	d.con.Group("PagerDuty: " + report.Count(len(plan.Events), "event", "events"))
+	defer d.con.EndGroup()
 
 	var unavailable error
 	for _, ev := range plan.Events {
@@ -54,16 +56,16 @@ func (d *deliverer) deliver(ctx context.Context, prev incident.State, plan incid
 		var err error
 		switch {
 		case d.cfg.DryRun:
-			d.con.logf("dry run, not sent: %s", label)
+			d.con.Logf("dry run, not sent: %s", label)
 		case ev.Action == incident.Forget || !d.cfg.PagerDutyEnabled:
-			d.con.logf("recorded, not sent: %s", label)
+			d.con.Logf("recorded, not sent: %s", label)
 		case unavailable != nil:
 			err = fmt.Errorf("not sent: %w", unavailable)
 		default:
 			var notes []string
 			notes, err = d.sender.Send(ctx, d.event(ev))
 			for _, n := range notes {
-				d.con.warnf("PagerDuty event trimmed", "%s: %s", ev.Incident.DedupKey, n)
+				d.con.Warnf("PagerDuty event trimmed", "%s: %s", ev.Incident.DedupKey, n)
 			}
 			var un *pagerduty.UnavailableError
 			if errors.As(err, &un) {
@@ -72,7 +74,7 @@ func (d *deliverer) deliver(ctx context.Context, prev incident.State, plan incid
 		}
 		if err != nil {
 			out.undelivered++
-			d.con.logf("✗ %s: %v", label, err)
+			d.con.Logf("✗ %s: %v", label, err)
 			for _, v := range views {
 				out.failures = append(out.failures, report.Failure{Action: string(ev.Action), Incident: v, Error: err.Error()})
 			}
@@ -81,7 +83,7 @@ func (d *deliverer) deliver(ctx context.Context, prev incident.State, plan incid
 		if !d.cfg.DryRun {
 			out.next.Apply(ev)
 			if ev.Action != incident.Forget && d.cfg.PagerDutyEnabled {
-				d.con.logf("✓ %s", label)
+				d.con.Logf("✓ %s", label)
 			}
 		}
 		switch {

@@ -3,6 +3,8 @@ package action
 import (
 	"context"
 
+	"github.com/org/nonce-monitor-action/internal/console"
+
 	"github.com/org/nonce-monitor-action/internal/ao"
 	"github.com/org/nonce-monitor-action/internal/config"
 	"github.com/org/nonce-monitor-action/internal/retryhttp"
@@ -12,7 +14,7 @@ import (
 // notifySlack posts one message when what the channel knows changed, and
 // returns what it knows afterwards. A failure is a warning: the channel is
 // told again next pass, and PagerDuty never waits on Slack.
-func notifySlack(ctx context.Context, con *console, cfg config.Config, c *retryhttp.Client,
+func notifySlack(ctx context.Context, con *console.Console, cfg config.Config, c *retryhttp.Client,
 	prev slack.Announced, results []ao.Result, silenced map[string]bool, runURL string) (slack.Announced, string) {
 	if cfg.SlackWebhookURL == "" {
 		return slack.Announced{}, ""
@@ -23,13 +25,13 @@ func notifySlack(ctx context.Context, con *console, cfg config.Config, c *retryh
 	}
 	msg := slack.Build(changes, cfg.SlackThreshold, runURL)
 	if cfg.DryRun {
-		con.logf("dry run, not sent to Slack: %s", msg.Blocks[0].Text.Text)
+		con.Logf("dry run, not sent to Slack: %s", msg.Blocks[0].Text.Text)
 		return prev, "Slack (dry run, not sent): " + msg.Blocks[0].Text.Text
 	}
 	if err := (&slack.Sender{HTTP: c, WebhookURL: cfg.SlackWebhookURL}).Send(ctx, msg); err != nil {
-		con.warnf("Slack", "%v; the channel will be told on the next run", err)
+		con.Warnf("Slack", "%v; the channel will be told on the next run", err)
 		return prev, "Slack: not sent: " + err.Error()
 	}
-	con.logf("Slack: sent %q", msg.Blocks[0].Text.Text)
+	con.Logf("Slack: sent %q", msg.Blocks[0].Text.Text)
 	return next, "Slack: sent “" + msg.Blocks[0].Text.Text + "”."
 }

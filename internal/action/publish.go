@@ -1,39 +1,22 @@
 package action
 
 import (
-	"fmt"
+	"errors"
 
+	"github.com/org/nonce-monitor-action/internal/console"
 	"github.com/org/nonce-monitor-action/internal/report"
 )
 
-// publish writes the outputs and the job summary to the runner's files, or,
-// outside GitHub Actions (no GITHUB_OUTPUT), prints the same to stdout.
-func publish(con *console, getenv func(string) string, p report.Pass) (err error) {
-	// go-githubactions panics when a file command cannot be written.
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("writing step outputs or summary: %v", r)
-		}
-	}()
-	summary := report.Summary(p)
+// publish writes the job summary and the outputs to the runner's files, or,
+// outside GitHub Actions, prints the same.
+func publish(con *console.Console, p report.Pass) error {
 	outputs, notes := report.Outputs(p)
 	for _, n := range notes {
-		con.warnf("Outputs", "%s", n)
+		con.Warnf("Outputs", "%s", n)
 	}
-	if getenv("GITHUB_STEP_SUMMARY") != "" {
-		con.gha.AddStepSummary(summary)
-	} else {
-		con.logf("\n%s", summary)
+	list := make([]console.Output, len(outputs))
+	for i, o := range outputs {
+		list[i] = console.Output{Name: o.Name, Value: o.Value}
 	}
-	if getenv("GITHUB_OUTPUT") != "" {
-		for _, o := range outputs {
-			con.gha.SetOutput(o.Name, o.Value)
-		}
-		return nil
-	}
-	con.logf("Outputs:")
-	for _, o := range outputs {
-		con.logf("  %s=%s", o.Name, o.Value)
-	}
-	return nil
+	return errors.Join(con.AddSummary(report.Summary(p)), con.SetOutputs(list))
 }

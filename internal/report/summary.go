@@ -3,12 +3,12 @@ package report
 import (
 	"errors"
 	"fmt"
-	"net/url"
-	"sort"
+		"sort"
 	"strings"
 	"time"
 
 	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/escape"
 	"github.com/org/nonce-monitor-action/internal/slack"
 )
 
@@ -37,7 +37,7 @@ func Summary(p Pass) string {
 		b.WriteString("### ❌ Not delivered to PagerDuty\n\nThese will be decided again on the next run.\n\n| action | process | dedup key | error |\n|---|---|---|---|\n")
 		rows(&b, len(p.Failures), func(i int) string {
 			f := p.Failures[i]
-			return fmt.Sprintf("| %s | %s | `%s` | %s |", f.Action, processLink(f.Incident.ProcessID), f.Incident.DedupKey, cell(f.Error))
+			return fmt.Sprintf("| %s | %s | %s | %s |", f.Action, processLink(f.Incident.ProcessID), escape.Code(f.Incident.DedupKey), escape.Markdown(f.Error))
 		})
 	}
 	incidentTable(&b, "Triggered", p.Triggered, p.Now, false)
@@ -52,17 +52,17 @@ func Summary(p Pass) string {
 	if len(p.Notes) > 0 || len(p.Skipped) > 0 {
 		b.WriteString("### Warnings\n\n")
 		notes := append(append([]string(nil), p.Notes...), p.Skipped...)
-		rows(&b, len(notes), func(i int) string { return "- " + cell(notes[i]) })
+		rows(&b, len(notes), func(i int) string { return "- " + escape.Markdown(notes[i]) })
 	}
 	if p.SlackStatus != "" {
-		fmt.Fprintf(&b, "%s\n\n", p.SlackStatus)
+		fmt.Fprintf(&b, "%s\n\n", escape.Markdown(p.SlackStatus))
 	}
 	if !p.DryRun {
 		state := "unchanged"
 		if p.StateChanged {
 			state = "updated"
 		}
-		fmt.Fprintf(&b, "State file `%s`: %s.\n", p.StateFile, state)
+		fmt.Fprintf(&b, "State file %s: %s.\n", escape.Code(p.StateFile), state)
 	}
 	out := b.String()
 	if len(out) > MaxSummaryBytes {
@@ -113,8 +113,8 @@ func incidentTable(b *strings.Builder, title string, incs []Incident, now time.T
 	}
 	rows(b, len(incs), func(i int) string {
 		inc := incs[i]
-		row := fmt.Sprintf("| %s | %s | %s | %s | %s | %s | `%s` |", processLink(inc.ProcessID), inc.Type, inc.Severity,
-			intOrDash(inc.SlotsBehind), hostOrDash(inc.StateURL), openFor(inc.Since, now), inc.DedupKey)
+		row := fmt.Sprintf("| %s | %s | %s | %s | %s | %s | %s |", processLink(inc.ProcessID), inc.Type, inc.Severity,
+			intOrDash(inc.SlotsBehind), hostOrDash(inc.StateURL), openFor(inc.Since, now), escape.Code(inc.DedupKey))
 		if withReason {
 			row += " " + inc.Reason + " |"
 		}
@@ -209,7 +209,7 @@ func errorTable(b *strings.Builder, results []ao.Result) {
 		if len(g.processes) > 1 {
 			who = fmt.Sprintf("%d (first: %s)", len(g.processes), who)
 		}
-		return fmt.Sprintf("| %s | %s | %s | %s |", g.server, g.cause, who, cell(g.example))
+		return fmt.Sprintf("| %s | %s | %s | %s |", escape.Markdown(g.server), g.cause, who, escape.Markdown(g.example))
 	})
 }
 
@@ -248,7 +248,7 @@ func processTable(b *strings.Builder, p Pass) {
 		}
 		inc := "–"
 		if k := incident[r.ProcessID]; k != "" {
-			inc = "`" + k + "`"
+			inc = escape.Code(k)
 		}
 		return fmt.Sprintf("| %s | %s | %s | %s | %s | %s | %s |", processLink(r.ProcessID), hostOrDash(r.StateURL),
 			intOrDash(r.StateNonce), intOrDash(r.SUNonce), behind, status, inc)
@@ -261,7 +261,7 @@ func processLink(pid string) string {
 	if pid == "" {
 		return "–"
 	}
-	return fmt.Sprintf("[`%s`](%s)", pid, slack.ExplorerURL(pid))
+	return fmt.Sprintf("[%s](%s)", escape.Code(pid), slack.ExplorerURL(pid))
 }
 
 // openFor says how long an incident has been open, to the minute.
@@ -296,18 +296,10 @@ func intOrDash(n *int64) string {
 	return fmt.Sprint(*n)
 }
 
+// hostOrDash shows a URL's host, escaped: hosts come from input files.
 func hostOrDash(raw string) string {
 	if raw == "" {
 		return "–"
 	}
-	if u, err := url.Parse(raw); err == nil && u.Host != "" {
-		return u.Host
-	}
-	return raw
-}
-
-// cell makes text safe inside a Markdown table cell.
-func cell(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	return strings.ReplaceAll(s, "|", `\|`)
+	return escape.Markdown(escape.Host(raw))
 }

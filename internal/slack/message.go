@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/escape"
 )
 
 // Slack's documented Block Kit limits.
@@ -110,7 +111,7 @@ func fallback(headline string, c Changes) string {
 		fmt.Fprintf(&b, "\n%s: %d slots behind", r.ProcessID, r.SlotsBehind())
 	}
 	for _, r := range c.Failing {
-		fmt.Fprintf(&b, "\n%s: %s", r.ProcessID, r.ErrorText())
+		fmt.Fprintf(&b, "\n%s: %s", r.ProcessID, escape.Slack(escape.OneLine(r.ErrorText())))
 	}
 	return b.String()
 }
@@ -129,7 +130,7 @@ func behindLine(r ao.Result) string {
 }
 
 func failingLine(r ao.Result) string {
-	return fmt.Sprintf("• %s %s", link(r.ProcessID), escape(truncate(r.ErrorText(), 300)))
+	return fmt.Sprintf("• %s %s", link(r.ProcessID), escape.Slack(truncate(escape.OneLine(r.ErrorText()), 300)))
 }
 
 func recoveredLine(r ao.Result) string {
@@ -173,17 +174,9 @@ func section(text string) Block {
 
 func link(pid string) string { return fmt.Sprintf("<%s|`%s`>", ExplorerURL(pid), pid) }
 
-func host(raw string) string {
-	if u, err := url.Parse(raw); err == nil && u.Host != "" {
-		return u.Host
-	}
-	return raw
-}
-
-// escape keeps Slack from reading &, < and > in error text as markup.
-func escape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
+// host shows a state server's host: it comes from input files, so it is
+// escaped like any untrusted text.
+func host(raw string) string { return escape.Slack(escape.Host(raw)) }
 
 // truncate cuts s to at most n bytes (so at most n characters), on a
 // character boundary, marking the cut.

@@ -1,0 +1,187 @@
+// Package console is the only way the action writes to the runner: log
+// lines, workflow commands (groups, debug, annotations, masks) and the file
+// commands (outputs, job summary).
+//
+// The runner reads stdout as a command channel, and much of what the action
+// prints comes from the network. So every line passes one gate: known
+// secrets are redacted, and the line is made one inert line (escape.LogLine).
+// Workflow commands are written only by this package, with their data and
+// properties escaped by the runner's rules. Nothing else holds the writer,
+// so a new log call cannot forget the gate.
+package console
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/org/nonce-monitor-action/internal/escape"
+	"github.com/sethvargo/go-githubactions"
+)
+
+// The runner keeps 10 annotations of each type per step and drops the rest,
+// and cuts each message at 4096 characters.
+const (
+	maxAnnotations       = 10
+	maxAnnotationMessage = 4096
+)
+
+type annotation struct {
+	title, message, file string
+	line                 int
+}
+
+// Console writes the step's log and commands. Annotations are collected and
+// written by Flush, at most ten of each type, the tenth summing up the rest.
+type Console struct {
+	mu       sync.Mutex // goroutines log retries while checks run
+	out      io.Writer
+	gha      *githubactions.Action
+	getenv   func(string) string
+	actions  bool
+	secrets  *escape.Secrets
+	errors   []annotation
+	warnings []annotation
+}
+
+// New returns a console writing to w. getenv is the step's environment
+// (GITHUB_ACTIONS, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY).
+func New(w io.Writer, getenv func(string) string) *Console {
+	c := &Console{out: w, getenv: getenv, actions: getenv("GITHUB_ACTIONS") == "true", secrets: escape.NewSecrets()}
+	c.gha = githubactions.New(githubactions.WithWriter(commandWriter{c}), githubactions.WithGetenv(getenv))
+	return c
+}
+
+// commandWriter is go-githubactions' writer: it escapes command data and
+// properties by the runner's rules; the console serialises the writes.
+// Command text is redacted before it reaches go-githubactions (after its
+// escaping, a secret would no longer match).
+type commandWriter struct{ c *Console }
+
+func (w commandWriter) Write(p []byte) (int, error) {
+	w.c.mu.Lock()
+	defer w.c.mu.Unlock()
+	return w.c.out.Write(p)
+}
+
+// InActions reports whether the step runs under the GitHub runner.
+func (c *Console) InActions() bool { return c.actions }
+
+// AddSecrets redacts each value (and, for URLs, their credentials, path and
+// query) from everything the console writes from now on, and masks it in
+// the runner. Call it before anything else is printed.
+func (c *Console) AddSecrets(values ...string) {
+	for _, v := range values {
+		if strings.TrimSpace(v) == "" {
+			continue
+		}
+		if c.actions {
+			c.gha.AddMask(v)
+		}
+		c.mu.Lock()
+		c.secrets.Add(v)
+		c.mu.Unlock()
+	}
+}
+
+// Redact removes known secrets from s, for text that leaves through another
+// channel (the summary, Slack, files).
+func (c *Console) Redact(s string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.secrets.Redact(s)
+}
+
+// Logf writes one log line; whatever the arguments hold, it stays one line
+// and cannot be read as a workflow command.
+func (c *Console) Logf(format string, args ...any) {
+	c.line(fmt.Sprintf(format, args...))
+}
+
+// Print writes a block of text (the report, outside Actions) line by line,
+// each through the gate.
+func (c *Console) Print(text string) {
+	for _, l := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		c.line(l)
+	}
+}
+
+func (c *Console) line(s string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fmt.Fprintln(c.out, escape.LogLine(c.secrets.Redact(s)))
+}
+
+// Debugf writes a debug line, shown when the run has debug logging on.
+func (c *Console) Debugf(format string, args ...any) {
+	c.gha.Debugf("%s", c.Redact(escape.OneLine(fmt.Sprintf(format, args...))))
+}
+
+// Group starts a collapsible group of log lines.
+func (c *Console) Group(title string) { c.gha.Group(c.Redact(escape.OneLine(title))) }
+
+// EndGroup ends it.
+func (c *Console) EndGroup() { c.gha.EndGroup() }
+
+// Errorf records an error annotation, written by Flush.
+func (c *Console) Errorf(title, format string, args ...any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.errors = append(c.errors, annotation{title: title, message: fmt.Sprintf(format, args...)})
+}
+
+// Warnf records a warning annotation, written by Flush.
+func (c *Console) Warnf(title, format string, args ...any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.warnings = append(c.warnings, annotation{title: title, message: fmt.Sprintf(format, args...)})
+}
+
+// WarnAt records a warning about a line of an input file.
+func (c *Console) WarnAt(file string, line int, message string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.warnings = append(c.warnings, annotation{title: "Skipped input", message: message, file: file, line: line})
+}
+
+// Flush writes the recorded annotations.
+func (c *Console) Flush() {
+	c.mu.Lock()
+	errs, warns := c.errors, c.warnings
+	c.errors, c.warnings = nil, nil
+	c.mu.Unlock()
+	c.emit(errs, "error", func(a *githubactions.Action, msg string) { a.Errorf("%s", msg) })
+	c.emit(warns, "warning", func(a *githubactions.Action, msg string) { a.Warningf("%s", msg) })
+}
+
+func (c *Console) emit(list []annotation, kind string, send func(*githubactions.Action, string)) {
+	for i, a := range list {
+		if i == maxAnnotations-1 && len(list) > maxAnnotations {
+			send(c.gha.WithFieldsMap(map[string]string{"title": fmt.Sprintf("%d more %ss", len(list)-i, kind)}),
+				clip(fmt.Sprintf("%d more %ss not shown as annotations (GitHub keeps %d); see the log and the job summary. Next: %s",
+					len(list)-i, kind, maxAnnotations, c.Redact(escape.OneLine(a.message)))))
+			return
+		}
+		fields := map[string]string{}
+		if a.title != "" {
+			fields["title"] = c.Redact(escape.OneLine(a.title))
+		}
+		if a.file != "" {
+			fields["file"] = escape.OneLine(a.file)
+		}
+		if a.line > 0 {
+			fields["line"] = strconv.Itoa(a.line)
+		}
+		send(c.gha.WithFieldsMap(fields), clip(c.Redact(escape.OneLine(a.message))))
+	}
+}
+
+func clip(s string) string {
+	if len(s) <= maxAnnotationMessage {
+		return s
+	}
+	cut := s[:maxAnnotationMessage-len("…")]
+	return strings.ToValidUTF8(cut, "") + "…"
+}

@@ -1,0 +1,123 @@
+package console
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/org/nonce-monitor-action/internal/ghatest"
+)
+
+const attack = "boom\n::error::x\r::warning::y\n::set-output name=state-changed::z ##[error]legacy"
+
+func newTest(t *testing.T) (*Console, *bytes.Buffer, string) {
+	t.Helper()
+	dir := t.TempDir()
+	env := map[string]string{
+		"GITHUB_ACTIONS":      "true",
+		"GITHUB_OUTPUT":       filepath.Join(dir, "output"),
+		"GITHUB_STEP_SUMMARY": filepath.Join(dir, "summary"),
+	}
+	var out bytes.Buffer
+	return New(&out, func(k string) string { return env[k] }), &out, dir
+}
+
+// commands returns the lines the runner would execute as workflow commands.
+func commands(log string) []string {
+	var cmds []string
+	for _, l := range strings.FieldsFunc(log, func(r rune) bool { return r == '\n' || r == '\r' }) {
+		if t := strings.TrimLeft(l, " \t"); strings.HasPrefix(t, "::") || strings.Contains(l, "##[") {
+			cmds = append(cmds, l)
+		}
+	}
+	return cmds
+}
+
+func TestEveryPathKeepsRemoteTextInert(t *testing.T) {
+	c, out, _ := newTest(t)
+	c.Logf("✗ %s", attack)
+	c.Print("report line\n" + attack)
+	c.Debugf("retrying: %s", attack)
+	c.Group("Checking " + attack)
+	c.EndGroup()
+	c.Errorf("PagerDuty "+attack, "%s", attack)
+	c.Warnf("Slack", "%s", attack)
+	c.WarnAt("ids\n::error::f.txt", 3, attack)
+	c.Flush()
+	// Our own commands are there, each one line; nothing else commands.
+	want := []string{"::debug::", "::group::", "::endgroup::", "::error ", "::warning ", "::warning "}
+	got := commands(out.String())
+	if len(got) != len(want) {
+		t.Fatalf("commands the runner would run:\n%s", strings.Join(got, "\n"))
+	}
+	for i, g := range got {
+		if !strings.HasPrefix(g, want[i]) {
+			t.Errorf("command %d = %q, want it to start %q", i, g, want[i])
+		}
+		if strings.Contains(g, "set-output") && !strings.Contains(g, "%0A::set-output") && !strings.Contains(g, "::set-output name=state-changed::z") {
+			t.Errorf("command %d = %q", i, g)
+		}
+	}
+}
+
+func TestSecretsAreRedactedEverywhere(t *testing.T) {
+	c, out, dir := newTest(t)
+	hook := "HTTPS://hooks.slack.example/services/T0/B0/s3cr3tWebhookPath?token=tok3n"
+	c.AddSecrets("R0123456789abcdefghijklmnopqrstu", hook)
+	c.Logf(`Post "https://hooks.slack.example/services/T0/B0/s3cr3tWebhookPath?token=tok3n": key R0123456789abcdefghijklmnopqrstu`)
+	c.Errorf("x", "echoed /services/T0/B0/s3cr3tWebhookPath and token=tok3n")
+	c.Flush()
+	if err := c.AddSummary("summary R0123456789abcdefghijklmnopqrstu"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetOutputs([]Output{{"x", "R0123456789abcdefghijklmnopqrstu"}}); err != nil {
+		t.Fatal(err)
+	}
+	summary, _ := os.ReadFile(filepath.Join(dir, "summary"))
+	outputs, _ := os.ReadFile(filepath.Join(dir, "output"))
+	log := out.String()
+	// The masks come first (the runner must know them before they appear);
+	// after them, no secret appears in any channel.
+	rest := log[strings.LastIndex(log, "::add-mask::"):]
+	rest = rest[strings.Index(rest, "\n"):]
+	for _, secret := range []string{"R0123456789abcdefghijklmnopqrstu", "s3cr3tWebhookPath", "tok3n"} {
+		for name, text := range map[string]string{"log": rest, "summary": string(summary), "outputs": string(outputs)} {
+			if strings.Contains(text, secret) {
+				t.Errorf("%s leaks %q:\n%s", name, secret, text)
+			}
+		}
+	}
+}
+
+func TestOutputsCannotAddOutputs(t *testing.T) {
+	c, _, dir := newTest(t)
+	evil := "a\n_GitHubActionsFileCommandDelimeter_\nstate-changed=true\nghadelimiter_x\nopen-count<<EOF"
+	if err := c.SetOutputs([]Output{{"triggered", evil}, {"open-count", "0"}}); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, "output"))
+	got, err := ghatest.ParseOutputs(string(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got["triggered"] != evil || got["open-count"] != "0" {
+		t.Errorf("outputs = %q", got)
+	}
+	if err := c.SetOutputs([]Output{{"bad\nname", "v"}}); err == nil {
+		t.Error("an output name with a line break was written")
+	}
+}
+
+func TestAnnotationsAreCapped(t *testing.T) {
+	c, out, _ := newTest(t)
+	for i := range 15 {
+		c.Errorf("E", "error %d", i)
+	}
+	c.Flush()
+	n := strings.Count("\n"+out.String(), "\n::error ")
+	if n != maxAnnotations || !strings.Contains(out.String(), "6 more errors not shown") {
+		t.Errorf("%d error annotations:\n%s", n, out.String())
+	}
+}

@@ -1,0 +1,140 @@
+package escape
+
+import (
+	"strings"
+	"testing"
+	"unicode"
+)
+
+// hostile is text a remote server controls, in every shape that has bitten
+// a channel: workflow commands after line breaks, HTML, links, table breaks,
+// Slack mentions, credentials in URLs.
+var hostile = []string{
+	"boom\n::error::x\r::warning::y\n::set-output name=state-changed::z",
+	"  ::add-mask::secret",
+	"ok ##[error]legacy command",
+	"::stop-commands::tok",
+	"<img src=x onerror=alert(1)>",
+	"[click](https://evil.example/x) ![i](https://evil.example/i.png)",
+	"a | b | c",
+	"visit https://evil.example or www.evil.example or me@evil.example",
+	"<!channel> <https://evil.example|label> & more",
+	"\x1b[31mred\x1b[0m\u2028next\u0085nel",
+	"bad utf8 \xff\xfe end",
+}
+
+func TestLogLineIsOneInertLine(t *testing.T) {
+	for _, s := range hostile {
+		checkLogLine(t, s, LogLine(s))
+	}
+	if got := LogLine("::error::x"); got != ": :error::x" {
+		t.Errorf("LogLine(::error::x) = %q", got)
+	}
+	if got := LogLine("state 12\tscheduler 14"); got != "state 12\tscheduler 14" {
+		t.Errorf("plain text changed: %q", got)
+	}
+}
+
+func checkLogLine(t *testing.T, in, out string) {
+	t.Helper()
+	if strings.ContainsAny(out, "\r\n\x00\x1b\u2028\u2029\u0085") {
+		t.Errorf("LogLine(%q) = %q keeps a line break or control character", in, out)
+	}
+	if strings.HasPrefix(strings.TrimLeft(out, " \t"), "::") {
+		t.Errorf("LogLine(%q) = %q starts a workflow command", in, out)
+	}
+	if strings.Contains(out, "##[") {
+		t.Errorf("LogLine(%q) = %q holds a legacy command", in, out)
+	}
+}
+
+func TestMarkdownRendersLiterally(t *testing.T) {
+	for _, s := range hostile {
+		checkMarkdown(t, s, Markdown(s))
+	}
+	if got := Markdown("1. state server 127.0.0.1:80: timed out (after 3 attempts)"); got != `1\. state server 127.0.0.1:80: timed out (after 3 attempts)` {
+		t.Errorf("Markdown = %q", got)
+	}
+}
+
+func checkMarkdown(t *testing.T, in, out string) {
+	t.Helper()
+	lower := strings.ToLower(out)
+	for _, bad := range []string{"<", ">", "\n", "\r", "://", "www.", "@"} {
+		if strings.Contains(lower, bad) {
+			t.Errorf("Markdown(%q) = %q contains %q", in, out, bad)
+		}
+	}
+	// Every markup character is escaped by a backslash that is not itself
+	// escaped.
+	for i := 0; i < len(out); i++ {
+		if strings.IndexByte("|[]`*_", out[i]) >= 0 && precedingBackslashes(out, i)%2 == 0 {
+			t.Fatalf("Markdown(%q) = %q leaves %q unescaped at %d", in, out, out[i], i)
+		}
+	}
+}
+
+func precedingBackslashes(s string, i int) int {
+	n := 0
+	for j := i - 1; j >= 0 && s[j] == '\\'; j-- {
+		n++
+	}
+	return n
+}
+
+func TestCodeSpan(t *testing.T) {
+	if got := Code("a`b|c\nd"); got != "`a'b\\|c d`" {
+		t.Errorf("Code = %q", got)
+	}
+}
+
+func TestSlack(t *testing.T) {
+	if got := Slack("<!channel> & <https://x|y>"); got != "&lt;!channel&gt; &amp; &lt;https://x|y&gt;" {
+		t.Errorf("Slack = %q", got)
+	}
+}
+
+func TestURLDropsCredentials(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://user:pass@state.example/x":   "https://***@state.example/x",
+		"HTTPS://token@state.example:8443/":   "https://***@state.example:8443/",
+		"https://state.example/path?q=1":      "https://state.example/path?q=1",
+		"http://u:p@[::1]:80/%zz":             "http://***@[::1]:80/%zz",
+		"not a url with secret@host.example":  "***@host.example",
+	} {
+		got := URL(in)
+		if got != want {
+			t.Errorf("URL(%q) = %q, want %q", in, got, want)
+		}
+		if strings.Contains(got, "pass") || strings.Contains(got, "token") {
+			t.Errorf("URL(%q) = %q leaks a credential", in, got)
+		}
+	}
+	if got := Host("https://user:pass@state.example:8443/x"); got != "state.example:8443" {
+		t.Errorf("Host = %q", got)
+	}
+}
+
+func FuzzLogLine(f *testing.F) {
+	for _, s := range hostile {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		checkLogLine(t, s, LogLine(s))
+	})
+}
+
+func FuzzMarkdown(f *testing.F) {
+	for _, s := range hostile {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := Markdown(s)
+		checkMarkdown(t, s, out)
+		for _, r := range out {
+			if unicode.IsControl(r) {
+				t.Fatalf("Markdown(%q) = %q keeps control character %U", s, out, r)
+			}
+		}
+	})
+}

@@ -1,0 +1,90 @@
+package escape
+
+import (
+	"net/url"
+	"sort"
+	"strings"
+)
+
+// Secrets redacts known secret values from text. A URL secret is also
+// redacted in the forms an error message may quote it in: as net/url
+// re-encodes it (lower-case scheme), its path, its query, and its
+// credentials.
+type Secrets struct {
+	values   map[string]bool
+	replacer *strings.Replacer
+}
+
+// NewSecrets returns an empty set.
+func NewSecrets() *Secrets { return &Secrets{values: map[string]bool{}} }
+
+// minSecretLen keeps short fragments (a path "/" or a one-letter user name)
+// from redacting unrelated text.
+const minSecretLen = 4
+
+// Add registers a secret value.
+func (s *Secrets) Add(v string) {
+	v = strings.TrimSpace(v)
+	forms := []string{v}
+	if u, err := url.Parse(v); err == nil && u.Host != "" {
+		forms = append(forms, u.String(), u.EscapedPath(), u.Path, u.RawQuery)
+		forms = append(forms, credentials(u)...)
+	}
+	for _, f := range forms {
+		if len(f) >= minSecretLen && f != "/" {
+			s.values[f] = true
+		}
+	}
+	s.replacer = nil
+}
+
+// AddCredentials registers only the credentials of a URL (user name and
+// password), for URLs that are not secret themselves.
+func (s *Secrets) AddCredentials(raw string) {
+	if u, err := url.Parse(strings.TrimSpace(raw)); err == nil {
+		for _, f := range credentials(u) {
+			if len(f) >= minSecretLen {
+				s.values[f] = true
+				s.replacer = nil
+			}
+		}
+	}
+}
+
+func credentials(u *url.URL) []string {
+	if u.User == nil {
+		return nil
+	}
+	// A user name alone is usually a token; beside a password it is just a
+	// name, and redacting it everywhere would garble unrelated text.
+	if p, ok := u.User.Password(); ok {
+		return []string{u.User.String(), p}
+	}
+	return []string{u.User.Username()}
+}
+
+// Redact replaces every registered secret in text with "***".
+func (s *Secrets) Redact(text string) string {
+	if len(s.values) == 0 {
+		return text
+	}
+	if s.replacer == nil {
+		// Longest first, so a URL is replaced whole before its path is.
+		vals := make([]string, 0, len(s.values))
+		for v := range s.values {
+			vals = append(vals, v)
+		}
+		sort.Slice(vals, func(i, j int) bool {
+			if len(vals[i]) != len(vals[j]) {
+				return len(vals[i]) > len(vals[j])
+			}
+			return vals[i] < vals[j]
+		})
+		pairs := make([]string, 0, 2*len(vals))
+		for _, v := range vals {
+			pairs = append(pairs, v, "***")
+		}
+		s.replacer = strings.NewReplacer(pairs...)
+	}
+	return s.replacer.Replace(text)
+}
