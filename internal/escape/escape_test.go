@@ -96,11 +96,11 @@ func TestSlack(t *testing.T) {
 
 func TestURLDropsCredentials(t *testing.T) {
 	for in, want := range map[string]string{
-		"https://user:pass@state.example/x":   "https://***@state.example/x",
-		"HTTPS://token@state.example:8443/":   "https://***@state.example:8443/",
-		"https://state.example/path?q=1":      "https://state.example/path?q=1",
-		"http://u:p@[::1]:80/%zz":             "http://***@[::1]:80/%zz",
-		"not a url with secret@host.example":  "***@host.example",
+		"https://user:pass@state.example/x":  "https://***@state.example/x",
+		"HTTPS://token@state.example:8443/":  "https://***@state.example:8443/",
+		"https://state.example/path?q=1":     "https://state.example/path?q=1",
+		"http://u:p@[::1]:80/%zz":            "http://***@[::1]:80/%zz",
+		"not a url with secret@host.example": "***@host.example",
 	} {
 		got := URL(in)
 		if got != want {

@@ -3,7 +3,7 @@ package report
 import (
 	"errors"
 	"fmt"
-		"sort"
+	"sort"
 	"strings"
 	"time"
 
