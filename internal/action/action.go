@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/org/nonce-monitor-action/internal/console"
+	"github.com/org/nonce-monitor-action/internal/escape"
 
 	"github.com/google/renameio/v2"
 	"github.com/org/nonce-monitor-action/internal/ao"
@@ -64,8 +65,7 @@ func Main(ctx context.Context, env Env) int {
 		Timeout:        cfg.RequestTimeout,
 		InitialBackoff: env.FirstBackoff,
 		OnRetry: func(url string, err error, wait time.Duration) {
-			msg := fmt.Sprintf("retrying %s in %s: %v", url, wait.Round(time.Millisecond), err)
-			con.Debugf("%s", msg)
+			con.Debugf("retrying %s in %s: %v", escape.URL(url), wait.Round(time.Millisecond), err)
 		},
 	}
 	// A pass is one process run in production, but not in tests or a
@@ -140,6 +140,9 @@ func prepare(env Env, con *console.Console) (s setup, code int, ok bool) {
 	}
 	// Before anything else is printed, so no later line can leak them.
 	con.AddSecrets(cfg.RoutingKey, cfg.HeartbeatURL, cfg.SlackWebhookURL)
+	for _, u := range []string{cfg.StateURL, cfg.SURouterURL, cfg.EventsURL} {
+		con.AddSecrets(escape.Credentials(u)...)
+	}
 	for _, w := range cfg.Warnings {
 		con.Warnf("Input", "%s", w)
 	}
@@ -177,6 +180,9 @@ func prepare(env Env, con *console.Console) (s setup, code int, ok bool) {
 		}
 	}
 	s.targets = targets
+	for _, t := range targets {
+		con.AddSecrets(escape.Credentials(t.StateURL)...)
+	}
 	s.silenced = map[string]bool{}
 	for _, pid := range silenced {
 		s.silenced[pid] = true
@@ -249,7 +255,7 @@ func heartbeat(ctx context.Context, con *console.Console, c *retryhttp.Client, r
 	resp, err := c.Do(ctx, retryhttp.Request{URL: rawURL, MaxBody: 64 << 10})
 	switch {
 	case err != nil:
-		con.Warnf("Heartbeat", "heartbeat to %s failed: %s", host(rawURL), retryhttp.Redact(err.Error(), rawURL))
+		con.Warnf("Heartbeat", "heartbeat to %s failed: %v", host(rawURL), err)
 	case resp.Status < 200 || resp.Status > 299:
 		con.Warnf("Heartbeat", "heartbeat to %s answered HTTP %d", host(rawURL), resp.Status)
 	default:

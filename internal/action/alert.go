@@ -2,10 +2,10 @@ package action
 
 import (
 	"fmt"
-	"net/url"
 	"time"
 
 	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/escape"
 	"github.com/org/nonce-monitor-action/internal/incident"
 	"github.com/org/nonce-monitor-action/internal/pagerduty"
 )
@@ -46,12 +46,7 @@ func alertFor(inc incident.Incident, r *ao.Result, threshold int64, now time.Tim
 	return a
 }
 
-func host(raw string) string {
-	if u, err := url.Parse(raw); err == nil && u.Host != "" {
-		return u.Host
-	}
-	return raw
-}
+func host(raw string) string { return escape.Host(raw) }
 
 // maxListedProcesses bounds a grouped alert's details; the summary has the
 // full list.

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/org/nonce-monitor-action/internal/escape"
 	"github.com/org/nonce-monitor-action/internal/retryhttp"
 )
 
@@ -70,7 +71,9 @@ func (r Result) ErrorText() string {
 // Check reads both nonces of one process at the same time.
 func (c *Client) Check(ctx context.Context, processID, stateURL string) Result {
 	start := time.Now()
-	r := Result{ProcessID: processID, StateURL: stateURL}
+	// Only the credential-free form leaves the client: results reach
+	// outputs, files and payloads.
+	r := Result{ProcessID: processID, StateURL: escape.URL(stateURL)}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -161,10 +164,4 @@ func attemptsSuffix(err error) string {
 	return ""
 }
 
-func hostOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	return u.Host
-}
+func hostOf(raw string) string { return escape.Host(raw) }

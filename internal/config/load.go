@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/org/nonce-monitor-action/internal/escape"
 	"github.com/sethvargo/go-envconfig"
 )
 
@@ -194,10 +195,10 @@ func (c *Config) validate() error {
 func CheckURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("%q is not a URL", raw)
+		return fmt.Errorf("%q is not a URL", escape.URL(raw))
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%q is not an http(s) URL with a host", raw)
+		return fmt.Errorf("%q is not an http(s) URL with a host", escape.URL(raw))
 	}
 	return nil
 }
@@ -209,7 +210,7 @@ func CheckBaseURL(raw string) error {
 		return err
 	}
 	if u, _ := url.Parse(raw); u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("%q must not have a query or fragment", raw)
+		return fmt.Errorf("%q must not have a query or fragment", escape.URL(raw))
 	}
 	return nil
 }

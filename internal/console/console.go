@@ -42,6 +42,7 @@ type Console struct {
 	getenv   func(string) string
 	actions  bool
 	secrets  *escape.Secrets
+	masked   map[string]bool
 	errors   []annotation
 	warnings []annotation
 }
@@ -49,7 +50,7 @@ type Console struct {
 // New returns a console writing to w. getenv is the step's environment
 // (GITHUB_ACTIONS, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY).
 func New(w io.Writer, getenv func(string) string) *Console {
-	c := &Console{out: w, getenv: getenv, actions: getenv("GITHUB_ACTIONS") == "true", secrets: escape.NewSecrets()}
+	c := &Console{out: w, getenv: getenv, actions: getenv("GITHUB_ACTIONS") == "true", secrets: escape.NewSecrets(), masked: map[string]bool{}}
 	c.gha = githubactions.New(githubactions.WithWriter(commandWriter{c}), githubactions.WithGetenv(getenv))
 	return c
 }
@@ -74,7 +75,11 @@ func (c *Console) InActions() bool { return c.actions }
 // the runner. Call it before anything else is printed.
 func (c *Console) AddSecrets(values ...string) {
 	for _, v := range values {
-		if strings.TrimSpace(v) == "" {
+		c.mu.Lock()
+		known := c.masked[v]
+		c.masked[v] = true
+		c.mu.Unlock()
+		if known || strings.TrimSpace(v) == "" {
 			continue
 		}
 		if c.actions {

@@ -28,7 +28,7 @@ func (s *Secrets) Add(v string) {
 	forms := []string{v}
 	if u, err := url.Parse(v); err == nil && u.Host != "" {
 		forms = append(forms, u.String(), u.EscapedPath(), u.Path, u.RawQuery)
-		forms = append(forms, credentials(u)...)
+		forms = append(forms, Credentials(v)...)
 	}
 	for _, f := range forms {
 		if len(f) >= minSecretLen && f != "/" {
@@ -38,21 +38,11 @@ func (s *Secrets) Add(v string) {
 	s.replacer = nil
 }
 
-// AddCredentials registers only the credentials of a URL (user name and
-// password), for URLs that are not secret themselves.
-func (s *Secrets) AddCredentials(raw string) {
-	if u, err := url.Parse(strings.TrimSpace(raw)); err == nil {
-		for _, f := range credentials(u) {
-			if len(f) >= minSecretLen {
-				s.values[f] = true
-				s.replacer = nil
-			}
-		}
-	}
-}
-
-func credentials(u *url.URL) []string {
-	if u.User == nil {
+// Credentials returns the secret parts of a URL's user information, for
+// URLs that are not secret themselves (a state server with a password).
+func Credentials(raw string) []string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.User == nil {
 		return nil
 	}
 	// A user name alone is usually a token; beside a password it is just a

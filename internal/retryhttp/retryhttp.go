@@ -10,12 +10,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
+	"github.com/org/nonce-monitor-action/internal/escape"
 )
 
 // Client sends requests. The zero value is not usable; set HTTP at least.
@@ -72,7 +71,7 @@ func NewHTTPClient(concurrency int) *http.Client {
 
 func checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= maxRedirects {
-		return fmt.Errorf("%w (%d, last to %s)", ErrTooManyRedirects, len(via), req.URL.Redacted())
+		return fmt.Errorf("%w (%d, last to %s)", ErrTooManyRedirects, len(via), escape.URL(req.URL.String()))
 	}
 	return nil
 }
@@ -191,21 +190,4 @@ func orString(s, def string) string {
 		return s
 	}
 	return def
-}
-
-// Redact replaces each secret URL in msg, and its path on its own (an
-// error may quote the URL as re-encoded by net/url), with "***", so that
-// webhook and heartbeat URLs never reach a log, an annotation or a summary.
-func Redact(msg string, secretURLs ...string) string {
-	for _, secret := range secretURLs {
-		if secret == "" {
-			continue
-		}
-		msg = strings.ReplaceAll(msg, secret, "***")
-		if u, err := url.Parse(secret); err == nil && len(u.EscapedPath()) > 1 {
-			msg = strings.ReplaceAll(msg, u.EscapedPath(), "/***")
-			msg = strings.ReplaceAll(msg, u.Path, "/***")
-		}
-	}
-	return msg
 }

@@ -215,19 +215,3 @@ func TestConnectionsAreReusedUpToConcurrency(t *testing.T) {
 		t.Errorf("opened %d connections for %d concurrent clients: keep-alive not reused", got, concurrency)
 	}
 }
-
-func TestRedact(t *testing.T) {
-	secret := "https://hooks.slack.com/services/T0/B0/s3cr3t"
-	for _, msg := range []string{
-		`Post "https://hooks.slack.com/services/T0/B0/s3cr3t": dial tcp: connection refused`,
-		`retrying /services/T0/B0/s3cr3t in 1s`,
-	} {
-		got := Redact(msg, "", secret)
-		if strings.Contains(got, "s3cr3t") || !strings.Contains(got, "***") {
-			t.Errorf("Redact(%q) = %q", msg, got)
-		}
-	}
-	if got := Redact("state server 127.0.0.1: HTTP 500", secret); got != "state server 127.0.0.1: HTTP 500" {
-		t.Errorf("Redact changed a message without secrets: %q", got)
-	}
-}

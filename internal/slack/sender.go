@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 
+	"github.com/org/nonce-monitor-action/internal/escape"
 	"github.com/org/nonce-monitor-action/internal/retryhttp"
 )
 
@@ -28,10 +28,13 @@ func (s *Sender) Send(ctx context.Context, m Message) error {
 		Method: http.MethodPost, URL: s.WebhookURL, Body: body,
 		Header: http.Header{"Content-Type": {"application/json"}}, MaxBody: 64 << 10,
 	})
+	secret := escape.NewSecrets()
+	secret.Add(s.WebhookURL)
 	if err != nil {
-		return fmt.Errorf("Slack unreachable: %s", retryhttp.Redact(err.Error(), s.WebhookURL))
+		return fmt.Errorf("Slack unreachable: %s", secret.Redact(err.Error()))
 	}
-	answer := strings.TrimSpace(string(resp.Body))
+	// Slack's answer is untrusted and may echo the webhook.
+	answer := secret.Redact(escape.OneLine(string(resp.Body)))
 	switch {
 	case resp.Status == http.StatusOK:
 		return nil
