@@ -8,14 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
 	"time"
 
 	"github.com/org/nonce-monitor-action/internal/console"
 	"github.com/org/nonce-monitor-action/internal/escape"
+	"github.com/org/nonce-monitor-action/internal/workspace"
 
-	"github.com/google/renameio/v2"
 	"github.com/org/nonce-monitor-action/internal/ao"
 	"github.com/org/nonce-monitor-action/internal/config"
 	"github.com/org/nonce-monitor-action/internal/incident"
@@ -40,13 +39,14 @@ type Env struct {
 
 // setup is everything read before the first network request.
 type setup struct {
-	cfg       config.Config
-	targets   []processlist.Target
-	silenced  map[string]bool
-	skipped   []string
-	statePath string
-	workspace string
-	loaded    state.Loaded
+	cfg        config.Config
+	targets    []processlist.Target
+	silenced   map[string]bool
+	skipped    []string
+	ws         *workspace.Dir
+	statePath  string // workspace-relative
+	reportPath string
+	loaded     state.Loaded
 }
 
 // Main runs one pass and returns the process exit code.
@@ -58,6 +58,7 @@ func Main(ctx context.Context, env Env) int {
 	if !ok {
 		return code
 	}
+	defer s.ws.Close()
 	cfg := s.cfg
 	httpClient := &retryhttp.Client{
 		HTTP:           retryhttp.NewHTTPClient(cfg.Concurrency),
@@ -87,7 +88,7 @@ func Main(ctx context.Context, env Env) int {
 		Results: results, Threshold: cfg.SeverityThreshold, Silenced: s.silenced, Now: now,
 		Triggered: out.triggered, Updated: out.updated, Resolved: out.resolved, Forgotten: out.forgotten,
 		Failures: out.failures, Skipped: s.skipped,
-		DryRun: cfg.DryRun, PagerDutyEnabled: cfg.PagerDutyEnabled, StateFile: cfg.EffectiveStateFile(),
+		DryRun: cfg.DryRun, PagerDutyEnabled: cfg.PagerDutyEnabled, StateFile: s.statePath,
 	}
 	if s.loaded.Warning != "" {
 		pass.Notes = append(pass.Notes, s.loaded.Warning)
@@ -98,7 +99,7 @@ func Main(ctx context.Context, env Env) int {
 	if cfg.DryRun {
 		finalState = plan.Next
 	} else {
-		changed, err := state.Save(s.statePath, s.loaded.Raw, out.next, announced)
+		changed, err := state.Save(s.ws, s.statePath, s.loaded.Raw, out.next, announced)
 		if err != nil {
 			con.Errorf("State file", "%v: the incidents of this pass are not recorded, and the next run may page again", err)
 			exit = 1
@@ -106,7 +107,7 @@ func Main(ctx context.Context, env Env) int {
 		pass.StateChanged = changed
 	}
 	pass.Open = d.openIncidents(finalState)
-	pass.ReportFile = writeReport(con, s.workspace, cfg.EffectiveReportFile(), pass)
+	pass.ReportFile = writeReport(con, s.ws, s.reportPath, pass)
 
 	if out.undelivered > 0 {
 		con.Errorf("PagerDuty", "%d of %d PagerDuty events were not delivered; they will be decided again on the next run. First: %s",
@@ -148,14 +149,25 @@ func prepare(env Env, con *console.Console) (s setup, code int, ok bool) {
 	}
 	s.cfg = cfg
 
-	workspace := env.Getenv("GITHUB_WORKSPACE")
-	if workspace == "" {
-		workspace = "."
+	root := env.Getenv("GITHUB_WORKSPACE")
+	if root == "" {
+		root = "."
 	}
-	s.workspace = workspace
+	ws, err := workspace.Open(root)
+	if err != nil {
+		con.Errorf("Workspace", "%v", err)
+		return s, 1, false
+	}
+	s.ws = ws
+	paths, err := workspacePaths(ws, cfg)
+	if err != nil {
+		reportConfigErrors(con, err)
+		return s, 1, false
+	}
+	s.statePath, s.reportPath = paths["state-file"], paths["report-file"]
 	targets, problems, err := processlist.Load(processlist.Sources{
-		Inline: cfg.ProcessIDs, IDsFile: cfg.ProcessIDsFile, MapFile: cfg.ProcessMapFile,
-		Workspace: workspace, DefaultStateURL: cfg.StateURL,
+		Inline: cfg.ProcessIDs, IDsFile: paths["process-ids-file"], MapFile: paths["process-map-file"],
+		Read: ws.ReadInput, DefaultStateURL: cfg.StateURL,
 	})
 	if err != nil {
 		reportConfigErrors(con, err)
@@ -188,11 +200,7 @@ func prepare(env Env, con *console.Console) (s setup, code int, ok bool) {
 		s.silenced[pid] = true
 	}
 
-	s.statePath = cfg.EffectiveStateFile()
-	if !filepath.IsAbs(s.statePath) {
-		s.statePath = filepath.Join(workspace, s.statePath)
-	}
-	s.loaded, err = state.Load(s.statePath)
+	s.loaded, err = state.Load(ws, s.statePath)
 	if err != nil {
 		con.Errorf("State file", "%v", err)
 		return s, 1, false
@@ -234,15 +242,42 @@ func observe(results []ao.Result, silenced map[string]bool) []incident.Observati
 	return obs
 }
 
+// workspacePaths resolves every path input to a workspace-relative path,
+// and checks the files the action writes can be written (missing, or a
+// regular file), before any request. Every bad path is reported.
+func workspacePaths(ws *workspace.Dir, cfg config.Config) (map[string]string, error) {
+	paths := map[string]string{}
+	var errs []error
+	for _, in := range []struct {
+		input, value string
+		written      bool
+	}{
+		{"state-file", cfg.EffectiveStateFile(), true},
+		{"report-file", cfg.EffectiveReportFile(), true},
+		{"process-ids-file", cfg.ProcessIDsFile, false},
+		{"process-map-file", cfg.ProcessMapFile, false},
+	} {
+		if in.value == "" {
+			continue
+		}
+		rel, err := ws.Rel(in.value)
+		if err == nil && in.written {
+			err = ws.CheckWritable(rel)
+		}
+		if err != nil {
+			errs = append(errs, &config.InputError{Input: in.input, Err: err})
+			continue
+		}
+		paths[in.input] = rel
+	}
+	return paths, errors.Join(errs...)
+}
+
 // writeReport writes every process's result for later steps. Failing to is
 // a warning: the pass itself is done. It returns the path for the output, or
 // "" if nothing was written.
-func writeReport(con *console.Console, workspace, name string, p report.Pass) string {
-	path := name
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(workspace, name)
-	}
-	if err := renameio.WriteFile(path, report.File(p), 0o644); err != nil {
+func writeReport(con *console.Console, ws *workspace.Dir, name string, p report.Pass) string {
+	if err := ws.Write(name, []byte(con.Redact(string(report.File(p))))); err != nil {
 		con.Warnf("Report file", "report file %s: %v", name, err)
 		return ""
 	}

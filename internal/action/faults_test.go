@@ -191,9 +191,9 @@ func TestStateFileFaults(t *testing.T) {
 		h.fleet.Set(pidA, 0, 60)
 		h.run(map[string]string{"process-ids": pidA})
 		old := h.stateFile()
-		// What renameio leaves when the process dies before rename: the new
+		// What workspace.Write leaves when the process dies before rename: the new
 		// content in a temp file beside the untouched old file.
-		os.WriteFile(filepath.Join(h.ws, ".pagerduty-state.json1234567"), []byte(`{"version": 1, "incidents": []}`), 0o600)
+		os.WriteFile(filepath.Join(h.ws, "..pagerduty-state.json.tmp-0123456789abcdef"), []byte(`{"version": 1, "incidents": []}`), 0o600)
 		h.fleet.Set(pidA, 60, 60)
 		r := h.run(map[string]string{"process-ids": pidA})
 		if r.exit != 0 || old == "" || r.outputs["resolved-count"] != "1" || strings.Contains(h.stateFile(), pidA) {

@@ -7,8 +7,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -40,13 +38,13 @@ func (p Problem) String() string {
 	return p.Message
 }
 
-// Sources names where processes come from. Files are relative to Workspace
-// unless absolute.
+// Sources names where processes come from. Read reads a file named by
+// IDsFile or MapFile (the shell confines it to the workspace and bounds it).
 type Sources struct {
 	Inline          string
 	IDsFile         string
 	MapFile         string
-	Workspace       string
+	Read            func(name string) ([]byte, error)
 	DefaultStateURL string
 }
 
@@ -73,14 +71,14 @@ func Load(s Sources) ([]Target, []Problem, error) {
 	}
 	add(parseInline("process-ids", s.Inline))
 	if s.IDsFile != "" {
-		data, err := readFile(s.Workspace, s.IDsFile)
+		data, err := readFile(s.Read, s.IDsFile)
 		if err != nil {
 			return nil, nil, &config.InputError{Input: "process-ids-file", Err: err}
 		}
 		add(parseIDsFile(s.IDsFile, data))
 	}
 	if s.MapFile != "" {
-		data, err := readFile(s.Workspace, s.MapFile)
+		data, err := readFile(s.Read, s.MapFile)
 		if err != nil {
 			return nil, nil, &config.InputError{Input: "process-map-file", Err: err}
 		}
@@ -95,12 +93,8 @@ func Load(s Sources) ([]Target, []Problem, error) {
 	return targets, problems, nil
 }
 
-func readFile(workspace, name string) ([]byte, error) {
-	path := name
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(workspace, name)
-	}
-	data, err := os.ReadFile(path)
+func readFile(read func(string) ([]byte, error), name string) ([]byte, error) {
+	data, err := read(name)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read %s: %w", name, err)
 	}

@@ -39,7 +39,7 @@ func TestLoadMergesAllSources(t *testing.T) {
 		Inline:          idA + ", " + idC + " # inline comment",
 		IDsFile:         "process-ids.txt",
 		MapFile:         "process-map.json",
-		Workspace:       ws,
+		Read:            reader(ws),
 		DefaultStateURL: def + "/",
 	})
 	if err != nil {
@@ -74,7 +74,7 @@ func TestConflictingStateServersReported(t *testing.T) {
 		"ids.txt":  idA + " https://a.example\n",
 		"map.json": `{"` + idA + `": "https://b.example"}`,
 	})
-	got, problems, err := Load(Sources{IDsFile: "ids.txt", MapFile: "map.json", Workspace: ws, DefaultStateURL: def})
+	got, problems, err := Load(Sources{IDsFile: "ids.txt", MapFile: "map.json", Read: reader(ws), DefaultStateURL: def})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestConflictingStateServersReported(t *testing.T) {
 
 func TestBadLinesSkippedWithLineNumbers(t *testing.T) {
 	ws := writeFiles(t, map[string]string{"ids.txt": idA + " ftp://x\n" + idB + " a b\n" + idC + "\n"})
-	got, problems, err := Load(Sources{IDsFile: "ids.txt", Workspace: ws, DefaultStateURL: def})
+	got, problems, err := Load(Sources{IDsFile: "ids.txt", Read: reader(ws), DefaultStateURL: def})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,10 +110,10 @@ func TestUnreadableAndMalformedFilesAreInputErrors(t *testing.T) {
 		src   Sources
 		input string
 	}{
-		{Sources{IDsFile: "missing.txt", Workspace: ws}, "process-ids-file"},
-		{Sources{MapFile: "missing.json", Workspace: ws}, "process-map-file"},
-		{Sources{MapFile: "map.json", Workspace: ws}, "process-map-file"},
-		{Sources{MapFile: "bad-url.json", Workspace: ws}, "process-map-file"},
+		{Sources{IDsFile: "missing.txt", Read: reader(ws)}, "process-ids-file"},
+		{Sources{MapFile: "missing.json", Read: reader(ws)}, "process-map-file"},
+		{Sources{MapFile: "map.json", Read: reader(ws)}, "process-map-file"},
+		{Sources{MapFile: "bad-url.json", Read: reader(ws)}, "process-map-file"},
 	} {
 		_, _, err := Load(s.src)
 		var ie *config.InputError
@@ -135,4 +135,8 @@ func TestValidID(t *testing.T) {
 			t.Errorf("ValidID(%q) = %v, want %v", id, !want, want)
 		}
 	}
+}
+
+func reader(dir string) func(string) ([]byte, error) {
+	return func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, name)) }
 }

@@ -10,12 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/google/renameio/v2"
 	"github.com/org/nonce-monitor-action/internal/incident"
 	"github.com/org/nonce-monitor-action/internal/slack"
 )
@@ -54,12 +52,19 @@ type Loaded struct {
 	Legacy     bool
 }
 
+// Files is where the state file lives (the workspace). ReadOwn refuses
+// anything but a regular file, and Write replaces a file atomically.
+type Files interface {
+	ReadOwn(name string) ([]byte, error)
+	Write(name string, data []byte) error
+}
+
 // Load reads the state file. A missing file is an empty state. A corrupt or
 // unknown-version file is a warning, a copy beside it and an empty state. Only
 // a file that exists but cannot be read is an error: proceeding would page
 // every open incident again.
-func Load(path string) (Loaded, error) {
-	raw, err := os.ReadFile(path)
+func Load(files Files, path string) (Loaded, error) {
+	raw, err := files.ReadOwn(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Loaded{State: incident.NewState()}, nil
 	}
@@ -72,7 +77,7 @@ func Load(path string) (Loaded, error) {
 	}
 	backup := path + ".corrupt"
 	l := Loaded{State: incident.NewState(), Raw: raw, BackupPath: backup}
-	if err := os.WriteFile(backup, raw, 0o644); err != nil {
+	if err := files.Write(backup, raw); err != nil {
 		l.BackupPath = ""
 		l.Warning = fmt.Sprintf("state file %s is unusable (%v) and could not be copied aside (%v); starting from an empty state", path, perr, err)
 		return l, nil
@@ -209,12 +214,12 @@ func Encode(st incident.State, announced slack.Announced) []byte {
 
 // Save writes open atomically (temp file, fsync, rename) unless the file
 // already holds exactly these bytes. It reports whether the content changed.
-func Save(path string, previous []byte, st incident.State, announced slack.Announced) (changed bool, err error) {
+func Save(files Files, path string, previous []byte, st incident.State, announced slack.Announced) (changed bool, err error) {
 	data := Encode(st, announced)
 	if previous != nil && bytes.Equal(previous, data) {
 		return false, nil
 	}
-	if err := renameio.WriteFile(path, data, 0o644); err != nil {
+	if err := files.Write(path, data); err != nil {
 		return false, fmt.Errorf("state file %s: %w", path, err)
 	}
 	return true, nil

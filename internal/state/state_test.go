@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/org/nonce-monitor-action/internal/incident"
 	"github.com/org/nonce-monitor-action/internal/slack"
+	"github.com/org/nonce-monitor-action/internal/workspace"
 )
 
 const pid = "4hXj_E-5fAKmo4E8KjgQvuDJKAFk9P2grhycVmISDLs"
@@ -26,11 +27,11 @@ func sample() incident.State {
 
 func TestRoundTripAndByteIdenticalRewrite(t *testing.T) {
 	path := filepath.Join(t.TempDir(), ".pagerduty-state.json")
-	changed, err := Save(path, nil, sample(), slack.Announced{})
+	changed, err := Save(filesAt(t, path), filepath.Base(path), nil, sample(), slack.Announced{})
 	if err != nil || !changed {
 		t.Fatalf("first save: changed=%v err=%v", changed, err)
 	}
-	l, err := Load(path)
+	l, err := Load(at(t, path))
 	if err != nil || l.Warning != "" {
 		t.Fatalf("Load: %v %s", err, l.Warning)
 	}
@@ -39,7 +40,7 @@ func TestRoundTripAndByteIdenticalRewrite(t *testing.T) {
 	}
 	stat1, _ := os.Stat(path)
 	time.Sleep(10 * time.Millisecond)
-	changed, err = Save(path, l.Raw, l.State, l.Slack)
+	changed, err = Save(filesAt(t, path), filepath.Base(path), l.Raw, l.State, l.Slack)
 	if err != nil || changed {
 		t.Fatalf("unchanged save: changed=%v err=%v", changed, err)
 	}
@@ -52,10 +53,10 @@ func TestRoundTripAndByteIdenticalRewrite(t *testing.T) {
 func TestSlackAnnouncementsRoundTrip(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.json")
 	announced := slack.Announced{Behind: []string{"a"}, Failing: []string{"b"}}
-	if _, err := Save(path, nil, sample(), announced); err != nil {
+	if _, err := Save(filesAt(t, path), filepath.Base(path), nil, sample(), announced); err != nil {
 		t.Fatal(err)
 	}
-	l, err := Load(path)
+	l, err := Load(at(t, path))
 	if err != nil || !cmp.Equal(announced, l.Slack) {
 		t.Fatalf("Slack state: %v %+v", err, l.Slack)
 	}
@@ -84,7 +85,7 @@ func TestLegacyFormatIsHonoured(t *testing.T) {
   "B` + pid[1:] + `": {"dedupKey": "nonce-monitor-error-B` + pid[1:] + `-20251005", "alertedAt": "2025-10-05T11:00:00.000Z", "severity": "critical"}
 }`
 	os.WriteFile(path, []byte(legacy), 0o644)
-	l, err := Load(path)
+	l, err := Load(at(t, path))
 	if err != nil || l.Warning != "" || !l.Legacy {
 		t.Fatalf("Load: err=%v warning=%q legacy=%v", err, l.Warning, l.Legacy)
 	}
@@ -100,7 +101,7 @@ func TestLegacyFormatIsHonoured(t *testing.T) {
 }
 
 func TestMissingFileIsEmptyState(t *testing.T) {
-	l, err := Load(filepath.Join(t.TempDir(), "nope.json"))
+	l, err := Load(at(t, filepath.Join(t.TempDir(), "nope.json")))
 	if err != nil || l.Warning != "" || len(l.State.Open) != 0 || l.Raw != nil {
 		t.Fatalf("Load(missing) = %+v, %v", l, err)
 	}
@@ -118,7 +119,7 @@ func TestCorruptFileWarnsAndKeepsACopy(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "state.json")
 			os.WriteFile(path, []byte(body), 0o644)
-			l, err := Load(path)
+			l, err := Load(at(t, path))
 			if err != nil {
 				t.Fatalf("corrupt file must not be an error: %v", err)
 			}
@@ -135,15 +136,30 @@ func TestCorruptFileWarnsAndKeepsACopy(t *testing.T) {
 
 func TestUnreadableFileIsAnError(t *testing.T) {
 	dir := t.TempDir() // a directory where the file should be cannot be read as one
-	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "state file") {
-		t.Fatalf("Load(dir) = %v, want an error naming the state file", err)
+	if _, err := Load(at(t, dir)); err == nil || !strings.Contains(err.Error(), "state file") {
+		t.Fatalf("Load(at(t, dir)) = %v, want an error naming the state file", err)
 	}
 }
 
 func TestUnwritableFileIsAnError(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "no-such-dir", "state.json")
-	if _, err := Save(path, nil, sample(), slack.Announced{}); err == nil || !strings.Contains(err.Error(), "state file") {
+	ws := t.TempDir()
+	if _, err := Save(filesAt(t, filepath.Join(ws, "x")), "no-such-dir/state.json", nil, sample(), slack.Announced{}); err == nil || !strings.Contains(err.Error(), "state file") {
 		t.Fatalf("Save = %v, want an error", err)
+	}
+}
+
+func TestCorruptCopyIsNeverWrittenThroughALink(t *testing.T) {
+	ws := t.TempDir()
+	victim := filepath.Join(ws, "victim.txt")
+	os.WriteFile(victim, []byte("keep me"), 0o644)
+	os.WriteFile(filepath.Join(ws, "state.json"), []byte("{corrupt"), 0o644)
+	os.Symlink(victim, filepath.Join(ws, "state.json.corrupt"))
+	l, err := Load(at(t, filepath.Join(ws, "state.json")))
+	if err != nil || !strings.Contains(l.Warning, "could not be copied aside") {
+		t.Fatalf("Load = %+v, %v", l, err)
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "keep me" {
+		t.Errorf("the copy was written through the link: %q", b)
 	}
 }
 
@@ -179,4 +195,19 @@ func normalize(st incident.State) incident.State {
 		n.Open[k] = v
 	}
 	return n
+}
+
+// at names path as the state code sees it: a file in its workspace.
+func at(t *testing.T, path string) (Files, string) {
+	return filesAt(t, path), filepath.Base(path)
+}
+
+func filesAt(t *testing.T, path string) Files {
+	t.Helper()
+	d, err := workspace.Open(filepath.Dir(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
 }
