@@ -33,13 +33,13 @@ func TestRel(t *testing.T) {
 		}
 	}
 	for in, wantErr := range map[string]string{
-		"/dev/null":          "outside the workspace",
-		"/etc/passwd":        "outside the workspace",
-		"../x.json":          "outside the workspace",
-		".":                  "outside the workspace",
-		"a\nb.json":          "control character",
-		"state.json\r":       "control character",
-		"  ":                 "empty",
+		"/dev/null":           "outside the workspace",
+		"/etc/passwd":         "outside the workspace",
+		"../x.json":           "outside the workspace",
+		".":                   "outside the workspace",
+		"a\nb.json":           "control character",
+		"state.json\r":        "control character",
+		"  ":                  "empty",
 		ws + "/../other.json": "outside the workspace",
 	} {
 		if _, err := d.Rel(in); err == nil || !strings.Contains(err.Error(), wantErr) {
