@@ -61,9 +61,9 @@ func Main(ctx context.Context, env Env) int {
 	defer s.ws.Close()
 	cfg := s.cfg
 	httpClient := &retryhttp.Client{
-		HTTP:           retryhttp.NewHTTPClient(cfg.Concurrency),
-		MaxRetries:     cfg.MaxRetries,
-		Timeout:        cfg.RequestTimeout,
+		HTTP:           retryhttp.NewHTTPClient(int(cfg.Concurrency)),
+		MaxRetries:     int(cfg.MaxRetries),
+		Timeout:        cfg.RequestTimeout.D(),
 		InitialBackoff: env.FirstBackoff,
 		OnRetry: func(url string, err error, wait time.Duration) {
 			con.Debugf("retrying %s in %s: %v", escape.URL(url), wait.Round(time.Millisecond), err)
@@ -72,7 +72,7 @@ func Main(ctx context.Context, env Env) int {
 	// A pass is one process run in production, but not in tests or a
 	// long-lived caller: do not leave its connections open.
 	defer httpClient.HTTP.CloseIdleConnections()
-	results := checkAll(ctx, con, &ao.Client{HTTP: httpClient, RouterURL: cfg.SURouterURL}, s.targets, cfg.Concurrency)
+	results := checkAll(ctx, con, &ao.Client{HTTP: httpClient, RouterURL: cfg.SURouterURL}, s.targets, int(cfg.Concurrency))
 
 	now := env.Now().UTC()
 	plan := incident.Decide(s.loaded.State, observe(results, s.silenced), now, policy(cfg))
@@ -85,7 +85,7 @@ func Main(ctx context.Context, env Env) int {
 	announced, slackStatus := notifySlack(ctx, con, cfg, httpClient, s.loaded.Slack, results, s.silenced, d.origin.ClientURL)
 
 	pass := report.Pass{
-		Results: results, Threshold: cfg.SeverityThreshold, Silenced: s.silenced, Now: now,
+		Results: results, Threshold: int64(cfg.SeverityThreshold), Silenced: s.silenced, Now: now,
 		Triggered: out.triggered, Updated: out.updated, Resolved: out.resolved, Forgotten: out.forgotten,
 		Failures: out.failures, Skipped: s.skipped,
 		DryRun: cfg.DryRun, PagerDutyEnabled: cfg.PagerDutyEnabled, StateFile: s.statePath,
@@ -213,13 +213,13 @@ func prepare(env Env, con *console.Console) (s setup, code int, ok bool) {
 
 func policy(cfg config.Config) incident.Policy {
 	return incident.Policy{
-		Threshold:        cfg.SeverityThreshold,
+		Threshold:        int64(cfg.SeverityThreshold),
 		ResolveThreshold: cfg.EffectiveResolveThreshold(),
 		Levels:           cfg.SeverityLevels,
 		AutoResolve:      cfg.AutoResolve,
 		ErrorSeverity:    "error",
-		ErrorThreshold:   cfg.ErrorThreshold,
-		GroupThreshold:   cfg.GroupThreshold,
+		ErrorThreshold:   int(cfg.ErrorThreshold),
+		GroupThreshold:   int(cfg.GroupThreshold),
 		GroupSeverity:    "critical",
 		SchedulerHost:    host(cfg.SURouterURL),
 	}

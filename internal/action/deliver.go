@@ -109,7 +109,7 @@ func (d *deliverer) event(ev incident.Event) pd.V2Event {
 			groupAlertFor(ev.Incident, ev.Affected, d.results, len(d.results), d.now))
 	}
 	return pagerduty.TriggerEvent(d.cfg.RoutingKey, d.origin,
-		alertFor(ev.Incident, d.results[ev.Incident.ProcessID], d.cfg.SeverityThreshold, d.now))
+		alertFor(ev.Incident, d.results[ev.Incident.ProcessID], int64(d.cfg.SeverityThreshold), d.now))
 }
 
 // views is how an incident appears in the outputs: a grouped incident once

@@ -19,11 +19,11 @@ func notifySlack(ctx context.Context, con *console.Console, cfg config.Config, c
 	if cfg.SlackWebhookURL == "" {
 		return slack.Announced{}, ""
 	}
-	changes, next := slack.Diff(prev, results, cfg.SlackThreshold, silenced)
+	changes, next := slack.Diff(prev, results, int64(cfg.SlackThreshold), silenced)
 	if changes.Empty() {
 		return next, "Slack: nothing new to say."
 	}
-	msg := slack.Build(changes, cfg.SlackThreshold, runURL)
+	msg := slack.Build(changes, int64(cfg.SlackThreshold), runURL)
 	if cfg.DryRun {
 		con.Logf("dry run, not sent to Slack: %s", msg.Blocks[0].Text.Text)
 		return prev, "Slack (dry run, not sent): " + msg.Blocks[0].Text.Text

@@ -6,8 +6,6 @@
 // the README's inputs table to it.
 package config
 
-import "time"
-
 // Inputs is every action input. The env tag spells the input name in
 // upper case with underscores (go-envconfig only accepts POSIX names); the
 // lookuper maps it back to the runner's INPUT_<NAME-WITH-HYPHENS>.
@@ -20,26 +18,27 @@ type Inputs struct {
 
 	PagerDutyEnabled  bool           `env:"PAGERDUTY_ENABLED,default=true" help:"Send PagerDuty events."`
 	RoutingKey        string         `env:"PAGERDUTY_ROUTING_KEY" help:"PagerDuty Events API v2 integration key (secret)."`
-	SeverityThreshold int64          `env:"PAGERDUTY_SEVERITY_THRESHOLD,default=50" help:"Slots apart at which a process opens a mismatch incident; 0 alerts on every process."`
+	SeverityThreshold Int64          `env:"PAGERDUTY_SEVERITY_THRESHOLD,default=50" help:"Slots apart at which a process opens a mismatch incident; 0 alerts on every process."`
 	SeverityLevels    SeverityLevels `env:"PAGERDUTY_SEVERITY_LEVELS,default=critical:100,error:50,warning:0" help:"Slots apart -> PagerDuty severity; the highest level reached wins."`
 	AutoResolve       bool           `env:"PAGERDUTY_AUTO_RESOLVE,default=true" help:"Resolve incidents when the process recovers."`
 	EventsURL         string         `env:"PAGERDUTY_EVENTS_URL,default=https://events.pagerduty.com" help:"PagerDuty Events API base URL (EU: https://events.eu.pagerduty.com)."`
-	ErrorThreshold    int            `env:"PAGERDUTY_ERROR_THRESHOLD,default=1" help:"Consecutive passes a process must fail to be checked before an error incident opens."`
-	ResolveThreshold  *int64         `env:"PAGERDUTY_RESOLVE_THRESHOLD,noinit" help:"Slots apart below which a mismatch incident resolves (default: the severity threshold)."`
-	GroupThreshold    int            `env:"GROUP_THRESHOLD,default=10" help:"More than this many processes in trouble on one state server open one server incident instead of one each; 0 turns grouping off."`
+	ErrorThreshold    Int            `env:"PAGERDUTY_ERROR_THRESHOLD,default=1" help:"Consecutive passes a process must fail to be checked before an error incident opens."`
+	ResolveThreshold  *Int64         `env:"PAGERDUTY_RESOLVE_THRESHOLD,noinit" help:"Slots apart below which a mismatch incident resolves (default: the severity threshold)."`
+	GroupThreshold    Int            `env:"GROUP_THRESHOLD,default=10" help:"More than this many processes in trouble on one state server open one server incident instead of one each; 0 turns grouping off."`
 	SilencedIDs       string         `env:"SILENCED_PROCESS_IDS" help:"Process IDs that are checked and reported but never paged (maintenance)."`
 	HeartbeatURL      string         `env:"HEARTBEAT_URL" help:"URL to GET after a pass that completed (a dead-man's switch); secret."`
 	SlackWebhookURL   string         `env:"SLACK_WEBHOOK_URL" help:"Slack incoming webhook (secret); Slack is off when empty."`
-	SlackThreshold    int64          `env:"SLACK_THRESHOLD,default=50" help:"Slots apart that counts as behind for Slack, independent of PagerDuty's threshold."`
+	SlackThreshold    Int64          `env:"SLACK_THRESHOLD,default=50" help:"Slots apart that counts as behind for Slack, independent of PagerDuty's threshold."`
 
-	StateFile      string        `env:"STATE_FILE,default=.pagerduty-state.json" help:"Incident state file, relative to the workspace."`
-	ReportFile     string        `env:"REPORT_FILE,default=.nonce-monitor-report.json" help:"JSON file, relative to the workspace, with every process's result (written every pass)."`
-	Concurrency    int           `env:"CONCURRENCY,default=16" help:"Processes checked at once."`
-	RequestTimeout time.Duration `env:"REQUEST_TIMEOUT,default=10s" help:"Timeout of each HTTP request (Go duration)."`
-	MaxRetries     int           `env:"MAX_RETRIES,default=3" help:"Retries per request on timeouts, network errors, 429 and 5xx."`
-	DryRun         bool          `env:"DRY_RUN,default=false" help:"Check and report what would be sent; send nothing; leave the state file untouched."`
-	FailOn         FailOn        `env:"FAIL_ON,default=never" help:"never, error or behind: when what the pass found fails the step."`
-	Shard          Shard         `env:"SHARD" help:"i/n (e.g. 2/4): check only the processes whose stable hash falls in shard i of n, for a matrix of n jobs."`
+	StateFile      string   `env:"STATE_FILE,default=.pagerduty-state.json" help:"Incident state file, relative to the workspace."`
+	ReportFile     string   `env:"REPORT_FILE,default=.nonce-monitor-report.json" help:"JSON file, relative to the workspace, with every process's result (written every pass)."`
+	Concurrency    Int      `env:"CONCURRENCY,default=16" help:"Processes checked at once."`
+	RequestTimeout Duration `env:"REQUEST_TIMEOUT,default=10s" help:"Timeout of each HTTP request (Go duration)."`
+	MaxRetries     Int      `env:"MAX_RETRIES,default=3" help:"Retries per request on timeouts, network errors, 429 and 5xx."`
+	PassTimeout    Duration `env:"PASS_TIMEOUT,default=4m" help:"Deadline of the whole pass (Go duration): processes not checked by then are reported as not checked and change nothing; what was decided is still sent."`
+	DryRun         bool     `env:"DRY_RUN,default=false" help:"Check and report what would be sent; send nothing; leave the state file untouched."`
+	FailOn         FailOn   `env:"FAIL_ON,default=never" help:"never, error or behind: when what the pass found fails the step."`
+	Shard          Shard    `env:"SHARD" help:"i/n (e.g. 2/4): check only the processes whose stable hash falls in shard i of n, for a matrix of n jobs."`
 }
 
 // Secret inputs are masked in logs and never echoed in error messages.

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/url"
-	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -39,23 +38,54 @@ var ErrHelp = flag.ErrHelp
 
 // Load reads inputs from command-line flags first, then from the runner's
 // INPUT_<NAME> variables, then the defaults, and validates them. It makes no
-// network request. All problems found are returned joined.
+// network request. Every problem found is returned, joined, each naming its
+// input.
 func Load(args []string, getenv func(string) string, usage io.Writer) (Config, error) {
 	flags, err := parseFlags(args, usage)
 	if err != nil {
 		return Config{}, err
 	}
-	lookup := &inputLookuper{flags: flags, getenv: getenv}
+	lookup := inputLookuper{flags: flags, getenv: getenv}
 
+	// go-envconfig stops at the first value it cannot decode. Decoding each
+	// input on its own first finds every bad one and knows which it is; the
+	// bad ones then take their defaults so the rest can still be validated.
+	var decodeErrs []error
+	bad := map[string]bool{}
+	for _, s := range Specs() {
+		var probe Inputs
+		if err := process(&probe, onlyKey{lookup, s.EnvKey}); err != nil {
+			bad[s.EnvKey] = true
+			value, _ := lookup.Lookup(s.EnvKey)
+			decodeErrs = append(decodeErrs, &InputError{Input: s.Name, Err: decodeMessage(s, value, err)})
+		}
+	}
 	var in Inputs
-	if err := envconfig.ProcessWith(context.Background(), &envconfig.Config{
-		Target:   &in,
-		Lookuper: lookup,
-	}); err != nil {
-		return Config{}, decodeError(err, lookup)
+	if err := process(&in, skipKeys{lookup, bad}); err != nil {
+		return Config{}, err // every input decoded alone: cannot happen
 	}
 	cfg := Config{Inputs: in}
-	return cfg, cfg.validate()
+	verrs := cfg.validate(func(input string) bool { return bad[EnvKey(input)] })
+	return cfg, errors.Join(append(decodeErrs, verrs...)...)
+}
+
+func process(target *Inputs, l envconfig.Lookuper) error {
+	return envconfig.ProcessWith(context.Background(), &envconfig.Config{Target: target, Lookuper: l})
+}
+
+// decodeMessage says what is wrong with an input's value, never quoting a
+// secret.
+func decodeMessage(s Spec, value string, err error) error {
+	var iv *InvalidValue
+	switch {
+	case IsSecret(s.Name):
+		return errors.New("invalid value")
+	case errors.As(err, &iv):
+		return iv
+	case s.Bool:
+		return fmt.Errorf("%q is not true or false", value)
+	}
+	return err
 }
 
 // inputLookuper resolves an env-tag key (PAGERDUTY_ROUTING_KEY) to a flag
@@ -66,13 +96,9 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 type inputLookuper struct {
 	flags  map[string]string
 	getenv func(string) string
-	// last is the key looked up most recently: go-envconfig decodes each
-	// field right after looking it up, so on an error it names the input.
-	last string
 }
 
-func (l *inputLookuper) Lookup(key string) (string, bool) {
-	l.last = key
+func (l inputLookuper) Lookup(key string) (string, bool) {
 	name := InputName(key)
 	if v, ok := l.flags[name]; ok && strings.TrimSpace(v) != "" {
 		return strings.TrimSpace(v), true
@@ -85,47 +111,49 @@ func (l *inputLookuper) Lookup(key string) (string, bool) {
 	return "", false
 }
 
-// decodeError turns go-envconfig's error into a message that names the
-// input and the offending value (never the value of a secret).
-func decodeError(err error, l *inputLookuper) error {
-	culprit := l.last
-	for _, s := range Specs() {
-		if s.EnvKey != culprit {
-			continue
-		}
-		v, _ := l.Lookup(s.EnvKey)
-		if IsSecret(s.Name) {
-			return &InputError{Input: s.Name, Err: errors.New("invalid value")}
-		}
-		return &InputError{Input: s.Name, Err: describeDecodeError(s, v, err)}
-	}
-	return err
+// onlyKey looks up one input; every other takes its default.
+type onlyKey struct {
+	inputLookuper
+	key string
 }
 
-func describeDecodeError(s Spec, v string, err error) error {
-	f, _ := reflect.TypeOf(Inputs{}).FieldByName(s.Field)
-	t := f.Type
-	if t.Kind() == reflect.Pointer {
-		t = t.Elem()
+func (l onlyKey) Lookup(key string) (string, bool) {
+	if key != l.key {
+		return "", false
 	}
-	switch {
-	case t == reflect.TypeOf(time.Duration(0)):
-		return fmt.Errorf("%q is not a duration (use e.g. 10s, 1m30s)", v)
-	case t.Kind() == reflect.Bool:
-		return fmt.Errorf("%q is not true or false", v)
-	case t.Kind() == reflect.Int || t.Kind() == reflect.Int64:
-		return fmt.Errorf("%q is not a whole number", v)
-	}
-	// Custom decoders already say what is wrong; drop envconfig's
-	// "Field: " prefix where it adds one.
-	msg := strings.TrimPrefix(err.Error(), s.Field+": ")
-	return errors.New(msg)
+	return l.inputLookuper.Lookup(key)
 }
 
-func (c *Config) validate() error {
+// skipKeys looks up every input but the ones that failed to decode.
+type skipKeys struct {
+	inputLookuper
+	skip map[string]bool
+}
+
+func (l skipKeys) Lookup(key string) (string, bool) {
+	if l.skip[key] {
+		return "", false
+	}
+	return l.inputLookuper.Lookup(key)
+}
+
+// Bounds of the inputs that take a duration.
+const (
+	minRequestTimeout = 100 * time.Millisecond
+	maxRequestTimeout = 5 * time.Minute
+	minPassTimeout    = 10 * time.Second
+	maxPassTimeout    = 6 * time.Hour // GitHub's longest job
+)
+
+// validate checks the inputs against each other and their bounds. Inputs
+// that failed to decode (undecoded) hold their defaults and are not
+// reported twice.
+func (c *Config) validate(undecoded func(input string) bool) []error {
 	var errs []error
 	bad := func(input, format string, args ...any) {
-		errs = append(errs, &InputError{Input: input, Err: fmt.Errorf(format, args...)})
+		if !undecoded(input) {
+			errs = append(errs, &InputError{Input: input, Err: fmt.Errorf(format, args...)})
+		}
 	}
 	if c.SeverityThreshold < 0 {
 		bad("pagerduty-severity-threshold", "%d is negative; use 0 or more slots", c.SeverityThreshold)
@@ -155,8 +183,11 @@ func (c *Config) validate() error {
 	if c.Concurrency < 1 || c.Concurrency > 1024 {
 		bad("concurrency", "%d is out of range 1..1024", c.Concurrency)
 	}
-	if c.RequestTimeout <= 0 {
-		bad("request-timeout", "%s must be more than zero", c.RequestTimeout)
+	if d := c.RequestTimeout.D(); d < minRequestTimeout || d > maxRequestTimeout {
+		bad("request-timeout", "%s is out of range %s..%s", d, minRequestTimeout, maxRequestTimeout)
+	}
+	if d := c.PassTimeout.D(); d < minPassTimeout || d > maxPassTimeout {
+		bad("pass-timeout", "%s is out of range %s..%s", d, minPassTimeout, maxPassTimeout)
 	}
 	if c.MaxRetries < 0 || c.MaxRetries > 10 {
 		bad("max-retries", "%d is out of range 0..10", c.MaxRetries)
@@ -177,7 +208,7 @@ func (c *Config) validate() error {
 			bad(u.input, "%v", err)
 		}
 	}
-	if c.PagerDutyEnabled && !c.DryRun && c.RoutingKey == "" {
+	if c.PagerDutyEnabled && !c.DryRun && c.RoutingKey == "" && !undecoded("dry-run") && !undecoded("pagerduty-enabled") {
 		bad("pagerduty-routing-key", "is required while pagerduty-enabled is true (pass it from a secret, or set dry-run or pagerduty-enabled: false)")
 	}
 	if c.PagerDutyEnabled && c.RoutingKey != "" {
@@ -188,7 +219,7 @@ func (c *Config) validate() error {
 			c.Warnings = append(c.Warnings, "input pagerduty-events-url uses plain http: the routing key travels unencrypted to "+u.Host)
 		}
 	}
-	return errors.Join(errs...)
+	return errs
 }
 
 // CheckURL accepts absolute http and https URLs with a host.
@@ -243,9 +274,9 @@ func (c Config) EffectiveReportFile() string {
 // the severity threshold.
 func (c Config) EffectiveResolveThreshold() int64 {
 	if c.ResolveThreshold != nil {
-		return *c.ResolveThreshold
+		return int64(*c.ResolveThreshold)
 	}
-	return c.SeverityThreshold
+	return int64(c.SeverityThreshold)
 }
 
 func isLoopback(host string) bool {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/org/nonce-monitor-action/internal/incident"
 )
 
@@ -40,7 +41,8 @@ func TestLoadDefaults(t *testing.T) {
 		StateFile:         ".pagerduty-state.json",
 		ReportFile:        ".nonce-monitor-report.json",
 		Concurrency:       16,
-		RequestTimeout:    10 * time.Second,
+		RequestTimeout:    Duration(10 * time.Second),
+		PassTimeout:       Duration(4 * time.Minute),
 		MaxRetries:        3,
 		FailOn:            FailNever,
 	}
@@ -253,5 +255,78 @@ func TestShards(t *testing.T) {
 	}
 	if !(Shard{}).Holds("anything") {
 		t.Error("no shard must hold everything")
+	}
+}
+
+func TestNumbersAreBase10Only(t *testing.T) {
+	base := map[string]string{"INPUT_PROCESS-IDS": "x", "INPUT_DRY-RUN": "true"}
+	load := func(k, v string) (Config, error) {
+		e := map[string]string{k: v}
+		for k, v := range base {
+			e[k] = v
+		}
+		return Load(nil, env(e), io.Discard)
+	}
+	cfg, err := load("INPUT_CONCURRENCY", "010")
+	if err != nil || cfg.Concurrency != 10 {
+		t.Errorf("010 = %d, %v; want ten", cfg.Concurrency, err)
+	}
+	for _, v := range []string{"0x10", "1_000", "1e3", "0o10", "0b1", "10.0", "ten"} {
+		if _, err := load("INPUT_CONCURRENCY", v); err == nil || !strings.Contains(err.Error(), "is not a whole number (base 10") {
+			t.Errorf("concurrency %q: %v", v, err)
+		}
+		if _, err := load("INPUT_PAGERDUTY-SEVERITY-THRESHOLD", v); err == nil {
+			t.Errorf("severity threshold %q accepted", v)
+		}
+	}
+	if _, err := load("INPUT_SHARD", "0x1/4"); err == nil {
+		t.Error("shard 0x1/4 accepted")
+	}
+}
+
+func TestDurationsAreBounded(t *testing.T) {
+	for input, cases := range map[string]map[string]bool{
+		"REQUEST-TIMEOUT": {"1ns": false, "99ms": false, "100ms": true, "5m": true, "87600h": false},
+		"PASS-TIMEOUT":    {"1s": false, "10s": true, "4m": true, "6h": true, "7h": false},
+	} {
+		for v, ok := range cases {
+			_, err := Load(nil, env(map[string]string{"INPUT_PROCESS-IDS": "x", "INPUT_DRY-RUN": "true", "INPUT_" + input: v}), io.Discard)
+			if ok != (err == nil) {
+				t.Errorf("%s=%s: err = %v, want ok=%v", input, v, err, ok)
+			}
+			if err != nil && (!strings.Contains(err.Error(), "input "+strings.ToLower(input)+": ") || !strings.Contains(err.Error(), " is out of range")) {
+				t.Errorf("%s=%s: %v", input, v, err)
+			}
+		}
+	}
+}
+
+func TestEveryBadInputIsReportedInOneRun(t *testing.T) {
+	_, err := Load(nil, env(map[string]string{
+		"INPUT_PROCESS-IDS":     "x",
+		"INPUT_CONCURRENCY":     "lots",
+		"INPUT_REQUEST-TIMEOUT": "soon",
+		"INPUT_MAX-RETRIES":     "0x3",
+		"INPUT_DRY-RUN":         "perhaps",
+		"INPUT_FAIL-ON":         "sometimes",
+		"INPUT_GROUP-THRESHOLD": "-1",
+		"INPUT_PASS-TIMEOUT":    "1ns",
+	}), io.Discard)
+	joined, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		t.Fatalf("error %v is not a joined list", err)
+	}
+	var named []string
+	for _, e := range joined.Unwrap() {
+		var ie *InputError
+		if !errors.As(e, &ie) {
+			t.Errorf("%v names no input", e)
+			continue
+		}
+		named = append(named, ie.Input)
+	}
+	want := []string{"dry-run", "fail-on", "concurrency", "request-timeout", "max-retries", "group-threshold", "pass-timeout"}
+	if diff := cmp.Diff(want, named, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+		t.Errorf("inputs named (-want +got):\n%s\n%v", diff, err)
 	}
 }

@@ -34,6 +34,11 @@ func Specs() []Spec {
 	return specs
 }
 
+// EnvKey maps an action input name to its env-tag key.
+func EnvKey(input string) string {
+	return strings.ToUpper(strings.ReplaceAll(input, "-", "_"))
+}
+
 // InputName maps an env-tag key to its action input name.
 func InputName(envKey string) string {
 	return strings.ToLower(strings.ReplaceAll(envKey, "_", "-"))
