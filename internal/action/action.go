@@ -35,6 +35,20 @@ type Env struct {
 	// FirstBackoff is the first retry wait; zero means one second. Tests
 	// shorten it.
 	FirstBackoff time.Duration
+	// Grace is how long events may still be sent after the pass was cut
+	// short; zero means defaultGrace.
+	Grace time.Duration
+}
+
+// defaultGrace fits inside the ten seconds Docker gives a container between
+// SIGTERM and SIGKILL.
+const defaultGrace = 5 * time.Second
+
+func (e Env) grace() time.Duration {
+	if e.Grace > 0 {
+		return e.Grace
+	}
+	return defaultGrace
 }
 
 // setup is everything read before the first network request.
@@ -72,17 +86,28 @@ func Main(ctx context.Context, env Env) int {
 	// A pass is one process run in production, but not in tests or a
 	// long-lived caller: do not leave its connections open.
 	defer httpClient.HTTP.CloseIdleConnections()
-	results := checkAll(ctx, con, &ao.Client{HTTP: httpClient, RouterURL: cfg.SURouterURL}, s.targets, int(cfg.Concurrency))
+
+	// Checks end at the pass deadline or on cancellation (SIGTERM); what
+	// was decided is then still sent, within a short grace.
+	checkCtx, stopChecks := context.WithTimeoutCause(ctx, cfg.PassTimeout.D(), errPassTimeout)
+	defer stopChecks()
+	sendCtx, stopSends := graceContext(ctx, time.Now().Add(cfg.PassTimeout.D()), env.grace())
+	defer stopSends()
+
+	results := checkAll(checkCtx, con, &ao.Client{HTTP: httpClient, RouterURL: cfg.SURouterURL}, s.targets, int(cfg.Concurrency))
+	cutShort := context.Cause(checkCtx)
 
 	now := env.Now().UTC()
 	plan := incident.Decide(s.loaded.State, observe(results, s.silenced), now, policy(cfg))
+	store := state.NewStore(s.ws, s.statePath, s.loaded.Raw)
 	d := deliverer{
 		con: con, cfg: cfg, now: now, results: indexByProcess(results), affected: plan.Affected,
 		sender: &pagerduty.Sender{HTTP: httpClient, EventsURL: cfg.EventsURL, Limiter: pagerduty.NewLimiter()},
 		origin: runOrigin(env.Getenv),
+		record: func(st incident.State) error { return store.Save(st, s.loaded.Slack) },
 	}
-	out := d.deliver(ctx, s.loaded.State, plan)
-	announced, slackStatus := notifySlack(ctx, con, cfg, httpClient, s.loaded.Slack, results, s.silenced, d.origin.ClientURL)
+	out := d.deliver(sendCtx, s.loaded.State, plan)
+	announced, slackStatus := notifySlack(sendCtx, con, cfg, httpClient, s.loaded.Slack, results, s.silenced, d.origin.ClientURL)
 
 	pass := report.Pass{
 		Results: results, Threshold: int64(cfg.SeverityThreshold), Silenced: s.silenced, Now: now,
@@ -99,12 +124,19 @@ func Main(ctx context.Context, env Env) int {
 	if cfg.DryRun {
 		finalState = plan.Next
 	} else {
-		changed, err := state.Save(s.ws, s.statePath, s.loaded.Raw, out.next, announced)
-		if err != nil {
-			con.Errorf("State file", "%v: the incidents of this pass are not recorded, and the next run may page again", err)
+		if out.unrecorded != nil {
+			con.Errorf("State file", "%v: nothing was sent to PagerDuty, because what is sent must be recorded first", out.unrecorded)
+			exit = 1
+		} else if err := store.Save(out.next, announced); err != nil {
+			con.Errorf("State file", "%v: the outcome of this pass's events is not recorded; the next run sends them again", err)
 			exit = 1
 		}
-		pass.StateChanged = changed
+		pass.StateChanged = store.Changed()
+	}
+	if cutShort != nil {
+		con.Errorf("Pass cut short", "%v: %d of %d processes were not checked; they opened, resolved and changed nothing",
+			cutShort, pass.NotChecked(), len(results))
+		exit = 1
 	}
 	pass.Open = d.openIncidents(finalState)
 	pass.ReportFile = writeReport(con, s.ws, s.reportPath, pass)
@@ -211,6 +243,22 @@ func prepare(env Env, con *console.Console) (s setup, code int, ok bool) {
 	return s, 0, true
 }
 
+// errPassTimeout is why checks stop at the pass-timeout deadline.
+var errPassTimeout = errors.New("pass-timeout reached")
+
+// graceContext is the context events are sent in: it ends at the pass
+// deadline plus grace, or grace after parent is cancelled (the runner's
+// SIGTERM), so that what a cut-short pass decided still has a moment to be
+// delivered, and the runner's kill never finds a send half-way.
+func graceContext(parent context.Context, deadline time.Time, grace time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithDeadline(context.WithoutCancel(parent), deadline.Add(grace))
+	stop := context.AfterFunc(parent, func() {
+		t := time.AfterFunc(grace, cancel)
+		context.AfterFunc(ctx, func() { t.Stop() })
+	})
+	return ctx, func() { stop(); cancel() }
+}
+
 func policy(cfg config.Config) incident.Policy {
 	return incident.Policy{
 		Threshold:        int64(cfg.SeverityThreshold),
@@ -237,6 +285,7 @@ func observe(results []ao.Result, silenced map[string]bool) []incident.Observati
 			StateFailed:     r.StateErr != nil,
 			SchedulerFailed: r.SUErr != nil,
 			Silenced:        silenced[r.ProcessID],
+			NotChecked:      r.Interrupted,
 		}
 	}
 	return obs
@@ -322,6 +371,7 @@ func findingsFail(on config.FailOn, p report.Pass) string {
 	for _, r := range p.Results {
 		switch {
 		case p.Silenced[r.ProcessID]:
+		case r.Interrupted:
 		case !r.Checked():
 			failing++
 		case r.SlotsBehind() >= p.Threshold:

@@ -75,7 +75,7 @@ func groupAlertFor(inc incident.Incident, affected []string, results map[string]
 		}
 		r := results[pid]
 		switch {
-		case r == nil:
+		case r == nil || r.Interrupted:
 			listed[pid] = "not checked this pass"
 		case !r.Checked():
 			listed[pid] = r.ErrorText()

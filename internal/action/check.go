@@ -35,6 +35,8 @@ func checkAll(ctx context.Context, con *console.Console, client *ao.Client, targ
 	stop()
 	for _, r := range results {
 		switch {
+		case r.Interrupted:
+			con.Logf("⏹ %s: not checked (the pass was cut short)", r.ProcessID)
 		case !r.Checked():
 			con.Logf("✗ %s: %s", r.ProcessID, r.ErrorText())
 		default:

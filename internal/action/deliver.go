@@ -26,19 +26,30 @@ type deliverer struct {
 	affected map[string][]string // grouped incidents' processes this pass
 	sender   *pagerduty.Sender
 	origin   pagerduty.Origin
+	// record writes the state file; deliver calls it with the intent
+	// before sending anything.
+	record func(incident.State) error
 }
 
 type delivered struct {
 	next                                    incident.State
 	triggered, updated, resolved, forgotten []report.Incident
 	failures                                []report.Failure // one per incident view
-	undelivered                             int              // events PagerDuty did not take
+	undelivered                             int              // events PagerDuty did not confirm
+	// unrecorded is set when the intent could not be written: nothing was
+	// sent.
+	unrecorded error
 }
 
-// deliver sends the plan's events in order and records each in the state
-// only once PagerDuty accepted it, so an event that fails is decided again
-// next pass. After PagerDuty proves unavailable, the rest wait for the next
-// pass instead of each spending its own retries.
+// deliver sends the plan's events in order, write-ahead: first the state
+// file records every event as about to be sent (its incident unconfirmed),
+// then each event is sent, and the state confirms it on 2xx. An event that
+// certainly did not arrive (rejected, throttled, not sent) is undone, so it
+// is decided afresh next pass; one whose outcome is unknown stays
+// unconfirmed, and the next pass sends whatever its incident then needs.
+// If the intent cannot be written, nothing is sent. After PagerDuty proves
+// unavailable, the rest wait for the next pass instead of each spending
+// its own retries.
 func (d *deliverer) deliver(ctx context.Context, prev incident.State, plan incident.Plan) delivered {
 	// Failure counts are observations, not deliveries: they always advance.
 	out := delivered{next: prev.Clone()}
@@ -49,6 +60,27 @@ func (d *deliverer) deliver(ctx context.Context, prev incident.State, plan incid
 	d.con.Group("PagerDuty: " + report.Count(len(plan.Events), "event", "events"))
 	defer d.con.EndGroup()
 
+	sends := func(ev incident.Event) bool {
+		return !d.cfg.DryRun && d.cfg.PagerDutyEnabled && ev.Action != incident.Forget
+	}
+	if !d.cfg.DryRun {
+		intent := out.next.Clone()
+		anySend := false
+		for _, ev := range plan.Events {
+			if sends(ev) {
+				intent.Intend(ev)
+				anySend = true
+			}
+		}
+		if anySend {
+			if err := d.record(intent); err != nil {
+				out.unrecorded = err
+			} else {
+				out.next = intent
+			}
+		}
+	}
+
 	var unavailable error
 	for _, ev := range plan.Events {
 		views := d.views(ev.Incident, ev.Reason, ev.Affected)
@@ -57,10 +89,14 @@ func (d *deliverer) deliver(ctx context.Context, prev incident.State, plan incid
 		switch {
 		case d.cfg.DryRun:
 			d.con.Logf("dry run, not sent: %s", label)
-		case ev.Action == incident.Forget || !d.cfg.PagerDutyEnabled:
+		case !sends(ev):
 			d.con.Logf("recorded, not sent: %s", label)
+		case out.unrecorded != nil:
+			err = fmt.Errorf("not sent: the state file could not record it first: %w", out.unrecorded)
 		case unavailable != nil:
 			err = fmt.Errorf("not sent: %w", unavailable)
+		case ctx.Err() != nil:
+			err = fmt.Errorf("not sent: the pass was cut short (%w)", context.Cause(ctx))
 		default:
 			var notes []string
 			notes, err = d.sender.Send(ctx, d.event(ev))
@@ -71,20 +107,29 @@ func (d *deliverer) deliver(ctx context.Context, prev incident.State, plan incid
 			if errors.As(err, &un) {
 				unavailable = un
 			}
+			if err != nil && !pagerduty.CertainlyNotDelivered(err) {
+				err = fmt.Errorf("outcome unknown, kept as unconfirmed for the next run: %w", err)
+				out.undelivered++
+				d.fail(&out, ev, views, label, err)
+				continue
+			}
 		}
 		if err != nil {
-			out.undelivered++
-			d.con.Logf("✗ %s: %v", label, err)
-			for _, v := range views {
-				out.failures = append(out.failures, report.Failure{Action: string(ev.Action), Incident: v, Error: err.Error()})
+			if out.unrecorded == nil && sends(ev) {
+				out.next.Revert(ev, prev)
 			}
+			out.undelivered++
+			d.fail(&out, ev, views, label, err)
 			continue
 		}
 		if !d.cfg.DryRun {
 			out.next.Apply(ev)
-			if ev.Action != incident.Forget && d.cfg.PagerDutyEnabled {
+			if sends(ev) {
 				d.con.Logf("✓ %s", label)
 			}
+		}
+		for i := range views {
+			views[i].Unconfirmed = false // confirmed now
 		}
 		switch {
 		case ev.Action == incident.Forget:
@@ -98,6 +143,13 @@ func (d *deliverer) deliver(ctx context.Context, prev incident.State, plan incid
 		}
 	}
 	return out
+}
+
+func (d *deliverer) fail(out *delivered, ev incident.Event, views []report.Incident, label string, err error) {
+	d.con.Logf("✗ %s: %v", label, err)
+	for _, v := range views {
+		out.failures = append(out.failures, report.Failure{Action: string(ev.Action), Incident: v, Error: err.Error()})
+	}
 }
 
 func (d *deliverer) event(ev incident.Event) pd.V2Event {

@@ -180,8 +180,10 @@ func TestStateFileFaults(t *testing.T) {
 		h.fleet.Set(pidA, 0, 60)
 		in := map[string]string{"process-ids": pidA, "state-file": "no-such-dir/state.json"}
 		r := h.run(in)
-		if r.exit != 1 || !strings.Contains(r.stdout, "the incidents of this pass are not recorded") {
-			t.Fatalf("exit %d\n%s", r.exit, r.stdout)
+		// Write-ahead: what cannot be recorded is not sent.
+		if r.exit != 1 || !strings.Contains(r.stdout, "state file no-such-dir/state.json") ||
+			!strings.Contains(r.stdout, "nothing was sent to PagerDuty") || h.pd.Requests() != 0 {
+			t.Fatalf("exit %d, %d PagerDuty requests\n%s", r.exit, h.pd.Requests(), r.stdout)
 		}
 		h.run(in)
 		assertNoDuplicates(t, h)

@@ -33,6 +33,7 @@ type harness struct {
 	pd    *pagerdutytest.Server
 	ws    string
 	now   time.Time
+	grace time.Duration // zero: the production grace
 }
 
 type runResult struct {
@@ -69,6 +70,12 @@ func (h *harness) inputs(extra map[string]string) map[string]string {
 // hyphens kept, a workspace, fresh GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files.
 func (h *harness) run(extra map[string]string) runResult {
 	h.t.Helper()
+	return h.runCtx(context.Background(), extra)
+}
+
+// runCtx is run with a context: cancelling it is the runner's SIGTERM.
+func (h *harness) runCtx(ctx context.Context, extra map[string]string) runResult {
+	h.t.Helper()
 	files := h.t.TempDir()
 	env := map[string]string{
 		"GITHUB_ACTIONS":      "true",
@@ -83,11 +90,12 @@ func (h *harness) run(extra map[string]string) runResult {
 		env["INPUT_"+strings.ToUpper(k)] = v
 	}
 	var stdout bytes.Buffer
-	exit := Main(context.Background(), Env{
+	exit := Main(ctx, Env{
 		Getenv:       func(k string) string { return env[k] },
 		Stdout:       &stdout,
 		Now:          func() time.Time { return h.now },
 		FirstBackoff: time.Millisecond,
+		Grace:        h.grace,
 	})
 	out, _ := os.ReadFile(env["GITHUB_OUTPUT"])
 	summary, _ := os.ReadFile(env["GITHUB_STEP_SUMMARY"])

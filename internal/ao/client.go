@@ -36,10 +36,18 @@ type Result struct {
 	StateErr   error
 	SUErr      error
 	Duration   time.Duration
+	// Interrupted: the pass was cut short (deadline or cancellation)
+	// before this check finished, so its failure says nothing about the
+	// process. It is reported as not checked.
+	Interrupted bool
 }
 
 // Checked reports whether both nonces were read.
 func (r Result) Checked() bool { return r.StateNonce != nil && r.SUNonce != nil }
+
+// Failed reports whether the process could not be checked: one of its
+// nonces could not be read, and not because the pass was cut short.
+func (r Result) Failed() bool { return !r.Interrupted && !r.Checked() }
 
 // SlotsBehind is |su - state|, the distance the monitor alerts on. It is 0
 // when the process could not be checked.
@@ -74,6 +82,10 @@ func (c *Client) Check(ctx context.Context, processID, stateURL string) Result {
 	// Only the credential-free form leaves the client: results reach
 	// outputs, files and payloads.
 	r := Result{ProcessID: processID, StateURL: escape.URL(stateURL)}
+	if ctx.Err() != nil {
+		r.Interrupted = true
+		return r
+	}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -93,6 +105,9 @@ func (c *Client) Check(ctx context.Context, processID, stateURL string) Result {
 	}
 	wg.Wait()
 	r.Duration = time.Since(start)
+	// A failure that ends after the pass was cut short may be the cut
+	// itself: it proves nothing about the process.
+	r.Interrupted = !r.Checked() && ctx.Err() != nil
 	return r
 }
 
@@ -157,9 +172,9 @@ func rootCause(err error) string {
 }
 
 func attemptsSuffix(err error) string {
-	msg := err.Error()
-	if i := strings.LastIndex(msg, " (after "); i >= 0 {
-		return msg[i:]
+	var na *retryhttp.NoAnswerError
+	if errors.As(err, &na) && na.Attempts > 1 {
+		return fmt.Sprintf(" (after %d attempts)", na.Attempts)
 	}
 	return ""
 }

@@ -19,6 +19,9 @@ type Observation struct {
 	// Silenced processes are checked and reported but never paged; their
 	// incidents are held as they are.
 	Silenced bool
+	// NotChecked: the pass ended (deadline or cancellation) before this
+	// process's check did. It opens, resolves and advances nothing.
+	NotChecked bool
 }
 
 // Policy is the part of the configuration the decision depends on.
@@ -58,6 +61,10 @@ const (
 	Rotated        Reason = "rotated"         // a new UTC day: old key closed, today's opened
 	Recovered      Reason = "recovered"       // the process (or server) is fine again
 	Removed        Reason = "removed"         // no longer in the monitored list
+	// Unconfirmed: the last event's outcome is unknown (no answer, or the
+	// pass was killed), so the trigger is sent again; the dedup key makes
+	// that harmless if PagerDuty already has it.
+	Unconfirmed Reason = "unconfirmed, sent again"
 )
 
 // Event is one decided change to one incident. Affected lists the
@@ -85,7 +92,9 @@ type subjectKey struct {
 
 // Decide is the incident policy.
 //
-// Per process: not checkable while a mismatch incident is open holds
+// Per process: not checked at all (the pass was cut short) holds
+// everything, and so does any grouped incident not wanted in such a pass;
+// not checkable while a mismatch incident is open holds
 // everything (the responder is already paged for it, and we cannot tell
 // whether it recovered); not checkable for ErrorThreshold passes in a row
 // wants an error incident; at or past Threshold (or, with a mismatch open,
@@ -118,8 +127,17 @@ func Decide(prev State, observations []Observation, now time.Time, p Policy) Pla
 	obs := map[string]Observation{}
 	wants := map[string]map[Type]string{}
 	held := map[string]bool{}
+	partial := false
 	for _, o := range observations {
 		obs[o.ProcessID] = o
+		if o.NotChecked {
+			partial = true
+			held[o.ProcessID] = true
+			if n, ok := prev.Failing[o.ProcessID]; ok {
+				next.Failing[o.ProcessID] = n
+			}
+			continue
+		}
 		streak := 0
 		if !o.Checked {
 			streak = min(prev.Failing[o.ProcessID]+1, max(p.ErrorThreshold, 1))
@@ -155,6 +173,11 @@ func Decide(prev State, observations []Observation, now time.Time, p Policy) Pla
 			if wanted {
 				want[k.t] = p.GroupSeverity
 				affected[DedupKey(k.t, k.name, now)] = members
+			}
+			if partial && !wanted {
+				// Its processes may be among those not checked: whether
+				// it recovered is unknown, so it is held.
+				continue
 			}
 			evs := reconcile(open, want, k.t, k.name, now, p)
 			for i := range evs {
@@ -196,7 +219,7 @@ func storms(observations []Observation, wants map[string]map[Type]string, held m
 	var schedulerDown []string
 	active := 0
 	for _, o := range observations {
-		if o.Silenced {
+		if o.Silenced || o.NotChecked {
 			continue
 		}
 		active++
@@ -247,10 +270,13 @@ func reconcile(open []Incident, want map[Type]string, groupType Type, subject st
 			rotated[inc.Type] = true
 		default:
 			haveToday[inc.Type] = true
-			if moreSevere(sev, inc.Severity) {
+			switch {
+			case moreSevere(sev, inc.Severity):
 				raised := inc
 				raised.Severity = sev
 				triggers = append(triggers, Event{Action: Trigger, Reason: SeverityRaised, Incident: raised})
+			case inc.Unconfirmed:
+				triggers = append(triggers, Event{Action: Trigger, Reason: Unconfirmed, Incident: inc})
 			}
 		}
 	}

@@ -52,6 +52,31 @@ func behind(pid string, slots int64) Observation {
 
 func failing(pid string) Observation { return Observation{ProcessID: pid} }
 
+func unconfirmed(i Incident) Incident { i.Unconfirmed = true; return i }
+
+func TestIntendApplyRevert(t *testing.T) {
+	old := inc(pidA, Mismatch, "error", day1)
+	prev := open(old)
+	fresh := inc(pidB, Error, "error", day1)
+	st := prev.Clone()
+	st.Intend(Event{Action: Trigger, Incident: fresh})
+	st.Intend(Event{Action: Resolve, Incident: old})
+	if diff := cmp.Diff(open(unconfirmed(old), unconfirmed(fresh)), st); diff != "" {
+		t.Errorf("after Intend (-want +got):\n%s", diff)
+	}
+	// Confirmed trigger, resolve that certainly failed.
+	st.Apply(Event{Action: Trigger, Incident: unconfirmed(fresh)})
+	st.Revert(Event{Action: Resolve, Incident: old}, prev)
+	if diff := cmp.Diff(open(old, fresh), st); diff != "" {
+		t.Errorf("after Apply and Revert (-want +got):\n%s", diff)
+	}
+	// A trigger that certainly failed for an incident prev did not have.
+	st.Revert(Event{Action: Trigger, Incident: fresh}, prev)
+	if diff := cmp.Diff(open(old), st); diff != "" {
+		t.Errorf("after reverting a new trigger (-want +got):\n%s", diff)
+	}
+}
+
 func TestDecide(t *testing.T) {
 	raisedA := inc(pidA, Mismatch, "critical", day1)
 	tests := []struct {
@@ -101,6 +126,61 @@ func TestDecide(t *testing.T) {
 				Events: []Event{ev(Trigger, SeverityRaised, raisedA)},
 				Next:   open(raisedA),
 			},
+		},
+		{
+			name: "unconfirmed and still wanted: the trigger is sent again, even though the state looks unchanged",
+			prev: open(unconfirmed(inc(pidA, Mismatch, "error", day1))), obs: []Observation{behind(pidA, 75)}, now: day1, policy: policyOn,
+			want: Plan{
+				Events: []Event{ev(Trigger, Unconfirmed, unconfirmed(inc(pidA, Mismatch, "error", day1)))},
+				Next:   open(inc(pidA, Mismatch, "error", day1)),
+			},
+		},
+		{
+			name: "unconfirmed resolve and behind again: re-triggered (the lost-page case)",
+			prev: open(unconfirmed(inc(pidA, Mismatch, "error", day1))), obs: []Observation{behind(pidA, 60)}, now: day1, policy: policyOn,
+			want: Plan{
+				Events: []Event{ev(Trigger, Unconfirmed, unconfirmed(inc(pidA, Mismatch, "error", day1)))},
+				Next:   open(inc(pidA, Mismatch, "error", day1)),
+			},
+		},
+		{
+			name: "unconfirmed and recovered: resolved",
+			prev: open(unconfirmed(inc(pidA, Mismatch, "error", day1))), obs: []Observation{behind(pidA, 2)}, now: day1, policy: policyOn,
+			want: Plan{
+				Events: []Event{ev(Resolve, Recovered, unconfirmed(inc(pidA, Mismatch, "error", day1)))},
+				Next:   open(),
+			},
+		},
+		{
+			name: "unconfirmed and worse: one trigger, with the raised severity",
+			prev: open(unconfirmed(inc(pidA, Mismatch, "error", day1))), obs: []Observation{behind(pidA, 150)}, now: day1, policy: policyOn,
+			want: Plan{
+				Events: []Event{ev(Trigger, SeverityRaised, unconfirmed(raisedA))},
+				Next:   open(raisedA),
+			},
+		},
+		{
+			name: "unconfirmed from yesterday and still wanted: rotated like any other",
+			prev: open(unconfirmed(inc(pidA, Mismatch, "error", day1))), obs: []Observation{behind(pidA, 75)}, now: day2, policy: policyOn,
+			want: Plan{
+				Events: []Event{
+					ev(Resolve, Rotated, unconfirmed(inc(pidA, Mismatch, "error", day1))),
+					ev(Trigger, Rotated, inc(pidA, Mismatch, "error", day2)),
+				},
+				Next: open(inc(pidA, Mismatch, "error", day2)),
+			},
+		},
+		{
+			name: "not checked (pass cut short): its incident is neither resolved nor re-sent, its failure count kept",
+			prev: func() State { s := open(unconfirmed(inc(pidA, Mismatch, "error", day1))); s.Failing[pidB] = 1; return s }(),
+			obs:  []Observation{{ProcessID: pidA, NotChecked: true}, {ProcessID: pidB, NotChecked: true}},
+			now:  day2, policy: func() Policy { p := policyOn; p.ErrorThreshold = 3; return p }(),
+			want: Plan{Next: func() State { s := open(unconfirmed(inc(pidA, Mismatch, "error", day1))); s.Failing[pidB] = 1; return s }()},
+		},
+		{
+			name: "not checked: nothing opens for it, and it is not counted as removed",
+			prev: open(), obs: []Observation{{ProcessID: pidA, NotChecked: true}}, now: day1, policy: policyOn,
+			want: Plan{Next: open()},
 		},
 		{
 			name: "severity falls but still over the threshold: nothing sent, highest severity kept",

@@ -36,6 +36,11 @@ type Incident struct {
 	DedupKey  string    `json:"dedup_key"`
 	Severity  string    `json:"severity"`
 	Since     time.Time `json:"since"`
+	// Unconfirmed marks an incident whose last event (trigger or resolve)
+	// was recorded as about to be sent but not confirmed: PagerDuty may or
+	// may not have it open. The next pass sends whatever the incident then
+	// needs, even if that looks like no change.
+	Unconfirmed bool `json:"unconfirmed,omitempty"`
 }
 
 // Subject is the process ID, or the host of a grouped incident.
@@ -82,13 +87,45 @@ func (s State) Clone() State {
 	return c
 }
 
-// Apply records one delivered event. The shell applies only the events
-// PagerDuty accepted, so an undelivered one is decided again next pass.
+// Apply records one event as delivered: PagerDuty confirmed it (or it is
+// not sent at all: Forget, or PagerDuty turned off).
 func (s State) Apply(ev Event) {
 	switch ev.Action {
 	case Trigger:
-		s.Open[ev.Incident.DedupKey] = ev.Incident
+		inc := ev.Incident
+		inc.Unconfirmed = false
+		s.Open[inc.DedupKey] = inc
 	case Resolve, Forget:
+		delete(s.Open, ev.Incident.DedupKey)
+	}
+}
+
+// Intend records an event as about to be sent, before it is: its incident
+// is kept open and marked unconfirmed until Apply or Revert. Written to the
+// state file first, it makes delivery write-ahead: a pass killed mid-send
+// leaves incidents the next pass re-sends, never incidents nobody knows of.
+func (s State) Intend(ev Event) {
+	switch ev.Action {
+	case Trigger, Resolve:
+		inc := ev.Incident
+		if ev.Action == Resolve {
+			if open, ok := s.Open[inc.DedupKey]; ok {
+				inc = open
+			}
+		}
+		inc.Unconfirmed = true
+		s.Open[inc.DedupKey] = inc
+	case Forget:
+		delete(s.Open, ev.Incident.DedupKey)
+	}
+}
+
+// Revert puts an event's incident back as it was in prev: the event
+// certainly did not reach PagerDuty (rejected, throttled, or never sent).
+func (s State) Revert(ev Event, prev State) {
+	if inc, ok := prev.Open[ev.Incident.DedupKey]; ok {
+		s.Open[ev.Incident.DedupKey] = inc
+	} else {
 		delete(s.Open, ev.Incident.DedupKey)
 	}
 }

@@ -187,3 +187,18 @@ func TestServerIncidentRotates(t *testing.T) {
 		t.Errorf("events (-want +got):\n%s", diff)
 	}
 }
+
+// A pass cut short cannot tell whether a server recovered: its processes
+// may be the ones not checked. Its incident is held; a full pass resolves it.
+func TestServerIncidentHeldInAPartialPass(t *testing.T) {
+	p := with(policyOn, func(p *Policy) { p.GroupThreshold = 1 })
+	prev := open(serverInc(Server, host, day1))
+	partial := []Observation{behindOn(pidA, 0), {ProcessID: pidB, Server: host, NotChecked: true}}
+	if got := Decide(prev, partial, day1, p); len(got.Events) != 0 || len(got.Next.Open) != 1 {
+		t.Errorf("partial pass: events %v, open %v", got.Events, got.Next.Open)
+	}
+	full := []Observation{behindOn(pidA, 0), behindOn(pidB, 0)}
+	if got := Decide(prev, full, day1, p); len(got.Events) != 1 || got.Events[0].Action != Resolve {
+		t.Errorf("full pass: events %v", got.Events)
+	}
+}

@@ -1,7 +1,9 @@
 package pagerduty
 
 import (
+	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 )
 
@@ -31,6 +33,7 @@ type UnavailableError struct {
 	Status   int // 0 when no answer arrived
 	Attempts int
 	Err      error
+	NotSent  bool // given up before sending (pacing wait cancelled)
 }
 
 func (e *UnavailableError) Error() string {
@@ -41,3 +44,20 @@ func (e *UnavailableError) Error() string {
 }
 
 func (e *UnavailableError) Unwrap() error { return e.Err }
+
+// CertainlyNotDelivered reports whether an event that failed with err
+// certainly did not reach PagerDuty: it was rejected (4xx), throttled (429
+// is documented as not ingested), or never sent. Anything else (no answer,
+// a timeout or a reset after sending, a 5xx) may have been taken, so the
+// event's outcome is unknown.
+func CertainlyNotDelivered(err error) bool {
+	var rejected *RejectedError
+	var unavailable *UnavailableError
+	switch {
+	case errors.As(err, &rejected):
+		return true
+	case errors.As(err, &unavailable):
+		return unavailable.NotSent || unavailable.Status == http.StatusTooManyRequests
+	}
+	return false
+}

@@ -3,6 +3,7 @@ package pagerduty
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -35,7 +36,7 @@ func (s *Sender) Send(ctx context.Context, ev pd.V2Event) (notes []string, err e
 	}
 	if s.Limiter != nil {
 		if err := s.Limiter.Wait(ctx); err != nil {
-			return notes, &UnavailableError{Err: err}
+			return notes, &UnavailableError{Err: err, NotSent: true}
 		}
 	}
 	resp, err := s.HTTP.Do(ctx, retryhttp.Request{
@@ -46,7 +47,8 @@ func (s *Sender) Send(ctx context.Context, ev pd.V2Event) (notes []string, err e
 		MaxBody: 64 << 10,
 	})
 	if err != nil {
-		return notes, &UnavailableError{Err: err}
+		var na *retryhttp.NoAnswerError
+		return notes, &UnavailableError{Err: err, NotSent: errors.As(err, &na) && !na.MayHaveArrived}
 	}
 	switch {
 	case resp.Status >= 200 && resp.Status < 300:

@@ -15,7 +15,7 @@ type ProcessReport struct {
 	StateNonce  *int64  `json:"state_nonce"`
 	SUNonce     *int64  `json:"su_nonce"`
 	SlotsBehind *int64  `json:"slots_behind"`
-	Status      string  `json:"status"` // ok, behind, error, silenced
+	Status      string  `json:"status"` // ok, behind, error, silenced, not-checked
 	Error       *string `json:"error"`
 	DurationMS  int64   `json:"duration_ms"`
 }
@@ -41,6 +41,8 @@ func File(p Pass) []byte {
 		switch {
 		case p.Silenced[r.ProcessID]:
 			pr.Status = "silenced"
+		case r.Interrupted:
+			pr.Status = "not-checked"
 		case !r.Checked():
 			pr.Status = "error"
 		case r.SlotsBehind() >= p.Threshold:

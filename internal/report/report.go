@@ -23,6 +23,9 @@ type Incident struct {
 	StateURL    string  `json:"state_url"`
 	Error       *string `json:"error"`
 	Since       string  `json:"since"`
+	// Unconfirmed: the last event for it may not have reached PagerDuty;
+	// the next pass sends it again.
+	Unconfirmed bool `json:"unconfirmed,omitempty"`
 
 	// Reason is why the event was sent (opened, rotated, recovered, ...).
 	Reason string `json:"-"`
@@ -32,12 +35,13 @@ type Incident struct {
 // when the process was not checked this pass).
 func NewIncident(inc incident.Incident, reason incident.Reason, r *ao.Result) Incident {
 	out := Incident{
-		ProcessID: inc.ProcessID,
-		Type:      string(inc.Type),
-		DedupKey:  inc.DedupKey,
-		Severity:  inc.Severity,
-		Since:     inc.Since.UTC().Format(time.RFC3339),
-		Reason:    string(reason),
+		ProcessID:   inc.ProcessID,
+		Type:        string(inc.Type),
+		DedupKey:    inc.DedupKey,
+		Severity:    inc.Severity,
+		Since:       inc.Since.UTC().Format(time.RFC3339),
+		Reason:      string(reason),
+		Unconfirmed: inc.Unconfirmed,
 	}
 	if r == nil {
 		return out
@@ -100,7 +104,18 @@ func (p Pass) Behind() int {
 func (p Pass) Errors() int {
 	n := 0
 	for _, r := range p.Results {
-		if !r.Checked() {
+		if r.Failed() {
+			n++
+		}
+	}
+	return n
+}
+
+// NotChecked counts processes the pass ended before checking.
+func (p Pass) NotChecked() int {
+	n := 0
+	for _, r := range p.Results {
+		if r.Interrupted {
 			n++
 		}
 	}

@@ -81,6 +81,9 @@ func headline(b *strings.Builder, p Pass) {
 	if errs > 0 {
 		parts = append(parts, fmt.Sprintf("%d failing", errs))
 	}
+	if n := p.NotChecked(); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d not checked (pass cut short)", n))
+	}
 	switch {
 	case len(parts) == 0:
 		fmt.Fprintf(b, "## ✅ Nonce monitor: %s within %d slots of the scheduler\n\n", Count(len(p.Results), "process", "processes"), p.Threshold)
@@ -113,8 +116,12 @@ func incidentTable(b *strings.Builder, title string, incs []Incident, now time.T
 	}
 	rows(b, len(incs), func(i int) string {
 		inc := incs[i]
+		key := escape.Code(inc.DedupKey)
+		if inc.Unconfirmed {
+			key += " (unconfirmed: sent again next run)"
+		}
 		row := fmt.Sprintf("| %s | %s | %s | %s | %s | %s | %s |", processLink(inc.ProcessID), inc.Type, inc.Severity,
-			intOrDash(inc.SlotsBehind), hostOrDash(inc.StateURL), openFor(inc.Since, now), escape.Code(inc.DedupKey))
+			intOrDash(inc.SlotsBehind), hostOrDash(inc.StateURL), openFor(inc.Since, now), key)
 		if withReason {
 			row += " " + inc.Reason + " |"
 		}
@@ -168,7 +175,7 @@ func errorTable(b *strings.Builder, results []ao.Result) {
 	}
 	groups := map[[2]string]*group{}
 	for _, r := range results {
-		if r.Checked() {
+		if !r.Failed() {
 			continue
 		}
 		err := r.StateErr
@@ -237,6 +244,8 @@ func processTable(b *strings.Builder, p Pass) {
 		switch {
 		case p.Silenced[r.ProcessID]:
 			status = "🔇 silenced"
+		case r.Interrupted:
+			status = "⏹ not checked"
 		case !r.Checked():
 			status = "❌ " + string(ao.KindOf(firstErr(r)))
 		case r.SlotsBehind() >= p.Threshold:

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -82,9 +83,13 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 // error only when no usable answer arrived.
 func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 	attempts := 0
+	mayHaveArrived := false
 	op := func() (*Response, error) {
 		attempts++
 		resp, err := c.once(ctx, r)
+		if err != nil && !neverSent(err) {
+			mayHaveArrived = true
+		}
 		if err != nil {
 			if errors.Is(err, ErrBodyTooLarge) || errors.Is(err, ErrTooManyRedirects) || ctx.Err() != nil {
 				return nil, backoff.Permanent(err)
@@ -101,6 +106,12 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 		}
 		return resp, retryErr
 	}
+	maxElapsed := time.Duration(0) // no limit but the tries
+	if deadline, ok := ctx.Deadline(); ok {
+		// No retry, and no server's Retry-After, may outlast the deadline:
+		// give up with the last answer instead of waiting into it.
+		maxElapsed = max(time.Until(deadline), time.Nanosecond)
+	}
 	b := backoff.NewExponentialBackOff()
 	b.InitialInterval = orDefault(c.InitialBackoff, time.Second)
 	b.MaxInterval = orDefault(c.MaxBackoff, 30*time.Second)
@@ -109,7 +120,7 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 	opts := []backoff.RetryOption{
 		backoff.WithBackOff(b),
 		backoff.WithMaxTries(uint(c.MaxRetries) + 1),
-		backoff.WithMaxElapsedTime(0),
+		backoff.WithMaxElapsedTime(maxElapsed),
 	}
 	if c.OnRetry != nil {
 		opts = append(opts, backoff.WithNotify(func(err error, wait time.Duration) { c.OnRetry(r.URL, err, wait) }))
@@ -119,10 +130,35 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 		resp.Attempts = attempts
 		return resp, nil
 	}
-	if attempts > 1 {
-		return nil, fmt.Errorf("%w (after %d attempts)", err, attempts)
+	return nil, &NoAnswerError{Err: err, Attempts: attempts, MayHaveArrived: mayHaveArrived}
+}
+
+// NoAnswerError is a request that got no usable answer after every
+// attempt.
+type NoAnswerError struct {
+	Err      error // the last attempt's
+	Attempts int
+	// MayHaveArrived is false only when no attempt can have reached the
+	// server (every one failed to connect): for a POST, whether the server
+	// acted on it is then known.
+	MayHaveArrived bool
+}
+
+func (e *NoAnswerError) Error() string {
+	if e.Attempts > 1 {
+		return fmt.Sprintf("%v (after %d attempts)", e.Err, e.Attempts)
 	}
-	return nil, err
+	return e.Err.Error()
+}
+
+func (e *NoAnswerError) Unwrap() error { return e.Err }
+
+// neverSent reports whether a failed attempt cannot have reached the
+// server: the connection was never made (refused, no route, DNS).
+func neverSent(err error) bool {
+	var op *net.OpError
+	var dns *net.DNSError
+	return (errors.As(err, &op) && op.Op == "dial") || errors.As(err, &dns)
 }
 
 func (c *Client) once(ctx context.Context, r Request) (*Response, error) {

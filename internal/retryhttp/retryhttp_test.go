@@ -95,6 +95,24 @@ func TestHonoursRetryAfterUpToTheCap(t *testing.T) {
 	}
 }
 
+// A server's Retry-After never pushes a request past the caller's deadline:
+// the last answer is returned instead of waiting into it.
+func TestRetryAfterNeverOutlastsTheDeadline(t *testing.T) {
+	srv, n := scripted(t, 429)
+	c, _ := testClient(3)
+	c.MaxRetryAfter = time.Hour // as if the server said 3600
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	resp, err := c.Do(ctx, Request{URL: srv.URL})
+	if err != nil || resp.Status != 429 || n.Load() != 1 {
+		t.Fatalf("Do = %+v, %v after %d requests", resp, err, n.Load())
+	}
+	if ctx.Err() != nil {
+		t.Errorf("Do waited until the deadline (%s) instead of giving up", time.Since(start))
+	}
+}
+
 func TestRetryAfterParsing(t *testing.T) {
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	for v, want := range map[string]time.Duration{
@@ -135,6 +153,11 @@ func TestTimeoutIsRetriedThenReported(t *testing.T) {
 	if n.Load() != 2 || !strings.Contains(err.Error(), "after 2 attempts") {
 		t.Errorf("requests = %d, err = %v", n.Load(), err)
 	}
+	// A request that timed out may have been acted on.
+	var na *NoAnswerError
+	if !errors.As(err, &na) || !na.MayHaveArrived {
+		t.Errorf("err = %#v, want MayHaveArrived", err)
+	}
 }
 
 func TestConnectionRefused(t *testing.T) {
@@ -142,8 +165,10 @@ func TestConnectionRefused(t *testing.T) {
 	url := srv.URL
 	srv.Close()
 	c, waits := testClient(2)
-	if _, err := c.Do(context.Background(), Request{URL: url}); err == nil {
-		t.Fatal("no error from a closed port")
+	_, err := c.Do(context.Background(), Request{URL: url})
+	var na *NoAnswerError
+	if !errors.As(err, &na) || na.MayHaveArrived || na.Attempts != 3 {
+		t.Fatalf("Do = %v, want a NoAnswerError that never arrived, after 3 attempts", err)
 	}
 	if len(*waits) != 2 {
 		t.Errorf("retries = %d, want 2", len(*waits))

@@ -48,6 +48,16 @@ func Diff(prev Announced, results []ao.Result, threshold int64, silenced map[str
 		}
 		seen[r.ProcessID] = true
 		switch {
+		case r.Interrupted:
+			// Not checked this pass: the channel keeps what it was told.
+			if wasBehind[r.ProcessID] {
+				next.Behind = append(next.Behind, r.ProcessID)
+				c.StillBehind++
+			}
+			if wasFailing[r.ProcessID] {
+				next.Failing = append(next.Failing, r.ProcessID)
+				c.StillFailing++
+			}
 		case !r.Checked():
 			next.Failing = append(next.Failing, r.ProcessID)
 			if wasFailing[r.ProcessID] {

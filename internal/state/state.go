@@ -224,3 +224,30 @@ func Save(files Files, path string, previous []byte, st incident.State, announce
 	}
 	return true, nil
 }
+
+// Store is one state file across a pass: it writes only what changes the
+// file, and remembers whether the pass changed it at all (the intent
+// written before sending and the final state may both be written).
+type Store struct {
+	files           Files
+	path            string
+	loaded, current []byte
+}
+
+// NewStore returns a store for path whose content is loaded (nil if the
+// file was missing).
+func NewStore(files Files, path string, loaded []byte) *Store {
+	return &Store{files: files, path: path, loaded: loaded, current: loaded}
+}
+
+// Save writes st unless the file already holds exactly its bytes.
+func (s *Store) Save(st incident.State, announced slack.Announced) error {
+	if _, err := Save(s.files, s.path, s.current, st, announced); err != nil {
+		return err
+	}
+	s.current = Encode(st, announced)
+	return nil
+}
+
+// Changed reports whether the file differs from what was loaded.
+func (s *Store) Changed() bool { return !bytes.Equal(s.loaded, s.current) }

@@ -1,0 +1,86 @@
+package action
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/org/nonce-monitor-action/internal/aotest"
+	"github.com/org/nonce-monitor-action/internal/incident"
+	"github.com/org/nonce-monitor-action/internal/slack"
+	"github.com/org/nonce-monitor-action/internal/state"
+)
+
+// A pass cut short (deadline or SIGTERM) while one state server hangs: the
+// processes it holds are reported as not checked and change nothing; what
+// was decided for the others is still sent; the state is saved; the step
+// fails and says why.
+func TestCutShortPassChangesNothingForTheUnchecked(t *testing.T) {
+	for name, cut := range map[string]func() (context.Context, context.CancelFunc){
+		"deadline": func() (context.Context, context.CancelFunc) {
+			return context.WithTimeout(context.Background(), 400*time.Millisecond)
+		},
+		"SIGTERM": func() (context.Context, context.CancelFunc) {
+			ctx, cancel := context.WithCancel(context.Background())
+			time.AfterFunc(400*time.Millisecond, cancel)
+			return ctx, cancel
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t)
+			h.grace = 2 * time.Second
+			h.fleet.Set(pidA, 0, 60) // behind: opens an incident
+			h.fleet.Set(pidB, 0, 0)  // fine
+			h.fleet.Set(pidC, 0, 80)
+			h.fleet.Break(pidC, aotest.Hang, aotest.OK)
+			// C already has an open incident and a failure count: neither may move.
+			open := incident.Incident{ProcessID: pidC, Type: incident.Mismatch, DedupKey: incident.DedupKey(incident.Mismatch, pidC, day1),
+				Severity: "error", Since: day1.Add(-time.Hour)}
+			prev := incident.State{Open: incident.Open{open.DedupKey: open}, Failing: map[string]int{}}
+			os.WriteFile(filepath.Join(h.ws, ".pagerduty-state.json"), state.Encode(prev, slack.Announced{}), 0o644)
+
+			ctx, cancel := cut()
+			defer cancel()
+			start := time.Now()
+			r := h.runCtx(ctx, map[string]string{"request-timeout": "1m", "max-retries": "0"})
+			if took := time.Since(start); took > 3*time.Second {
+				t.Errorf("the pass took %s after being cut short at 400ms", took)
+			}
+			if r.exit != 1 || !strings.Contains(r.stdout, "Pass cut short") || !strings.Contains(r.stdout, "1 of 3 processes were not checked") {
+				t.Fatalf("exit %d\n%s", r.exit, r.stdout)
+			}
+			if got := h.pd.Open(); len(got) != 1 || !strings.Contains(got[0], pidA) {
+				t.Errorf("PagerDuty open = %v, want A's new incident, sent within the grace", got)
+			}
+			for _, ev := range h.pd.Accepted() {
+				if strings.Contains(ev.DedupKey, pidC) {
+					t.Errorf("an event was sent for the unchecked process: %+v", ev)
+				}
+			}
+			st := h.stateFile()
+			if !strings.Contains(st, open.DedupKey) || !strings.Contains(st, "nonce-monitor-mismatch-"+pidA) {
+				t.Errorf("state:\n%s", st)
+			}
+			if r.outputs["error-count"] != "0" {
+				t.Errorf("error-count = %s: an unchecked process is not a failing one", r.outputs["error-count"])
+			}
+			var report struct {
+				Processes []struct{ ProcessID, Status string } `json:"processes"`
+			}
+			data, _ := os.ReadFile(filepath.Join(h.ws, ".nonce-monitor-report.json"))
+			json.Unmarshal(data, &report)
+			for _, p := range report.Processes {
+				if p.ProcessID == pidC && p.Status != "not-checked" {
+					t.Errorf("report file: C is %q", p.Status)
+				}
+			}
+			if !strings.Contains(r.summary, "1 not checked (pass cut short)") {
+				t.Errorf("summary:\n%s", r.summary)
+			}
+		})
+	}
+}
