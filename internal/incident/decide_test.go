@@ -172,10 +172,18 @@ func TestDecide(t *testing.T) {
 		},
 		{
 			name: "not checked (pass cut short): its incident is neither resolved nor re-sent, its failure count kept",
-			prev: func() State { s := open(unconfirmed(inc(pidA, Mismatch, "error", day1))); s.Failing[pidB] = 1; return s }(),
-			obs:  []Observation{{ProcessID: pidA, NotChecked: true}, {ProcessID: pidB, NotChecked: true}},
-			now:  day2, policy: func() Policy { p := policyOn; p.ErrorThreshold = 3; return p }(),
-			want: Plan{Next: func() State { s := open(unconfirmed(inc(pidA, Mismatch, "error", day1))); s.Failing[pidB] = 1; return s }()},
+			prev: func() State {
+				s := open(unconfirmed(inc(pidA, Mismatch, "error", day1)))
+				s.Failing[pidB] = 1
+				return s
+			}(),
+			obs: []Observation{{ProcessID: pidA, NotChecked: true}, {ProcessID: pidB, NotChecked: true}},
+			now: day2, policy: func() Policy { p := policyOn; p.ErrorThreshold = 3; return p }(),
+			want: Plan{Next: func() State {
+				s := open(unconfirmed(inc(pidA, Mismatch, "error", day1)))
+				s.Failing[pidB] = 1
+				return s
+			}()},
 		},
 		{
 			name: "not checked: nothing opens for it, and it is not counted as removed",
