@@ -248,24 +248,8 @@ func TestRunnerContract(t *testing.T) {
 		"pagerduty-routing-key": "R0123456789abcdefghijklmnopqrstu",
 		"state-url":             fleet.State.URL,
 	}
-	env := []string{
-		runAsMain + "=1",
-		"GITHUB_ACTIONS=true", "CI=true", "HOME=" + t.TempDir(),
-		"GITHUB_WORKSPACE=" + workspace,
-		"GITHUB_OUTPUT=" + filepath.Join(files, "set_output_1"),
-		"GITHUB_STEP_SUMMARY=" + filepath.Join(files, "step_summary_1"),
-		"GITHUB_SERVER_URL=https://github.com", "GITHUB_REPOSITORY=acme/ao", "GITHUB_RUN_ID=77",
-	}
-	_, inputs, declaredOutputs := readActionYML(t)
-	for _, in := range inputs {
-		v, ok := with[in.Name]
-		if !ok {
-			v = in.Default
-		}
-		env = append(env, "INPUT_"+strings.ToUpper(strings.ReplaceAll(in.Name, " ", "_"))+"="+v)
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env, cmd.Dir = env, workspace
+	_, _, declaredOutputs := readActionYML(t)
+	cmd := actionCommand(t, workspace, files, with)
 	stdout, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("action failed: %v\n%s", err, stdout)
@@ -300,6 +284,32 @@ func TestRunnerContract(t *testing.T) {
 	if got := pd.Accepted(); len(got) != 1 || got[0].ClientURL != "https://github.com/acme/ao/actions/runs/77" {
 		t.Errorf("PagerDuty received %+v", got)
 	}
+}
+
+// actionCommand is the action as the runner starts it: the real main, every
+// action.yml input as INPUT_<NAME> (hyphens kept, defaults applied), the
+// workspace as the working directory, fresh file-command files.
+func actionCommand(t *testing.T, workspace, files string, with map[string]string) *exec.Cmd {
+	t.Helper()
+	env := []string{
+		runAsMain + "=1",
+		"GITHUB_ACTIONS=true", "CI=true", "HOME=" + t.TempDir(),
+		"GITHUB_WORKSPACE=" + workspace,
+		"GITHUB_OUTPUT=" + filepath.Join(files, "set_output_1"),
+		"GITHUB_STEP_SUMMARY=" + filepath.Join(files, "step_summary_1"),
+		"GITHUB_SERVER_URL=https://github.com", "GITHUB_REPOSITORY=acme/ao", "GITHUB_RUN_ID=77",
+	}
+	_, inputs, _ := readActionYML(t)
+	for _, in := range inputs {
+		v, ok := with[in.Name]
+		if !ok {
+			v = in.Default
+		}
+		env = append(env, "INPUT_"+strings.ToUpper(strings.ReplaceAll(in.Name, " ", "_"))+"="+v)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env, cmd.Dir = env, workspace
+	return cmd
 }
 
 // The README's workflow is the one actionlint checks in CI.

@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"sort"
 	"sync"
+	"time"
 	"unicode/utf8"
 )
 
@@ -45,9 +46,10 @@ type Server struct {
 	hang      bool // never answer
 	// RetryAfter, when set, is sent with every 429.
 	retryAfter string
-	script     []int    // statuses to answer before accepting again
-	accepted   []Event  // events answered 202, in order
-	bodies     [][]byte // raw bodies of accepted events
+	latency    time.Duration // before answering an accepted event
+	script     []int         // statuses to answer before accepting again
+	accepted   []Event       // events answered 202, in order
+	bodies     [][]byte      // raw bodies of accepted events
 	open       map[string]bool
 	opened     map[string]int // alerts ever opened per dedup key
 	requests   int
@@ -81,6 +83,14 @@ func (s *Server) Hang(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.hang = on
+}
+
+// SetLatency delays the answer to every accepted event by d, after the
+// event is taken: the "PagerDuty took it but never answered" case.
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latency = d
 }
 
 // Accepted returns the events answered 202, in order.
@@ -191,6 +201,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.accepted = append(s.accepted, ev)
 	s.bodies = append(s.bodies, body)
+	if d := s.latency; d > 0 {
+		// PagerDuty has taken the event; its answer is slow. A client that
+		// gives up (or dies) now does not know it was taken.
+		s.mu.Unlock()
+		select {
+		case <-time.After(d):
+		case <-r.Context().Done():
+		}
+		s.mu.Lock()
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusAccepted)
 	json.NewEncoder(w).Encode(map[string]string{"status": "success", "message": "Event processed", "dedup_key": ev.DedupKey})
