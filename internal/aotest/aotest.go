@@ -32,7 +32,16 @@ const (
 	Unknown     Fault = "unknown-process"
 	Oversized   Fault = "oversized"
 	RedirectRun Fault = "redirect-loop"
+	// Hostile answers 502 with HostileText as its body: what a hostile or
+	// compromised node can send.
+	Hostile Fault = "hostile"
 )
+
+// HostileText carries every shape of text that has bitten an output
+// channel: workflow commands after line breaks (and the legacy form), HTML,
+// Markdown links, table breaks, Slack mentions and links, bare URLs.
+const HostileText = "<img src=x onerror=alert(1)> [x](https://evil.example) a|b <!channel> www.evil.example" +
+	"\n::error::x\r::set-output name=state-changed::z ##[error]y"
 
 // Process is what the stand-ins know of one process.
 type Process struct {
@@ -245,6 +254,10 @@ func fault(w http.ResponseWriter, r *http.Request, f Fault) bool {
 		w.WriteHeader(http.StatusOK)
 	case Hang:
 		<-r.Context().Done()
+	case Hostile:
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteHeader(http.StatusBadGateway)
+		fmt.Fprint(w, HostileText)
 	default:
 		return false
 	}

@@ -47,6 +47,7 @@ type Server struct {
 	// RetryAfter, when set, is sent with every 429.
 	retryAfter string
 	latency    time.Duration // before answering an accepted event
+	rejection  []string      // errors of a scripted 400; nil: the routing-key one
 	script     []int         // statuses to answer before accepting again
 	accepted   []Event       // events answered 202, in order
 	bodies     [][]byte      // raw bodies of accepted events
@@ -83,6 +84,14 @@ func (s *Server) Hang(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.hang = on
+}
+
+// RejectWith sets the errors a scripted 400 answers with (PagerDuty's text
+// is untrusted too).
+func (s *Server) RejectWith(errs ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rejection = errs
 }
 
 // SetLatency delays the answer to every accepted event by d, after the
@@ -163,7 +172,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.script = s.script[1:]
 		switch status {
 		case http.StatusBadRequest:
-			invalid(w, "Event object is invalid", "Length of 'routing_key' is incorrect (should be 32 characters)")
+			errs := s.rejection
+			if errs == nil {
+				errs = []string{"Length of 'routing_key' is incorrect (should be 32 characters)"}
+			}
+			invalid(w, "Event object is invalid", errs...)
 		case http.StatusTooManyRequests:
 			if s.retryAfter != "" {
 				w.Header().Set("Retry-After", s.retryAfter)

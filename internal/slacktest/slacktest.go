@@ -34,8 +34,25 @@ type Server struct {
 	*httptest.Server
 	mu       sync.Mutex
 	script   []int
+	echo     bool // error answers quote the request path (the webhook)
 	received []Message
+	raw      [][]byte
 	requests int
+}
+
+// EchoPath makes error answers quote the webhook path, as a proxy in front
+// of Slack might: the action must not print it.
+func (s *Server) EchoPath(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.echo = on
+}
+
+// Raw returns the raw bodies of the messages answered "ok".
+func (s *Server) Raw() [][]byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([][]byte(nil), s.raw...)
 }
 
 // Start starts the stand-in.
@@ -80,6 +97,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		if status == http.StatusTooManyRequests {
 			w.Header().Set("Retry-After", "0")
 		}
+		if s.echo {
+			answer += " for " + r.URL.Path
+		}
 		w.WriteHeader(status)
 		fmt.Fprint(w, answer)
 		return
@@ -92,6 +112,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.received = append(s.received, m)
+	s.raw = append(s.raw, body)
 	fmt.Fprint(w, "ok")
 }
 
