@@ -58,6 +58,8 @@ type Fleet struct {
 	// Latency is added to every request of every stand-in.
 	Latency time.Duration
 
+	suURL string // where the router redirects; "" for SU.URL
+
 	mu        sync.Mutex
 	stateDown bool
 	processes map[string]*Process
@@ -65,17 +67,32 @@ type Fleet struct {
 	conns     map[string]int // connections opened, by server name
 }
 
-// Start starts the stand-ins; call Close when done.
+// Start starts the stand-ins on loopback; call Close when done.
 func Start() *Fleet {
 	f := &Fleet{processes: map[string]*Process{}, requests: map[string]int{}, conns: map[string]int{}}
-	f.State = f.start("state", f.serveState)
-	f.SU = f.start("su", f.serveSU)
-	f.Router = f.start("router", f.serveRouter)
+	f.State = f.start("state", f.serveState, nil)
+	f.SU = f.start("su", f.serveSU, nil)
+	f.Router = f.start("router", f.serveRouter, nil)
 	return f
 }
 
-func (f *Fleet) start(name string, h http.HandlerFunc) *httptest.Server {
+// StartListening starts the stand-ins on the given listeners, for a run
+// outside tests (cmd/standins). suURL is the SU's address as the action
+// reaches it: the router redirects there.
+func StartListening(state, router, su net.Listener, suURL string) *Fleet {
+	f := &Fleet{processes: map[string]*Process{}, requests: map[string]int{}, conns: map[string]int{}, suURL: suURL}
+	f.State = f.start("state", f.serveState, state)
+	f.SU = f.start("su", f.serveSU, su)
+	f.Router = f.start("router", f.serveRouter, router)
+	return f
+}
+
+func (f *Fleet) start(name string, h http.HandlerFunc, l net.Listener) *httptest.Server {
 	srv := httptest.NewUnstartedServer(f.count(name, h))
+	if l != nil {
+		srv.Listener.Close()
+		srv.Listener = l
+	}
 	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 		if s == http.StateNew {
 			f.mu.Lock()
@@ -205,7 +222,11 @@ func (f *Fleet) serveRouter(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, r.URL.Path, http.StatusTemporaryRedirect)
 		return
 	}
-	http.Redirect(w, r, f.SU.URL+"/"+pid+"/latest", http.StatusTemporaryRedirect)
+	su := f.suURL
+	if su == "" {
+		su = f.SU.URL
+	}
+	http.Redirect(w, r, su+"/"+pid+"/latest", http.StatusTemporaryRedirect)
 }
 
 func (f *Fleet) serveSU(w http.ResponseWriter, r *http.Request) {

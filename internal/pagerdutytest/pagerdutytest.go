@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -60,6 +61,19 @@ type Server struct {
 func Start() *Server {
 	s := &Server{open: map[string]bool{}, opened: map[string]int{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+// StartListening starts the stand-in on l, for a run outside tests
+// (cmd/standins).
+func StartListening(l net.Listener) *Server {
+	s := Start()
+	s.Server.Close()
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	srv.Listener.Close()
+	srv.Listener = l
+	srv.Start()
+	s.Server = srv
 	return s
 }
 

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -59,6 +60,19 @@ func (s *Server) Raw() [][]byte {
 func Start() *Server {
 	s := &Server{}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+// StartListening starts the stand-in on l, for a run outside tests
+// (cmd/standins).
+func StartListening(l net.Listener) *Server {
+	s := Start()
+	s.Server.Close()
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	srv.Listener.Close()
+	srv.Listener = l
+	srv.Start()
+	s.Server = srv
 	return s
 }
 
