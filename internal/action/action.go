@@ -199,8 +199,12 @@ func prepare(env Env, con *console.Console) (s setup, code int, ok bool) {
 	s.statePath, s.reportPath = paths["state-file"], paths["report-file"]
 	targets, problems, err := processlist.Load(processlist.Sources{
 		Inline: cfg.ProcessIDs, IDsFile: paths["process-ids-file"], MapFile: paths["process-map-file"],
-		Read: ws.ReadInput, DefaultStateURL: cfg.StateURL,
+		Read: ws.ReadInput, CheckURL: config.CheckURL, DefaultStateURL: cfg.StateURL,
 	})
+	var se *processlist.SourceError
+	if errors.As(err, &se) {
+		err = &config.InputError{Input: se.Source, Err: se.Err}
+	}
 	if err != nil {
 		reportConfigErrors(con, err)
 		return s, 1, false

@@ -3,6 +3,8 @@ package processlist
 import (
 	"strings"
 	"testing"
+
+	"github.com/org/nonce-monitor-action/internal/config"
 )
 
 // Whatever the files hold, the parsers never panic, return only valid IDs
@@ -12,7 +14,7 @@ func FuzzParseIDsFile(f *testing.F) {
 	f.Add(idA + "," + idB + "\r\n")
 	f.Add("\x00\xff" + idA + " ftp://x y")
 	f.Fuzz(func(t *testing.T, text string) {
-		entries, problems := parseIDsFile("ids.txt", []byte(text))
+		entries, problems := parseIDsFile("ids.txt", []byte(text), config.CheckURL)
 		lines := strings.Count(text, "\n") + 1
 		for _, e := range entries {
 			if !ValidID(e.ProcessID) {
@@ -40,7 +42,7 @@ func FuzzParseMapFile(f *testing.F) {
 	f.Add(`{"x": 1}`)
 	f.Add(`[]`)
 	f.Fuzz(func(t *testing.T, text string) {
-		entries, _, err := parseMapFile("map.json", []byte(text))
+		entries, _, err := parseMapFile("map.json", []byte(text), config.CheckURL)
 		if err != nil {
 			return
 		}

@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/org/nonce-monitor-action/internal/config"
 )
 
 // Target is one process to check and the state server that computes it.
@@ -39,14 +38,27 @@ func (p Problem) String() string {
 }
 
 // Sources names where processes come from. Read reads a file named by
-// IDsFile or MapFile (the shell confines it to the workspace and bounds it).
+// IDsFile or MapFile (the shell confines it to the workspace and bounds
+// it); CheckURL says whether a state server URL is acceptable (the
+// configuration's rule).
 type Sources struct {
 	Inline          string
 	IDsFile         string
 	MapFile         string
 	Read            func(name string) ([]byte, error)
+	CheckURL        func(string) error
 	DefaultStateURL string
 }
+
+// SourceError is a source that could not be used at all; Source names the
+// input (process-ids-file or process-map-file).
+type SourceError struct {
+	Source string
+	Err    error
+}
+
+func (e *SourceError) Error() string { return e.Source + ": " + e.Err.Error() }
+func (e *SourceError) Unwrap() error { return e.Err }
 
 // entry is a process as one source declared it.
 type entry struct {
@@ -73,18 +85,18 @@ func Load(s Sources) ([]Target, []Problem, error) {
 	if s.IDsFile != "" {
 		data, err := readFile(s.Read, s.IDsFile)
 		if err != nil {
-			return nil, nil, &config.InputError{Input: "process-ids-file", Err: err}
+			return nil, nil, &SourceError{Source: "process-ids-file", Err: err}
 		}
-		add(parseIDsFile(s.IDsFile, data))
+		add(parseIDsFile(s.IDsFile, data, s.CheckURL))
 	}
 	if s.MapFile != "" {
 		data, err := readFile(s.Read, s.MapFile)
 		if err != nil {
-			return nil, nil, &config.InputError{Input: "process-map-file", Err: err}
+			return nil, nil, &SourceError{Source: "process-map-file", Err: err}
 		}
-		es, ps, err := parseMapFile(s.MapFile, data)
+		es, ps, err := parseMapFile(s.MapFile, data, s.CheckURL)
 		if err != nil {
-			return nil, nil, &config.InputError{Input: "process-map-file", Err: err}
+			return nil, nil, &SourceError{Source: "process-map-file", Err: err}
 		}
 		add(es, ps)
 	}
@@ -128,7 +140,7 @@ func parseInline(input, text string) ([]entry, []Problem) {
 	return entries, problems
 }
 
-func parseIDsFile(name string, data []byte) ([]entry, []Problem) {
+func parseIDsFile(name string, data []byte, checkURL func(string) error) ([]entry, []Problem) {
 	var entries []entry
 	var problems []Problem
 	for i, line := range strings.Split(string(data), "\n") {
@@ -143,8 +155,8 @@ func parseIDsFile(name string, data []byte) ([]entry, []Problem) {
 			at.Message = fmt.Sprintf("expected a process ID and an optional state server URL, found %d fields", len(fields))
 		case !ValidID(fields[0]):
 			at.Message = invalidID(fields[0])
-		case len(fields) == 2 && config.CheckURL(fields[1]) != nil:
-			at.Message = fmt.Sprintf("state server for %s: %v", fields[0], config.CheckURL(fields[1]))
+		case len(fields) == 2 && checkURL(fields[1]) != nil:
+			at.Message = fmt.Sprintf("state server for %s: %v", fields[0], checkURL(fields[1]))
 		default:
 			e := entry{ProcessID: fields[0], origin: fmt.Sprintf("%s:%d", name, i+1)}
 			if len(fields) == 2 {
@@ -158,7 +170,7 @@ func parseIDsFile(name string, data []byte) ([]entry, []Problem) {
 	return entries, problems
 }
 
-func parseMapFile(name string, data []byte) ([]entry, []Problem, error) {
+func parseMapFile(name string, data []byte, checkURL func(string) error) ([]entry, []Problem, error) {
 	var m map[string]string
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&m); err != nil {
@@ -175,8 +187,8 @@ func parseMapFile(name string, data []byte) ([]entry, []Problem, error) {
 		switch {
 		case !ValidID(id):
 			problems = append(problems, Problem{File: name, Message: invalidID(id)})
-		case config.CheckURL(m[id]) != nil:
-			problems = append(problems, Problem{File: name, Message: fmt.Sprintf("state server for %s: %v", id, config.CheckURL(m[id]))})
+		case checkURL(m[id]) != nil:
+			problems = append(problems, Problem{File: name, Message: fmt.Sprintf("state server for %s: %v", id, checkURL(m[id]))})
 		default:
 			entries = append(entries, entry{ProcessID: id, StateURL: m[id], origin: name})
 		}

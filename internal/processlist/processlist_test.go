@@ -40,6 +40,7 @@ func TestLoadMergesAllSources(t *testing.T) {
 		IDsFile:         "process-ids.txt",
 		MapFile:         "process-map.json",
 		Read:            reader(ws),
+		CheckURL:        config.CheckURL,
 		DefaultStateURL: def + "/",
 	})
 	if err != nil {
@@ -74,7 +75,7 @@ func TestConflictingStateServersReported(t *testing.T) {
 		"ids.txt":  idA + " https://a.example\n",
 		"map.json": `{"` + idA + `": "https://b.example"}`,
 	})
-	got, problems, err := Load(Sources{IDsFile: "ids.txt", MapFile: "map.json", Read: reader(ws), DefaultStateURL: def})
+	got, problems, err := Load(Sources{IDsFile: "ids.txt", MapFile: "map.json", Read: reader(ws), CheckURL: config.CheckURL, DefaultStateURL: def})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +89,7 @@ func TestConflictingStateServersReported(t *testing.T) {
 
 func TestBadLinesSkippedWithLineNumbers(t *testing.T) {
 	ws := writeFiles(t, map[string]string{"ids.txt": idA + " ftp://x\n" + idB + " a b\n" + idC + "\n"})
-	got, problems, err := Load(Sources{IDsFile: "ids.txt", Read: reader(ws), DefaultStateURL: def})
+	got, problems, err := Load(Sources{IDsFile: "ids.txt", Read: reader(ws), CheckURL: config.CheckURL, DefaultStateURL: def})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,15 +111,15 @@ func TestUnreadableAndMalformedFilesAreInputErrors(t *testing.T) {
 		src   Sources
 		input string
 	}{
-		{Sources{IDsFile: "missing.txt", Read: reader(ws)}, "process-ids-file"},
-		{Sources{MapFile: "missing.json", Read: reader(ws)}, "process-map-file"},
-		{Sources{MapFile: "map.json", Read: reader(ws)}, "process-map-file"},
-		{Sources{MapFile: "bad-url.json", Read: reader(ws)}, "process-map-file"},
+		{Sources{IDsFile: "missing.txt", Read: reader(ws), CheckURL: config.CheckURL}, "process-ids-file"},
+		{Sources{MapFile: "missing.json", Read: reader(ws), CheckURL: config.CheckURL}, "process-map-file"},
+		{Sources{MapFile: "map.json", Read: reader(ws), CheckURL: config.CheckURL}, "process-map-file"},
+		{Sources{MapFile: "bad-url.json", Read: reader(ws), CheckURL: config.CheckURL}, "process-map-file"},
 	} {
 		_, _, err := Load(s.src)
-		var ie *config.InputError
-		if !errors.As(err, &ie) || ie.Input != s.input {
-			t.Errorf("Load(%+v) = %v, want an InputError for %s", s.src, err, s.input)
+		var se *SourceError
+		if !errors.As(err, &se) || se.Source != s.input {
+			t.Errorf("Load(%+v) = %v, want a SourceError for %s", s.src, err, s.input)
 		}
 	}
 }
