@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-
 )
 
 // Target is one process to check and the state server that computes it.
