@@ -7,6 +7,7 @@
 //
 //	go run ./cmd/bench -n 1000 -concurrency 16 -latency 50ms
 //	go run ./cmd/bench -table          # the BENCHMARKS.md table
+//	go run ./cmd/bench -outages        # the outage table: 1,000 processes, defaults
 package main
 
 import (
@@ -16,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -40,7 +42,18 @@ type result struct {
 	StateConns, RouterConns  int
 	SUConns, PagerDutyEvents int
 	ExitCode                 int
+	Incidents                map[string]int // PagerDuty triggers by incident type
 }
+
+// An outage puts part of the fleet (or the scheduler) out of reach.
+type outage string
+
+const (
+	noOutage      outage = ""
+	hangingState  outage = "hang"   // a tenth of the processes on a state server that never answers
+	refusingState outage = "refuse" // ... on one that refuses connections
+	hangingRouter outage = "router" // the scheduler router never answers, for every process
+)
 
 func (r result) ratio() float64 { return r.Wall.Seconds() / r.Floor.Seconds() }
 
@@ -58,10 +71,16 @@ func main() {
 	latency := flag.Duration("latency", 50*time.Millisecond, "added to every stand-in request")
 	lagging := flag.Float64("lagging", 0.01, "fraction of processes behind their scheduler")
 	table := flag.Bool("table", false, "run N = 100, 1000, 10000 at concurrency 8, 16, 64 and print a Markdown table")
+	outages := flag.Bool("outages", false, "run the healthy fleet and each outage at N = 1000, default inputs, and print a Markdown table")
+	scenario := flag.String("outage", "", "one outage: hang, refuse or router")
 	flag.Parse()
 
+	if *outages {
+		outageTable(*latency, *lagging)
+		return
+	}
 	if !*table {
-		r, err := run(*n, *concurrency, *latency, *lagging)
+		r, err := runOutage(*n, *concurrency, *latency, *lagging, outage(*scenario))
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
@@ -87,6 +106,42 @@ func main() {
 	}
 }
 
+func outageTable(latency time.Duration, lagging float64) {
+	fmt.Printf("Measured %s on %s/%s, %d CPUs, %s, latency %s, 1,000 processes, every input at its default.\n\n",
+		time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), latency)
+	fmt.Println("| scenario | wall | exit | PagerDuty triggers |")
+	fmt.Println("|---|---:|---:|---|")
+	for _, o := range []struct {
+		name string
+		o    outage
+	}{
+		{"healthy fleet", noOutage},
+		{"(a) 100 processes on a state server that never answers", hangingState},
+		{"(b) 100 processes on a state server that refuses connections", refusingState},
+		{"(c) the scheduler router never answers", hangingRouter},
+	} {
+		r, err := runOutage(1000, 16, latency, lagging, o.o)
+		if err != nil && r.ExitCode == 0 {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		fmt.Printf("| %s | %.1f s | %d | %s |\n", o.name, r.Wall.Seconds(), r.ExitCode, incidentList(r.Incidents))
+	}
+}
+
+func incidentList(m map[string]int) string {
+	var parts []string
+	for _, t := range []string{"mismatch", "error", "server", "scheduler"} {
+		if m[t] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", m[t], t))
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
 func printResult(r result) {
 	fmt.Printf("processes        %d (concurrency %d, latency %s)\n", r.N, r.Concurrency, r.Latency)
 	fmt.Printf("wall time        %.3f s\n", r.Wall.Seconds())
@@ -95,16 +150,39 @@ func printResult(r result) {
 	fmt.Printf("peak RSS         %.1f MiB\n", r.PeakRSSMiB)
 	fmt.Printf("allocations      %d (%.1f MiB)\n", r.Mallocs, r.AllocMiB)
 	fmt.Printf("connections      state %d, router %d, SU %d (concurrency %d)\n", r.StateConns, r.RouterConns, r.SUConns, r.Concurrency)
-	fmt.Printf("PagerDuty events %d\n", r.PagerDutyEvents)
+	fmt.Printf("PagerDuty events %d (triggers: %s)\n", r.PagerDutyEvents, incidentList(r.Incidents))
 	fmt.Printf("exit code        %d\n", r.ExitCode)
 }
 
 // run starts fresh stand-ins, writes the process list and runs one pass in a
 // child process.
 func run(n, concurrency int, latency time.Duration, lagging float64) (result, error) {
+	return runOutage(n, concurrency, latency, lagging, noOutage)
+}
+
+// runOutage is run with part of the fleet (or the scheduler) out of reach.
+func runOutage(n, concurrency int, latency time.Duration, lagging float64, o outage) (result, error) {
 	fleet := aotest.Start()
 	defer fleet.Close()
 	fleet.Latency = latency
+	dead := aotest.Start() // the outage's state server
+	defer dead.Close()
+	dead.Latency = latency
+	deadURL := dead.State.URL
+	switch o {
+	case refusingState:
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return result{}, err
+		}
+		deadURL = "http://" + l.Addr().String()
+		l.Close()
+	case hangingRouter:
+		fleet.RouterHang(true)
+	case noOutage, hangingState:
+	default:
+		return result{}, fmt.Errorf("unknown outage %q", o)
+	}
 	pd := pagerdutytest.Start()
 	defer pd.Close()
 
@@ -122,6 +200,12 @@ func run(n, concurrency int, latency time.Duration, lagging float64) (result, er
 			state -= 100
 		}
 		fleet.Set(pid, state, 100_000)
+		if (o == hangingState || o == refusingState) && i >= n-n/10 {
+			dead.Set(pid, state, 100_000)
+			dead.Break(pid, aotest.Hang, aotest.OK)
+			ids.WriteString(pid + " " + deadURL + "\n")
+			continue
+		}
 		ids.WriteString(pid + "\n")
 	}
 	if err := os.WriteFile(filepath.Join(dir, "process-ids.txt"), []byte(ids.String()), 0o644); err != nil {
@@ -154,7 +238,13 @@ func run(n, concurrency int, latency time.Duration, lagging float64) (result, er
 	r := result{N: n, Concurrency: concurrency, Latency: latency, Wall: wall,
 		Floor:      time.Duration(math.Ceil(float64(n)/float64(concurrency))) * 2 * latency,
 		StateConns: fleet.Conns("state"), RouterConns: fleet.Conns("router"), SUConns: fleet.Conns("su"),
-		PagerDutyEvents: len(pd.Accepted()),
+		PagerDutyEvents: len(pd.Accepted()), Incidents: map[string]int{},
+	}
+	for _, ev := range pd.Accepted() {
+		if ev.EventAction == "trigger" {
+			kind, _, _ := strings.Cut(strings.TrimPrefix(ev.DedupKey, "nonce-monitor-"), "-")
+			r.Incidents[kind]++
+		}
 	}
 	if cmd.ProcessState == nil {
 		return r, fmt.Errorf("pass did not start: %w", err)

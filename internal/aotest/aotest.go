@@ -60,11 +60,12 @@ type Fleet struct {
 
 	suURL string // where the router redirects; "" for SU.URL
 
-	mu        sync.Mutex
-	stateDown bool
-	processes map[string]*Process
-	requests  map[string]int // by server name
-	conns     map[string]int // connections opened, by server name
+	mu         sync.Mutex
+	stateDown  bool
+	routerHang bool
+	processes  map[string]*Process
+	requests   map[string]int // by server name
+	conns      map[string]int // connections opened, by server name
 }
 
 // Start starts the stand-ins on loopback; call Close when done.
@@ -145,6 +146,14 @@ func (f *Fleet) StateDown(down bool) {
 	f.stateDown = down
 }
 
+// RouterHang makes the scheduler router accept every request and never
+// answer, until called with false.
+func (f *Fleet) RouterHang(hang bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.routerHang = hang
+}
+
 // Requests returns how many requests the named stand-in ("state", "router",
 // "su") has served.
 func (f *Fleet) Requests(server string) int {
@@ -212,6 +221,13 @@ func (f *Fleet) serveState(w http.ResponseWriter, r *http.Request) {
 }
 
 func (f *Fleet) serveRouter(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	hang := f.routerHang
+	f.mu.Unlock()
+	if hang {
+		<-r.Context().Done()
+		return
+	}
 	pid, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/"), "/latest")
 	if !ok {
 		http.NotFound(w, r)

@@ -330,3 +330,12 @@ func TestEveryBadInputIsReportedInOneRun(t *testing.T) {
 		t.Errorf("inputs named (-want +got):\n%s\n%v", diff, err)
 	}
 }
+
+func TestErrorsNeverQuoteURLCredentials(t *testing.T) {
+	_, err := Load(nil, env(map[string]string{"INPUT_PROCESS-IDS": "x", "INPUT_DRY-RUN": "true",
+		"INPUT_STATE-URL": "ftp://operator:hunter22@state.example", "INPUT_SU-ROUTER-URL": "https://tok3n@router.example/?q=1"}), io.Discard)
+	if err == nil || strings.Contains(err.Error(), "hunter22") || strings.Contains(err.Error(), "tok3n") ||
+		!strings.Contains(err.Error(), "input state-url") || !strings.Contains(err.Error(), "input su-router-url") {
+		t.Fatalf("error = %v", err)
+	}
+}
