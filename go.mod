@@ -13,4 +13,7 @@ require (
 	golang.org/x/time v0.16.0
 )
 
-require github.com/google/go-querystring v1.1.0 // indirect
+require (
+	github.com/google/go-querystring v1.1.0 // indirect
+	github.com/sony/gobreaker/v2 v2.4.0 // indirect
+)

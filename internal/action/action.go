@@ -79,6 +79,10 @@ func Main(ctx context.Context, env Env) int {
 		MaxRetries:     int(cfg.MaxRetries),
 		Timeout:        cfg.RequestTimeout.D(),
 		InitialBackoff: env.FirstBackoff,
+		// Per host: at most concurrency requests at once, and a breaker
+		// that stops asking a host that stopped answering.
+		Hosts:  retryhttp.NewHosts(int(cfg.Concurrency)),
+		Budget: retryhttp.NewRetryBudget(timeoutRetryReserve, timeoutRetryShare),
 		OnRetry: func(url string, err error, wait time.Duration) {
 			con.Debugf("retrying %s in %s: %v", escape.URL(url), wait.Round(time.Millisecond), err)
 		},
@@ -246,6 +250,13 @@ func prepare(env Env, con *console.Console) (s setup, code int, ok bool) {
 	}
 	return s, 0, true
 }
+
+// The retry budget for timed-out requests: a reserve, plus a fifth of the
+// requests made (Finagle's and Envoy's default share).
+const (
+	timeoutRetryReserve = 10
+	timeoutRetryShare   = 0.2
+)
 
 // errPassTimeout is why checks stop at the pass-timeout deadline.
 var errPassTimeout = errors.New("pass-timeout reached")

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/org/nonce-monitor-action/internal/console"
+	"github.com/org/nonce-monitor-action/internal/escape"
 
 	"github.com/org/nonce-monitor-action/internal/ao"
 	"github.com/org/nonce-monitor-action/internal/processlist"
@@ -14,22 +15,33 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// checkAll checks every target, at most concurrency at once, and returns the
-// results in target order.
+// checkAll checks every target and returns the results in target order.
+// Each state server gets its own workers, concurrency of them, so a dead or
+// slow one holds up only its own processes, never those of a healthy
+// server (the HTTP client keeps each host, the scheduler router included,
+// to concurrency requests at once).
 func checkAll(ctx context.Context, con *console.Console, client *ao.Client, targets []processlist.Target, concurrency int) []ao.Result {
-	con.Group(fmt.Sprintf("Checking %s (%d at once)", report.Count(len(targets), "process", "processes"), concurrency))
+	con.Group(fmt.Sprintf("Checking %s (%d at once per server)", report.Count(len(targets), "process", "processes"), concurrency))
 	defer con.EndGroup()
 	results := make([]ao.Result, len(targets))
 	var done atomic.Int64
 	stop := progress(con, &done, len(targets))
 	var g errgroup.Group
-	g.SetLimit(concurrency)
-	for i, t := range targets {
-		g.Go(func() error {
-			results[i] = client.Check(ctx, t.ProcessID, t.StateURL)
-			done.Add(1)
-			return nil
-		})
+	for _, indexes := range byStateServer(targets) {
+		work := make(chan int, len(indexes))
+		for _, i := range indexes {
+			work <- i
+		}
+		close(work)
+		for range min(concurrency, len(indexes)) {
+			g.Go(func() error {
+				for i := range work {
+					results[i] = client.Check(ctx, targets[i].ProcessID, targets[i].StateURL)
+					done.Add(1)
+				}
+				return nil
+			})
+		}
 	}
 	_ = g.Wait() // checks report failures in their results, never as errors
 	stop()
@@ -72,6 +84,24 @@ func progress(con *console.Console, done *atomic.Int64, total int) (stop func())
 		<-finished
 		con.Logf("checked %d processes in %s", total, time.Since(start).Round(time.Millisecond))
 	}
+}
+
+// byStateServer groups target indexes by their state server's host, in
+// target order.
+func byStateServer(targets []processlist.Target) [][]int {
+	index := map[string]int{}
+	var groups [][]int
+	for i, t := range targets {
+		h := escape.Host(t.StateURL)
+		g, ok := index[h]
+		if !ok {
+			g = len(groups)
+			index[h] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], i)
+	}
+	return groups
 }
 
 func indexByProcess(results []ao.Result) map[string]*ao.Result {

@@ -149,7 +149,10 @@ func (c *Client) get(ctx context.Context, ep Endpoint, rawURL string, maxBody in
 func transportError(ep Endpoint, host string, err error) error {
 	e := &Error{Endpoint: ep, Host: host, Kind: Unreachable, Err: err}
 	var ne net.Error
+	var down *retryhttp.HostDownError
 	switch {
+	case errors.As(err, &down):
+		e.Detail = "down: not asked, after earlier requests of this pass got no answer"
 	case errors.Is(err, retryhttp.ErrBodyTooLarge):
 		e.Kind, e.Detail = BadResponse, "response too large"
 	case errors.Is(err, retryhttp.ErrTooManyRedirects):

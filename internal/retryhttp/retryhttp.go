@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -30,6 +31,11 @@ type Client struct {
 	MaxRetryAfter time.Duration
 	// OnRetry, if set, is told about every retry (for logs).
 	OnRetry func(url string, err error, wait time.Duration)
+	// Hosts, if set, bounds the requests in flight per host and stops
+	// asking a host found down (see Hosts).
+	Hosts *Hosts
+	// Budget, if set, bounds the retries of timed-out requests.
+	Budget *RetryBudget
 }
 
 // Request is one HTTP request. MaxBody bounds the response body read.
@@ -84,11 +90,48 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 	attempts := 0
 	mayHaveArrived := false
+	host := hostOf(r.URL)
+	var lastErr error
 	op := func() (*Response, error) {
 		attempts++
+		if c.Budget != nil {
+			switch {
+			case attempts == 1:
+				c.Budget.deposit()
+			case isTimeout(lastErr) && !c.Budget.withdraw():
+				return nil, backoff.Permanent(lastErr) // the pass's budget for retrying timeouts is spent
+			}
+		}
+		var release func(int, error)
+		if c.Hosts != nil {
+			rel, err := c.Hosts.acquire(ctx, host)
+			if err != nil {
+				if attempts > 1 && lastErr != nil {
+					return nil, backoff.Permanent(lastErr) // the host went down meanwhile: stop retrying
+				}
+				return nil, backoff.Permanent(err)
+			}
+			release = rel
+		}
 		resp, err := c.once(ctx, r)
+		if release != nil {
+			status := 0
+			if resp != nil {
+				status = resp.Status
+			}
+			release(status, err)
+		}
+		lastErr = err
 		if err != nil && !neverSent(err) {
 			mayHaveArrived = true
+		}
+		if c.Hosts != nil && c.Hosts.Down(host) {
+			// Found down, by this attempt or others: no retry.
+			if err != nil {
+				return nil, backoff.Permanent(err)
+			}
+			resp.Attempts = attempts
+			return resp, nil
 		}
 		if err != nil {
 			if errors.Is(err, ErrBodyTooLarge) || errors.Is(err, ErrTooManyRedirects) || ctx.Err() != nil {
@@ -154,11 +197,25 @@ func (e *NoAnswerError) Error() string {
 func (e *NoAnswerError) Unwrap() error { return e.Err }
 
 // neverSent reports whether a failed attempt cannot have reached the
-// server: the connection was never made (refused, no route, DNS).
+// server: the connection was never made (refused, no route, DNS), or the
+// host's breaker kept it from being sent.
 func neverSent(err error) bool {
 	var op *net.OpError
 	var dns *net.DNSError
-	return (errors.As(err, &op) && op.Op == "dial") || errors.As(err, &dns)
+	var down *HostDownError
+	return (errors.As(err, &op) && op.Op == "dial") || errors.As(err, &dns) || errors.As(err, &down)
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return err != nil && (errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded))
+}
+
+func hostOf(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Host
+	}
+	return raw
 }
 
 func (c *Client) once(ctx context.Context, r Request) (*Response, error) {

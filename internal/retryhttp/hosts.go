@@ -1,0 +1,157 @@
+package retryhttp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/sony/gobreaker/v2"
+)
+
+// Hosts holds what a pass knows about each host (a URL's host and port):
+// a semaphore that bounds the requests in flight to it, and a circuit
+// breaker that stops asking a host that has stopped answering. Its
+// lifetime is one pass: a host found down is asked again by the next one.
+type Hosts struct {
+	limit int // requests in flight per host
+	trip  int // failures in a row, with no answer in the window, that trip a breaker
+
+	mu    sync.Mutex
+	hosts map[string]*host
+}
+
+type host struct {
+	slots   chan struct{}
+	breaker *gobreaker.TwoStepCircuitBreaker[struct{}]
+}
+
+// Breaker tuning: a breaker trips after tripAfter failures with no answer
+// from the host in the last answerWindow (so a host that answers some
+// requests and hangs on others is never tripped), and stays open for the
+// rest of the pass.
+const (
+	tripAfter    = 3
+	answerWindow = 30 * time.Second
+	windowBucket = 5 * time.Second
+	openFor      = 24 * time.Hour // longer than any pass
+)
+
+// NewHosts returns per-host limits of limit requests in flight.
+func NewHosts(limit int) *Hosts {
+	return &Hosts{limit: max(limit, 1), trip: tripAfter, hosts: map[string]*host{}}
+}
+
+func (h *Hosts) get(name string) *host {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if x, ok := h.hosts[name]; ok {
+		return x
+	}
+	x := &host{
+		slots: make(chan struct{}, h.limit),
+		breaker: gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
+			Name:         name,
+			Interval:     answerWindow,
+			BucketPeriod: windowBucket,
+			Timeout:      openFor,
+			ReadyToTrip: func(c gobreaker.Counts) bool {
+				return c.ConsecutiveFailures >= uint32(h.trip) && c.TotalSuccesses == 0
+			},
+			IsExcluded: func(err error) bool { return errors.Is(err, errExcluded) },
+		}),
+	}
+	h.hosts[name] = x
+	return x
+}
+
+// Down reports whether the breaker of a host is open.
+func (h *Hosts) Down(name string) bool {
+	return h.get(name).breaker.State() == gobreaker.StateOpen
+}
+
+// HostDownError is a request not sent because its host's breaker is open:
+// earlier requests of this pass found the host not answering.
+type HostDownError struct {
+	Host string
+}
+
+func (e *HostDownError) Error() string {
+	return fmt.Sprintf("%s is down: %d requests in a row got no answer earlier in this pass, so it was not asked again", e.Host, tripAfter)
+}
+
+// errExcluded marks an attempt that says nothing about the host (the
+// caller gave up: the pass ended).
+var errExcluded = errors.New("excluded")
+
+// errFailed marks an attempt the host failed.
+var errFailed = errors.New("failed")
+
+// acquire waits for a slot to the host and the breaker's permission. The
+// returned release must be called with the attempt's outcome.
+func (h *Hosts) acquire(ctx context.Context, name string) (release func(status int, err error), err error) {
+	x := h.get(name)
+	done, berr := x.breaker.Allow()
+	if berr != nil {
+		return nil, &HostDownError{Host: name}
+	}
+	select {
+	case x.slots <- struct{}{}:
+	case <-ctx.Done():
+		done(errExcluded)
+		return nil, ctx.Err()
+	}
+	return func(status int, err error) {
+		<-x.slots
+		done(outcome(ctx, status, err))
+	}, nil
+}
+
+// outcome classifies an attempt for the breaker: no answer (timeout,
+// refused, reset) or a 5xx is a failure; any other answer, even 4xx or
+// 429, shows the host is up.
+func outcome(ctx context.Context, status int, err error) error {
+	switch {
+	case ctx.Err() != nil:
+		return errExcluded
+	case errors.Is(err, ErrBodyTooLarge), errors.Is(err, ErrTooManyRedirects):
+		return nil // it answered
+	case err != nil, status >= 500:
+		return errFailed
+	}
+	return nil
+}
+
+// RetryBudget bounds the retries of timed-out requests in a pass, as
+// Finagle's and Envoy's retry budgets do: a pass may retry a timeout only
+// while such retries stay under a share of the requests it made, plus a
+// small reserve. A fleet-wide outage then costs about one timeout per
+// request, not one per attempt.
+type RetryBudget struct {
+	mu      sync.Mutex
+	reserve float64
+	share   float64
+	tokens  float64
+}
+
+// NewRetryBudget allows reserve retries, plus share of every request made.
+func NewRetryBudget(reserve int, share float64) *RetryBudget {
+	return &RetryBudget{reserve: float64(reserve), share: share, tokens: float64(reserve)}
+}
+
+func (b *RetryBudget) deposit() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.tokens += b.share
+}
+
+func (b *RetryBudget) withdraw() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}

@@ -1,0 +1,157 @@
+package retryhttp
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// hanging answers nothing until the client gives up, except requests for
+// which answer returns true.
+func hanging(t *testing.T, answer func(n int32) bool) (*httptest.Server, *atomic.Int32) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if answer(n.Add(1)) {
+			w.Write([]byte("1"))
+			return
+		}
+		<-r.Context().Done()
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &n
+}
+
+func guarded(retries int) *Client {
+	c, _ := testClient(retries)
+	c.Timeout = 30 * time.Millisecond
+	c.Hosts = NewHosts(4)
+	return c
+}
+
+// The breaker's state machine: closed while the host answers; open after
+// three failures with no answer; then every request fails at once, unsent.
+func TestBreakerTripsOnAHostThatNeverAnswers(t *testing.T) {
+	srv, n := hanging(t, func(int32) bool { return false })
+	c := guarded(0)
+	for range 3 {
+		if _, err := c.Do(context.Background(), Request{URL: srv.URL}); !isTimeout(err) {
+			t.Fatalf("err = %v, want a timeout", err)
+		}
+	}
+	host := hostOf(srv.URL)
+	if !c.Hosts.Down(host) {
+		t.Fatal("three timeouts in a row and no answer: the breaker should be open")
+	}
+	_, err := c.Do(context.Background(), Request{URL: srv.URL})
+	var down *HostDownError
+	var na *NoAnswerError
+	if !errors.As(err, &down) || !errors.As(err, &na) || na.MayHaveArrived {
+		t.Fatalf("err = %v, want a HostDownError that was never sent", err)
+	}
+	if n.Load() != 3 {
+		t.Errorf("%d requests reached the host, want 3", n.Load())
+	}
+}
+
+// In-flight retries stop once the host is found down, by any request.
+func TestBreakerStopsRetries(t *testing.T) {
+	srv, n := hanging(t, func(int32) bool { return false })
+	c := guarded(3)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() { c.Do(context.Background(), Request{URL: srv.URL}) })
+	}
+	wg.Wait()
+	// Without the breaker: 4 requests x 4 attempts.
+	if got := n.Load(); got > 6 {
+		t.Errorf("%d requests reached a dead host; the breaker should have stopped the retries", got)
+	}
+}
+
+// A host that answers some requests and hangs on others is up: it is
+// never tripped, whatever the order of its failures.
+func TestBreakerIgnoresAFlappingHost(t *testing.T) {
+	srv, _ := hanging(t, func(n int32) bool { return n%4 == 1 }) // one in four answered
+	c := guarded(0)
+	for range 20 {
+		c.Do(context.Background(), Request{URL: srv.URL})
+	}
+	if c.Hosts.Down(hostOf(srv.URL)) {
+		t.Error("a host that answers some requests was tripped")
+	}
+}
+
+// Answers, even errors, show a host is up; a cancelled caller says nothing.
+func TestBreakerCountsAnswersAndIgnoresCancellation(t *testing.T) {
+	srv, _ := scripted(t, 404, 429, 400, 404)
+	c := guarded(0)
+	for range 4 {
+		c.Do(context.Background(), Request{URL: srv.URL})
+	}
+	if c.Hosts.Down(hostOf(srv.URL)) {
+		t.Error("4xx answers tripped the breaker")
+	}
+	slow, _ := hanging(t, func(int32) bool { return false })
+	c.Timeout = time.Minute
+	for range 5 {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+		c.Do(ctx, Request{URL: slow.URL})
+		cancel()
+	}
+	if c.Hosts.Down(hostOf(slow.URL)) {
+		t.Error("the caller's own cancellations tripped the breaker")
+	}
+	five, _ := scripted(t, 503)
+	for range 3 {
+		c.Do(context.Background(), Request{URL: five.URL})
+	}
+	if !c.Hosts.Down(hostOf(five.URL)) {
+		t.Error("three 503s and no answer did not trip the breaker")
+	}
+}
+
+// At most limit requests are in flight to one host.
+func TestHostsBoundRequestsInFlight(t *testing.T) {
+	var now, peak atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cur := now.Add(1)
+		for p := peak.Load(); cur > p && !peak.CompareAndSwap(p, cur); p = peak.Load() {
+		}
+		time.Sleep(5 * time.Millisecond)
+		now.Add(-1)
+	}))
+	t.Cleanup(srv.Close)
+	c := guarded(0)
+	c.Timeout = time.Second
+	var wg sync.WaitGroup
+	for range 40 {
+		wg.Go(func() { c.Do(context.Background(), Request{URL: srv.URL}) })
+	}
+	wg.Wait()
+	if p := peak.Load(); p < 2 || p > 4 {
+		t.Errorf("peak in flight = %d, want up to the limit of 4", p)
+	}
+}
+
+// Retries of timeouts draw on the budget; other retries do not.
+func TestRetryBudgetBoundsTimeoutRetries(t *testing.T) {
+	srv, n := hanging(t, func(int32) bool { return false })
+	c, _ := testClient(3)
+	c.Timeout = 20 * time.Millisecond
+	c.Budget = NewRetryBudget(2, 0) // two retries of a timeout for the whole pass
+	for range 5 {
+		c.Do(context.Background(), Request{URL: srv.URL})
+	}
+	if got := n.Load(); got != 5+2 {
+		t.Errorf("%d requests, want 5 first attempts + 2 budgeted retries", got)
+	}
+	five, m := scripted(t, 500, 500, 200)
+	if resp, err := c.Do(context.Background(), Request{URL: five.URL}); err != nil || resp.Status != 200 || m.Load() != 3 {
+		t.Errorf("5xx retries must not need the timeout budget: %+v, %v after %d", resp, err, m.Load())
+	}
+}
