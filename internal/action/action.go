@@ -102,7 +102,8 @@ func Main(ctx context.Context, env Env) int {
 	cutShort := context.Cause(checkCtx)
 
 	now := env.Now().UTC()
-	plan := incident.Decide(s.loaded.State, observe(results, s.silenced), now, policy(cfg))
+	obs := observe(results, s.silenced)
+	plan := incident.Decide(s.loaded.State, obs, now, policy(cfg))
 	store := state.NewStore(s.ws, s.statePath, s.loaded.Raw)
 	d := deliverer{
 		con: con, cfg: cfg, now: now, results: indexByProcess(results), affected: plan.Affected,
@@ -111,10 +112,12 @@ func Main(ctx context.Context, env Env) int {
 		record: func(st incident.State) error { return store.Save(st, s.loaded.Slack) },
 	}
 	out := d.deliver(sendCtx, s.loaded.State, plan)
-	announced, slackStatus := notifySlack(sendCtx, con, cfg, httpClient, s.loaded.Slack, results, s.silenced, d.origin.ClientURL)
+	announced, slackStatus := notifySlack(sendCtx, con, cfg, httpClient, slackNotice{
+		prev: s.loaded.Slack, results: results, status: classify(obs, int64(cfg.SlackThreshold)), runURL: d.origin.ClientURL,
+	})
 
 	pass := report.Pass{
-		Results: results, Threshold: int64(cfg.SeverityThreshold), Silenced: s.silenced, Now: now,
+		Results: results, Threshold: int64(cfg.SeverityThreshold), Status: classify(obs, int64(cfg.SeverityThreshold)), Now: now,
 		Triggered: out.triggered, Updated: out.updated, Resolved: out.resolved, Forgotten: out.forgotten,
 		Failures: out.failures, Skipped: s.skipped,
 		DryRun: cfg.DryRun, PagerDutyEnabled: cfg.PagerDutyEnabled, StateFile: s.statePath,
@@ -280,12 +283,22 @@ func policy(cfg config.Config) incident.Policy {
 		ResolveThreshold: cfg.EffectiveResolveThreshold(),
 		Levels:           cfg.SeverityLevels,
 		AutoResolve:      cfg.AutoResolve,
-		ErrorSeverity:    "error",
+		ErrorSeverity:    incident.SeverityError,
 		ErrorThreshold:   int(cfg.ErrorThreshold),
 		GroupThreshold:   int(cfg.GroupThreshold),
-		GroupSeverity:    "critical",
-		SchedulerHost:    host(cfg.SURouterURL),
+		GroupSeverity:    incident.Critical,
+		SchedulerHost:    escape.Host(cfg.SURouterURL),
 	}
+}
+
+// classify is every process's status at a threshold, decided once by
+// incident.Classify for everything that reports or acts on it.
+func classify(obs []incident.Observation, threshold int64) map[string]incident.Status {
+	status := make(map[string]incident.Status, len(obs))
+	for _, o := range obs {
+		status[o.ProcessID] = incident.Classify(o, threshold)
+	}
+	return status
 }
 
 // observe reduces check results to what the incident policy needs.
@@ -296,7 +309,7 @@ func observe(results []ao.Result, silenced map[string]bool) []incident.Observati
 			ProcessID:       r.ProcessID,
 			Checked:         r.Checked(),
 			SlotsBehind:     r.SlotsBehind(),
-			Server:          host(r.StateURL),
+			Server:          escape.Host(r.StateURL),
 			StateFailed:     r.StateErr != nil,
 			SchedulerFailed: r.SUErr != nil,
 			Silenced:        silenced[r.ProcessID],
@@ -354,11 +367,11 @@ func heartbeat(ctx context.Context, con *console.Console, c *retryhttp.Client, r
 	resp, err := c.Do(ctx, retryhttp.Request{URL: rawURL, MaxBody: 64 << 10})
 	switch {
 	case err != nil:
-		con.Warnf("Heartbeat", "heartbeat to %s failed: %v", host(rawURL), err)
+		con.Warnf("Heartbeat", "heartbeat to %s failed: %v", escape.Host(rawURL), err)
 	case resp.Status < 200 || resp.Status > 299:
-		con.Warnf("Heartbeat", "heartbeat to %s answered HTTP %d", host(rawURL), resp.Status)
+		con.Warnf("Heartbeat", "heartbeat to %s answered HTTP %d", escape.Host(rawURL), resp.Status)
 	default:
-		con.Logf("heartbeat sent to %s", host(rawURL))
+		con.Logf("heartbeat sent to %s", escape.Host(rawURL))
 	}
 }
 
@@ -382,17 +395,7 @@ func reportConfigErrors(con *console.Console, err error) {
 // findingsFail says why what the pass found fails the step, if fail-on
 // asks for it. Silenced processes are in maintenance: they never fail it.
 func findingsFail(on config.FailOn, p report.Pass) string {
-	behind, failing := 0, 0
-	for _, r := range p.Results {
-		switch {
-		case p.Silenced[r.ProcessID]:
-		case r.Interrupted:
-		case !r.Checked():
-			failing++
-		case r.SlotsBehind() >= p.Threshold:
-			behind++
-		}
-	}
+	behind, failing := p.Behind(), p.Errors()
 	switch {
 	case on == config.FailError && failing > 0:
 		return fmt.Sprintf("%d processes could not be checked", failing)

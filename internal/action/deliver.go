@@ -152,16 +152,35 @@ func (d *deliverer) fail(out *delivered, ev incident.Event, views []report.Incid
 	}
 }
 
+// event describes ev to PagerDuty; the payload itself is the pagerduty
+// package's.
 func (d *deliverer) event(ev incident.Event) pd.V2Event {
+	key := d.cfg.RoutingKey
 	if ev.Action == incident.Resolve {
-		return pagerduty.ResolveEvent(d.cfg.RoutingKey, ev.Incident.DedupKey)
+		return pagerduty.Resolve(key, ev.Incident.DedupKey)
+	}
+	inc := pagerduty.Incident{
+		DedupKey: ev.Incident.DedupKey, Type: string(ev.Incident.Type), Severity: string(ev.Incident.Severity),
+		Since: ev.Incident.Since, ProcessID: ev.Incident.ProcessID, Server: ev.Incident.Server,
 	}
 	if ev.Incident.Type.Grouped() {
-		return pagerduty.TriggerEvent(d.cfg.RoutingKey, d.origin,
-			groupAlertFor(ev.Incident, ev.Affected, d.results, len(d.results), d.now))
+		processes := make(map[string]*pagerduty.Process, len(ev.Affected))
+		for _, pid := range ev.Affected {
+			processes[pid] = d.process(pid)
+		}
+		return pagerduty.TriggerGroup(key, d.origin, inc, ev.Affected, processes, len(d.results), d.now)
 	}
-	return pagerduty.TriggerEvent(d.cfg.RoutingKey, d.origin,
-		alertFor(ev.Incident, d.results[ev.Incident.ProcessID], int64(d.cfg.SeverityThreshold), d.now))
+	return pagerduty.Trigger(key, d.origin, inc, d.process(ev.Incident.ProcessID), int64(d.cfg.SeverityThreshold), d.now)
+}
+
+// process describes one process's check to PagerDuty, or nil.
+func (d *deliverer) process(pid string) *pagerduty.Process {
+	r := d.results[pid]
+	if r == nil {
+		return nil
+	}
+	return &pagerduty.Process{ID: r.ProcessID, StateURL: r.StateURL, StateNonce: r.StateNonce, SUNonce: r.SUNonce,
+		Error: r.ErrorText(), NotChecked: r.Interrupted}
 }
 
 // views is how an incident appears in the outputs: a grouped incident once

@@ -30,14 +30,14 @@ type Policy struct {
 	ResolveThreshold int64 // slots apart below which an open mismatch resolves (≤ Threshold)
 	Levels           []Level
 	AutoResolve      bool
-	ErrorSeverity    string // severity of "cannot be checked" incidents
+	ErrorSeverity    Severity // severity of "cannot be checked" incidents
 	// ErrorThreshold is how many consecutive passes a process must fail
 	// to be checked before an error incident opens (1 = at once).
 	ErrorThreshold int
 	// GroupThreshold: more than this many processes in trouble on one state
 	// server open one server incident instead (0 turns grouping off).
 	GroupThreshold int
-	GroupSeverity  string
+	GroupSeverity  Severity
 	SchedulerHost  string // names the scheduler incident
 }
 
@@ -85,6 +85,13 @@ type Plan struct {
 	Affected map[string][]string // dedup key of a grouped incident → process IDs
 }
 
+// wanted is the incident a subject should have this pass: one type, at
+// one severity.
+type wanted struct {
+	t        Type
+	severity Severity
+}
+
 type subjectKey struct {
 	t    Type // Server or Scheduler for groups; "" for processes
 	name string
@@ -125,7 +132,7 @@ func Decide(prev State, observations []Observation, now time.Time, p Policy) Pla
 	}
 
 	obs := map[string]Observation{}
-	wants := map[string]map[Type]string{}
+	wants := map[string]wanted{}
 	held := map[string]bool{}
 	partial := false
 	for _, o := range observations {
@@ -146,17 +153,18 @@ func Decide(prev State, observations []Observation, now time.Time, p Policy) Pla
 			}
 		}
 		open := openBy[subjectKey{name: o.ProcessID}]
+		status := Classify(o, p.Threshold)
 		switch {
-		case o.Silenced:
+		case status == StatusSilenced:
 			held[o.ProcessID] = true
-		case !o.Checked && hasType(open, Mismatch):
+		case status == StatusFailing && hasType(open, Mismatch):
 			held[o.ProcessID] = true
-		case !o.Checked:
+		case status == StatusFailing:
 			if streak >= p.ErrorThreshold || hasType(open, Error) {
-				wants[o.ProcessID] = map[Type]string{Error: p.ErrorSeverity}
+				wants[o.ProcessID] = wanted{Error, p.ErrorSeverity}
 			}
-		case o.SlotsBehind >= p.Threshold || (hasType(open, Mismatch) && o.SlotsBehind >= p.ResolveThreshold):
-			wants[o.ProcessID] = map[Type]string{Mismatch: SeverityFor(p.Levels, o.SlotsBehind)}
+		case status == StatusBehind || (hasType(open, Mismatch) && o.SlotsBehind >= p.ResolveThreshold):
+			wants[o.ProcessID] = wanted{Mismatch, SeverityFor(p.Levels, o.SlotsBehind)}
 		}
 	}
 
@@ -168,13 +176,13 @@ func Decide(prev State, observations []Observation, now time.Time, p Policy) Pla
 		open := openBy[k]
 		sort.Slice(open, func(i, j int) bool { return open[i].DedupKey < open[j].DedupKey })
 		if k.t != "" {
-			want := map[Type]string{}
-			members, wanted := groups[k]
-			if wanted {
-				want[k.t] = p.GroupSeverity
+			var want *wanted
+			members, isWanted := groups[k]
+			if isWanted {
+				want = &wanted{k.t, p.GroupSeverity}
 				affected[DedupKey(k.t, k.name, now)] = members
 			}
-			if partial && !wanted {
+			if partial && !isWanted {
 				// Its processes may be among those not checked: whether
 				// it recovered is unknown, so it is held.
 				continue
@@ -198,7 +206,11 @@ func Decide(prev State, observations []Observation, now time.Time, p Policy) Pla
 		if held[k.name] || covered[k.name] {
 			continue
 		}
-		events = append(events, reconcile(open, wants[k.name], "", k.name, now, p)...)
+		var want *wanted
+		if w, ok := wants[k.name]; ok {
+			want = &w
+		}
+		events = append(events, reconcile(open, want, "", k.name, now, p)...)
 	}
 
 	for _, ev := range events {
@@ -209,7 +221,7 @@ func Decide(prev State, observations []Observation, now time.Time, p Policy) Pla
 
 // storms finds the grouped incidents wanted this pass and the processes
 // they cover.
-func storms(observations []Observation, wants map[string]map[Type]string, held map[string]bool, p Policy) (map[subjectKey][]string, map[string]bool) {
+func storms(observations []Observation, wants map[string]wanted, held map[string]bool, p Policy) (map[subjectKey][]string, map[string]bool) {
 	groups := map[subjectKey][]string{}
 	covered := map[string]bool{}
 	if p.GroupThreshold <= 0 {
@@ -223,9 +235,9 @@ func storms(observations []Observation, wants map[string]map[Type]string, held m
 			continue
 		}
 		active++
-		w := wants[o.ProcessID]
-		_, mismatch := w[Mismatch]
-		_, failing := w[Error]
+		w, ok := wants[o.ProcessID]
+		mismatch := ok && w.t == Mismatch
+		failing := ok && w.t == Error
 		heldFailing := held[o.ProcessID] && !o.Checked
 		switch {
 		case mismatch || ((failing || heldFailing) && o.StateFailed):
@@ -256,40 +268,34 @@ func storms(observations []Observation, wants map[string]map[Type]string, held m
 // reconcile turns one subject's open incidents and wanted types into events:
 // closes first, so a responder never sees today's incident while
 // yesterday's still looks current.
-func reconcile(open []Incident, want map[Type]string, groupType Type, subject string, now time.Time, p Policy) []Event {
+func reconcile(open []Incident, want *wanted, groupType Type, subject string, now time.Time, p Policy) []Event {
 	var closes, triggers []Event
-	rotated := map[Type]bool{}
-	haveToday := map[Type]bool{}
+	rotated, haveToday := false, false
 	for _, inc := range open {
-		sev, wanted := want[inc.Type]
 		switch {
-		case !wanted:
+		case want == nil || want.t != inc.Type:
 			closes = append(closes, closeEvent(inc, Recovered, p))
 		case inc.DedupKey != DedupKey(inc.Type, subject, now):
 			closes = append(closes, closeEvent(inc, Rotated, p))
-			rotated[inc.Type] = true
+			rotated = true
 		default:
-			haveToday[inc.Type] = true
+			haveToday = true
 			switch {
-			case moreSevere(sev, inc.Severity):
+			case want.severity.MoreSevere(inc.Severity):
 				raised := inc
-				raised.Severity = sev
+				raised.Severity = want.severity
 				triggers = append(triggers, Event{Action: Trigger, Reason: SeverityRaised, Incident: raised})
 			case inc.Unconfirmed:
 				triggers = append(triggers, Event{Action: Trigger, Reason: Unconfirmed, Incident: inc})
 			}
 		}
 	}
-	for _, t := range []Type{Error, Mismatch, Server, Scheduler} {
-		sev, wanted := want[t]
-		if !wanted || haveToday[t] {
-			continue
-		}
+	if want != nil && !haveToday {
 		why := Opened
-		if rotated[t] {
+		if rotated {
 			why = Rotated
 		}
-		inc := Incident{Type: t, DedupKey: DedupKey(t, subject, now), Severity: sev, Since: now.UTC()}
+		inc := Incident{Type: want.t, DedupKey: DedupKey(want.t, subject, now), Severity: want.severity, Since: now.UTC()}
 		if groupType != "" {
 			inc.Server = subject
 		} else {

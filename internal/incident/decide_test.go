@@ -30,7 +30,7 @@ var (
 
 func withAutoResolve(p Policy, on bool) Policy { p.AutoResolve = on; return p }
 
-func inc(pid string, t Type, sev string, opened time.Time) Incident {
+func inc(pid string, t Type, sev Severity, opened time.Time) Incident {
 	return Incident{ProcessID: pid, Type: t, DedupKey: DedupKey(t, pid, opened), Severity: sev, Since: opened}
 }
 
@@ -382,9 +382,28 @@ func TestParseLevels(t *testing.T) {
 
 func TestSeverityFor(t *testing.T) {
 	levels := []Level{{"critical", 100}, {"error", 50}}
-	for slots, want := range map[int64]string{0: "error", 49: "error", 50: "error", 99: "error", 100: "critical", 5000: "critical"} {
+	for slots, want := range map[int64]Severity{0: "error", 49: "error", 50: "error", 99: "error", 100: "critical", 5000: "critical"} {
 		if got := SeverityFor(levels, slots); got != want {
 			t.Errorf("SeverityFor(%d) = %q, want %q", slots, got, want)
+		}
+	}
+}
+
+func TestClassify(t *testing.T) {
+	for _, tc := range []struct {
+		o    Observation
+		want Status
+	}{
+		{Observation{Checked: true, SlotsBehind: 49}, StatusOK},
+		{Observation{Checked: true, SlotsBehind: 50}, StatusBehind},
+		{Observation{}, StatusFailing},
+		{Observation{NotChecked: true}, StatusNotChecked},
+		// Silenced wins over everything: maintenance is not behind.
+		{Observation{Checked: true, SlotsBehind: 500, Silenced: true}, StatusSilenced},
+		{Observation{Silenced: true}, StatusSilenced},
+	} {
+		if got := Classify(tc.o, 50); got != tc.want {
+			t.Errorf("Classify(%+v) = %s, want %s", tc.o, got, tc.want)
 		}
 	}
 }

@@ -34,7 +34,7 @@ type Incident struct {
 	Server    string    `json:"server,omitempty"`     // grouped incidents: the host
 	Type      Type      `json:"type"`
 	DedupKey  string    `json:"dedup_key"`
-	Severity  string    `json:"severity"`
+	Severity  Severity  `json:"severity"`
 	Since     time.Time `json:"since"`
 	// Unconfirmed marks an incident whose last event (trigger or resolve)
 	// was recorded as about to be sent but not confirmed: PagerDuty may or

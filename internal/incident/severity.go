@@ -7,30 +7,60 @@ import (
 	"strings"
 )
 
-// Severities PagerDuty accepts, least to most severe.
-var severityRank = map[string]int{"info": 1, "warning": 2, "error": 3, "critical": 4}
+// Severity is a PagerDuty severity.
+type Severity string
+
+// The severities PagerDuty accepts.
+const (
+	Info     Severity = "info"
+	Warning  Severity = "warning"
+	Critical Severity = "critical"
+	// SeverityError is "error" (Error names the incident type).
+	SeverityError Severity = "error"
+)
+
+// rank orders severities, least to most severe; 0 is not a severity.
+func (s Severity) rank() int {
+	switch s {
+	case Info:
+		return 1
+	case Warning:
+		return 2
+	case SeverityError:
+		return 3
+	case Critical:
+		return 4
+	}
+	return 0
+}
+
+// Valid reports whether PagerDuty accepts s.
+func (s Severity) Valid() bool { return s.rank() > 0 }
+
+// MoreSevere reports whether s is more severe than t.
+func (s Severity) MoreSevere(t Severity) bool { return s.rank() > t.rank() }
 
 // Level maps a distance in slots to a PagerDuty severity.
 type Level struct {
-	Severity string
+	Severity Severity
 	MinSlots int64
 }
 
 // ParseLevels parses "critical:100,error:50,warning:0".
 func ParseLevels(s string) ([]Level, error) {
 	var levels []Level
-	seen := map[string]bool{}
+	seen := map[Severity]bool{}
 	for _, part := range strings.Split(s, ",") {
 		part = strings.TrimSpace(part)
 		if part == "" {
 			continue
 		}
-		sev, n, ok := strings.Cut(part, ":")
-		sev = strings.ToLower(strings.TrimSpace(sev))
+		name, n, ok := strings.Cut(part, ":")
+		sev := Severity(strings.ToLower(strings.TrimSpace(name)))
 		if !ok {
 			return nil, fmt.Errorf("%q is not severity:slots (e.g. critical:100)", part)
 		}
-		if severityRank[sev] == 0 {
+		if !sev.Valid() {
 			return nil, fmt.Errorf("%q is not a PagerDuty severity (critical, error, warning or info)", sev)
 		}
 		if seen[sev] {
@@ -53,17 +83,14 @@ func ParseLevels(s string) ([]Level, error) {
 // SeverityFor returns the severity of the highest level reached. Below every
 // level it returns the lowest level's severity: a process past the threshold
 // pages at the mildest configured severity rather than not at all.
-func SeverityFor(levels []Level, slotsBehind int64) string {
+func SeverityFor(levels []Level, slotsBehind int64) Severity {
 	for _, l := range levels {
 		if slotsBehind >= l.MinSlots {
 			return l.Severity
 		}
 	}
 	if len(levels) == 0 {
-		return "warning"
+		return Warning
 	}
 	return levels[len(levels)-1].Severity
 }
-
-// moreSevere reports whether a is more severe than b.
-func moreSevere(a, b string) bool { return severityRank[a] > severityRank[b] }

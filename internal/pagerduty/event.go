@@ -1,4 +1,7 @@
-// Package pagerduty builds Events API v2 events and delivers them.
+// Package pagerduty owns everything PagerDuty receives: the Events API v2
+// payload of each incident (summary, details, links, trimming to
+// PagerDuty's limits), pacing and delivery. The shell describes the
+// incident and the pass in neutral terms (Incident, Process).
 package pagerduty
 
 import (
@@ -16,13 +19,13 @@ const (
 	Source          = "nonce-monitor"
 )
 
-// Alert is what a trigger says about one incident.
-type Alert struct {
+// alert is what a trigger says about one incident.
+type alert struct {
 	DedupKey  string
 	Summary   string
 	Severity  string
-	Class     string // incident type: mismatch or error
-	Component string // the state server's host
+	Class     string // the incident type: mismatch, error, server or scheduler
+	Component string // the state server's host (the scheduler's, for a scheduler incident)
 	Timestamp time.Time
 	Details   map[string]any
 }
@@ -33,8 +36,8 @@ type Origin struct {
 	ClientURL string
 }
 
-// TriggerEvent builds a trigger for a.
-func TriggerEvent(routingKey string, o Origin, a Alert) pd.V2Event {
+// trigger builds the trigger event for a.
+func trigger(routingKey string, o Origin, a alert) pd.V2Event {
 	ev := pd.V2Event{
 		RoutingKey: routingKey,
 		Action:     "trigger",
@@ -58,8 +61,8 @@ func TriggerEvent(routingKey string, o Origin, a Alert) pd.V2Event {
 	return ev
 }
 
-// ResolveEvent builds a resolve for an incident opened under dedupKey.
-func ResolveEvent(routingKey, dedupKey string) pd.V2Event {
+// Resolve is the resolve event for an incident opened under dedupKey.
+func Resolve(routingKey, dedupKey string) pd.V2Event {
 	return pd.V2Event{RoutingKey: routingKey, Action: "resolve", DedupKey: dedupKey}
 }
 

@@ -22,8 +22,8 @@ func sender(url string) *Sender {
 	}
 }
 
-func alert() Alert {
-	return Alert{
+func sample() alert {
+	return alert{
 		DedupKey: "nonce-monitor-mismatch-p-20261123", Summary: "Process p is 75 slots behind scheduler",
 		Severity: "error", Class: "mismatch", Component: "state.forward.computer",
 		Timestamp: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC),
@@ -36,13 +36,13 @@ func TestTriggerAndResolveAccepted(t *testing.T) {
 	defer pd.Close()
 	s := sender(pd.URL)
 	origin := Origin{Client: "nonce-monitor", ClientURL: "https://github.com/o/r/actions/runs/1"}
-	if _, err := s.Send(context.Background(), TriggerEvent(routingKey, origin, alert())); err != nil {
+	if _, err := s.Send(context.Background(), trigger(routingKey, origin, sample())); err != nil {
 		t.Fatalf("trigger: %v", err)
 	}
 	if diff := cmp.Diff([]string{"nonce-monitor-mismatch-p-20261123"}, pd.Open()); diff != "" {
 		t.Errorf("open after trigger (-want +got):\n%s", diff)
 	}
-	if _, err := s.Send(context.Background(), ResolveEvent(routingKey, "nonce-monitor-mismatch-p-20261123")); err != nil {
+	if _, err := s.Send(context.Background(), Resolve(routingKey, "nonce-monitor-mismatch-p-20261123")); err != nil {
 		t.Fatalf("resolve: %v", err)
 	}
 	if len(pd.Open()) != 0 {
@@ -57,7 +57,7 @@ func TestTriggerAndResolveAccepted(t *testing.T) {
 func TestRejectionIsReportedVerbatimAndNotRetried(t *testing.T) {
 	pd := pagerdutytest.Start()
 	defer pd.Close()
-	_, err := sender(pd.URL).Send(context.Background(), TriggerEvent("short-key", Origin{}, alert()))
+	_, err := sender(pd.URL).Send(context.Background(), trigger("short-key", Origin{}, sample()))
 	var rej *RejectedError
 	if !errors.As(err, &rej) || rej.Status != 400 {
 		t.Fatalf("err = %v, want a RejectedError", err)
@@ -78,7 +78,7 @@ func TestThrottlingAndServerErrorsAreRetried(t *testing.T) {
 	pd := pagerdutytest.Start()
 	defer pd.Close()
 	pd.FailNext(429, 500)
-	if _, err := sender(pd.URL).Send(context.Background(), TriggerEvent(routingKey, Origin{}, alert())); err != nil {
+	if _, err := sender(pd.URL).Send(context.Background(), trigger(routingKey, Origin{}, sample())); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
 	if pd.Requests() != 3 || len(pd.Accepted()) != 1 {
@@ -90,24 +90,24 @@ func TestUnavailableAfterRetries(t *testing.T) {
 	pd := pagerdutytest.Start()
 	defer pd.Close()
 	pd.FailNext(503, 503, 503)
-	_, err := sender(pd.URL).Send(context.Background(), ResolveEvent(routingKey, "k"))
+	_, err := sender(pd.URL).Send(context.Background(), Resolve(routingKey, "k"))
 	var un *UnavailableError
 	if !errors.As(err, &un) || un.Status != 503 || un.Attempts != 3 {
 		t.Fatalf("err = %v, want Unavailable 503 after 3 attempts", err)
 	}
 
 	pd.Close()
-	_, err = sender(pd.URL).Send(context.Background(), ResolveEvent(routingKey, "k"))
+	_, err = sender(pd.URL).Send(context.Background(), Resolve(routingKey, "k"))
 	if !errors.As(err, &un) || un.Status != 0 || !strings.Contains(err.Error(), "PagerDuty unreachable") {
 		t.Fatalf("closed server: err = %v", err)
 	}
 }
 
 func TestEncodeKeepsEventsWithinLimits(t *testing.T) {
-	a := alert()
+	a := sample()
 	a.Summary = strings.Repeat("é", 2000)
 	a.Details = map[string]any{"blob": strings.Repeat("x", 600_000)}
-	body, notes, err := Encode(TriggerEvent(routingKey, Origin{}, a))
+	body, notes, err := Encode(trigger(routingKey, Origin{}, a))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func TestEncodeKeepsEventsWithinLimits(t *testing.T) {
 	}
 	pd := pagerdutytest.Start()
 	defer pd.Close()
-	if _, err := sender(pd.URL).Send(context.Background(), TriggerEvent(routingKey, Origin{}, a)); err != nil {
+	if _, err := sender(pd.URL).Send(context.Background(), trigger(routingKey, Origin{}, a)); err != nil {
 		t.Fatalf("the stand-in (PagerDuty's limits) rejected the trimmed event: %v", err)
 	}
 	got := pd.Accepted()[0].Payload

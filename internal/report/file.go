@@ -37,17 +37,7 @@ func File(p Pass) []byte {
 		Checked: len(p.Results), Behind: p.Behind(), Errors: p.Errors(), Processes: make([]ProcessReport, len(p.Results))}
 	for i, r := range p.Results {
 		pr := ProcessReport{ProcessID: r.ProcessID, StateURL: r.StateURL, StateNonce: r.StateNonce, SUNonce: r.SUNonce,
-			Status: "ok", DurationMS: r.Duration.Milliseconds()}
-		switch {
-		case p.Silenced[r.ProcessID]:
-			pr.Status = "silenced"
-		case r.Interrupted:
-			pr.Status = "not-checked"
-		case !r.Checked():
-			pr.Status = "error"
-		case r.SlotsBehind() >= p.Threshold:
-			pr.Status = "behind"
-		}
+			Status: string(p.Status[r.ProcessID]), DurationMS: r.Duration.Milliseconds()}
 		if r.Checked() {
 			n := r.SlotsBehind()
 			pr.SlotsBehind = &n

@@ -38,7 +38,7 @@ func NewIncident(inc incident.Incident, reason incident.Reason, r *ao.Result) In
 		ProcessID:   inc.ProcessID,
 		Type:        string(inc.Type),
 		DedupKey:    inc.DedupKey,
-		Severity:    inc.Severity,
+		Severity:    string(inc.Severity),
 		Since:       inc.Since.UTC().Format(time.RFC3339),
 		Reason:      string(reason),
 		Unconfirmed: inc.Unconfirmed,
@@ -69,8 +69,10 @@ type Failure struct {
 type Pass struct {
 	Results   []ao.Result // every process checked, any order
 	Threshold int64
-	Silenced  map[string]bool // checked and reported, never paged
-	Now       time.Time       // when the pass ran, for "open for"
+	// Status is every process's outcome, as incident.Classify decided it;
+	// every count and status shown reads it.
+	Status map[string]incident.Status
+	Now    time.Time // when the pass ran, for "open for"
 
 	Triggered []Incident // new incidents (including a new day's rotation)
 	Updated   []Incident // re-triggered because their severity rose
@@ -89,33 +91,19 @@ type Pass struct {
 	ReportFile       string // workspace-relative path of the JSON report
 }
 
-// Behind counts processes at or past the threshold.
-func (p Pass) Behind() int {
-	n := 0
-	for _, r := range p.Results {
-		if r.Checked() && r.SlotsBehind() >= p.Threshold {
-			n++
-		}
-	}
-	return n
-}
+// Behind counts processes at or past the threshold (silenced ones not).
+func (p Pass) Behind() int { return p.count(incident.StatusBehind) }
 
-// Errors counts processes that could not be checked.
-func (p Pass) Errors() int {
-	n := 0
-	for _, r := range p.Results {
-		if r.Failed() {
-			n++
-		}
-	}
-	return n
-}
+// Errors counts processes that could not be checked (silenced ones not).
+func (p Pass) Errors() int { return p.count(incident.StatusFailing) }
 
 // NotChecked counts processes the pass ended before checking.
-func (p Pass) NotChecked() int {
+func (p Pass) NotChecked() int { return p.count(incident.StatusNotChecked) }
+
+func (p Pass) count(s incident.Status) int {
 	n := 0
-	for _, r := range p.Results {
-		if r.Interrupted {
+	for _, st := range p.Status {
+		if st == s {
 			n++
 		}
 	}

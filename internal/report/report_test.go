@@ -58,6 +58,11 @@ func fleet(n int, behindEvery, failEvery int) Pass {
 			p.Results = append(p.Results, healthy(pid('H', i), int64(i%7)))
 		}
 	}
+	p.Status = map[string]incident.Status{}
+	for _, r := range p.Results {
+		o := incident.Observation{Checked: r.Checked(), SlotsBehind: r.SlotsBehind(), NotChecked: r.Interrupted}
+		p.Status[r.ProcessID] = incident.Classify(o, p.Threshold)
+	}
 	return p
 }
 
@@ -132,7 +137,7 @@ func TestOutputsHaveExactlyTheDocumentedKeys(t *testing.T) {
 
 func TestReportFile(t *testing.T) {
 	p := fleet(12, 4, 6)
-	p.Silenced = map[string]bool{pid('H', 1): true}
+	p.Status[pid('H', 1)] = incident.StatusSilenced
 	var f struct {
 		Version, Checked, Behind, Errors int
 		Processes                        []ProcessReport

@@ -9,6 +9,7 @@ import (
 
 	"github.com/org/nonce-monitor-action/internal/ao"
 	"github.com/org/nonce-monitor-action/internal/escape"
+	"github.com/org/nonce-monitor-action/internal/incident"
 	"github.com/org/nonce-monitor-action/internal/slack"
 )
 
@@ -46,7 +47,7 @@ func Summary(p Pass) string {
 	incidentTable(&b, "Recovered, left open for manual resolution (auto-resolve is off)", p.Forgotten, p.Now, true)
 	incidentTable(&b, "Still open", p.Open, p.Now, false)
 	chart(&b, p)
-	errorTable(&b, p.Results)
+	errorTable(&b, p)
 	processTable(&b, p)
 
 	if len(p.Notes) > 0 || len(p.Skipped) > 0 {
@@ -167,15 +168,15 @@ func thresholdLine(n int, threshold int64) string {
 
 // errorTable groups failures by state server and cause, so one dead server
 // is one row, not a hundred.
-func errorTable(b *strings.Builder, results []ao.Result) {
+func errorTable(b *strings.Builder, p Pass) {
 	type group struct {
 		server, cause string
 		processes     []string
 		example       string
 	}
 	groups := map[[2]string]*group{}
-	for _, r := range results {
-		if !r.Failed() {
+	for _, r := range p.Results {
+		if p.Status[r.ProcessID] != incident.StatusFailing {
 			continue
 		}
 		err := r.StateErr
@@ -233,22 +234,22 @@ func processTable(b *strings.Builder, p Pass) {
 		}
 		return a.ProcessID < c.ProcessID
 	})
-	incident := map[string]string{}
+	openKey := map[string]string{}
 	for _, inc := range p.Open {
-		incident[inc.ProcessID] = inc.DedupKey
+		openKey[inc.ProcessID] = inc.DedupKey
 	}
 	fmt.Fprintf(b, "<details><summary>All processes (%d)</summary>\n\n| process | state server | state nonce | SU nonce | slots behind | status | incident |\n|---|---|---:|---:|---:|---|---|\n", len(list))
 	rows(b, len(list), func(i int) string {
 		r := list[i]
 		status := "ok"
-		switch {
-		case p.Silenced[r.ProcessID]:
+		switch p.Status[r.ProcessID] {
+		case incident.StatusSilenced:
 			status = "🔇 silenced"
-		case r.Interrupted:
+		case incident.StatusNotChecked:
 			status = "⏹ not checked"
-		case !r.Checked():
+		case incident.StatusFailing:
 			status = "❌ " + string(ao.KindOf(firstErr(r)))
-		case r.SlotsBehind() >= p.Threshold:
+		case incident.StatusBehind:
 			status = "⚠️ behind"
 		}
 		behind := "–"
@@ -256,7 +257,7 @@ func processTable(b *strings.Builder, p Pass) {
 			behind = fmt.Sprint(r.SlotsBehind())
 		}
 		inc := "–"
-		if k := incident[r.ProcessID]; k != "" {
+		if k := openKey[r.ProcessID]; k != "" {
 			inc = escape.Code(k)
 		}
 		return fmt.Sprintf("| %s | %s | %s | %s | %s | %s | %s |", processLink(r.ProcessID), hostOrDash(r.StateURL),

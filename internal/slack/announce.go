@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/incident"
 )
 
 // Announced is what the channel was last told: the processes it knows as
@@ -35,20 +36,24 @@ func (c Changes) Empty() bool {
 	return len(c.Behind)+len(c.Failing)+len(c.Recovered)+len(c.Removed) == 0
 }
 
-// Diff compares this pass's results with what was announced. Silenced
-// processes are left out: they are in maintenance.
-func Diff(prev Announced, results []ao.Result, threshold int64, silenced map[string]bool) (Changes, Announced) {
+// Diff compares this pass's results with what was announced. status is
+// each process's outcome at Slack's own threshold (incident.Classify).
+// Silenced processes are left out: they are in maintenance.
+func Diff(prev Announced, results []ao.Result, status map[string]incident.Status) (Changes, Announced) {
 	wasBehind, wasFailing := set(prev.Behind), set(prev.Failing)
 	var c Changes
 	var next Announced
 	seen := map[string]bool{}
+	silenced := map[string]bool{}
 	for _, r := range results {
-		if silenced[r.ProcessID] {
+		st := status[r.ProcessID]
+		if st == incident.StatusSilenced {
+			silenced[r.ProcessID] = true
 			continue
 		}
 		seen[r.ProcessID] = true
-		switch {
-		case r.Interrupted:
+		switch st {
+		case incident.StatusNotChecked:
 			// Not checked this pass: the channel keeps what it was told.
 			if wasBehind[r.ProcessID] {
 				next.Behind = append(next.Behind, r.ProcessID)
@@ -58,22 +63,24 @@ func Diff(prev Announced, results []ao.Result, threshold int64, silenced map[str
 				next.Failing = append(next.Failing, r.ProcessID)
 				c.StillFailing++
 			}
-		case !r.Checked():
+		case incident.StatusFailing:
 			next.Failing = append(next.Failing, r.ProcessID)
 			if wasFailing[r.ProcessID] {
 				c.StillFailing++
 			} else {
 				c.Failing = append(c.Failing, r)
 			}
-		case r.SlotsBehind() >= threshold:
+		case incident.StatusBehind:
 			next.Behind = append(next.Behind, r.ProcessID)
 			if wasBehind[r.ProcessID] {
 				c.StillBehind++
 			} else {
 				c.Behind = append(c.Behind, r)
 			}
-		case wasBehind[r.ProcessID] || wasFailing[r.ProcessID]:
-			c.Recovered = append(c.Recovered, r)
+		default:
+			if wasBehind[r.ProcessID] || wasFailing[r.ProcessID] {
+				c.Recovered = append(c.Recovered, r)
+			}
 		}
 	}
 	for _, pid := range append(append([]string(nil), prev.Behind...), prev.Failing...) {

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/org/nonce-monitor-action/internal/ao"
 	"github.com/org/nonce-monitor-action/internal/goldentest"
+	"github.com/org/nonce-monitor-action/internal/incident"
 	"github.com/org/nonce-monitor-action/internal/retryhttp"
 	"github.com/org/nonce-monitor-action/internal/slacktest"
 )
@@ -47,7 +48,7 @@ func TestDiff(t *testing.T) {
 		failed(pid('F', 6)),
 		checked(pid('G', 7), 0, 900), // silenced
 	}
-	changes, next := Diff(prev, results, 50, map[string]bool{pid('G', 7): true})
+	changes, next := Diff(prev, results, statuses(results, 50, map[string]bool{pid('G', 7): true}))
 	if diff := cmp.Diff([]string{d}, ids(changes.Behind)); diff != "" {
 		t.Errorf("newly behind:\n%s", diff)
 	}
@@ -68,7 +69,7 @@ func TestDiff(t *testing.T) {
 		t.Errorf("next announced (-want +got):\n%s", diff)
 	}
 	// Told once, quiet after.
-	again, same := Diff(next, results, 50, map[string]bool{pid('G', 7): true})
+	again, same := Diff(next, results, statuses(results, 50, map[string]bool{pid('G', 7): true}))
 	if !again.Empty() || !cmp.Equal(next, same, cmpopts.EquateEmpty()) {
 		t.Errorf("an unchanged fleet says something: %+v", again)
 	}
@@ -92,7 +93,7 @@ func TestBuildGolden(t *testing.T) {
 		"all-failing": fleet(0, 60),
 	} {
 		t.Run(name, func(t *testing.T) {
-			c, _ := Diff(Announced{Behind: []string{pid('H', 1)}}, results, 50, nil)
+			c, _ := Diff(Announced{Behind: []string{pid('H', 1)}}, results, statuses(results, 50, nil))
 			msg := Build(c, 50, "https://github.com/acme/ao/actions/runs/7")
 			checkLimits(t, msg)
 			got, _ := json.MarshalIndent(msg, "", "  ")
@@ -117,7 +118,7 @@ func checkLimits(t *testing.T, m Message) {
 }
 
 func TestLargeFleetIsCountedNotDropped(t *testing.T) {
-	c, _ := Diff(Announced{}, fleet(5000, 0), 50, nil)
+	c, _ := Diff(Announced{}, fleet(5000, 0), statuses(fleet(5000, 0), 50, nil))
 	m := Build(c, 50, "")
 	checkLimits(t, m)
 	var listed int
@@ -181,4 +182,14 @@ func TestSenderAgainstTheStandIn(t *testing.T) {
 	if err := sender(url).Send(context.Background(), msg); err == nil || strings.Contains(err.Error(), "s3cr3t") || !strings.HasPrefix(err.Error(), "Slack unreachable") {
 		t.Errorf("closed server: %v", err)
 	}
+}
+
+// statuses classifies results the way the shell does.
+func statuses(results []ao.Result, threshold int64, silenced map[string]bool) map[string]incident.Status {
+	st := map[string]incident.Status{}
+	for _, r := range results {
+		o := incident.Observation{Checked: r.Checked(), SlotsBehind: r.SlotsBehind(), Silenced: silenced[r.ProcessID], NotChecked: r.Interrupted}
+		st[r.ProcessID] = incident.Classify(o, threshold)
+	}
+	return st
 }

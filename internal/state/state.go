@@ -145,11 +145,11 @@ func parseLegacy(entries map[string]json.RawMessage) (incident.Open, error) {
 			ProcessID: pid,
 			Type:      legacyType(e.DedupKey),
 			DedupKey:  e.DedupKey,
-			Severity:  e.Severity,
+			Severity:  incident.Severity(e.Severity),
 			Since:     e.AlertedAt.UTC(),
 		}
 		if inc.Severity == "" {
-			inc.Severity = "error"
+			inc.Severity = incident.SeverityError
 		}
 		if err := validate(inc); err != nil {
 			return nil, fmt.Errorf("old-format entry %s: %w", pid, err)

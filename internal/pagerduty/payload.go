@@ -1,0 +1,110 @@
+package pagerduty
+
+import (
+	"fmt"
+	"time"
+
+	pd "github.com/PagerDuty/go-pagerduty"
+	"github.com/org/nonce-monitor-action/internal/escape"
+)
+
+// Incident is the incident an event is about.
+type Incident struct {
+	DedupKey  string
+	Type      string // mismatch, error, server or scheduler
+	Severity  string
+	Since     time.Time
+	ProcessID string // a process incident's process
+	Server    string // a grouped incident's host
+}
+
+// Process is what this pass saw of one process.
+type Process struct {
+	ID         string
+	StateURL   string // without credentials
+	StateNonce *int64
+	SUNonce    *int64
+	Error      string // why it could not be checked, "" when it was
+	NotChecked bool   // the pass ended before its check did
+}
+
+func (p *Process) checked() bool { return p.StateNonce != nil && p.SUNonce != nil }
+
+func (p *Process) slotsBehind() int64 {
+	d := *p.SUNonce - *p.StateNonce
+	return max(d, -d)
+}
+
+// Trigger is the trigger for a process incident. p is its process this
+// pass; nil when it was not checked (an incident held open).
+func Trigger(routingKey string, o Origin, inc Incident, p *Process, threshold int64, now time.Time) pd.V2Event {
+	a := alert{
+		DedupKey: inc.DedupKey, Severity: inc.Severity, Class: inc.Type, Timestamp: now,
+		Details: map[string]any{
+			"process_id": inc.ProcessID,
+			"threshold":  threshold,
+			"opened_at":  inc.Since.UTC().Format(time.RFC3339),
+		},
+	}
+	if p == nil || p.NotChecked {
+		a.Summary = fmt.Sprintf("Process %s: %s incident", inc.ProcessID, inc.Type)
+		return trigger(routingKey, o, a)
+	}
+	host := escape.Host(p.StateURL)
+	a.Component = host
+	a.Details["state_server"] = p.StateURL
+	a.Details["state_nonce"] = p.StateNonce
+	a.Details["su_nonce"] = p.SUNonce
+	switch {
+	case inc.Type == "error" || !p.checked():
+		a.Summary = fmt.Sprintf("Process %s cannot be checked: %s", inc.ProcessID, p.Error)
+		a.Details["error"] = p.Error
+	case *p.StateNonce > *p.SUNonce:
+		a.Summary = fmt.Sprintf("Process %s state is %d slots ahead of scheduler on %s", inc.ProcessID, p.slotsBehind(), host)
+		a.Details["slots_behind"] = p.slotsBehind()
+	default:
+		a.Summary = fmt.Sprintf("Process %s is %d slots behind scheduler on %s", inc.ProcessID, p.slotsBehind(), host)
+		a.Details["slots_behind"] = p.slotsBehind()
+	}
+	return trigger(routingKey, o, a)
+}
+
+// maxListedProcesses bounds a grouped alert's details; the job summary has
+// the full list.
+const maxListedProcesses = 100
+
+// TriggerGroup is the trigger for a server or scheduler incident: the root
+// cause first, then the processes it covers (affected, in order; a
+// process missing from processes was not checked this pass). checked is
+// how many processes the pass checked in all.
+func TriggerGroup(routingKey string, o Origin, inc Incident, affected []string, processes map[string]*Process, checked int, now time.Time) pd.V2Event {
+	a := alert{DedupKey: inc.DedupKey, Severity: inc.Severity, Class: inc.Type, Component: inc.Server, Timestamp: now}
+	if inc.Type == "scheduler" {
+		a.Summary = fmt.Sprintf("Monitor cannot reach the scheduler (%s) for %d of %d processes", inc.Server, len(affected), checked)
+	} else {
+		a.Summary = fmt.Sprintf("State server %s: %d processes behind or failing", inc.Server, len(affected))
+	}
+	listed := map[string]string{}
+	for i, pid := range affected {
+		if i == maxListedProcesses {
+			listed["…"] = fmt.Sprintf("%d more, see the workflow run", len(affected)-i)
+			break
+		}
+		p := processes[pid]
+		switch {
+		case p == nil || p.NotChecked:
+			listed[pid] = "not checked this pass"
+		case !p.checked():
+			listed[pid] = p.Error
+		default:
+			listed[pid] = fmt.Sprintf("%d slots behind (state %d, scheduler %d)", p.slotsBehind(), *p.StateNonce, *p.SUNonce)
+		}
+	}
+	a.Details = map[string]any{
+		"server":             inc.Server,
+		"affected_processes": len(affected),
+		"processes":          listed,
+		"opened_at":          inc.Since.UTC().Format(time.RFC3339),
+	}
+	return trigger(routingKey, o, a)
+}
