@@ -13,6 +13,7 @@ import (
 
 	"github.com/org/nonce-monitor-action/internal/console"
 	"github.com/org/nonce-monitor-action/internal/escape"
+	"github.com/org/nonce-monitor-action/internal/slack"
 	"github.com/org/nonce-monitor-action/internal/workspace"
 
 	"github.com/org/nonce-monitor-action/internal/ao"
@@ -112,8 +113,12 @@ func Main(ctx context.Context, env Env) int {
 		record: func(st incident.State) error { return store.Save(st, s.loaded.Slack) },
 	}
 	out := d.deliver(sendCtx, s.loaded.State, plan)
+	told, err := slack.DecodeAnnounced(s.loaded.Slack)
+	if err != nil {
+		con.Warnf("State file", "%v; Slack is told everything again", err)
+	}
 	announced, slackStatus := notifySlack(sendCtx, con, cfg, httpClient, slackNotice{
-		prev: s.loaded.Slack, results: results, status: classify(obs, int64(cfg.SlackThreshold)), runURL: d.origin.ClientURL,
+		prev: told, results: results, status: classify(obs, int64(cfg.SlackThreshold)), runURL: d.origin.ClientURL,
 	})
 
 	pass := report.Pass{
@@ -134,7 +139,7 @@ func Main(ctx context.Context, env Env) int {
 		if out.unrecorded != nil {
 			con.Errorf("State file", "%v: nothing was sent to PagerDuty, because what is sent must be recorded first", out.unrecorded)
 			exit = 1
-		} else if err := store.Save(out.next, announced); err != nil {
+		} else if err := store.Save(out.next, announced.Encode()); err != nil {
 			con.Errorf("State file", "%v: the outcome of this pass's events is not recorded; the next run sends them again", err)
 			exit = 1
 		}

@@ -11,7 +11,6 @@ import (
 	"github.com/org/nonce-monitor-action/internal/aotest"
 	"github.com/org/nonce-monitor-action/internal/goldentest"
 	"github.com/org/nonce-monitor-action/internal/incident"
-	"github.com/org/nonce-monitor-action/internal/slack"
 	"github.com/org/nonce-monitor-action/internal/state"
 )
 
@@ -29,7 +28,7 @@ func TestGoldenSummaryAndPagerDutyPayloads(t *testing.T) {
 	h.fleet.Set(pidD, 200, 350)
 	gone := incident.Incident{ProcessID: pidGone, Type: incident.Mismatch, DedupKey: incident.DedupKey(incident.Mismatch, pidGone, day1),
 		Severity: "warning", Since: day1.Add(-3600e9)}
-	os.WriteFile(filepath.Join(h.ws, ".pagerduty-state.json"), state.Encode(incident.State{Open: incident.Open{gone.DedupKey: gone}}, slack.Announced{}), 0o644)
+	os.WriteFile(filepath.Join(h.ws, ".pagerduty-state.json"), state.Encode(incident.State{Open: incident.Open{gone.DedupKey: gone}}, nil), 0o644)
 
 	r := h.run(map[string]string{"process-ids": strings.Join([]string{pidA, pidB, pidC, pidD, "bad-id"}, "\n")})
 	if r.exit != 0 {

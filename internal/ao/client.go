@@ -42,6 +42,11 @@ type Result struct {
 	Interrupted bool
 }
 
+// ExplorerURL links a process on an AO explorer.
+func ExplorerURL(processID string) string {
+	return "https://www.ao.link/#/entity/" + url.PathEscape(processID)
+}
+
 // Checked reports whether both nonces were read.
 func (r Result) Checked() bool { return r.StateNonce != nil && r.SUNonce != nil }
 

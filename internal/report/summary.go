@@ -10,7 +10,6 @@ import (
 	"github.com/org/nonce-monitor-action/internal/ao"
 	"github.com/org/nonce-monitor-action/internal/escape"
 	"github.com/org/nonce-monitor-action/internal/incident"
-	"github.com/org/nonce-monitor-action/internal/slack"
 )
 
 // GitHub refuses a step summary over 1 MiB. Tables are cut to maxRows rows
@@ -271,7 +270,7 @@ func processLink(pid string) string {
 	if pid == "" {
 		return "–"
 	}
-	return fmt.Sprintf("[%s](%s)", escape.Code(pid), slack.ExplorerURL(pid))
+	return fmt.Sprintf("[%s](%s)", escape.Code(pid), ao.ExplorerURL(pid))
 }
 
 // openFor says how long an incident has been open, to the minute.

@@ -4,6 +4,9 @@
 package slack
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"sort"
 
 	"github.com/org/nonce-monitor-action/internal/ao"
@@ -20,6 +23,33 @@ type Announced struct {
 
 // Empty reports whether nothing is announced.
 func (a Announced) Empty() bool { return len(a.Behind) == 0 && len(a.Failing) == 0 }
+
+// Encode is a as the state file keeps it: compact JSON, or nil when
+// nothing is announced (so a fleet Slack never heard of adds nothing).
+func (a Announced) Encode() json.RawMessage {
+	if a.Empty() {
+		return nil
+	}
+	raw, err := json.Marshal(a)
+	if err != nil {
+		panic(err) // two string slices: cannot fail
+	}
+	return raw
+}
+
+// DecodeAnnounced reads what Encode wrote; nil is nothing announced.
+func DecodeAnnounced(raw json.RawMessage) (Announced, error) {
+	var a Announced
+	if len(raw) == 0 {
+		return a, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&a); err != nil {
+		return Announced{}, fmt.Errorf("what Slack was told: %w", err)
+	}
+	return a, nil
+}
 
 // Changes is what one message says.
 type Changes struct {

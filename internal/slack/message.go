@@ -2,7 +2,6 @@ package slack
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
 	"unicode/utf8"
 
@@ -16,11 +15,6 @@ const (
 	MaxSectionText = 3000
 	maxTextChars   = 40000 // past this Slack truncates the fallback text
 )
-
-// ExplorerURL links a process on an AO explorer.
-func ExplorerURL(processID string) string {
-	return "https://www.ao.link/#/entity/" + url.PathEscape(processID)
-}
 
 // Message is an incoming-webhook payload: a plain-text fallback for
 // notifications and the Block Kit blocks.
@@ -172,7 +166,7 @@ func section(text string) Block {
 	return Block{Type: "section", Text: &Text{Type: "mrkdwn", Text: text}}
 }
 
-func link(pid string) string { return fmt.Sprintf("<%s|`%s`>", ExplorerURL(pid), pid) }
+func link(pid string) string { return fmt.Sprintf("<%s|`%s`>", ao.ExplorerURL(pid), pid) }
 
 // host shows a state server's host: it comes from input files, so it is
 // escaped like any untrusted text.

@@ -193,3 +193,17 @@ func statuses(results []ao.Result, threshold int64, silenced map[string]bool) ma
 	}
 	return st
 }
+
+func TestAnnouncedRoundTripsThroughTheStateFile(t *testing.T) {
+	a := Announced{Behind: []string{"a"}, Failing: []string{"b"}}
+	got, err := DecodeAnnounced(a.Encode())
+	if err != nil || !cmp.Equal(a, got) {
+		t.Errorf("round trip: %+v, %v", got, err)
+	}
+	if (Announced{}).Encode() != nil {
+		t.Error("nothing announced must encode to nothing")
+	}
+	if _, err := DecodeAnnounced([]byte(`{"behind": 3}`)); err == nil {
+		t.Error("a malformed memory was accepted")
+	}
+}

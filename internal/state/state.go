@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/org/nonce-monitor-action/internal/incident"
-	"github.com/org/nonce-monitor-action/internal/slack"
 )
 
 // Version is the state file format this build writes.
@@ -26,8 +25,9 @@ type file struct {
 	Incidents []incident.Incident `json:"incidents"`
 	// Failing counts consecutive failed checks (pagerduty-error-threshold).
 	Failing map[string]int `json:"failing,omitempty"`
-	// Slack is what the Slack channel was last told.
-	Slack *slack.Announced `json:"slack,omitempty"`
+	// Slack is what the Slack channel was last told, kept for the Slack
+	// notifier; the store does not read it.
+	Slack json.RawMessage `json:"slack,omitempty"`
 }
 
 // legacyEntry is one process in the old monitor's file:
@@ -41,7 +41,8 @@ type legacyEntry struct {
 // Loaded is what Load found.
 type Loaded struct {
 	State incident.State
-	Slack slack.Announced
+	// Slack is the Slack notifier's memory (JSON, compact), or nil.
+	Slack json.RawMessage
 	// Raw is the file's bytes (nil when missing), to tell later whether
 	// the content changed.
 	Raw []byte
@@ -87,7 +88,7 @@ func Load(files Files, path string) (Loaded, error) {
 }
 
 // Parse decodes either format. It is exported for fuzzing.
-func Parse(raw []byte) (st incident.State, announced slack.Announced, legacy bool, err error) {
+func Parse(raw []byte) (st incident.State, announced json.RawMessage, legacy bool, err error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return incident.NewState(), announced, false, nil
 	}
@@ -104,9 +105,9 @@ func Parse(raw []byte) (st incident.State, announced slack.Announced, legacy boo
 	return st, announced, true, err
 }
 
-func parseCurrent(raw []byte) (incident.State, slack.Announced, error) {
+func parseCurrent(raw []byte) (incident.State, json.RawMessage, error) {
 	var f file
-	var none slack.Announced
+	var none json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
@@ -128,10 +129,17 @@ func parseCurrent(raw []byte) (incident.State, slack.Announced, error) {
 		}
 		st.Failing[pid] = n
 	}
-	if f.Slack != nil {
-		return st, *f.Slack, nil
+	if len(f.Slack) == 0 || string(f.Slack) == "null" {
+		return st, none, nil
 	}
-	return st, none, nil
+	if f.Slack[0] != '{' {
+		return incident.State{}, none, errors.New("slack is not a JSON object")
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, f.Slack); err != nil {
+		return incident.State{}, none, err
+	}
+	return st, compact.Bytes(), nil
 }
 
 func parseLegacy(entries map[string]json.RawMessage) (incident.Open, error) {
@@ -189,10 +197,10 @@ func validate(inc incident.Incident) error {
 // Encode renders the state deterministically: sorted, indented, with a
 // trailing newline. Only changes to incidents or failure counts change the
 // bytes.
-func Encode(st incident.State, announced slack.Announced) []byte {
+func Encode(st incident.State, announced json.RawMessage) []byte {
 	f := file{Version: Version, Incidents: make([]incident.Incident, 0, len(st.Open)), Failing: st.Failing}
-	if !announced.Empty() {
-		f.Slack = &announced
+	if len(announced) > 0 {
+		f.Slack = announced
 	}
 	for _, inc := range st.Open {
 		inc.Since = inc.Since.UTC()
@@ -214,7 +222,7 @@ func Encode(st incident.State, announced slack.Announced) []byte {
 
 // Save writes open atomically (temp file, fsync, rename) unless the file
 // already holds exactly these bytes. It reports whether the content changed.
-func Save(files Files, path string, previous []byte, st incident.State, announced slack.Announced) (changed bool, err error) {
+func Save(files Files, path string, previous []byte, st incident.State, announced json.RawMessage) (changed bool, err error) {
 	data := Encode(st, announced)
 	if previous != nil && bytes.Equal(previous, data) {
 		return false, nil
@@ -241,7 +249,7 @@ func NewStore(files Files, path string, loaded []byte) *Store {
 }
 
 // Save writes st unless the file already holds exactly its bytes.
-func (s *Store) Save(st incident.State, announced slack.Announced) error {
+func (s *Store) Save(st incident.State, announced json.RawMessage) error {
 	if _, err := Save(s.files, s.path, s.current, st, announced); err != nil {
 		return err
 	}
