@@ -33,24 +33,16 @@ type Env struct {
 	Getenv func(string) string
 	Stdout io.Writer
 	Now    func() time.Time
-	// FirstBackoff is the first retry wait; zero means one second. Tests
-	// shorten it.
-	FirstBackoff time.Duration
-	// Grace is how long events may still be sent after the pass was cut
-	// short; zero means defaultGrace.
-	Grace time.Duration
 }
 
-// defaultGrace fits inside the ten seconds Docker gives a container between
-// SIGTERM and SIGKILL.
-const defaultGrace = 5 * time.Second
-
-func (e Env) grace() time.Duration {
-	if e.Grace > 0 {
-		return e.Grace
-	}
-	return defaultGrace
-}
+// Timing that tests shorten (in their TestMain): the first retry wait, and
+// how long events may still be sent after the pass was cut short, which
+// fits inside the ten seconds Docker gives a container between SIGTERM and
+// SIGKILL.
+var (
+	firstBackoff  = time.Second
+	deliveryGrace = 5 * time.Second
+)
 
 // setup is everything read before the first network request.
 type setup struct {
@@ -69,9 +61,12 @@ func Main(ctx context.Context, env Env) int {
 	con := console.New(env.Stdout, env.Getenv)
 	defer con.Flush()
 
-	s, code, ok := prepare(env, con)
-	if !ok {
-		return code
+	s, err := prepare(env, con)
+	switch {
+	case errors.Is(err, config.ErrHelp):
+		return 0
+	case err != nil:
+		return 1 // prepare reported it
 	}
 	defer s.ws.Close()
 	cfg := s.cfg
@@ -79,7 +74,7 @@ func Main(ctx context.Context, env Env) int {
 		HTTP:           retryhttp.NewHTTPClient(int(cfg.Concurrency)),
 		MaxRetries:     int(cfg.MaxRetries),
 		Timeout:        cfg.RequestTimeout.D(),
-		InitialBackoff: env.FirstBackoff,
+		InitialBackoff: firstBackoff,
 		// Per host: at most concurrency requests at once, and a breaker
 		// that stops asking a host that stopped answering.
 		Hosts:  retryhttp.NewHosts(int(cfg.Concurrency)),
@@ -96,7 +91,7 @@ func Main(ctx context.Context, env Env) int {
 	// was decided is then still sent, within a short grace.
 	checkCtx, stopChecks := context.WithTimeoutCause(ctx, cfg.PassTimeout.D(), errPassTimeout)
 	defer stopChecks()
-	sendCtx, stopSends := graceContext(ctx, time.Now().Add(cfg.PassTimeout.D()), env.grace())
+	sendCtx, stopSends := graceContext(ctx, time.Now().Add(cfg.PassTimeout.D()), deliveryGrace)
 	defer stopSends()
 
 	results := checkAll(checkCtx, con, &ao.Client{HTTP: httpClient, RouterURL: cfg.SURouterURL}, s.targets, int(cfg.Concurrency))
@@ -172,16 +167,25 @@ func Main(ctx context.Context, env Env) int {
 	return exit
 }
 
+// errPrepare is a problem prepare has already reported.
+var errPrepare = errors.New("not ready: reported")
+
 // prepare reads the configuration, the process lists and the state file. It
-// makes no network request; on a problem it reports it and says so.
-func prepare(env Env, con *console.Console) (s setup, code int, ok bool) {
+// makes no network request. It reports every problem itself and returns
+// errPrepare, or config.ErrHelp when usage was printed.
+func prepare(env Env, con *console.Console) (s setup, err error) {
+	defer func() {
+		if err != nil && s.ws != nil {
+			s.ws.Close()
+		}
+	}()
 	cfg, err := config.Load(env.Args, env.Getenv, env.Stdout)
 	if errors.Is(err, config.ErrHelp) {
-		return s, 0, false
+		return s, err
 	}
 	if err != nil {
 		reportConfigErrors(con, err)
-		return s, 1, false
+		return s, errPrepare
 	}
 	// Before anything else is printed, so no later line can leak them.
 	con.AddSecrets(cfg.RoutingKey, cfg.HeartbeatURL, cfg.SlackWebhookURL)
@@ -200,13 +204,13 @@ func prepare(env Env, con *console.Console) (s setup, code int, ok bool) {
 	ws, err := workspace.Open(root)
 	if err != nil {
 		con.Errorf("Workspace", "%v", err)
-		return s, 1, false
+		return s, errPrepare
 	}
 	s.ws = ws
 	paths, err := workspacePaths(ws, cfg)
 	if err != nil {
 		reportConfigErrors(con, err)
-		return s, 1, false
+		return s, errPrepare
 	}
 	s.statePath, s.reportPath = paths["state-file"], paths["report-file"]
 	targets, problems, err := processlist.Load(processlist.Sources{
@@ -219,7 +223,7 @@ func prepare(env Env, con *console.Console) (s setup, code int, ok bool) {
 	}
 	if err != nil {
 		reportConfigErrors(con, err)
-		return s, 1, false
+		return s, errPrepare
 	}
 	silenced, silenceProblems := processlist.ParseList("silenced-process-ids", cfg.SilencedIDs)
 	problems = append(problems, silenceProblems...)
@@ -229,7 +233,7 @@ func prepare(env Env, con *console.Console) (s setup, code int, ok bool) {
 	}
 	if len(targets) == 0 {
 		reportConfigErrors(con, &config.InputError{Input: "process-ids", Err: fmt.Errorf("no valid process ID in process-ids, process-ids-file or process-map-file (%d entries skipped)", len(problems))})
-		return s, 1, false
+		return s, errPrepare
 	}
 	if cfg.Shard.Enabled() {
 		all := len(targets)
@@ -251,12 +255,12 @@ func prepare(env Env, con *console.Console) (s setup, code int, ok bool) {
 	s.loaded, err = state.Load(ws, s.statePath)
 	if err != nil {
 		con.Errorf("State file", "%v", err)
-		return s, 1, false
+		return s, errPrepare
 	}
 	if s.loaded.Warning != "" {
 		con.Warnf("State file", "%s", s.loaded.Warning)
 	}
-	return s, 0, true
+	return s, nil
 }
 
 // The retry budget for timed-out requests: a reserve, plus a fifth of the

@@ -31,7 +31,6 @@ func TestCutShortPassChangesNothingForTheUnchecked(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			h := newHarness(t)
-			h.grace = 2 * time.Second
 			h.fleet.Set(pidA, 0, 60) // behind: opens an incident
 			h.fleet.Set(pidB, 0, 0)  // fine
 			h.fleet.Set(pidC, 0, 80)

@@ -26,6 +26,13 @@ var (
 	day2       = time.Date(2026, 11, 23, 0, 5, 0, 0, time.UTC)
 )
 
+func TestMain(m *testing.M) {
+	// Retries wait a millisecond, not a second; a pass cut short still
+	// delivers within two seconds.
+	firstBackoff, deliveryGrace = time.Millisecond, 2*time.Second
+	os.Exit(m.Run())
+}
+
 // harness runs the real pass against local stand-ins of every endpoint.
 type harness struct {
 	t     *testing.T
@@ -33,7 +40,6 @@ type harness struct {
 	pd    *pagerdutytest.Server
 	ws    string
 	now   time.Time
-	grace time.Duration // zero: the production grace
 }
 
 type runResult struct {
@@ -91,11 +97,9 @@ func (h *harness) runCtx(ctx context.Context, extra map[string]string) runResult
 	}
 	var stdout bytes.Buffer
 	exit := Main(ctx, Env{
-		Getenv:       func(k string) string { return env[k] },
-		Stdout:       &stdout,
-		Now:          func() time.Time { return h.now },
-		FirstBackoff: time.Millisecond,
-		Grace:        h.grace,
+		Getenv: func(k string) string { return env[k] },
+		Stdout: &stdout,
+		Now:    func() time.Time { return h.now },
 	})
 	out, _ := os.ReadFile(env["GITHUB_OUTPUT"])
 	summary, _ := os.ReadFile(env["GITHUB_STEP_SUMMARY"])

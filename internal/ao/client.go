@@ -67,9 +67,6 @@ func (r Result) SlotsBehind() int64 {
 	return d
 }
 
-// Err joins the failures of both sides, or is nil.
-func (r Result) Err() error { return errors.Join(r.StateErr, r.SUErr) }
-
 // ErrorText is the failures as one line, or "".
 func (r Result) ErrorText() string {
 	var parts []string
@@ -95,14 +92,14 @@ func (c *Client) Check(ctx context.Context, processID, stateURL string) Result {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		n, err := c.StateSlot(ctx, stateURL, processID)
+		n, err := c.stateSlot(ctx, stateURL, processID)
 		if err != nil {
 			r.StateErr = err
 			return
 		}
 		r.StateNonce = &n
 	}()
-	n, err := c.SchedulerNonce(ctx, processID)
+	n, err := c.schedulerNonce(ctx, processID)
 	if err != nil {
 		r.SUErr = err
 	} else {
@@ -116,17 +113,17 @@ func (c *Client) Check(ctx context.Context, processID, stateURL string) Result {
 	return r
 }
 
-// StateSlot returns the latest slot stateURL computed for the process.
-func (c *Client) StateSlot(ctx context.Context, stateURL, processID string) (int64, error) {
+// stateSlot returns the latest slot stateURL computed for the process.
+func (c *Client) stateSlot(ctx context.Context, stateURL, processID string) (int64, error) {
 	u := strings.TrimRight(stateURL, "/") + "/" + processID + "~process@1.0/compute/at-slot"
-	return c.get(ctx, StateServer, u, maxSlotBody, ParseSlot)
+	return c.get(ctx, StateServer, u, maxSlotBody, parseSlot)
 }
 
-// SchedulerNonce returns the latest nonce the process's scheduler assigned,
+// schedulerNonce returns the latest nonce the process's scheduler assigned,
 // following the router's redirect to the SU.
-func (c *Client) SchedulerNonce(ctx context.Context, processID string) (int64, error) {
+func (c *Client) schedulerNonce(ctx context.Context, processID string) (int64, error) {
 	u := strings.TrimRight(c.RouterURL, "/") + "/" + processID + "/latest"
-	return c.get(ctx, Scheduler, u, maxNonceBody, ParseNonce)
+	return c.get(ctx, Scheduler, u, maxNonceBody, parseNonce)
 }
 
 func (c *Client) get(ctx context.Context, ep Endpoint, rawURL string, maxBody int64,

@@ -30,8 +30,8 @@ func TestCheckHealthyAndLagging(t *testing.T) {
 	defer f.Close()
 	f.Set(pid, 14129, 14204)
 	r := newClient(f).Check(context.Background(), pid, f.State.URL+"/")
-	if r.Err() != nil || !r.Checked() {
-		t.Fatalf("Check: %v", r.Err())
+	if r.StateErr != nil || r.SUErr != nil || !r.Checked() {
+		t.Fatalf("Check: %v; %v", r.StateErr, r.SUErr)
 	}
 	if *r.StateNonce != 14129 || *r.SUNonce != 14204 || r.SlotsBehind() != 75 {
 		t.Errorf("state=%d su=%d behind=%d, want 14129/14204/75", *r.StateNonce, *r.SUNonce, r.SlotsBehind())
@@ -94,9 +94,8 @@ func TestCheckFailuresAreClassified(t *testing.T) {
 			if e.Endpoint != tt.ep || e.Kind != tt.kind || !strings.Contains(e.Error(), tt.msg) {
 				t.Errorf("got %s/%s %q; want %s/%s containing %q", e.Endpoint, e.Kind, e.Error(), tt.ep, tt.kind, tt.msg)
 			}
-			sentinel := map[Kind]error{Unreachable: ErrUnreachable, ServerError: ErrServerError, BadResponse: ErrBadResponse, NotFound: ErrNotFound}[tt.kind]
-			if !errors.Is(err, sentinel) {
-				t.Errorf("errors.Is(err, %s) is false", tt.kind)
+			if KindOf(err) != tt.kind {
+				t.Errorf("KindOf(err) = %q, want %q", KindOf(err), tt.kind)
 			}
 		})
 	}
@@ -110,7 +109,7 @@ func TestDeadStateServerIsUnreachable(t *testing.T) {
 	deadURL := dead.State.URL
 	dead.Close()
 	r := newClient(f).Check(context.Background(), pid, deadURL)
-	if !errors.Is(r.StateErr, ErrUnreachable) || r.SUErr != nil {
+	if KindOf(r.StateErr) != Unreachable || r.SUErr != nil {
 		t.Fatalf("state err = %v, su err = %v", r.StateErr, r.SUErr)
 	}
 	if !strings.HasPrefix(r.ErrorText(), "state server 127.0.0.1:") || !strings.Contains(r.ErrorText(), "unreachable: ") {
@@ -120,20 +119,20 @@ func TestDeadStateServerIsUnreachable(t *testing.T) {
 
 func TestParseSlot(t *testing.T) {
 	for body, want := range map[string]int64{"14204": 14204, " 0\n": 0} {
-		if n, err := ParseSlot(200, "text/plain", []byte(body)); err != nil || n != want {
-			t.Errorf("ParseSlot(%q) = %d, %v", body, n, err)
+		if n, err := parseSlot(200, "text/plain", []byte(body)); err != nil || n != want {
+			t.Errorf("parseSlot(%q) = %d, %v", body, n, err)
 		}
 	}
 	for _, body := range []string{"-1", "1e3", "99999999999999999999", "<html>"} {
-		if _, err := ParseSlot(200, "text/plain", []byte(body)); err == nil {
-			t.Errorf("ParseSlot(%q) accepted", body)
+		if _, err := parseSlot(200, "text/plain", []byte(body)); err == nil {
+			t.Errorf("parseSlot(%q) accepted", body)
 		}
 	}
 }
 
 func TestParseNonceRealShape(t *testing.T) {
-	n, err := ParseNonce(200, "application/json", aotest.LatestBody(pid, "14204", 0))
+	n, err := parseNonce(200, "application/json", aotest.LatestBody(pid, "14204", 0))
 	if err != nil || n != 14204 {
-		t.Fatalf("ParseNonce = %d, %v", n, err)
+		t.Fatalf("parseNonce = %d, %v", n, err)
 	}
 }

@@ -46,24 +46,6 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Is lets callers match by kind: errors.Is(err, ao.ErrNotFound).
-func (e *Error) Is(target error) bool {
-	k, ok := target.(kindError)
-	return ok && Kind(k) == e.Kind
-}
-
-type kindError Kind
-
-func (k kindError) Error() string { return string(k) }
-
-// Sentinels for errors.Is.
-var (
-	ErrUnreachable = error(kindError(Unreachable))
-	ErrServerError = error(kindError(ServerError))
-	ErrBadResponse = error(kindError(BadResponse))
-	ErrNotFound    = error(kindError(NotFound))
-)
-
 // KindOf returns the kind of a check error, or "" if err is not one.
 func KindOf(err error) Kind {
 	var e *Error

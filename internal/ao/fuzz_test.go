@@ -18,7 +18,7 @@ func FuzzParseNonce(f *testing.F) {
 	f.Add(200, []byte(`<html>`))
 	f.Add(502, []byte(``))
 	f.Fuzz(func(t *testing.T, status int, body []byte) {
-		n, err := ParseNonce(status, "", body)
+		n, err := parseNonce(status, "", body)
 		checkParse(t, n, err)
 	})
 }
@@ -28,7 +28,7 @@ func FuzzParseSlot(f *testing.F) {
 	f.Add(200, []byte(""))
 	f.Add(503, []byte("<!DOCTYPE html>"))
 	f.Fuzz(func(t *testing.T, status int, body []byte) {
-		n, err := ParseSlot(status, "", body)
+		n, err := parseSlot(status, "", body)
 		checkParse(t, n, err)
 		if err == nil {
 			if m, perr := strconv.ParseInt(strings.TrimSpace(string(body)), 10, 64); perr != nil || m != n {

@@ -18,9 +18,9 @@ type parseFailure struct {
 
 func (p *parseFailure) Error() string { return p.Detail }
 
-// ParseSlot reads the state server's answer to /compute/at-slot: 200 with a
+// parseSlot reads the state server's answer to /compute/at-slot: 200 with a
 // bare integer.
-func ParseSlot(status int, contentType string, body []byte) (int64, error) {
+func parseSlot(status int, contentType string, body []byte) (int64, error) {
 	text := strings.TrimSpace(string(body))
 	switch {
 	case status == http.StatusNotFound:
@@ -48,10 +48,10 @@ type latestAssignment struct {
 	} `json:"assignment"`
 }
 
-// ParseNonce reads the scheduler's answer to /{pid}/latest: JSON whose
+// parseNonce reads the scheduler's answer to /{pid}/latest: JSON whose
 // assignment carries a Nonce tag holding an integer as a string. An unknown
 // process is a 400 whose body says NotFound.
-func ParseNonce(status int, contentType string, body []byte) (int64, error) {
+func parseNonce(status int, contentType string, body []byte) (int64, error) {
 	text := strings.TrimSpace(string(body))
 	switch {
 	case (status == http.StatusBadRequest && strings.Contains(text, "NotFound")) || status == http.StatusNotFound:

@@ -44,5 +44,5 @@ type Inputs struct {
 // Secret inputs are masked in logs and never echoed in error messages.
 var secretInputs = map[string]bool{"pagerduty-routing-key": true, "heartbeat-url": true, "slack-webhook-url": true}
 
-// IsSecret reports whether the named input holds a secret.
-func IsSecret(input string) bool { return secretInputs[input] }
+// isSecret reports whether the named input holds a secret.
+func isSecret(input string) bool { return secretInputs[input] }

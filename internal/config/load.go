@@ -54,9 +54,9 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	bad := map[string]bool{}
 	for _, s := range Specs() {
 		var probe Inputs
-		if err := process(&probe, onlyKey{lookup, s.EnvKey}); err != nil {
-			bad[s.EnvKey] = true
-			value, _ := lookup.Lookup(s.EnvKey)
+		if err := process(&probe, onlyKey{lookup, s.envKey}); err != nil {
+			bad[s.envKey] = true
+			value, _ := lookup.Lookup(s.envKey)
 			decodeErrs = append(decodeErrs, &InputError{Input: s.Name, Err: decodeMessage(s, value, err)})
 		}
 	}
@@ -65,7 +65,7 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 		return Config{}, err // every input decoded alone: cannot happen
 	}
 	cfg := Config{Inputs: in}
-	verrs := cfg.validate(func(input string) bool { return bad[EnvKey(input)] })
+	verrs := cfg.validate(func(input string) bool { return bad[envKey(input)] })
 	return cfg, errors.Join(append(decodeErrs, verrs...)...)
 }
 
@@ -78,7 +78,7 @@ func process(target *Inputs, l envconfig.Lookuper) error {
 func decodeMessage(s Spec, value string, err error) error {
 	var iv *InvalidValue
 	switch {
-	case IsSecret(s.Name):
+	case isSecret(s.Name):
 		return errors.New("invalid value")
 	case errors.As(err, &iv):
 		return iv
@@ -99,7 +99,7 @@ type inputLookuper struct {
 }
 
 func (l inputLookuper) Lookup(key string) (string, bool) {
-	name := InputName(key)
+	name := inputName(key)
 	if v, ok := l.flags[name]; ok && strings.TrimSpace(v) != "" {
 		return strings.TrimSpace(v), true
 	}
@@ -204,7 +204,7 @@ func (c *Config) validate(undecoded func(input string) bool) []error {
 	for _, u := range []struct{ input, value string }{
 		{"state-url", c.StateURL}, {"su-router-url", c.SURouterURL}, {"pagerduty-events-url", c.EventsURL},
 	} {
-		if err := CheckBaseURL(u.value); err != nil {
+		if err := checkBaseURL(u.value); err != nil {
 			bad(u.input, "%v", err)
 		}
 	}
@@ -234,9 +234,9 @@ func CheckURL(raw string) error {
 	return nil
 }
 
-// CheckBaseURL is CheckURL for URLs that paths are appended to: no query or
+// checkBaseURL is CheckURL for URLs that paths are appended to: no query or
 // fragment.
-func CheckBaseURL(raw string) error {
+func checkBaseURL(raw string) error {
 	if err := CheckURL(raw); err != nil {
 		return err
 	}
@@ -246,25 +246,21 @@ func CheckBaseURL(raw string) error {
 	return nil
 }
 
-// DefaultStateFile is the state-file input's default.
-const DefaultStateFile = ".pagerduty-state.json"
 
 // EffectiveStateFile is the state-file input, except that with a shard and
 // the default name each shard gets its own file, so a matrix of jobs never
 // shares one.
 func (c Config) EffectiveStateFile() string {
-	if c.Shard.Enabled() && c.StateFile == DefaultStateFile {
+	if c.Shard.Enabled() && c.StateFile == defaultOf("state-file") {
 		return fmt.Sprintf(".pagerduty-state.shard-%d-of-%d.json", c.Shard.Index, c.Shard.Count)
 	}
 	return c.StateFile
 }
 
-// DefaultReportFile is the report-file input's default.
-const DefaultReportFile = ".nonce-monitor-report.json"
 
 // EffectiveReportFile is report-file, per shard when the default is used.
 func (c Config) EffectiveReportFile() string {
-	if c.Shard.Enabled() && c.ReportFile == DefaultReportFile {
+	if c.Shard.Enabled() && c.ReportFile == defaultOf("report-file") {
 		return fmt.Sprintf(".nonce-monitor-report.shard-%d-of-%d.json", c.Shard.Index, c.Shard.Count)
 	}
 	return c.ReportFile
@@ -295,7 +291,7 @@ func parseFlags(args []string, usage io.Writer) (map[string]string, error) {
 	set := map[string]string{}
 	for _, s := range Specs() {
 		def := s.Default
-		if IsSecret(s.Name) {
+		if isSecret(s.Name) {
 			def = ""
 		}
 		help := s.Help

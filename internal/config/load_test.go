@@ -207,7 +207,7 @@ func TestUnknownFlagAndStrayArgument(t *testing.T) {
 func TestSpecsCoverEveryField(t *testing.T) {
 	seen := map[string]bool{}
 	for _, s := range Specs() {
-		if s.EnvKey == "" || s.Help == "" {
+		if s.envKey == "" || s.Help == "" {
 			t.Errorf("field %s lacks an env key or help text", s.Field)
 		}
 		if seen[s.Name] {

@@ -9,7 +9,7 @@ import (
 type Spec struct {
 	Name    string // action input name, e.g. "pagerduty-routing-key"
 	Field   string // Go field name in Inputs
-	EnvKey  string // key in the env tag, e.g. "PAGERDUTY_ROUTING_KEY"
+	envKey  string // key in the env tag, e.g. "PAGERDUTY_ROUTING_KEY"
 	Default string
 	Help    string
 	Bool    bool
@@ -23,9 +23,9 @@ func Specs() []Spec {
 		f := t.Field(i)
 		key, def := parseEnvTag(f.Tag.Get("env"))
 		specs = append(specs, Spec{
-			Name:    InputName(key),
+			Name:    inputName(key),
 			Field:   f.Name,
-			EnvKey:  key,
+			envKey:  key,
 			Default: def,
 			Help:    f.Tag.Get("help"),
 			Bool:    f.Type.Kind() == reflect.Bool,
@@ -34,13 +34,24 @@ func Specs() []Spec {
 	return specs
 }
 
-// EnvKey maps an action input name to its env-tag key.
-func EnvKey(input string) string {
+// defaultOf is an input's default, as its struct tag declares it: the one
+// place defaults are written.
+func defaultOf(input string) string {
+	for _, s := range Specs() {
+		if s.Name == input {
+			return s.Default
+		}
+	}
+	panic("no input " + input)
+}
+
+// envKey maps an action input name to its env-tag key.
+func envKey(input string) string {
 	return strings.ToUpper(strings.ReplaceAll(input, "-", "_"))
 }
 
-// InputName maps an env-tag key to its action input name.
-func InputName(envKey string) string {
+// inputName maps an env-tag key to its action input name.
+func inputName(envKey string) string {
 	return strings.ToLower(strings.ReplaceAll(envKey, "_", "-"))
 }
 

@@ -164,7 +164,7 @@ func Decide(prev State, observations []Observation, now time.Time, p Policy) Pla
 				wants[o.ProcessID] = wanted{Error, p.ErrorSeverity}
 			}
 		case status == StatusBehind || (hasType(open, Mismatch) && o.SlotsBehind >= p.ResolveThreshold):
-			wants[o.ProcessID] = wanted{Mismatch, SeverityFor(p.Levels, o.SlotsBehind)}
+			wants[o.ProcessID] = wanted{Mismatch, severityFor(p.Levels, o.SlotsBehind)}
 		}
 	}
 

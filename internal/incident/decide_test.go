@@ -383,8 +383,8 @@ func TestParseLevels(t *testing.T) {
 func TestSeverityFor(t *testing.T) {
 	levels := []Level{{"critical", 100}, {"error", 50}}
 	for slots, want := range map[int64]Severity{0: "error", 49: "error", 50: "error", 99: "error", 100: "critical", 5000: "critical"} {
-		if got := SeverityFor(levels, slots); got != want {
-			t.Errorf("SeverityFor(%d) = %q, want %q", slots, got, want)
+		if got := severityFor(levels, slots); got != want {
+			t.Errorf("severityFor(%d) = %q, want %q", slots, got, want)
 		}
 	}
 }

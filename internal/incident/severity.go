@@ -80,10 +80,10 @@ func ParseLevels(s string) ([]Level, error) {
 	return levels, nil
 }
 
-// SeverityFor returns the severity of the highest level reached. Below every
+// severityFor returns the severity of the highest level reached. Below every
 // level it returns the lowest level's severity: a process past the threshold
 // pages at the mildest configured severity rather than not at all.
-func SeverityFor(levels []Level, slotsBehind int64) Severity {
+func severityFor(levels []Level, slotsBehind int64) Severity {
 	for _, l := range levels {
 		if slotsBehind >= l.MinSlots {
 			return l.Severity

@@ -14,9 +14,9 @@ import (
 
 // PagerDuty's documented limits.
 const (
-	MaxSummaryRunes = 1024
-	MaxEventBytes   = 512_000
-	Source          = "nonce-monitor"
+	maxSummaryRunes = 1024
+	maxEventBytes   = 512_000
+	source          = "nonce-monitor"
 )
 
 // alert is what a trigger says about one incident.
@@ -46,7 +46,7 @@ func trigger(routingKey string, o Origin, a alert) pd.V2Event {
 		ClientURL:  o.ClientURL,
 		Payload: &pd.V2Payload{
 			Summary:   a.Summary,
-			Source:    Source,
+			Source:    source,
 			Severity:  a.Severity,
 			Timestamp: a.Timestamp.UTC().Format(time.RFC3339),
 			Component: a.Component,
@@ -66,25 +66,25 @@ func Resolve(routingKey, dedupKey string) pd.V2Event {
 	return pd.V2Event{RoutingKey: routingKey, Action: "resolve", DedupKey: dedupKey}
 }
 
-// Encode renders ev within PagerDuty's limits, as trusted notifiers do: the
+// encode renders ev within PagerDuty's limits, as trusted notifiers do: the
 // summary is cut to 1024 characters, and an event over 512 KB loses its
 // custom details for a note saying so. Notes describe what was changed.
-func Encode(ev pd.V2Event) (body []byte, notes []string, err error) {
+func encode(ev pd.V2Event) (body []byte, notes []string, err error) {
 	if ev.Payload != nil {
-		if r := []rune(ev.Payload.Summary); len(r) > MaxSummaryRunes {
+		if r := []rune(ev.Payload.Summary); len(r) > maxSummaryRunes {
 			p := *ev.Payload
-			p.Summary = string(r[:MaxSummaryRunes-1]) + "…"
+			p.Summary = string(r[:maxSummaryRunes-1]) + "…"
 			ev.Payload = &p
-			notes = append(notes, fmt.Sprintf("summary cut from %d to %d characters", len(r), MaxSummaryRunes))
+			notes = append(notes, fmt.Sprintf("summary cut from %d to %d characters", len(r), maxSummaryRunes))
 		}
 	}
 	body, err = json.Marshal(ev)
 	if err != nil {
 		return nil, nil, err
 	}
-	if len(body) > MaxEventBytes && ev.Payload != nil {
+	if len(body) > maxEventBytes && ev.Payload != nil {
 		p := *ev.Payload
-		p.Details = map[string]string{"note": fmt.Sprintf("custom details removed: the event was %d bytes, over PagerDuty's %d", len(body), MaxEventBytes)}
+		p.Details = map[string]string{"note": fmt.Sprintf("custom details removed: the event was %d bytes, over PagerDuty's %d", len(body), maxEventBytes)}
 		ev.Payload = &p
 		notes = append(notes, fmt.Sprintf("custom details dropped: event was %d bytes", len(body)))
 		body, err = json.Marshal(ev)

@@ -28,9 +28,9 @@ type Sender struct {
 }
 
 // Send delivers ev and returns nil only when PagerDuty accepted it (2xx).
-// notes describe any trimming Encode had to do.
+// notes describe any trimming encode had to do.
 func (s *Sender) Send(ctx context.Context, ev pd.V2Event) (notes []string, err error) {
-	body, notes, err := Encode(ev)
+	body, notes, err := encode(ev)
 	if err != nil {
 		return nil, err
 	}

@@ -107,12 +107,12 @@ func TestEncodeKeepsEventsWithinLimits(t *testing.T) {
 	a := sample()
 	a.Summary = strings.Repeat("é", 2000)
 	a.Details = map[string]any{"blob": strings.Repeat("x", 600_000)}
-	body, notes, err := Encode(trigger(routingKey, Origin{}, a))
+	body, notes, err := encode(trigger(routingKey, Origin{}, a))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(body) > MaxEventBytes {
-		t.Errorf("event is %d bytes, over %d", len(body), MaxEventBytes)
+	if len(body) > maxEventBytes {
+		t.Errorf("event is %d bytes, over %d", len(body), maxEventBytes)
 	}
 	if len(notes) != 2 {
 		t.Errorf("notes = %q, want the summary cut and the details dropped", notes)
@@ -123,7 +123,7 @@ func TestEncodeKeepsEventsWithinLimits(t *testing.T) {
 		t.Fatalf("the stand-in (PagerDuty's limits) rejected the trimmed event: %v", err)
 	}
 	got := pd.Accepted()[0].Payload
-	if n := len([]rune(got.Summary)); n != MaxSummaryRunes || !strings.HasSuffix(got.Summary, "…") {
+	if n := len([]rune(got.Summary)); n != maxSummaryRunes || !strings.HasSuffix(got.Summary, "…") {
 		t.Errorf("summary is %d runes", n)
 	}
 	if !strings.Contains(got.CustomDetails["note"].(string), "custom details removed") {

@@ -17,7 +17,7 @@ func FuzzParseIDsFile(f *testing.F) {
 		entries, problems := parseIDsFile("ids.txt", []byte(text), config.CheckURL)
 		lines := strings.Count(text, "\n") + 1
 		for _, e := range entries {
-			if !ValidID(e.ProcessID) {
+			if !validID(e.ProcessID) {
 				t.Fatalf("accepted invalid ID %q", e.ProcessID)
 			}
 		}
@@ -47,7 +47,7 @@ func FuzzParseMapFile(f *testing.F) {
 			return
 		}
 		for _, e := range entries {
-			if !ValidID(e.ProcessID) || e.StateURL == "" {
+			if !validID(e.ProcessID) || e.StateURL == "" {
 				t.Fatalf("accepted %+v", e)
 			}
 		}
@@ -59,7 +59,7 @@ func FuzzParseList(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text string) {
 		ids, _ := ParseList("process-ids", text)
 		for _, id := range ids {
-			if !ValidID(id) {
+			if !validID(id) {
 				t.Fatalf("accepted invalid ID %q", id)
 			}
 		}

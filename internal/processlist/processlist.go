@@ -68,8 +68,8 @@ type entry struct {
 
 var processIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
 
-// ValidID reports whether id is an Arweave transaction ID: 43 base64url characters.
-func ValidID(id string) bool { return processIDPattern.MatchString(id) }
+// validID reports whether id is an Arweave transaction ID: 43 base64url characters.
+func validID(id string) bool { return processIDPattern.MatchString(id) }
 
 // Load reads and merges every configured source. An unreadable or
 // malformed file is an error; a bad entry is a Problem and is skipped.
@@ -129,7 +129,7 @@ func parseInline(input, text string) ([]entry, []Problem) {
 	for _, line := range strings.Split(text, "\n") {
 		line, _, _ = strings.Cut(line, "#")
 		for _, id := range strings.FieldsFunc(line, isSeparator) {
-			if !ValidID(id) {
+			if !validID(id) {
 				problems = append(problems, Problem{Message: input + ": " + invalidID(id)})
 				continue
 			}
@@ -152,7 +152,7 @@ func parseIDsFile(name string, data []byte, checkURL func(string) error) ([]entr
 		switch {
 		case len(fields) > 2:
 			at.Message = fmt.Sprintf("expected a process ID and an optional state server URL, found %d fields", len(fields))
-		case !ValidID(fields[0]):
+		case !validID(fields[0]):
 			at.Message = invalidID(fields[0])
 		case len(fields) == 2 && checkURL(fields[1]) != nil:
 			at.Message = fmt.Sprintf("state server for %s: %v", fields[0], checkURL(fields[1]))
@@ -184,7 +184,7 @@ func parseMapFile(name string, data []byte, checkURL func(string) error) ([]entr
 	var problems []Problem
 	for _, id := range ids {
 		switch {
-		case !ValidID(id):
+		case !validID(id):
 			problems = append(problems, Problem{File: name, Message: invalidID(id)})
 		case checkURL(m[id]) != nil:
 			problems = append(problems, Problem{File: name, Message: fmt.Sprintf("state server for %s: %v", id, checkURL(m[id]))})

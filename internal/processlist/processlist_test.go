@@ -132,8 +132,8 @@ func TestValidID(t *testing.T) {
 		strings.Repeat("a", 42) + "=": false,
 		strings.Repeat("a", 42) + "/": false,
 	} {
-		if ValidID(id) != want {
-			t.Errorf("ValidID(%q) = %v, want %v", id, !want, want)
+		if validID(id) != want {
+			t.Errorf("validID(%q) = %v, want %v", id, !want, want)
 		}
 	}
 }

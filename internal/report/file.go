@@ -5,11 +5,11 @@ import (
 	"time"
 )
 
-// FileVersion is the report file's format version.
-const FileVersion = 1
+// fileVersion is the report file's format version.
+const fileVersion = 1
 
-// ProcessReport is one process in the report file.
-type ProcessReport struct {
+// processReport is one process in the report file.
+type processReport struct {
 	ProcessID   string  `json:"process_id"`
 	StateURL    string  `json:"state_url"`
 	StateNonce  *int64  `json:"state_nonce"`
@@ -27,16 +27,16 @@ type file struct {
 	Checked   int             `json:"checked"`
 	Behind    int             `json:"behind"`
 	Errors    int             `json:"errors"`
-	Processes []ProcessReport `json:"processes"`
+	Processes []processReport `json:"processes"`
 }
 
 // File renders the report file: every process's result, for later steps and
 // dashboards. Unlike the state file it changes every pass.
 func File(p Pass) []byte {
-	f := file{Version: FileVersion, Generated: p.Now.UTC().Format(time.RFC3339), Threshold: p.Threshold,
-		Checked: len(p.Results), Behind: p.Behind(), Errors: p.Errors(), Processes: make([]ProcessReport, len(p.Results))}
+	f := file{Version: fileVersion, Generated: p.Now.UTC().Format(time.RFC3339), Threshold: p.Threshold,
+		Checked: len(p.Results), Behind: p.Behind(), Errors: p.Errors(), Processes: make([]processReport, len(p.Results))}
 	for i, r := range p.Results {
-		pr := ProcessReport{ProcessID: r.ProcessID, StateURL: r.StateURL, StateNonce: r.StateNonce, SUNonce: r.SUNonce,
+		pr := processReport{ProcessID: r.ProcessID, StateURL: r.StateURL, StateNonce: r.StateNonce, SUNonce: r.SUNonce,
 			Status: string(p.Status[r.ProcessID]), DurationMS: r.Duration.Milliseconds()}
 		if r.Checked() {
 			n := r.SlotsBehind()

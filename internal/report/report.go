@@ -13,16 +13,16 @@ import (
 // Incident is an incident as the outputs show it. Its JSON keys are part of
 // the action's interface: later steps parse them.
 type Incident struct {
-	ProcessID   string  `json:"process_id"`
-	Type        string  `json:"type"`
-	DedupKey    string  `json:"dedup_key"`
-	Severity    string  `json:"severity"`
-	SlotsBehind *int64  `json:"slots_behind"`
-	StateNonce  *int64  `json:"state_nonce"`
-	SUNonce     *int64  `json:"su_nonce"`
-	StateURL    string  `json:"state_url"`
-	Error       *string `json:"error"`
-	Since       string  `json:"since"`
+	ProcessID   string    `json:"process_id"`
+	Type        string    `json:"type"`
+	DedupKey    string    `json:"dedup_key"`
+	Severity    string    `json:"severity"`
+	SlotsBehind *int64    `json:"slots_behind"`
+	StateNonce  *int64    `json:"state_nonce"`
+	SUNonce     *int64    `json:"su_nonce"`
+	StateURL    string    `json:"state_url"`
+	Error       *string   `json:"error"`
+	Since       time.Time `json:"since"` // whole seconds, UTC
 	// Unconfirmed: the last event for it may not have reached PagerDuty;
 	// the next pass sends it again.
 	Unconfirmed bool `json:"unconfirmed,omitempty"`
@@ -39,7 +39,7 @@ func NewIncident(inc incident.Incident, reason incident.Reason, r *ao.Result) In
 		Type:        string(inc.Type),
 		DedupKey:    inc.DedupKey,
 		Severity:    string(inc.Severity),
-		Since:       inc.Since.UTC().Format(time.RFC3339),
+		Since:       inc.Since.UTC().Truncate(time.Second),
 		Reason:      string(reason),
 		Unconfirmed: inc.Unconfirmed,
 	}

@@ -75,7 +75,7 @@ func TestSummaryGolden(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			got := Summary(p)
-			if len(got) > MaxSummaryBytes {
+			if len(got) > maxSummaryBytes {
 				t.Errorf("summary is %d bytes", len(got))
 			}
 			goldentest.Check(t, "summary-"+name+".md", got)
@@ -140,7 +140,7 @@ func TestReportFile(t *testing.T) {
 	p.Status[pid('H', 1)] = incident.StatusSilenced
 	var f struct {
 		Version, Checked, Behind, Errors int
-		Processes                        []ProcessReport
+		Processes                        []processReport
 	}
 	if err := json.Unmarshal(File(p), &f); err != nil {
 		t.Fatal(err)
@@ -164,7 +164,7 @@ func TestReportFile(t *testing.T) {
 
 func TestOpenFor(t *testing.T) {
 	for since, want := range map[time.Duration]string{0: "just opened", 42 * time.Minute: "42m", 26*time.Hour + 5*time.Minute: "26h 5m", 72 * time.Hour: "3d"} {
-		if got := openFor(now.Add(-since).Format(time.RFC3339), now); got != want {
+		if got := openFor(now.Add(-since), now); got != want {
 			t.Errorf("openFor(%s) = %q, want %q", since, got, want)
 		}
 	}

@@ -13,12 +13,12 @@ import (
 )
 
 // GitHub refuses a step summary over 1 MiB. Tables are cut to maxRows rows
-// each, which keeps a 10,000-process fleet well under it; MaxSummaryBytes
+// each, which keeps a 10,000-process fleet well under it; maxSummaryBytes
 // is the last guard.
 const (
 	maxRows         = 500
 	chartBars       = 20
-	MaxSummaryBytes = 1_000_000
+	maxSummaryBytes = 1_000_000
 )
 
 // Summary renders the job summary Markdown.
@@ -65,8 +65,8 @@ func Summary(p Pass) string {
 		fmt.Fprintf(&b, "State file %s: %s.\n", escape.Code(p.StateFile), state)
 	}
 	out := b.String()
-	if len(out) > MaxSummaryBytes {
-		cut := strings.LastIndex(out[:MaxSummaryBytes-200], "\n")
+	if len(out) > maxSummaryBytes {
+		cut := strings.LastIndex(out[:maxSummaryBytes-200], "\n")
 		out = out[:cut] + "\n\n…summary cut to stay under GitHub's 1 MiB limit; the report file has every process.\n"
 	}
 	return out
@@ -274,12 +274,11 @@ func processLink(pid string) string {
 }
 
 // openFor says how long an incident has been open, to the minute.
-func openFor(since string, now time.Time) string {
-	t, err := time.Parse(time.RFC3339, since)
-	if err != nil || now.IsZero() {
+func openFor(since, now time.Time) string {
+	if since.IsZero() || now.IsZero() {
 		return "–"
 	}
-	d := now.Sub(t).Round(time.Minute)
+	d := now.Sub(since).Round(time.Minute)
 	switch {
 	case d < time.Minute:
 		return "just opened"

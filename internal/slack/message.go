@@ -11,8 +11,8 @@ import (
 
 // Slack's documented Block Kit limits.
 const (
-	MaxBlocks      = 50
-	MaxSectionText = 3000
+	maxBlocks      = 50
+	maxSectionText = 3000
 	maxTextChars   = 40000 // past this Slack truncates the fallback text
 )
 
@@ -54,7 +54,7 @@ func Build(c Changes, threshold int64, runURL string) Message {
 		{"*Recovered*", append(lines(c.Recovered, recoveredLine), removedLines(c.Removed)...)},
 	}
 	// Keep room for the closing context block.
-	budget := MaxBlocks - len(m.Blocks) - 1
+	budget := maxBlocks - len(m.Blocks) - 1
 	for _, l := range lists {
 		if len(l.lines) == 0 {
 			continue
@@ -65,8 +65,8 @@ func Build(c Changes, threshold int64, runURL string) Message {
 		if omitted > 0 && len(m.Blocks) > 1 {
 			last := m.Blocks[len(m.Blocks)-1].Text
 			more := fmt.Sprintf("\n…and %d more", omitted)
-			if len(last.Text)+len(more) > MaxSectionText {
-				last.Text = truncate(last.Text, MaxSectionText-len(more))
+			if len(last.Text)+len(more) > maxSectionText {
+				last.Text = truncate(last.Text, maxSectionText-len(more))
 			}
 			last.Text += more
 		}
@@ -140,14 +140,14 @@ func removedLines(ids []string) []string {
 }
 
 // pack puts a title and lines into at most budget sections of at most
-// MaxSectionText characters each, and says how many lines did not fit.
+// maxSectionText characters each, and says how many lines did not fit.
 func pack(title string, lines []string, budget int) (sections []Block, omitted int) {
 	if budget <= 0 {
 		return nil, len(lines)
 	}
 	text := title
 	for i, l := range lines {
-		if len(text)+1+len(l) > MaxSectionText-20 { // room for "…and N more"
+		if len(text)+1+len(l) > maxSectionText-20 { // room for "…and N more"
 			sections = append(sections, section(text))
 			if len(sections) == budget {
 				return sections, len(lines) - i

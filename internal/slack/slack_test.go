@@ -104,11 +104,11 @@ func TestBuildGolden(t *testing.T) {
 
 func checkLimits(t *testing.T, m Message) {
 	t.Helper()
-	if len(m.Blocks) > MaxBlocks {
-		t.Errorf("%d blocks, over Slack's %d", len(m.Blocks), MaxBlocks)
+	if len(m.Blocks) > maxBlocks {
+		t.Errorf("%d blocks, over Slack's %d", len(m.Blocks), maxBlocks)
 	}
 	for i, b := range m.Blocks {
-		if b.Text != nil && utf8.RuneCountInString(b.Text.Text) > MaxSectionText {
+		if b.Text != nil && utf8.RuneCountInString(b.Text.Text) > maxSectionText {
 			t.Errorf("block %d text is %d characters", i, utf8.RuneCountInString(b.Text.Text))
 		}
 	}

@@ -72,7 +72,7 @@ func Load(files Files, path string) (Loaded, error) {
 	if err != nil {
 		return Loaded{}, fmt.Errorf("state file %s: %w", path, err)
 	}
-	st, announced, legacy, perr := Parse(raw)
+	st, announced, legacy, perr := parse(raw)
 	if perr == nil {
 		return Loaded{State: st, Slack: announced, Raw: raw, Legacy: legacy}, nil
 	}
@@ -87,8 +87,8 @@ func Load(files Files, path string) (Loaded, error) {
 	return l, nil
 }
 
-// Parse decodes either format. It is exported for fuzzing.
-func Parse(raw []byte) (st incident.State, announced json.RawMessage, legacy bool, err error) {
+// parse decodes either format. It is exported for fuzzing.
+func parse(raw []byte) (st incident.State, announced json.RawMessage, legacy bool, err error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return incident.NewState(), announced, false, nil
 	}

@@ -171,12 +171,12 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"version": 1, "incidents": [], "slack": {"behind": ["p"], "failing": ["q"]}}`))
 	f.Add([]byte(`null`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		st, announced, _, err := Parse(raw)
+		st, announced, _, err := parse(raw)
 		if err != nil {
 			return
 		}
 		// Whatever parses must survive a round trip unchanged.
-		again, announcedAgain, legacy, err := Parse(Encode(st, announced))
+		again, announcedAgain, legacy, err := parse(Encode(st, announced))
 		if err != nil || legacy {
 			t.Fatalf("re-parse of encoded state failed: %v (legacy=%v)", err, legacy)
 		}

@@ -2,7 +2,7 @@
 // workspace directory. A path input can name only a file inside it (os.Root
 // enforces that, symlinks included); the files the action owns (state,
 // report, the copy of a corrupt state) are never read or written through a
-// symlink; only regular files are read, and never more than MaxFileBytes.
+// symlink; only regular files are read, and never more than maxFileBytes.
 package workspace
 
 import (
@@ -19,10 +19,10 @@ import (
 	"unicode"
 )
 
-// MaxFileBytes bounds every file read: far above a real state file or
+// maxFileBytes bounds every file read: far above a real state file or
 // process list (10,000 processes is about 1 MB), far below what would
 // exhaust the runner's memory.
-const MaxFileBytes = 64 << 20
+const maxFileBytes = 64 << 20
 
 // Dir is the workspace.
 type Dir struct {
@@ -118,12 +118,12 @@ func (d *Dir) open(name string) (*os.File, error) {
 }
 
 func readBounded(f *os.File, name string) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	data, err := io.ReadAll(io.LimitReader(f, maxFileBytes+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(data) > MaxFileBytes {
-		return nil, fmt.Errorf("%s is larger than %d MiB", name, MaxFileBytes>>20)
+	if len(data) > maxFileBytes {
+		return nil, fmt.Errorf("%s is larger than %d MiB", name, maxFileBytes>>20)
 	}
 	return data, nil
 }

@@ -97,7 +97,7 @@ func TestOnlyRegularFilesAreRead(t *testing.T) {
 func TestReadsAreBounded(t *testing.T) {
 	d, ws := open(t)
 	f, _ := os.Create(filepath.Join(ws, "huge.txt"))
-	f.Truncate(MaxFileBytes + 1) // sparse: costs no disk
+	f.Truncate(maxFileBytes + 1) // sparse: costs no disk
 	f.Close()
 	if _, err := d.ReadInput("huge.txt"); err == nil || !strings.Contains(err.Error(), "larger than 64 MiB") {
 		t.Errorf("huge file: %v", err)
