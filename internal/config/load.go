@@ -246,7 +246,6 @@ func checkBaseURL(raw string) error {
 	return nil
 }
 
-
 // EffectiveStateFile is the state-file input, except that with a shard and
 // the default name each shard gets its own file, so a matrix of jobs never
 // shares one.
@@ -256,7 +255,6 @@ func (c Config) EffectiveStateFile() string {
 	}
 	return c.StateFile
 }
-
 
 // EffectiveReportFile is report-file, per shard when the default is used.
 func (c Config) EffectiveReportFile() string {
