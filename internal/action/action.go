@@ -8,12 +8,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"slices"
 	"time"
 
 	"github.com/org/nonce-monitor-action/internal/console"
 	"github.com/org/nonce-monitor-action/internal/escape"
+	"github.com/org/nonce-monitor-action/internal/history"
 	"github.com/org/nonce-monitor-action/internal/slack"
+	"github.com/org/nonce-monitor-action/internal/trend"
 	"github.com/org/nonce-monitor-action/internal/workspace"
 
 	"github.com/org/nonce-monitor-action/internal/ao"
@@ -46,14 +49,16 @@ var (
 
 // setup is everything read before the first network request.
 type setup struct {
-	cfg        config.Config
-	targets    []processlist.Target
-	silenced   map[string]bool
-	skipped    []string
-	ws         *workspace.Dir
-	statePath  string // workspace-relative
-	reportPath string
-	loaded     state.Loaded
+	cfg         config.Config
+	targets     []processlist.Target
+	silenced    map[string]bool
+	skipped     []string
+	ws          *workspace.Dir
+	statePath   string // workspace-relative
+	reportPath  string
+	loaded      state.Loaded
+	historyPath string
+	history     history.History
 }
 
 // Main runs one pass and returns the process exit code.
@@ -98,7 +103,8 @@ func Main(ctx context.Context, env Env) int {
 	cutShort := context.Cause(checkCtx)
 
 	now := env.Now().UTC()
-	obs := observe(results, s.silenced)
+	trends := s.recordHistory(con, results, now, cfg.HistoryWindow.D())
+	obs := observe(results, s.silenced, trends)
 	plan := incident.Decide(s.loaded.State, obs, now, policy(cfg))
 	store := state.NewStore(s.ws, s.statePath, s.loaded.Raw)
 	d := deliverer{
@@ -118,6 +124,7 @@ func Main(ctx context.Context, env Env) int {
 
 	pass := report.Pass{
 		Results: results, Threshold: int64(cfg.SeverityThreshold), Status: classify(obs, int64(cfg.SeverityThreshold)), Now: now,
+		Trends: trends, Deferred: plan.Deferred,
 		Triggered: out.triggered, Updated: out.updated, Resolved: out.resolved, Forgotten: out.forgotten,
 		Failures: out.failures, Skipped: s.skipped,
 		DryRun: cfg.DryRun, PagerDutyEnabled: cfg.PagerDutyEnabled, StateFile: s.statePath,
@@ -212,7 +219,7 @@ func prepare(env Env, con *console.Console) (s setup, err error) {
 		reportConfigErrors(con, err)
 		return s, errPrepare
 	}
-	s.statePath, s.reportPath = paths["state-file"], paths["report-file"]
+	s.statePath, s.reportPath, s.historyPath = paths["state-file"], paths["report-file"], paths["history-file"]
 	targets, problems, err := processlist.Load(processlist.Sources{
 		Inline: cfg.ProcessIDs, IDsFile: paths["process-ids-file"], MapFile: paths["process-map-file"],
 		Read: ws.ReadInput, CheckURL: config.CheckURL, DefaultStateURL: cfg.StateURL,
@@ -252,6 +259,7 @@ func prepare(env Env, con *console.Console) (s setup, err error) {
 		s.silenced[pid] = true
 	}
 
+	s.history = loadHistory(con, ws, s.historyPath)
 	s.loaded, err = state.Load(ws, s.statePath)
 	if err != nil {
 		con.Errorf("State file", "%v", err)
@@ -297,7 +305,17 @@ func policy(cfg config.Config) incident.Policy {
 		GroupThreshold:   int(cfg.GroupThreshold),
 		GroupSeverity:    incident.Critical,
 		SchedulerHost:    escape.Host(cfg.SURouterURL),
+		StuckAfter:       optional(cfg.StuckAfter),
+		CatchUpGrace:     optional(cfg.CatchUpGrace),
 	}
+}
+
+// optional is an optional duration input, 0 when unset.
+func optional(d *config.Duration) time.Duration {
+	if d == nil {
+		return 0
+	}
+	return d.D()
 }
 
 // classify is every process's status at a threshold, decided once by
@@ -310,8 +328,49 @@ func classify(obs []incident.Observation, threshold int64) map[string]incident.S
 	return status
 }
 
+// loadHistory reads the history file. Without it trends are unknown for a
+// pass or two, so a missing or unreadable one is a fresh start, never a
+// failure.
+func loadHistory(con *console.Console, ws *workspace.Dir, path string) history.History {
+	raw, err := ws.ReadOwn(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return history.History{}
+	}
+	var h history.History
+	if err == nil {
+		h, err = history.Parse(raw)
+	}
+	if err == nil {
+		return h
+	}
+	con.Warnf("History file", "history file %s is unusable (%v); trends start afresh", path, err)
+	return history.History{}
+}
+
+// recordHistory adds this pass's readings to the history, writes it, and
+// returns each process's trend.
+func (s *setup) recordHistory(con *console.Console, results []ao.Result, now time.Time, window time.Duration) map[string]trend.Trend {
+	samples := map[string]trend.Sample{}
+	monitored := make([]string, len(results))
+	for i, r := range results {
+		monitored[i] = r.ProcessID
+		if r.Checked() {
+			samples[r.ProcessID] = trend.Sample{At: now, State: *r.StateNonce, SU: *r.SUNonce}
+		}
+	}
+	s.history.Record(now, samples, monitored, window)
+	if err := s.ws.Write(s.historyPath, s.history.Encode()); err != nil {
+		con.Warnf("History file", "history file %s: %v; trends will start afresh", s.historyPath, err)
+	}
+	trends := make(map[string]trend.Trend, len(results))
+	for _, r := range results {
+		trends[r.ProcessID] = trend.Of(s.history[r.ProcessID], now)
+	}
+	return trends
+}
+
 // observe reduces check results to what the incident policy needs.
-func observe(results []ao.Result, silenced map[string]bool) []incident.Observation {
+func observe(results []ao.Result, silenced map[string]bool, trends map[string]trend.Trend) []incident.Observation {
 	obs := make([]incident.Observation, len(results))
 	for i, r := range results {
 		obs[i] = incident.Observation{
@@ -323,6 +382,7 @@ func observe(results []ao.Result, silenced map[string]bool) []incident.Observati
 			SchedulerFailed: r.SUErr != nil,
 			Silenced:        silenced[r.ProcessID],
 			NotChecked:      r.Interrupted,
+			Trend:           trends[r.ProcessID],
 		}
 	}
 	return obs
@@ -340,6 +400,7 @@ func workspacePaths(ws *workspace.Dir, cfg config.Config) (map[string]string, er
 	}{
 		{"state-file", cfg.EffectiveStateFile(), true},
 		{"report-file", cfg.EffectiveReportFile(), true},
+		{"history-file", cfg.EffectiveHistoryFile(), true},
 		{"process-ids-file", cfg.ProcessIDsFile, false},
 		{"process-map-file", cfg.ProcessMapFile, false},
 	} {

@@ -143,6 +143,8 @@ const (
 	maxRequestTimeout = 5 * time.Minute
 	minPassTimeout    = 10 * time.Second
 	maxPassTimeout    = 6 * time.Hour // GitHub's longest job
+	minHistoryWindow  = 10 * time.Minute
+	maxHistoryWindow  = 24 * time.Hour
 )
 
 // validate checks the inputs against each other and their bounds. Inputs
@@ -186,6 +188,15 @@ func (c *Config) validate(undecoded func(input string) bool) []error {
 	if d := c.RequestTimeout.D(); d < minRequestTimeout || d > maxRequestTimeout {
 		bad("request-timeout", "%s is out of range %s..%s", d, minRequestTimeout, maxRequestTimeout)
 	}
+	if d := c.HistoryWindow.D(); d < minHistoryWindow || d > maxHistoryWindow {
+		bad("history-window", "%s is out of range %s..%s", d, minHistoryWindow, maxHistoryWindow)
+	}
+	if c.StuckAfter != nil && (c.StuckAfter.D() < time.Minute || c.StuckAfter.D() > c.HistoryWindow.D()) {
+		bad("stuck-after", "%s must be between 1m and history-window (%s): a longer stillness cannot be seen", c.StuckAfter.D(), c.HistoryWindow.D())
+	}
+	if c.CatchUpGrace != nil && (c.CatchUpGrace.D() < time.Minute || c.CatchUpGrace.D() > maxHistoryWindow) {
+		bad("catch-up-grace", "%s is out of range 1m..%s", c.CatchUpGrace.D(), maxHistoryWindow)
+	}
 	if d := c.PassTimeout.D(); d < minPassTimeout || d > maxPassTimeout {
 		bad("pass-timeout", "%s is out of range %s..%s", d, minPassTimeout, maxPassTimeout)
 	}
@@ -198,7 +209,10 @@ func (c *Config) validate(undecoded func(input string) bool) []error {
 	if strings.TrimSpace(c.ReportFile) == "" {
 		bad("report-file", "must not be empty")
 	}
-	if c.ProcessIDs == "" && c.ProcessIDsFile == "" && c.ProcessMapFile == "" {
+	if strings.TrimSpace(c.HistoryFile) == "" {
+		bad("history-file", "must not be empty")
+	}
+	if c.ProcessIDs == "" && c.ProcessIDsFile == "" && c.ProcessMapFile == "" && !c.PagerDutyTest {
 		bad("process-ids", "no processes to monitor: set process-ids, process-ids-file or process-map-file")
 	}
 	for _, u := range []struct{ input, value string }{
@@ -208,7 +222,9 @@ func (c *Config) validate(undecoded func(input string) bool) []error {
 			bad(u.input, "%v", err)
 		}
 	}
-	if c.PagerDutyEnabled && !c.DryRun && c.RoutingKey == "" && !undecoded("dry-run") && !undecoded("pagerduty-enabled") {
+	if c.PagerDutyTest && c.RoutingKey == "" {
+		bad("pagerduty-routing-key", "is required to send the test event (pagerduty-test: true)")
+	} else if c.PagerDutyEnabled && !c.DryRun && c.RoutingKey == "" && !undecoded("dry-run") && !undecoded("pagerduty-enabled") {
 		bad("pagerduty-routing-key", "is required while pagerduty-enabled is true (pass it from a secret, or set dry-run or pagerduty-enabled: false)")
 	}
 	if c.PagerDutyEnabled && c.RoutingKey != "" {
@@ -254,6 +270,14 @@ func (c Config) EffectiveStateFile() string {
 		return fmt.Sprintf(".pagerduty-state.shard-%d-of-%d.json", c.Shard.Index, c.Shard.Count)
 	}
 	return c.StateFile
+}
+
+// EffectiveHistoryFile is history-file, per shard when the default is used.
+func (c Config) EffectiveHistoryFile() string {
+	if c.Shard.Enabled() && c.HistoryFile == defaultOf("history-file") {
+		return fmt.Sprintf(".nonce-monitor-history.shard-%d-of-%d.json", c.Shard.Index, c.Shard.Count)
+	}
+	return c.HistoryFile
 }
 
 // EffectiveReportFile is report-file, per shard when the default is used.

@@ -40,6 +40,8 @@ func TestLoadDefaults(t *testing.T) {
 		SlackThreshold:    50,
 		StateFile:         ".pagerduty-state.json",
 		ReportFile:        ".nonce-monitor-report.json",
+		HistoryFile:       ".nonce-monitor-history.json",
+		HistoryWindow:     Duration(time.Hour),
 		Concurrency:       16,
 		RequestTimeout:    Duration(10 * time.Second),
 		PassTimeout:       Duration(4 * time.Minute),

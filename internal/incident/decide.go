@@ -3,6 +3,8 @@ package incident
 import (
 	"sort"
 	"time"
+
+	"github.com/org/nonce-monitor-action/internal/trend"
 )
 
 // Observation is what one pass learned about one monitored process.
@@ -22,6 +24,8 @@ type Observation struct {
 	// NotChecked: the pass ended (deadline or cancellation) before this
 	// process's check did. It opens, resolves and advances nothing.
 	NotChecked bool
+	// Trend is the process's motion over its recent samples.
+	Trend trend.Trend
 }
 
 // Policy is the part of the configuration the decision depends on.
@@ -39,6 +43,13 @@ type Policy struct {
 	GroupThreshold int
 	GroupSeverity  Severity
 	SchedulerHost  string // names the scheduler incident
+	// StuckAfter: a state slot still for this long while the scheduler
+	// advanced wants a stuck incident (0: off).
+	StuckAfter time.Duration
+	// CatchUpGrace: a process past the threshold that is catching up with
+	// an ETA under this, or whose server just restarted, is not paged yet
+	// (0: off).
+	CatchUpGrace time.Duration
 }
 
 // Action is what to do with one incident.
@@ -83,6 +94,9 @@ type Plan struct {
 	Events   []Event
 	Next     State
 	Affected map[string][]string // dedup key of a grouped incident → process IDs
+	// Deferred lists the processes past the threshold not paged yet
+	// because they are catching up (catch-up-grace), sorted.
+	Deferred []string
 }
 
 // wanted is the incident a subject should have this pass: one type, at
@@ -134,6 +148,7 @@ func Decide(prev State, observations []Observation, now time.Time, p Policy) Pla
 	obs := map[string]Observation{}
 	wants := map[string]wanted{}
 	held := map[string]bool{}
+	var deferred []string
 	partial := false
 	for _, o := range observations {
 		obs[o.ProcessID] = o
@@ -163,10 +178,19 @@ func Decide(prev State, observations []Observation, now time.Time, p Policy) Pla
 			if streak >= p.ErrorThreshold || hasType(open, Error) {
 				wants[o.ProcessID] = wanted{Error, p.ErrorSeverity}
 			}
+		case hasType(open, Stuck) && (status == StatusBehind || stuck(o, now, p)):
+			// One page per process: a stuck incident already pages for it,
+			// and stays until the state server moves.
+			wants[o.ProcessID] = wanted{Stuck, SeverityError}
+		case status == StatusBehind && !hasType(open, Mismatch) && catchingUp(o, p):
+			deferred = append(deferred, o.ProcessID)
 		case status == StatusBehind || (hasType(open, Mismatch) && o.SlotsBehind >= p.ResolveThreshold):
 			wants[o.ProcessID] = wanted{Mismatch, severityFor(p.Levels, o.SlotsBehind)}
+		case stuck(o, now, p):
+			wants[o.ProcessID] = wanted{Stuck, SeverityError}
 		}
 	}
+	sort.Strings(deferred)
 
 	groups, covered := storms(observations, wants, held, p)
 	affected := map[string][]string{}
@@ -216,7 +240,24 @@ func Decide(prev State, observations []Observation, now time.Time, p Policy) Pla
 	for _, ev := range events {
 		next.Apply(ev)
 	}
-	return Plan{Events: events, Next: next, Affected: affected}
+	return Plan{Events: events, Next: next, Affected: affected, Deferred: deferred}
+}
+
+// stuck reports whether o's state slot has been still for StuckAfter while
+// its scheduler advanced.
+func stuck(o Observation, now time.Time, p Policy) bool {
+	return p.StuckAfter > 0 && o.Trend.Class == trend.Stuck && now.Sub(o.Trend.StuckSince) >= p.StuckAfter
+}
+
+// catchingUp reports whether o, past the threshold, may wait: it closes
+// its gap within CatchUpGrace, or its server just restarted and one more
+// pass will tell.
+func catchingUp(o Observation, p Policy) bool {
+	if p.CatchUpGrace <= 0 {
+		return false
+	}
+	t := o.Trend
+	return (t.Class == trend.CatchingUp && t.ETA < p.CatchUpGrace) || (t.Class == trend.Unknown && t.Reset)
 }
 
 // storms finds the grouped incidents wanted this pass and the processes
@@ -236,7 +277,7 @@ func storms(observations []Observation, wants map[string]wanted, held map[string
 		}
 		active++
 		w, ok := wants[o.ProcessID]
-		mismatch := ok && w.t == Mismatch
+		mismatch := ok && (w.t == Mismatch || w.t == Stuck)
 		failing := ok && w.t == Error
 		heldFailing := held[o.ProcessID] && !o.Checked
 		switch {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/org/nonce-monitor-action/internal/trend"
 )
 
 const (
@@ -405,5 +406,62 @@ func TestClassify(t *testing.T) {
 		if got := Classify(tc.o, 50); got != tc.want {
 			t.Errorf("Classify(%+v) = %s, want %s", tc.o, got, tc.want)
 		}
+	}
+}
+
+func moving(pid string, slots int64, t trend.Trend) Observation {
+	o := behind(pid, slots)
+	o.Trend = t
+	return o
+}
+
+// Paging on motion: stuck incidents and the catch-up grace, and how they
+// combine with mismatch (one page per process).
+func TestDecideWithTrends(t *testing.T) {
+	p := policyOn
+	p.StuckAfter = 20 * time.Minute
+	p.CatchUpGrace = 15 * time.Minute
+	stuckFor := func(d time.Duration) trend.Trend { return trend.Trend{Class: trend.Stuck, StuckSince: day1.Add(-d)} }
+	catching := func(eta time.Duration) trend.Trend { return trend.Trend{Class: trend.CatchingUp, ETA: eta} }
+	stuckInc := inc(pidA, Stuck, "error", day1)
+	for _, tc := range []struct {
+		name     string
+		prev     State
+		obs      Observation
+		policy   Policy
+		events   []Event
+		next     State
+		deferred []string
+	}{
+		{"still for stuck-after, below the threshold: a stuck page", open(), moving(pidA, 30, stuckFor(20*time.Minute)), p,
+			[]Event{ev(Trigger, Opened, stuckInc)}, open(stuckInc), nil},
+		{"still, but not for long enough: nothing", open(), moving(pidA, 30, stuckFor(19*time.Minute)), p, nil, open(), nil},
+		{"stuck-after off: nothing", open(), moving(pidA, 30, stuckFor(time.Hour)), policyOn, nil, open(), nil},
+		{"the state server moves again: the stuck incident resolves", open(stuckInc), moving(pidA, 30, trend.Trend{Class: trend.Steady}), p,
+			[]Event{ev(Resolve, Recovered, stuckInc)}, open(), nil},
+		{"stuck and now past the threshold: the stuck page stands, no second one", open(stuckInc), moving(pidA, 80, stuckFor(time.Hour)), p,
+			nil, open(stuckInc), nil},
+		{"a mismatch open and the server freezes: the mismatch stands, no stuck page", open(inc(pidA, Mismatch, "error", day1)), moving(pidA, 80, stuckFor(time.Hour)), p,
+			nil, open(inc(pidA, Mismatch, "error", day1)), nil},
+		{"past the threshold, catching up within the grace: not paged yet", open(), moving(pidA, 120, catching(4*time.Minute)), p,
+			nil, open(), []string{pidA}},
+		{"catching up, but slower than the grace: paged", open(), moving(pidA, 120, catching(40*time.Minute)), p,
+			[]Event{ev(Trigger, Opened, inc(pidA, Mismatch, "critical", day1))}, open(inc(pidA, Mismatch, "critical", day1)), nil},
+		{"catch-up-grace off: paged", open(), moving(pidA, 120, catching(4*time.Minute)), policyOn,
+			[]Event{ev(Trigger, Opened, inc(pidA, Mismatch, "critical", day1))}, open(inc(pidA, Mismatch, "critical", day1)), nil},
+		{"just restarted from a lower slot: one pass to see its motion", open(), moving(pidA, 120, trend.Trend{Class: trend.Unknown, Reset: true}), p,
+			nil, open(), []string{pidA}},
+		{"no history at all: paged (nothing says it is catching up)", open(), moving(pidA, 120, trend.Trend{Class: trend.Unknown}), p,
+			[]Event{ev(Trigger, Opened, inc(pidA, Mismatch, "critical", day1))}, open(inc(pidA, Mismatch, "critical", day1)), nil},
+		{"already paged and now catching up: the page stands until it recovers", open(inc(pidA, Mismatch, "critical", day1)), moving(pidA, 120, catching(4*time.Minute)), p,
+			nil, open(inc(pidA, Mismatch, "critical", day1)), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Decide(tc.prev, []Observation{tc.obs}, day1, tc.policy)
+			want := Plan{Events: tc.events, Next: tc.next, Deferred: tc.deferred}
+			if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
 	}
 }

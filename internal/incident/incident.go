@@ -16,6 +16,9 @@ const (
 	Mismatch Type = "mismatch"
 	// Error: a process could not be checked at all.
 	Error Type = "error"
+	// Stuck: a process's state slot has not moved for stuck-after while
+	// its scheduler advanced, however small the gap.
+	Stuck Type = "stuck"
 	// Server: many processes on one state server in trouble at once; one
 	// incident for the server instead of one per process.
 	Server Type = "server"

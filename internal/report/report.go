@@ -8,6 +8,7 @@ import (
 
 	"github.com/org/nonce-monitor-action/internal/ao"
 	"github.com/org/nonce-monitor-action/internal/incident"
+	"github.com/org/nonce-monitor-action/internal/trend"
 )
 
 // Incident is an incident as the outputs show it. Its JSON keys are part of
@@ -73,6 +74,10 @@ type Pass struct {
 	// every count and status shown reads it.
 	Status map[string]incident.Status
 	Now    time.Time // when the pass ran, for "open for"
+	// Trends is every process's motion over its history.
+	Trends map[string]trend.Trend
+	// Deferred: past the threshold, not paged yet (catching up).
+	Deferred []string
 
 	Triggered []Incident // new incidents (including a new day's rotation)
 	Updated   []Incident // re-triggered because their severity rose
@@ -96,6 +101,17 @@ func (p Pass) Behind() int { return p.count(incident.StatusBehind) }
 
 // Errors counts processes that could not be checked (silenced ones not).
 func (p Pass) Errors() int { return p.count(incident.StatusFailing) }
+
+// Stuck counts processes whose state server is stuck (silenced ones not).
+func (p Pass) Stuck() int {
+	n := 0
+	for pid, t := range p.Trends {
+		if t.Class == trend.Stuck && p.Status[pid] != incident.StatusSilenced {
+			n++
+		}
+	}
+	return n
+}
 
 // NotChecked counts processes the pass ended before checking.
 func (p Pass) NotChecked() int { return p.count(incident.StatusNotChecked) }

@@ -177,7 +177,7 @@ func legacyType(key string) incident.Type {
 
 func validate(inc incident.Incident) error {
 	switch inc.Type {
-	case incident.Mismatch, incident.Error:
+	case incident.Mismatch, incident.Error, incident.Stuck:
 		if inc.ProcessID == "" || inc.Server != "" {
 			return fmt.Errorf("a %s incident needs a process_id and no server", inc.Type)
 		}

@@ -1,0 +1,59 @@
+package history
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/org/nonce-monitor-action/internal/trend"
+)
+
+var t0 = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+
+func TestRecordKeepsTheWindowAndTheMonitored(t *testing.T) {
+	h := History{}
+	for i := range 20 { // 20 passes, five minutes apart
+		now := t0.Add(time.Duration(i) * 5 * time.Minute)
+		h.Record(now, map[string]trend.Sample{"a": {At: now, State: int64(i), SU: int64(i)}, "b": {At: now, State: 1, SU: 2}},
+			[]string{"a", "b"}, time.Hour)
+	}
+	// An hour back from the last pass (t0+95m): t0+35m onwards, 13 samples.
+	if n := len(h["a"]); n != 13 || h["a"][0].At != t0.Add(35*time.Minute) {
+		t.Errorf("a keeps %d samples from %s", n, h["a"][0].At)
+	}
+	h.Record(t0.Add(100*time.Minute), nil, []string{"a"}, time.Hour)
+	if _, ok := h["b"]; ok {
+		t.Error("a process no longer monitored keeps its history")
+	}
+	// A long window is still bounded per process.
+	long := History{}
+	for i := range 100 {
+		now := t0.Add(time.Duration(i) * time.Minute)
+		long.Record(now, map[string]trend.Sample{"a": {At: now}}, []string{"a"}, 24*time.Hour)
+	}
+	if n := len(long["a"]); n != maxSamples {
+		t.Errorf("%d samples kept, want the bound %d", n, maxSamples)
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	h := History{"a": {{At: t0, State: 1, SU: 2}, {At: t0.Add(time.Minute), State: 3, SU: 4}}}
+	got, err := Parse(h.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(h, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if string(got.Encode()) != string(h.Encode()) {
+		t.Error("encoding is not deterministic")
+	}
+	for _, bad := range []string{`{`, `{"version": 2, "samples": {}}`, `{"version": 1, "samples": {"a": [[1, 2]]}, "x": 1}`} {
+		if _, err := Parse([]byte(bad)); err == nil {
+			t.Errorf("Parse(%s) accepted a bad file", bad)
+		}
+	}
+	if h, err := Parse(nil); err != nil || len(h) != 0 {
+		t.Errorf("empty: %v %v", h, err)
+	}
+}

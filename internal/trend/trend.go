@@ -1,0 +1,120 @@
+// Package trend reads the motion of a process from its recent samples: how
+// fast its state server and its scheduler advance, and what that means
+// (stuck, catching up, falling behind, steady). It is pure: samples and the
+// current time in, a Trend out.
+package trend
+
+import (
+	"math"
+	"slices"
+	"time"
+)
+
+// Sample is one pass's reading of one process.
+type Sample struct {
+	At    time.Time
+	State int64 // the state server's latest computed slot
+	SU    int64 // the scheduler's latest nonce
+}
+
+// Class is what the motion means.
+type Class string
+
+const (
+	Unknown Class = "unknown" // not enough history
+	Steady  Class = "steady"
+	// Stuck: the state slot has not moved while the scheduler advanced.
+	Stuck Class = "stuck"
+	// CatchingUp: the gap shrinks.
+	CatchingUp Class = "catching-up"
+	// FallingBehind: the gap grows.
+	FallingBehind Class = "falling-behind"
+)
+
+// Trend is a process's motion over the samples kept.
+type Trend struct {
+	Class     Class
+	StateRate float64 // slots a minute the state server computed
+	SURate    float64 // slots a minute the scheduler assigned
+	GapRate   float64 // change of the gap (scheduler minus state), slots a minute
+	// ETA: how long until a catching-up process closes its gap.
+	ETA time.Duration
+	// StuckSince: when the state slot last moved (stuck only).
+	StuckSince time.Time
+	// Reset: the state server went back to a lower slot (a restart that
+	// recomputes), and too little has been seen since to tell its motion.
+	Reset bool
+}
+
+// Thresholds of the classifier: less history than minSpan says nothing, and
+// a gap that moved by fewer than minGapChange slots over it is steady (a
+// process whose state server computes in bursts jitters by a few slots).
+const (
+	minSpan      = 2 * time.Minute
+	minGapChange = 3
+)
+
+// Of reads the trend of samples (any order; only those at or before now
+// count). A state slot lower than an earlier one is a server that reset:
+// only what follows the reset is read.
+func Of(samples []Sample, now time.Time) Trend {
+	s, reset := usable(samples, now)
+	if len(s) < 2 {
+		return Trend{Class: Unknown, Reset: reset}
+	}
+	first, last := s[0], s[len(s)-1]
+	span := last.At.Sub(first.At)
+	if span < minSpan {
+		return Trend{Class: Unknown, Reset: reset}
+	}
+	minutes := span.Minutes()
+	t := Trend{
+		StateRate: float64(last.State-first.State) / minutes,
+		SURate:    float64(last.SU-first.SU) / minutes,
+	}
+	gapFirst, gapLast := first.SU-first.State, last.SU-last.State
+	t.GapRate = float64(gapLast-gapFirst) / minutes
+
+	// Stuck: the state slot is where it was at the start of its run of
+	// equal readings, and the scheduler moved meanwhile.
+	runStart := len(s) - 1
+	for runStart > 0 && s[runStart-1].State == last.State {
+		runStart--
+	}
+	if runStart < len(s)-1 && last.SU > s[runStart].SU && last.At.Sub(s[runStart].At) >= minSpan {
+		t.Class = Stuck
+		t.StuckSince = s[runStart].At
+		return t
+	}
+	switch change := gapLast - gapFirst; {
+	case change <= -minGapChange && gapLast > 0:
+		t.Class = CatchingUp
+		t.ETA = time.Duration(float64(gapLast) / -t.GapRate * float64(time.Minute)).Round(time.Minute)
+	case change >= minGapChange:
+		t.Class = FallingBehind
+	default:
+		t.Class = Steady
+	}
+	return t
+}
+
+// usable returns the samples at or before now, in time order, from the
+// last reset of the state server on, and whether there was one.
+func usable(samples []Sample, now time.Time) ([]Sample, bool) {
+	s := make([]Sample, 0, len(samples))
+	for _, x := range samples {
+		if !x.At.After(now) {
+			s = append(s, x)
+		}
+	}
+	slices.SortStableFunc(s, func(a, b Sample) int { return a.At.Compare(b.At) })
+	for i := len(s) - 1; i > 0; i-- {
+		if s[i].State < s[i-1].State || s[i].SU < s[i-1].SU {
+			return s[i:], true
+		}
+	}
+	return s, false
+}
+
+// Round1 rounds a rate to one decimal, for display and files.
+func Round1(f float64) float64 { return math.Round(f*10) / 10 }
