@@ -30,20 +30,20 @@ type Inputs struct {
 	SlackWebhookURL   string         `env:"SLACK_WEBHOOK_URL" help:"Slack incoming webhook (secret); Slack is off when empty."`
 	SlackThreshold    Int64          `env:"SLACK_THRESHOLD,default=50" help:"Slots apart that counts as behind for Slack, independent of PagerDuty's threshold."`
 
-	StateFile      string   `env:"STATE_FILE,default=.pagerduty-state.json" help:"Incident state file, relative to the workspace."`
-	ReportFile     string   `env:"REPORT_FILE,default=.nonce-monitor-report.json" help:"JSON file, relative to the workspace, with every process's result (written every pass)."`
+	StateFile      string    `env:"STATE_FILE,default=.pagerduty-state.json" help:"Incident state file, relative to the workspace."`
+	ReportFile     string    `env:"REPORT_FILE,default=.nonce-monitor-report.json" help:"JSON file, relative to the workspace, with every process's result (written every pass)."`
 	HistoryFile    string    `env:"HISTORY_FILE,default=.nonce-monitor-history.json" help:"File, relative to the workspace, of each process's recent samples, from which trends are read (rewritten every pass)."`
 	HistoryWindow  Duration  `env:"HISTORY_WINDOW,default=1h" help:"How much history the trends read (Go duration, 10m to 24h)."`
 	StuckAfter     *Duration `env:"STUCK_AFTER,noinit" help:"Page a process whose state slot has not moved for this long while its scheduler advanced, below the threshold too (Go duration, 1m to history-window); empty: off."`
 	CatchUpGrace   *Duration `env:"CATCH_UP_GRACE,noinit" help:"Do not page yet a process past the threshold that is catching up with an ETA under this, or whose state server just restarted (Go duration); empty: off."`
-	Concurrency    Int      `env:"CONCURRENCY,default=16" help:"Processes checked at once."`
-	RequestTimeout Duration `env:"REQUEST_TIMEOUT,default=10s" help:"Timeout of each HTTP request (Go duration)."`
-	MaxRetries     Int      `env:"MAX_RETRIES,default=3" help:"Retries per request on timeouts, network errors, 429 and 5xx."`
-	PassTimeout    Duration `env:"PASS_TIMEOUT,default=4m" help:"Deadline of the whole pass (Go duration): processes not checked by then are reported as not checked and change nothing; what was decided is still sent."`
-	PagerDutyTest  bool     `env:"PAGERDUTY_TEST,default=false" help:"Only send one clearly labelled test event to PagerDuty, report its answer and resolve it: no checks, no state change."`
-	DryRun         bool     `env:"DRY_RUN,default=false" help:"Check and report what would be sent; send nothing; leave the state file untouched."`
-	FailOn         FailOn   `env:"FAIL_ON,default=never" help:"never, error or behind: when what the pass found fails the step."`
-	Shard          Shard    `env:"SHARD" help:"i/n (e.g. 2/4): check only the processes whose stable hash falls in shard i of n, for a matrix of n jobs."`
+	Concurrency    Int       `env:"CONCURRENCY,default=16" help:"Processes checked at once."`
+	RequestTimeout Duration  `env:"REQUEST_TIMEOUT,default=10s" help:"Timeout of each HTTP request (Go duration)."`
+	MaxRetries     Int       `env:"MAX_RETRIES,default=3" help:"Retries per request on timeouts, network errors, 429 and 5xx."`
+	PassTimeout    Duration  `env:"PASS_TIMEOUT,default=4m" help:"Deadline of the whole pass (Go duration): processes not checked by then are reported as not checked and change nothing; what was decided is still sent."`
+	PagerDutyTest  bool      `env:"PAGERDUTY_TEST,default=false" help:"Only send one clearly labelled test event to PagerDuty, report its answer and resolve it: no checks, no state change."`
+	DryRun         bool      `env:"DRY_RUN,default=false" help:"Check and report what would be sent; send nothing; leave the state file untouched."`
+	FailOn         FailOn    `env:"FAIL_ON,default=never" help:"never, error or behind: when what the pass found fails the step."`
+	Shard          Shard     `env:"SHARD" help:"i/n (e.g. 2/4): check only the processes whose stable hash falls in shard i of n, for a matrix of n jobs."`
 }
 
 // Secret inputs are masked in logs and never echoed in error messages.
