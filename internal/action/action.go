@@ -124,7 +124,7 @@ func Main(ctx context.Context, env Env) int {
 
 	pass := report.Pass{
 		Results: results, Threshold: int64(cfg.SeverityThreshold), Status: classify(obs, int64(cfg.SeverityThreshold)), Now: now,
-		Trends: trends, Deferred: plan.Deferred,
+		Trends: trends, History: s.history, Deferred: plan.Deferred,
 		Triggered: out.triggered, Updated: out.updated, Resolved: out.resolved, Forgotten: out.forgotten,
 		Failures: out.failures, Skipped: s.skipped,
 		DryRun: cfg.DryRun, PagerDutyEnabled: cfg.PagerDutyEnabled, StateFile: s.statePath,

@@ -3,6 +3,8 @@ package report
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/org/nonce-monitor-action/internal/trend"
 )
 
 // fileVersion is the report file's format version.
@@ -10,14 +12,21 @@ const fileVersion = 1
 
 // processReport is one process in the report file.
 type processReport struct {
-	ProcessID   string  `json:"process_id"`
-	StateURL    string  `json:"state_url"`
-	StateNonce  *int64  `json:"state_nonce"`
-	SUNonce     *int64  `json:"su_nonce"`
-	SlotsBehind *int64  `json:"slots_behind"`
-	Status      string  `json:"status"` // ok, behind, error, silenced, not-checked
-	Error       *string `json:"error"`
-	DurationMS  int64   `json:"duration_ms"`
+	ProcessID   string `json:"process_id"`
+	StateURL    string `json:"state_url"`
+	StateNonce  *int64 `json:"state_nonce"`
+	SUNonce     *int64 `json:"su_nonce"`
+	SlotsBehind *int64 `json:"slots_behind"`
+	Status      string `json:"status"` // ok, behind, error, silenced, not-checked
+	// The motion over the history window: trend is steady, stuck,
+	// catching-up, falling-behind or unknown; rates in slots a minute.
+	Trend      string   `json:"trend"`
+	StateRate  *float64 `json:"state_rate"`
+	SURate     *float64 `json:"su_rate"`
+	ETAMinutes *int64   `json:"eta_minutes"`
+	StuckSince *string  `json:"stuck_since"`
+	Error      *string  `json:"error"`
+	DurationMS int64    `json:"duration_ms"`
 }
 
 type file struct {
@@ -42,6 +51,7 @@ func File(p Pass) []byte {
 			n := r.SlotsBehind()
 			pr.SlotsBehind = &n
 		}
+		trendFields(&pr, p.Trends[r.ProcessID])
 		if msg := r.ErrorText(); msg != "" {
 			pr.Error = &msg
 		}
@@ -52,4 +62,24 @@ func File(p Pass) []byte {
 		panic(err) // strings and integers only
 	}
 	return append(out, '\n')
+}
+
+func trendFields(pr *processReport, t trend.Trend) {
+	pr.Trend = string(t.Class)
+	if pr.Trend == "" {
+		pr.Trend = string(trend.Unknown)
+	}
+	if t.Class == trend.Unknown || t.Class == "" {
+		return
+	}
+	state, su := trend.Round1(t.StateRate), trend.Round1(t.SURate)
+	pr.StateRate, pr.SURate = &state, &su
+	if t.Class == trend.CatchingUp {
+		eta := int64(t.ETA.Minutes())
+		pr.ETAMinutes = &eta
+	}
+	if t.Class == trend.Stuck {
+		since := t.StuckSince.UTC().Format(time.RFC3339)
+		pr.StuckSince = &since
+	}
 }

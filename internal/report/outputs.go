@@ -17,7 +17,7 @@ type Output struct {
 var OutputNames = []string{
 	"triggered", "resolved", "open",
 	"triggered-count", "resolved-count", "open-count",
-	"checked-count", "behind-count", "error-count",
+	"checked-count", "behind-count", "error-count", "stuck-count",
 	"state-changed", "state-file", "report-file",
 }
 
@@ -46,6 +46,7 @@ func Outputs(p Pass) ([]Output, []string) {
 		"checked-count":   strconv.Itoa(len(p.Results)),
 		"behind-count":    strconv.Itoa(p.Behind()),
 		"error-count":     strconv.Itoa(p.Errors()),
+		"stuck-count":     strconv.Itoa(p.Stuck()),
 		"state-changed":   strconv.FormatBool(p.StateChanged),
 		"state-file":      p.StateFile,
 		"report-file":     p.ReportFile,

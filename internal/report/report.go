@@ -74,8 +74,10 @@ type Pass struct {
 	// every count and status shown reads it.
 	Status map[string]incident.Status
 	Now    time.Time // when the pass ran, for "open for"
-	// Trends is every process's motion over its history.
-	Trends map[string]trend.Trend
+	// Trends is every process's motion over its history, and History the
+	// samples it was read from.
+	Trends  map[string]trend.Trend
+	History map[string][]trend.Sample
 	// Deferred: past the threshold, not paged yet (catching up).
 	Deferred []string
 

@@ -11,6 +11,7 @@ import (
 	"github.com/org/nonce-monitor-action/internal/ao"
 	"github.com/org/nonce-monitor-action/internal/goldentest"
 	"github.com/org/nonce-monitor-action/internal/incident"
+	"github.com/org/nonce-monitor-action/internal/trend"
 )
 
 var now = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
@@ -72,6 +73,7 @@ func TestSummaryGolden(t *testing.T) {
 		"all-healthy": fleet(30, 0, 0),
 		"all-failing": fleet(25, 0, 1),
 		"large-fleet": fleet(600, 10, 20),
+		"trends":      withTrends(fleet(12, 4, 6)),
 	} {
 		t.Run(name, func(t *testing.T) {
 			got := Summary(p)
@@ -180,4 +182,29 @@ func sorted(s []string) []string {
 		}
 	}
 	return out
+}
+
+// withTrends gives a fleet an hour of history: the lagging processes fall
+// behind, one is stuck, one catches up and is deferred.
+func withTrends(p Pass) Pass {
+	p.Trends, p.History = map[string]trend.Trend{}, map[string][]trend.Sample{}
+	for i, r := range p.Results {
+		if !r.Checked() {
+			continue
+		}
+		var samples []trend.Sample
+		for k := range 5 {
+			at := now.Add(time.Duration(k-4) * 15 * time.Minute)
+			gap := r.SlotsBehind() * int64(k+1) / 5
+			if i == 4 {
+				gap = r.SlotsBehind() * int64(9-k) / 5 // catching up
+			}
+			samples = append(samples, trend.Sample{At: at, State: 1000 + int64(10*k) - gap, SU: 1000 + int64(10*k)})
+		}
+		p.History[r.ProcessID] = samples
+		p.Trends[r.ProcessID] = trend.Of(samples, now)
+	}
+	p.Trends[pid('H', 1)] = trend.Trend{Class: trend.Stuck, StuckSince: now.Add(-38 * time.Minute)}
+	p.Deferred = []string{pid('L', 4)}
+	return p
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/org/nonce-monitor-action/internal/ao"
 	"github.com/org/nonce-monitor-action/internal/escape"
 	"github.com/org/nonce-monitor-action/internal/incident"
+	"github.com/org/nonce-monitor-action/internal/trend"
 )
 
 // GitHub refuses a step summary over 1 MiB. Tables are cut to maxRows rows
@@ -45,7 +46,9 @@ func Summary(p Pass) string {
 	incidentTable(&b, "Resolved", p.Resolved, p.Now, true)
 	incidentTable(&b, "Recovered, left open for manual resolution (auto-resolve is off)", p.Forgotten, p.Now, true)
 	incidentTable(&b, "Still open", p.Open, p.Now, false)
+	deferredTable(&b, p)
 	chart(&b, p)
+	gapChart(&b, p)
 	errorTable(&b, p)
 	processTable(&b, p)
 
@@ -237,7 +240,7 @@ func processTable(b *strings.Builder, p Pass) {
 	for _, inc := range p.Open {
 		openKey[inc.ProcessID] = inc.DedupKey
 	}
-	fmt.Fprintf(b, "<details><summary>All processes (%d)</summary>\n\n| process | state server | state nonce | SU nonce | slots behind | status | incident |\n|---|---|---:|---:|---:|---|---|\n", len(list))
+	fmt.Fprintf(b, "<details><summary>All processes (%d)</summary>\n\n| process | state server | state nonce | SU nonce | slots behind | trend | status | incident |\n|---|---|---:|---:|---:|---|---|---|\n", len(list))
 	rows(b, len(list), func(i int) string {
 		r := list[i]
 		status := "ok"
@@ -259,8 +262,12 @@ func processTable(b *strings.Builder, p Pass) {
 		if k := openKey[r.ProcessID]; k != "" {
 			inc = escape.Code(k)
 		}
-		return fmt.Sprintf("| %s | %s | %s | %s | %s | %s | %s |", processLink(r.ProcessID), hostOrDash(r.StateURL),
-			intOrDash(r.StateNonce), intOrDash(r.SUNonce), behind, status, inc)
+		motion := p.Trends[r.ProcessID].Describe(p.Now)
+		if motion == "" {
+			motion = "–"
+		}
+		return fmt.Sprintf("| %s | %s | %s | %s | %s | %s | %s | %s |", processLink(r.ProcessID), hostOrDash(r.StateURL),
+			intOrDash(r.StateNonce), intOrDash(r.SUNonce), behind, motion, status, inc)
 	})
 	b.WriteString("</details>\n\n")
 }
@@ -310,4 +317,73 @@ func hostOrDash(raw string) string {
 		return "–"
 	}
 	return escape.Markdown(escape.Host(raw))
+}
+
+// deferredTable lists the processes past the threshold that catch-up-grace
+// kept from paging this pass.
+func deferredTable(b *strings.Builder, p Pass) {
+	if len(p.Deferred) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "### ⏳ Not paged yet: catching up (%d)\n\nPast the threshold, but closing the gap within `catch-up-grace` (or just restarted): paged only if that stops.\n\n| process | slots behind | trend |\n|---|---:|---|\n", len(p.Deferred))
+	byID := map[string]ao.Result{}
+	for _, r := range p.Results {
+		byID[r.ProcessID] = r
+	}
+	rows(b, len(p.Deferred), func(i int) string {
+		pid := p.Deferred[i]
+		r := byID[pid]
+		return fmt.Sprintf("| %s | %d | %s |", processLink(pid), r.SlotsBehind(), p.Trends[pid].Describe(p.Now))
+	})
+}
+
+// gapLines is how many processes the gap chart draws.
+const gapLines = 5
+
+// gapChart draws the gap of the worst processes over the history window,
+// one line each, at the worst process's sample times.
+func gapChart(b *strings.Builder, p Pass) {
+	var worst []ao.Result
+	for _, r := range p.Results {
+		if r.Checked() && r.SlotsBehind() > 0 && len(p.History[r.ProcessID]) >= 2 {
+			worst = append(worst, r)
+		}
+	}
+	if len(worst) == 0 {
+		return
+	}
+	sort.SliceStable(worst, func(i, j int) bool { return worst[i].SlotsBehind() > worst[j].SlotsBehind() })
+	worst = worst[:min(len(worst), gapLines)]
+	times := p.History[worst[0].ProcessID]
+	labels := make([]string, len(times))
+	for i, s := range times {
+		ago := int(p.Now.Sub(s.At).Round(time.Minute).Minutes())
+		labels[i] = fmt.Sprintf("\"-%dm\"", ago)
+		if ago == 0 {
+			labels[i] = `"now"`
+		}
+	}
+	top := int64(0)
+	var lines, legend []string
+	for i, r := range worst {
+		samples := p.History[r.ProcessID]
+		values := make([]string, len(times))
+		k := 0
+		for j, at := range times {
+			for k+1 < len(samples) && !samples[k+1].At.After(at.At) {
+				k++
+			}
+			gap := samples[k].SU - samples[k].State
+			top = max(top, gap)
+			values[j] = fmt.Sprint(gap)
+		}
+		lines = append(lines, "    line ["+strings.Join(values, ", ")+"]")
+		legend = append(legend, fmt.Sprintf("%d. %s", i+1, processLink(r.ProcessID)))
+	}
+	fmt.Fprintf(b, "### Gap over the last %s\n\n```mermaid\nxychart-beta\n    title \"Slots behind, worst %d\"\n    x-axis [%s]\n    y-axis \"slots behind\" 0 --> %d\n%s\n```\n\nLines, in order: %s\n\n",
+		historySpan(times, p.Now), len(worst), strings.Join(labels, ", "), max(top, p.Threshold), strings.Join(lines, "\n"), strings.Join(legend, ", "))
+}
+
+func historySpan(times []trend.Sample, now time.Time) string {
+	return fmt.Sprintf("%d minutes", int(now.Sub(times[0].At).Round(time.Minute).Minutes()))
 }

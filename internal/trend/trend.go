@@ -5,6 +5,7 @@
 package trend
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"time"
@@ -118,3 +119,33 @@ func usable(samples []Sample, now time.Time) ([]Sample, bool) {
 
 // Round1 rounds a rate to one decimal, for display and files.
 func Round1(f float64) float64 { return math.Round(f*10) / 10 }
+
+// Describe says the motion in a few words for people: "↘ catching up,
+// ~4 min", "⏸ stuck 38 min", "↗ +12/min", "→ steady"; "" when unknown.
+func (t Trend) Describe(now time.Time) string {
+	switch t.Class {
+	case CatchingUp:
+		if t.ETA < time.Minute {
+			return "↘ catching up, <1 min"
+		}
+		return fmt.Sprintf("↘ catching up, ~%s", minutes(t.ETA))
+	case Stuck:
+		return fmt.Sprintf("⏸ stuck %s", minutes(now.Sub(t.StuckSince)))
+	case FallingBehind:
+		return fmt.Sprintf("↗ +%g/min", Round1(t.GapRate))
+	case Steady:
+		return "→ steady"
+	}
+	if t.Reset {
+		return "↺ restarted"
+	}
+	return ""
+}
+
+func minutes(d time.Duration) string {
+	m := int(d.Round(time.Minute).Minutes())
+	if m >= 120 {
+		return fmt.Sprintf("%dh %dm", m/60, m%60)
+	}
+	return fmt.Sprintf("%d min", m)
+}

@@ -87,3 +87,23 @@ func TestOf(t *testing.T) {
 		})
 	}
 }
+
+func TestDescribe(t *testing.T) {
+	for _, tc := range []struct {
+		t    Trend
+		want string
+	}{
+		{Trend{Class: CatchingUp, ETA: 4 * time.Minute}, "↘ catching up, ~4 min"},
+		{Trend{Class: CatchingUp, ETA: 0}, "↘ catching up, <1 min"},
+		{Trend{Class: Stuck, StuckSince: t0.Add(-38 * time.Minute)}, "⏸ stuck 38 min"},
+		{Trend{Class: Stuck, StuckSince: t0.Add(-150 * time.Minute)}, "⏸ stuck 2h 30m"},
+		{Trend{Class: FallingBehind, GapRate: 12.04}, "↗ +12/min"},
+		{Trend{Class: Steady}, "→ steady"},
+		{Trend{Class: Unknown, Reset: true}, "↺ restarted"},
+		{Trend{Class: Unknown}, ""},
+	} {
+		if got := tc.t.Describe(t0); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.t, got, tc.want)
+		}
+	}
+}
