@@ -112,6 +112,7 @@ func Main(ctx context.Context, env Env) int {
 		sender: &pagerduty.Sender{HTTP: httpClient, EventsURL: cfg.EventsURL, Limiter: pagerduty.NewLimiter()},
 		origin: runOrigin(env.Getenv),
 		record: func(st incident.State) error { return store.Save(st, s.loaded.Slack) },
+		trends: trends,
 	}
 	out := d.deliver(sendCtx, s.loaded.State, plan)
 	told, err := slack.DecodeAnnounced(s.loaded.Slack)
@@ -120,6 +121,7 @@ func Main(ctx context.Context, env Env) int {
 	}
 	announced, slackStatus := notifySlack(sendCtx, con, cfg, httpClient, slackNotice{
 		prev: told, results: results, status: classify(obs, int64(cfg.SlackThreshold)), runURL: d.origin.ClientURL,
+		motion: describe(trends, now),
 	})
 
 	pass := report.Pass{
@@ -308,6 +310,17 @@ func policy(cfg config.Config) incident.Policy {
 		StuckAfter:       optional(cfg.StuckAfter),
 		CatchUpGrace:     optional(cfg.CatchUpGrace),
 	}
+}
+
+// describe is each process's trend in words, for Slack.
+func describe(trends map[string]trend.Trend, now time.Time) map[string]string {
+	out := make(map[string]string, len(trends))
+	for pid, t := range trends {
+		if d := t.Describe(now); d != "" {
+			out[pid] = d
+		}
+	}
+	return out
 }
 
 // optional is an optional duration input, 0 when unset.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/org/nonce-monitor-action/internal/console"
+	"github.com/org/nonce-monitor-action/internal/trend"
 
 	pd "github.com/PagerDuty/go-pagerduty"
 	"github.com/org/nonce-monitor-action/internal/ao"
@@ -26,6 +27,7 @@ type deliverer struct {
 	affected map[string][]string // grouped incidents' processes this pass
 	sender   *pagerduty.Sender
 	origin   pagerduty.Origin
+	trends   map[string]trend.Trend
 	// record writes the state file; deliver calls it with the intent
 	// before sending anything.
 	record func(incident.State) error
@@ -179,8 +181,13 @@ func (d *deliverer) process(pid string) *pagerduty.Process {
 	if r == nil {
 		return nil
 	}
-	return &pagerduty.Process{ID: r.ProcessID, StateURL: r.StateURL, StateNonce: r.StateNonce, SUNonce: r.SUNonce,
+	p := &pagerduty.Process{ID: r.ProcessID, StateURL: r.StateURL, StateNonce: r.StateNonce, SUNonce: r.SUNonce,
 		Error: r.ErrorText(), NotChecked: r.Interrupted}
+	if t, ok := d.trends[pid]; ok && t.Class != trend.Unknown {
+		p.Motion = &pagerduty.Motion{Class: string(t.Class), StateRate: trend.Round1(t.StateRate), SURate: trend.Round1(t.SURate),
+			ETA: t.ETA, StuckSince: t.StuckSince}
+	}
+	return p
 }
 
 // views is how an incident appears in the outputs: a grouped incident once

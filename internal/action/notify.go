@@ -20,6 +20,7 @@ type slackNotice struct {
 	results []ao.Result
 	status  map[string]incident.Status
 	runURL  string
+	motion  map[string]string // each process's trend in words
 }
 
 // notifySlack posts one message when what the channel knows changed, and
@@ -33,7 +34,7 @@ func notifySlack(ctx context.Context, con *console.Console, cfg config.Config, c
 	if changes.Empty() {
 		return next, "Slack: nothing new to say."
 	}
-	msg := slack.Build(changes, int64(cfg.SlackThreshold), n.runURL)
+	msg := slack.Build(changes, int64(cfg.SlackThreshold), n.runURL, n.motion)
 	if cfg.DryRun {
 		con.Logf("dry run, not sent to Slack: %s", msg.Blocks[0].Text.Text)
 		return n.prev, "Slack (dry run, not sent): " + msg.Blocks[0].Text.Text

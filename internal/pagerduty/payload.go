@@ -26,6 +26,16 @@ type Process struct {
 	SUNonce    *int64
 	Error      string // why it could not be checked, "" when it was
 	NotChecked bool   // the pass ended before its check did
+	Motion     *Motion
+}
+
+// Motion is a process's trend over its history, when it is known.
+type Motion struct {
+	Class      string  // steady, stuck, catching-up or falling-behind
+	StateRate  float64 // slots a minute
+	SURate     float64
+	ETA        time.Duration // catching-up
+	StuckSince time.Time     // stuck
 }
 
 func (p *Process) checked() bool { return p.StateNonce != nil && p.SUNonce != nil }
@@ -55,10 +65,25 @@ func Trigger(routingKey string, o Origin, inc Incident, p *Process, threshold in
 	a.Details["state_server"] = p.StateURL
 	a.Details["state_nonce"] = p.StateNonce
 	a.Details["su_nonce"] = p.SUNonce
+	if m := p.Motion; m != nil {
+		a.Details["trend"] = m.Class
+		a.Details["state_rate_per_min"] = m.StateRate
+		a.Details["su_rate_per_min"] = m.SURate
+		if m.Class == "catching-up" {
+			a.Details["eta_minutes"] = int(m.ETA.Minutes())
+		}
+		if m.Class == "stuck" {
+			a.Details["stuck_since"] = m.StuckSince.UTC().Format(time.RFC3339)
+		}
+	}
 	switch {
 	case inc.Type == "error" || !p.checked():
 		a.Summary = fmt.Sprintf("Process %s cannot be checked: %s", inc.ProcessID, p.Error)
 		a.Details["error"] = p.Error
+	case inc.Type == "stuck" && p.Motion != nil:
+		a.Summary = fmt.Sprintf("Process %s: state server %s stuck at slot %d for %d min while the scheduler reached %d",
+			inc.ProcessID, host, *p.StateNonce, int(now.Sub(p.Motion.StuckSince).Minutes()), *p.SUNonce)
+		a.Details["slots_behind"] = p.slotsBehind()
 	case *p.StateNonce > *p.SUNonce:
 		a.Summary = fmt.Sprintf("Process %s state is %d slots ahead of scheduler on %s", inc.ProcessID, p.slotsBehind(), host)
 		a.Details["slots_behind"] = p.slotsBehind()

@@ -39,7 +39,7 @@ type Text struct {
 // Build renders the changes as one message, worst first, within Slack's
 // limits: each list is cut into sections of at most 3000 characters, and
 // what does not fit in 50 blocks is counted ("…and 37 more").
-func Build(c Changes, threshold int64, runURL string) Message {
+func Build(c Changes, threshold int64, runURL string, motion map[string]string) Message {
 	headline := headline(c)
 	m := Message{Text: headline}
 	m.Blocks = append(m.Blocks, Block{Type: "header", Text: &Text{Type: "plain_text", Text: truncate(headline, 150)}})
@@ -49,7 +49,7 @@ func Build(c Changes, threshold int64, runURL string) Message {
 		lines []string
 	}
 	lists := []list{
-		{fmt.Sprintf("*Newly behind* (%d or more slots)", threshold), lines(c.Behind, behindLine)},
+		{fmt.Sprintf("*Newly behind* (%d or more slots)", threshold), lines(c.Behind, func(r ao.Result) string { return behindLine(r, motion[r.ProcessID]) })},
 		{"*Newly failing*", lines(c.Failing, failingLine)},
 		{"*Recovered*", append(lines(c.Recovered, recoveredLine), removedLines(c.Removed)...)},
 	}
@@ -118,9 +118,15 @@ func lines(rs []ao.Result, line func(ao.Result) string) []string {
 	return out
 }
 
-func behindLine(r ao.Result) string {
-	return fmt.Sprintf("• %s *%d* slots behind on %s (state %d, scheduler %d)",
+// behindLine says how far behind a process is and, when known, how it
+// moves ("↘ catching up, ~4 min").
+func behindLine(r ao.Result, motion string) string {
+	line := fmt.Sprintf("• %s *%d* slots behind on %s (state %d, scheduler %d)",
 		link(r.ProcessID), r.SlotsBehind(), host(r.StateURL), *r.StateNonce, *r.SUNonce)
+	if motion != "" {
+		line += ", " + escape.Slack(motion)
+	}
+	return line
 }
 
 func failingLine(r ao.Result) string {

@@ -94,7 +94,8 @@ func TestBuildGolden(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			c, _ := Diff(Announced{Behind: []string{pid('H', 1)}}, results, statuses(results, 50, nil))
-			msg := Build(c, 50, "https://github.com/acme/ao/actions/runs/7")
+			// The first behind process says how it moves.
+			msg := Build(c, 50, "https://github.com/acme/ao/actions/runs/7", map[string]string{pid('L', 0): "↘ catching up, ~4 min <!here>"})
 			checkLimits(t, msg)
 			got, _ := json.MarshalIndent(msg, "", "  ")
 			goldentest.Check(t, "slack-"+name+".json", string(got)+"\n")
@@ -119,7 +120,7 @@ func checkLimits(t *testing.T, m Message) {
 
 func TestLargeFleetIsCountedNotDropped(t *testing.T) {
 	c, _ := Diff(Announced{}, fleet(5000, 0), statuses(fleet(5000, 0), 50, nil))
-	m := Build(c, 50, "")
+	m := Build(c, 50, "", nil)
 	checkLimits(t, m)
 	var listed int
 	var more int
@@ -147,7 +148,7 @@ func sender(url string) *Sender {
 }
 
 func TestSenderAgainstTheStandIn(t *testing.T) {
-	msg := Build(Changes{Behind: fleet(1, 0)}, 50, "")
+	msg := Build(Changes{Behind: fleet(1, 0)}, 50, "", nil)
 	for _, tt := range []struct {
 		name    string
 		script  []int
