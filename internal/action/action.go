@@ -66,15 +66,20 @@ func Main(ctx context.Context, env Env) int {
 	con := console.New(env.Stdout, env.Getenv)
 	defer con.Flush()
 
-	s, err := prepare(env, con)
+	cfg, err := loadConfig(env, con)
 	switch {
 	case errors.Is(err, config.ErrHelp):
 		return 0
 	case err != nil:
+		return 1 // reported
+	case cfg.PagerDutyTest:
+		return pagerdutyTest(ctx, con, cfg, runOrigin(env.Getenv), env.Now().UTC())
+	}
+	s, err := prepare(env, con, cfg)
+	if err != nil {
 		return 1 // prepare reported it
 	}
 	defer s.ws.Close()
-	cfg := s.cfg
 	httpClient := &retryhttp.Client{
 		HTTP:           retryhttp.NewHTTPClient(int(cfg.Concurrency)),
 		MaxRetries:     int(cfg.MaxRetries),
@@ -176,27 +181,18 @@ func Main(ctx context.Context, env Env) int {
 	return exit
 }
 
-// errPrepare is a problem prepare has already reported.
-var errPrepare = errors.New("not ready: reported")
-
-// prepare reads the configuration, the process lists and the state file. It
-// makes no network request. It reports every problem itself and returns
-// errPrepare, or config.ErrHelp when usage was printed.
-func prepare(env Env, con *console.Console) (s setup, err error) {
-	defer func() {
-		if err != nil && s.ws != nil {
-			s.ws.Close()
-		}
-	}()
+// loadConfig reads the inputs and registers the secrets before anything
+// else is printed, so no later line can leak them. It reports every
+// problem itself.
+func loadConfig(env Env, con *console.Console) (config.Config, error) {
 	cfg, err := config.Load(env.Args, env.Getenv, env.Stdout)
 	if errors.Is(err, config.ErrHelp) {
-		return s, err
+		return cfg, err
 	}
 	if err != nil {
 		reportConfigErrors(con, err)
-		return s, errPrepare
+		return cfg, errPrepare
 	}
-	// Before anything else is printed, so no later line can leak them.
 	con.AddSecrets(cfg.RoutingKey, cfg.HeartbeatURL, cfg.SlackWebhookURL)
 	for _, u := range []string{cfg.StateURL, cfg.SURouterURL, cfg.EventsURL} {
 		con.AddSecrets(escape.Credentials(u)...)
@@ -204,6 +200,21 @@ func prepare(env Env, con *console.Console) (s setup, err error) {
 	for _, w := range cfg.Warnings {
 		con.Warnf("Input", "%s", w)
 	}
+	return cfg, nil
+}
+
+// errPrepare is a problem prepare has already reported.
+var errPrepare = errors.New("not ready: reported")
+
+// prepare reads the process lists, the history and the state file. It
+// makes no network request. It reports every problem itself and returns
+// errPrepare.
+func prepare(env Env, con *console.Console, cfg config.Config) (s setup, err error) {
+	defer func() {
+		if err != nil && s.ws != nil {
+			s.ws.Close()
+		}
+	}()
 	s.cfg = cfg
 
 	root := env.Getenv("GITHUB_WORKSPACE")

@@ -171,3 +171,32 @@ func TestLongPassLogsProgress(t *testing.T) {
 		t.Fatalf("exit %d, no progress lines:\n%s", r.exit, r.stdout)
 	}
 }
+
+// pagerduty-test proves the routing key: one labelled trigger, its resolve,
+// PagerDuty's answers in the summary; no process checked, no file written.
+func TestPagerDutyTestEvent(t *testing.T) {
+	h := newHarness(t)
+	r := h.run(map[string]string{"pagerduty-test": "true", "process-ids": ""})
+	if r.exit != 0 {
+		t.Fatalf("exit %d\n%s", r.exit, r.stdout)
+	}
+	got := h.pd.Accepted()
+	if len(got) != 2 || got[0].EventAction != "trigger" || got[1].EventAction != "resolve" || got[0].DedupKey != got[1].DedupKey ||
+		!strings.HasPrefix(got[0].DedupKey, "nonce-monitor-test-") || got[0].Payload.Severity != "info" || !strings.Contains(got[0].Payload.Summary, "[TEST]") {
+		t.Fatalf("PagerDuty received %+v", got)
+	}
+	if len(h.pd.Open()) != 0 || h.fleet.Requests("state")+h.fleet.Requests("router") != 0 {
+		t.Errorf("open %v; AO requests %d", h.pd.Open(), h.fleet.Requests("state")+h.fleet.Requests("router"))
+	}
+	if entries, _ := os.ReadDir(h.ws); len(entries) != 0 {
+		t.Errorf("the test wrote %v into the workspace", entries)
+	}
+	if !strings.Contains(r.summary, "The routing key works") {
+		t.Errorf("summary:\n%s", r.summary)
+	}
+	// A rejected key fails the step and says why.
+	h.pd.FailNext(400)
+	if r := h.run(map[string]string{"pagerduty-test": "true"}); r.exit != 1 || !strings.Contains(r.summary, "PagerDuty rejected the event") {
+		t.Errorf("rejected: exit %d\n%s", r.exit, r.summary)
+	}
+}

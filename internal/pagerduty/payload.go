@@ -133,3 +133,13 @@ func TriggerGroup(routingKey string, o Origin, inc Incident, affected []string, 
 	}
 	return trigger(routingKey, o, a)
 }
+
+// TestTrigger is the labelled test event of pagerduty-test: info severity,
+// its own dedup key, a summary that says nobody needs to act.
+func TestTrigger(routingKey string, o Origin, dedupKey string, now time.Time) pd.V2Event {
+	return trigger(routingKey, o, alert{
+		DedupKey: dedupKey, Severity: "info", Class: "test", Timestamp: now,
+		Summary: "[TEST] nonce-monitor: routing key check, no action needed (resolved by the same run)",
+		Details: map[string]any{"test": true, "sent_by": o.Client},
+	})
+}

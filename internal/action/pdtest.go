@@ -1,0 +1,62 @@
+package action
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/org/nonce-monitor-action/internal/config"
+	"github.com/org/nonce-monitor-action/internal/console"
+	"github.com/org/nonce-monitor-action/internal/escape"
+	"github.com/org/nonce-monitor-action/internal/pagerduty"
+	"github.com/org/nonce-monitor-action/internal/retryhttp"
+)
+
+// pagerdutyTest proves the routing key works, as the old monitor's guide
+// had operators do by hand: one clearly labelled test trigger under its own
+// dedup key, PagerDuty's answer reported, then the resolve. It checks no
+// process and touches no file.
+func pagerdutyTest(ctx context.Context, con *console.Console, cfg config.Config, origin pagerduty.Origin, now time.Time) int {
+	c := &retryhttp.Client{
+		HTTP: retryhttp.NewHTTPClient(1), MaxRetries: int(cfg.MaxRetries), Timeout: cfg.RequestTimeout.D(),
+		InitialBackoff: firstBackoff,
+	}
+	defer c.HTTP.CloseIdleConnections()
+	sender := &pagerduty.Sender{HTTP: c, EventsURL: cfg.EventsURL}
+	key := "nonce-monitor-test-" + now.Format("20060102T150405Z")
+	var report strings.Builder
+	report.WriteString("## PagerDuty test event\n\n| event | dedup key | PagerDuty's answer |\n|---|---|---|\n")
+	exit := 0
+	for _, step := range []struct {
+		name string
+		send func() error
+	}{
+		{"trigger", func() error {
+			_, err := sender.Send(ctx, pagerduty.TestTrigger(cfg.RoutingKey, origin, key, now))
+			return err
+		}},
+		{"resolve", func() error {
+			_, err := sender.Send(ctx, pagerduty.Resolve(cfg.RoutingKey, key))
+			return err
+		}},
+	} {
+		answer := "accepted"
+		if err := step.send(); err != nil {
+			answer = err.Error()
+			con.Errorf("PagerDuty test", "%s %s: %v", step.name, key, err)
+			exit = 1
+		} else {
+			con.Logf("✓ PagerDuty accepted the test %s (%s)", step.name, key)
+		}
+		fmt.Fprintf(&report, "| %s | %s | %s |\n", step.name, escape.Code(key), escape.Markdown(answer))
+	}
+	if exit == 0 {
+		report.WriteString("\nThe routing key works: the test incident was opened and resolved. Nothing was checked and no file was changed.\n")
+	}
+	if err := con.AddSummary(report.String()); err != nil {
+		con.Errorf("Summary", "%v", err)
+		exit = 1
+	}
+	return exit
+}
