@@ -194,6 +194,7 @@ func loadConfig(env Env, con *console.Console) (config.Config, error) {
 		return cfg, errPrepare
 	}
 	con.AddSecrets(cfg.RoutingKey, cfg.HeartbeatURL, cfg.SlackWebhookURL)
+	con.SetVerbose(cfg.Verbose)
 	for _, u := range []string{cfg.StateURL, cfg.SURouterURL, cfg.EventsURL} {
 		con.AddSecrets(escape.Credentials(u)...)
 	}

@@ -19,6 +19,9 @@ import (
 // Config is the validated configuration of one pass.
 type Config struct {
 	Inputs
+	// Verbose (the --verbose flag, not an input): on a terminal, show
+	// retries.
+	Verbose bool
 	// Warnings are problems that do not stop the pass (e.g. a secret sent
 	// over plain http).
 	Warnings []string
@@ -64,7 +67,8 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 	if err := process(&in, skipKeys{lookup, bad}); err != nil {
 		return Config{}, err // every input decoded alone: cannot happen
 	}
-	cfg := Config{Inputs: in}
+	verbose, _ := strconv.ParseBool(flags[verboseFlag])
+	cfg := Config{Inputs: in, Verbose: verbose}
 	verrs := cfg.validate(func(input string) bool { return bad[envKey(input)] })
 	return cfg, errors.Join(append(decodeErrs, verrs...)...)
 }
@@ -305,6 +309,9 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// verboseFlag is the one flag that is not an input.
+const verboseFlag = "verbose"
+
 // parseFlags accepts every input as --<name> or --<name>=<value>; boolean
 // inputs also as a bare --<name>.
 func parseFlags(args []string, usage io.Writer) (map[string]string, error) {
@@ -322,6 +329,8 @@ func parseFlags(args []string, usage io.Writer) (map[string]string, error) {
 		}
 		fs.Var(&flagValue{name: s.Name, set: set, isBool: s.Bool}, s.Name, help)
 	}
+	// Not an input: how much a terminal shows.
+	fs.Var(&flagValue{name: verboseFlag, set: set, isBool: true}, verboseFlag, "On a terminal (outside GitHub Actions), show every retry.")
 	fs.Usage = func() {
 		fmt.Fprintln(usage, "Usage: nonce-monitor [--input value ...]\n\nEvery action input is a flag of the same name; a flag wins over INPUT_<NAME>.")
 		fs.PrintDefaults()

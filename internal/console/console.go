@@ -41,6 +41,7 @@ type Console struct {
 	gha      *githubactions.Action
 	getenv   func(string) string
 	actions  bool
+	verbose  bool // outside Actions: show debug lines (retries)
 	secrets  *escape.Secrets
 	masked   map[string]bool
 	errors   []annotation
@@ -69,6 +70,10 @@ func (w commandWriter) Write(p []byte) (int, error) {
 
 // InActions reports whether the step runs under the GitHub runner.
 func (c *Console) InActions() bool { return c.actions }
+
+// SetVerbose shows debug lines (retries) on a terminal; under Actions they
+// are the runner's to show (debug logging).
+func (c *Console) SetVerbose(on bool) { c.verbose = on }
 
 // AddSecrets redacts each value (and, for URLs, their credentials, path and
 // query) from everything the console writes from now on, and masks it in
@@ -119,16 +124,33 @@ func (c *Console) line(s string) {
 	fmt.Fprintln(c.out, escape.LogLine(c.secrets.Redact(s)))
 }
 
-// Debugf writes a debug line, shown when the run has debug logging on.
+// Debugf writes a debug line, shown when the run has debug logging on (on a
+// terminal: with SetVerbose).
 func (c *Console) Debugf(format string, args ...any) {
-	c.gha.Debugf("%s", c.Redact(escape.OneLine(fmt.Sprintf(format, args...))))
+	msg := fmt.Sprintf(format, args...)
+	switch {
+	case c.actions:
+		c.gha.Debugf("%s", c.Redact(escape.OneLine(msg)))
+	case c.verbose:
+		c.line("  · " + msg)
+	}
 }
 
-// Group starts a collapsible group of log lines.
-func (c *Console) Group(title string) { c.gha.Group(c.Redact(escape.OneLine(title))) }
+// Group starts a collapsible group of log lines (on a terminal: a heading).
+func (c *Console) Group(title string) {
+	if c.actions {
+		c.gha.Group(c.Redact(escape.OneLine(title)))
+		return
+	}
+	c.line("── " + title)
+}
 
 // EndGroup ends it.
-func (c *Console) EndGroup() { c.gha.EndGroup() }
+func (c *Console) EndGroup() {
+	if c.actions {
+		c.gha.EndGroup()
+	}
+}
 
 // Errorf records an error annotation, written by Flush.
 func (c *Console) Errorf(title, format string, args ...any) {
@@ -162,6 +184,17 @@ func (c *Console) Flush() {
 }
 
 func (c *Console) emit(list []annotation, kind string, send func(*githubactions.Action, string)) {
+	if !c.actions {
+		// A terminal reads plain lines, every one of them.
+		for _, a := range list {
+			where := ""
+			if a.file != "" {
+				where = fmt.Sprintf(" (%s:%d)", a.file, a.line)
+			}
+			c.line(fmt.Sprintf("%s: %s%s: %s", kind, a.title, where, a.message))
+		}
+		return
+	}
 	for i, a := range list {
 		if i == maxAnnotations-1 && len(list) > maxAnnotations {
 			send(c.gha.WithFieldsMap(map[string]string{"title": fmt.Sprintf("%d more %ss", len(list)-i, kind)}),
