@@ -28,10 +28,16 @@ import (
 
 	"github.com/org/nonce-monitor-action/internal/action"
 	"github.com/org/nonce-monitor-action/internal/aotest"
+	"github.com/org/nonce-monitor-action/internal/history"
 	"github.com/org/nonce-monitor-action/internal/pagerdutytest"
+	"github.com/org/nonce-monitor-action/internal/trend"
 )
 
 const childEnv = "NONCE_MONITOR_BENCH_CHILD"
+
+// historySamples seeds the history file: the pass then reads, extends and
+// rewrites a full window, as a scheduled run does.
+var historySamples int
 
 type result struct {
 	N, Concurrency           int
@@ -43,6 +49,7 @@ type result struct {
 	SUConns, PagerDutyEvents int
 	ExitCode                 int
 	Incidents                map[string]int // PagerDuty triggers by incident type
+	HistoryBytes             int64          // the history file after the pass
 }
 
 // An outage puts part of the fleet (or the scheduler) out of reach.
@@ -73,6 +80,7 @@ func main() {
 	table := flag.Bool("table", false, "run N = 100, 1000, 10000 at concurrency 8, 16, 64 and print a Markdown table")
 	outages := flag.Bool("outages", false, "run the healthy fleet and each outage at N = 1000, default inputs, and print a Markdown table")
 	scenario := flag.String("outage", "", "one outage: hang, refuse or router")
+	flag.IntVar(&historySamples, "history", 0, "seed the history file with this many samples per process (12: an hour of five-minute runs)")
 	flag.Parse()
 
 	if *outages {
@@ -151,6 +159,7 @@ func printResult(r result) {
 	fmt.Printf("allocations      %d (%.1f MiB)\n", r.Mallocs, r.AllocMiB)
 	fmt.Printf("connections      state %d, router %d, SU %d (concurrency %d)\n", r.StateConns, r.RouterConns, r.SUConns, r.Concurrency)
 	fmt.Printf("PagerDuty events %d (triggers: %s)\n", r.PagerDutyEvents, incidentList(r.Incidents))
+	fmt.Printf("history file     %d bytes\n", r.HistoryBytes)
 	fmt.Printf("exit code        %d\n", r.ExitCode)
 }
 
@@ -211,6 +220,11 @@ func runOutage(n, concurrency int, latency time.Duration, lagging float64, o out
 	if err := os.WriteFile(filepath.Join(dir, "process-ids.txt"), []byte(ids.String()), 0o644); err != nil {
 		return result{}, err
 	}
+	if historySamples > 0 {
+		if err := seedHistory(filepath.Join(dir, ".nonce-monitor-history.json"), n, historySamples); err != nil {
+			return result{}, err
+		}
+	}
 
 	self, err := os.Executable()
 	if err != nil {
@@ -258,6 +272,9 @@ func runOutage(n, concurrency int, latency time.Duration, lagging float64, o out
 		_ = json.Unmarshal(raw, &stats)
 	}
 	r.Mallocs, r.AllocMiB = stats.Mallocs, float64(stats.TotalAlloc)/(1<<20)
+	if info, err := os.Stat(filepath.Join(dir, ".nonce-monitor-history.json")); err == nil {
+		r.HistoryBytes = info.Size()
+	}
 	if r.ExitCode != 0 {
 		return r, fmt.Errorf("the pass exited %d", r.ExitCode)
 	}
@@ -272,4 +289,20 @@ func child() int {
 	raw, _ := json.Marshal(childStats{Mallocs: m.Mallocs, TotalAlloc: m.TotalAlloc})
 	_ = os.WriteFile(os.Getenv(childEnv), raw, 0o644)
 	return code
+}
+
+// seedHistory writes samples per process, five minutes apart, ending five
+// minutes ago, with slot numbers of a busy process (seven digits).
+func seedHistory(path string, n, samples int) error {
+	h := history.History{}
+	now := time.Now().UTC().Truncate(time.Second)
+	for i := range n {
+		pid := fmt.Sprintf("bench%038d", i)
+		for k := range samples {
+			at := now.Add(-time.Duration(samples-k) * 5 * time.Minute)
+			slot := int64(1_000_000 + i + k*10)
+			h[pid] = append(h[pid], trend.Sample{At: at, State: slot - 3, SU: slot})
+		}
+	}
+	return os.WriteFile(path, h.Encode(), 0o644)
 }

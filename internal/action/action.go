@@ -449,7 +449,7 @@ func workspacePaths(ws *workspace.Dir, cfg config.Config) (map[string]string, er
 // a warning: the pass itself is done. It returns the path for the output, or
 // "" if nothing was written.
 func writeReport(con *console.Console, ws *workspace.Dir, name string, p report.Pass) string {
-	if err := ws.Write(name, []byte(con.Redact(string(report.File(p))))); err != nil {
+	if err := ws.Write(name, con.RedactBytes(report.File(p))); err != nil {
 		con.Warnf("Report file", "report file %s: %v", name, err)
 		return ""
 	}

@@ -104,6 +104,13 @@ func (c *Console) Redact(s string) string {
 	return c.secrets.Redact(s)
 }
 
+// RedactBytes is Redact for a file's content.
+func (c *Console) RedactBytes(data []byte) []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.secrets.RedactBytes(data)
+}
+
 // Logf writes one log line; whatever the arguments hold, it stays one line
 // and cannot be read as a workflow command.
 func (c *Console) Logf(format string, args ...any) {

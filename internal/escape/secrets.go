@@ -1,6 +1,7 @@
 package escape
 
 import (
+	"bytes"
 	"net/url"
 	"sort"
 	"strings"
@@ -38,6 +39,24 @@ func (s *Secrets) Add(v string) {
 	s.replacer = nil
 }
 
+// RedactBytes is Redact for a file's bytes; without a secret in them, they
+// are returned as they are, uncopied.
+func (s *Secrets) RedactBytes(data []byte) []byte {
+	if !s.in(func(v string) bool { return bytes.Contains(data, []byte(v)) }) {
+		return data
+	}
+	return []byte(s.Redact(string(data)))
+}
+
+func (s *Secrets) in(contains func(string) bool) bool {
+	for v := range s.values {
+		if contains(v) {
+			return true
+		}
+	}
+	return false
+}
+
 // Credentials returns the secret parts of a URL's user information, for
 // URLs that are not secret themselves (a state server with a password).
 func Credentials(raw string) []string {
@@ -55,8 +74,8 @@ func Credentials(raw string) []string {
 
 // Redact replaces every registered secret in text with "***".
 func (s *Secrets) Redact(text string) string {
-	if len(s.values) == 0 {
-		return text
+	if !s.in(func(v string) bool { return strings.Contains(text, v) }) {
+		return text // the common case, without a copy
 	}
 	if s.replacer == nil {
 		// Longest first, so a URL is replaced whole before its path is.

@@ -25,11 +25,13 @@ const maxSamples = 64
 // History is the samples kept, per process ID, oldest first.
 type History map[string][]trend.Sample
 
-// file is the JSON form: each sample is [unix seconds, state, scheduler],
-// which keeps 10,000 processes' hour within a few megabytes.
+// file is the JSON form. A process's samples are one flat array: the first
+// sample as unix seconds, state slot, scheduler nonce, then each next one as
+// the differences from the one before (a few digits each), which keeps
+// 10,000 processes' hour small to store and cheap to read.
 type file struct {
-	Version int                   `json:"version"`
-	Samples map[string][][3]int64 `json:"samples"`
+	Version int                `json:"version"`
+	Samples map[string][]int64 `json:"samples"`
 }
 
 // Parse reads a history file; empty input is an empty history.
@@ -47,30 +49,39 @@ func Parse(raw []byte) (History, error) {
 	if f.Version != version {
 		return nil, fmt.Errorf("version %d is not the version %d this action reads", f.Version, version)
 	}
-	for pid, points := range f.Samples {
-		for _, p := range points {
-			h[pid] = append(h[pid], trend.Sample{At: time.Unix(p[0], 0).UTC(), State: p[1], SU: p[2]})
+	for pid, flat := range f.Samples {
+		if len(flat)%3 != 0 {
+			return nil, fmt.Errorf("process %s: %d numbers, not a whole number of samples", pid, len(flat))
 		}
-		slices.SortStableFunc(h[pid], func(a, b trend.Sample) int { return a.At.Compare(b.At) })
+		samples := make([]trend.Sample, 0, len(flat)/3)
+		var at, state, su int64
+		for i := 0; i < len(flat); i += 3 {
+			at, state, su = at+flat[i], state+flat[i+1], su+flat[i+2]
+			samples = append(samples, trend.Sample{At: time.Unix(at, 0).UTC(), State: state, SU: su})
+		}
+		slices.SortStableFunc(samples, func(a, b trend.Sample) int { return a.At.Compare(b.At) })
+		h[pid] = samples
 	}
 	return h, nil
 }
 
 // Encode renders the history deterministically.
 func (h History) Encode() []byte {
-	f := file{Version: version, Samples: make(map[string][][3]int64, len(h))}
+	f := file{Version: version, Samples: make(map[string][]int64, len(h))}
 	for pid, samples := range h {
-		points := make([][3]int64, len(samples))
-		for i, s := range samples {
-			points[i] = [3]int64{s.At.Unix(), s.State, s.SU}
+		flat := make([]int64, 0, 3*len(samples))
+		var at, state, su int64
+		for _, s := range samples {
+			flat = append(flat, s.At.Unix()-at, s.State-state, s.SU-su)
+			at, state, su = s.At.Unix(), s.State, s.SU
 		}
-		f.Samples[pid] = points
+		f.Samples[pid] = flat
 	}
-	out, err := json.Marshal(f) // map keys sorted: deterministic
-	if err != nil {
+	var out bytes.Buffer
+	if err := json.NewEncoder(&out).Encode(f); err != nil { // map keys sorted: deterministic
 		panic(err) // integers only
 	}
-	return append(out, '\n')
+	return out.Bytes()
 }
 
 // Record adds this pass's samples and forgets what fell out of the window

@@ -48,7 +48,7 @@ func TestRoundTrip(t *testing.T) {
 	if string(got.Encode()) != string(h.Encode()) {
 		t.Error("encoding is not deterministic")
 	}
-	for _, bad := range []string{`{`, `{"version": 2, "samples": {}}`, `{"version": 1, "samples": {"a": [[1, 2]]}, "x": 1}`} {
+	for _, bad := range []string{`{`, `{"version": 2, "samples": {}}`, `{"version": 1, "samples": {"a": [1, 2]}}`, `{"version": 1, "samples": {}, "x": 1}`} {
 		if _, err := Parse([]byte(bad)); err == nil {
 			t.Errorf("Parse(%s) accepted a bad file", bad)
 		}

@@ -102,6 +102,9 @@ func Of(samples []Sample, now time.Time) Trend {
 // usable returns the samples at or before now, in time order, from the
 // last reset of the state server on, and whether there was one.
 func usable(samples []Sample, now time.Time) ([]Sample, bool) {
+	if inOrderUpTo(samples, now) {
+		return sinceReset(samples) // the common case: no copy
+	}
 	s := make([]Sample, 0, len(samples))
 	for _, x := range samples {
 		if !x.At.After(now) {
@@ -109,6 +112,23 @@ func usable(samples []Sample, now time.Time) ([]Sample, bool) {
 		}
 	}
 	slices.SortStableFunc(s, func(a, b Sample) int { return a.At.Compare(b.At) })
+	return sinceReset(s)
+}
+
+// inOrderUpTo reports whether samples are in time order and none is after
+// now.
+func inOrderUpTo(samples []Sample, now time.Time) bool {
+	for i, x := range samples {
+		if x.At.After(now) || (i > 0 && x.At.Before(samples[i-1].At)) {
+			return false
+		}
+	}
+	return true
+}
+
+// sinceReset returns the samples from the state server's last reset on,
+// and whether there was one.
+func sinceReset(s []Sample) ([]Sample, bool) {
 	for i := len(s) - 1; i > 0; i-- {
 		if s[i].State < s[i-1].State || s[i].SU < s[i-1].SU {
 			return s[i:], true
