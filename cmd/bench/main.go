@@ -283,6 +283,7 @@ func runOutage(n, concurrency int, latency time.Duration, lagging float64, o out
 
 // child is the pass itself: the same action.Main the container runs.
 func child() int {
+	action.TuneRuntime() // as main does
 	code := action.Main(context.Background(), action.Env{Getenv: os.Getenv, Stdout: os.Stdout, Now: time.Now})
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
