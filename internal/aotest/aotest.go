@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/org/nonce-monitor-action/internal/standin"
 )
 
 // Fault is a way an endpoint misbehaves for one process.
@@ -89,20 +91,15 @@ func StartListening(state, router, su net.Listener, suURL string) *Fleet {
 }
 
 func (f *Fleet) start(name string, h http.HandlerFunc, l net.Listener) *httptest.Server {
-	srv := httptest.NewUnstartedServer(f.count(name, h))
-	if l != nil {
-		srv.Listener.Close()
-		srv.Listener = l
-	}
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			f.mu.Lock()
-			f.conns[name]++
-			f.mu.Unlock()
+	return standin.Serve(f.count(name, h), l, func(srv *http.Server) {
+		srv.ConnState = func(_ net.Conn, s http.ConnState) {
+			if s == http.StateNew {
+				f.mu.Lock()
+				f.conns[name]++
+				f.mu.Unlock()
+			}
 		}
-	}
-	srv.Start()
-	return srv
+	})
 }
 
 // Conns returns how many connections clients opened to the named stand-in.

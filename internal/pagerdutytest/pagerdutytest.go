@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/org/nonce-monitor-action/internal/standin"
 )
 
 // Event is an event as PagerDuty received it.
@@ -57,23 +59,14 @@ type Server struct {
 	requests   int
 }
 
-// Start starts the stand-in.
-func Start() *Server {
-	s := &Server{open: map[string]bool{}, opened: map[string]int{}}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
-	return s
-}
+// Start starts the stand-in on loopback.
+func Start() *Server { return StartListening(nil) }
 
-// StartListening starts the stand-in on l, for a run outside tests
-// (cmd/standins).
+// StartListening starts the stand-in on l (nil: loopback), for a run
+// outside tests (cmd/standins).
 func StartListening(l net.Listener) *Server {
-	s := Start()
-	s.Server.Close()
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
-	srv.Listener.Close()
-	srv.Listener = l
-	srv.Start()
-	s.Server = srv
+	s := &Server{open: map[string]bool{}, opened: map[string]int{}}
+	s.Server = standin.Serve(http.HandlerFunc(s.serve), l, nil)
 	return s
 }
 

@@ -13,6 +13,8 @@ import (
 	"net/http/httptest"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/org/nonce-monitor-action/internal/standin"
 )
 
 // Message is a message as Slack received it.
@@ -56,23 +58,14 @@ func (s *Server) Raw() [][]byte {
 	return append([][]byte(nil), s.raw...)
 }
 
-// Start starts the stand-in.
-func Start() *Server {
-	s := &Server{}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
-	return s
-}
+// Start starts the stand-in on loopback.
+func Start() *Server { return StartListening(nil) }
 
-// StartListening starts the stand-in on l, for a run outside tests
-// (cmd/standins).
+// StartListening starts the stand-in on l (nil: loopback), for a run
+// outside tests (cmd/standins).
 func StartListening(l net.Listener) *Server {
-	s := Start()
-	s.Server.Close()
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
-	srv.Listener.Close()
-	srv.Listener = l
-	srv.Start()
-	s.Server = srv
+	s := &Server{}
+	s.Server = standin.Serve(http.HandlerFunc(s.serve), l, nil)
 	return s
 }
 
