@@ -147,6 +147,13 @@ func TestShardsSplitTheFleetAndKeepTheirOwnState(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(h.ws, want)); err != nil {
 			t.Errorf("shard %d: %v", shard, err)
 		}
+		// Each shard keeps its own history too.
+		if _, err := os.Stat(filepath.Join(h.ws, fmt.Sprintf(".nonce-monitor-history.shard-%d-of-3.json", shard))); err != nil {
+			t.Errorf("shard %d history: %v", shard, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(h.ws, ".nonce-monitor-history.json")); err == nil {
+		t.Error("a sharded run wrote the unsharded history file")
 	}
 	if checked != len(ids) || len(h.pd.Open()) != len(ids) {
 		t.Errorf("the shards checked %d and paged %d of %d processes", checked, len(h.pd.Open()), len(ids))
