@@ -8,23 +8,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"runtime/debug"
-	"slices"
 	"time"
 
 	"github.com/org/nonce-monitor-action/internal/console"
 	"github.com/org/nonce-monitor-action/internal/escape"
-	"github.com/org/nonce-monitor-action/internal/history"
 	"github.com/org/nonce-monitor-action/internal/slack"
-	"github.com/org/nonce-monitor-action/internal/trend"
-	"github.com/org/nonce-monitor-action/internal/workspace"
 
 	"github.com/org/nonce-monitor-action/internal/ao"
 	"github.com/org/nonce-monitor-action/internal/config"
 	"github.com/org/nonce-monitor-action/internal/incident"
 	"github.com/org/nonce-monitor-action/internal/pagerduty"
-	"github.com/org/nonce-monitor-action/internal/processlist"
 	"github.com/org/nonce-monitor-action/internal/report"
 	"github.com/org/nonce-monitor-action/internal/retryhttp"
 	"github.com/org/nonce-monitor-action/internal/state"
@@ -56,19 +50,6 @@ var (
 )
 
 // setup is everything read before the first network request.
-type setup struct {
-	cfg         config.Config
-	targets     []processlist.Target
-	silenced    map[string]bool
-	skipped     []string
-	ws          *workspace.Dir
-	statePath   string // workspace-relative
-	reportPath  string
-	loaded      state.Loaded
-	historyPath string
-	history     history.History
-}
-
 // Main runs one pass and returns the process exit code.
 func Main(ctx context.Context, env Env) int {
 	con := console.New(env.Stdout, env.Getenv)
@@ -192,107 +173,10 @@ func Main(ctx context.Context, env Env) int {
 // loadConfig reads the inputs and registers the secrets before anything
 // else is printed, so no later line can leak them. It reports every
 // problem itself.
-func loadConfig(env Env, con *console.Console) (config.Config, error) {
-	cfg, err := config.Load(env.Args, env.Getenv, env.Stdout)
-	if errors.Is(err, config.ErrHelp) {
-		return cfg, err
-	}
-	if err != nil {
-		reportConfigErrors(con, err)
-		return cfg, errPrepare
-	}
-	con.AddSecrets(cfg.RoutingKey, cfg.HeartbeatURL, cfg.SlackWebhookURL)
-	con.SetVerbose(cfg.Verbose)
-	for _, u := range []string{cfg.StateURL, cfg.SURouterURL, cfg.EventsURL} {
-		con.AddSecrets(escape.Credentials(u)...)
-	}
-	for _, w := range cfg.Warnings {
-		con.Warnf("Input", "%s", w)
-	}
-	return cfg, nil
-}
-
 // errPrepare is a problem prepare has already reported.
-var errPrepare = errors.New("not ready: reported")
-
 // prepare reads the process lists, the history and the state file. It
 // makes no network request. It reports every problem itself and returns
 // errPrepare.
-func prepare(env Env, con *console.Console, cfg config.Config) (s setup, err error) {
-	defer func() {
-		if err != nil && s.ws != nil {
-			s.ws.Close()
-		}
-	}()
-	s.cfg = cfg
-
-	root := env.Getenv("GITHUB_WORKSPACE")
-	if root == "" {
-		root = "."
-	}
-	ws, err := workspace.Open(root)
-	if err != nil {
-		con.Errorf("Workspace", "%v", err)
-		return s, errPrepare
-	}
-	s.ws = ws
-	paths, err := workspacePaths(ws, cfg)
-	if err != nil {
-		reportConfigErrors(con, err)
-		return s, errPrepare
-	}
-	s.statePath, s.reportPath, s.historyPath = paths["state-file"], paths["report-file"], paths["history-file"]
-	targets, problems, err := processlist.Load(processlist.Sources{
-		Inline: cfg.ProcessIDs, IDsFile: paths["process-ids-file"], MapFile: paths["process-map-file"],
-		Read: ws.ReadInput, CheckURL: config.CheckURL, DefaultStateURL: cfg.StateURL,
-	})
-	var se *processlist.SourceError
-	if errors.As(err, &se) {
-		err = &config.InputError{Input: se.Source, Err: se.Err}
-	}
-	if err != nil {
-		reportConfigErrors(con, err)
-		return s, errPrepare
-	}
-	silenced, silenceProblems := processlist.ParseList("silenced-process-ids", cfg.SilencedIDs)
-	problems = append(problems, silenceProblems...)
-	for _, p := range problems {
-		con.WarnAt(p.File, p.Line, p.String())
-		s.skipped = append(s.skipped, p.String())
-	}
-	if len(targets) == 0 {
-		reportConfigErrors(con, &config.InputError{Input: "process-ids", Err: fmt.Errorf("no valid process ID in process-ids, process-ids-file or process-map-file (%d entries skipped)", len(problems))})
-		return s, errPrepare
-	}
-	if cfg.Shard.Enabled() {
-		all := len(targets)
-		targets = slices.DeleteFunc(targets, func(t processlist.Target) bool { return !cfg.Shard.Holds(t.ProcessID) })
-		con.Logf("shard %s: %d of %d processes", cfg.Shard, len(targets), all)
-		if len(targets) == 0 {
-			con.Warnf("Shard", "shard %s holds none of the %d processes; use fewer shards", cfg.Shard, all)
-		}
-	}
-	s.targets = targets
-	for _, t := range targets {
-		con.AddSecrets(escape.Credentials(t.StateURL)...)
-	}
-	s.silenced = map[string]bool{}
-	for _, pid := range silenced {
-		s.silenced[pid] = true
-	}
-
-	s.history = loadHistory(con, ws, s.historyPath)
-	s.loaded, err = state.Load(ws, s.statePath)
-	if err != nil {
-		con.Errorf("State file", "%v", err)
-		return s, errPrepare
-	}
-	if s.loaded.Warning != "" {
-		con.Warnf("State file", "%s", s.loaded.Warning)
-	}
-	return s, nil
-}
-
 // The retry budget for timed-out requests: a reserve, plus a fifth of the
 // requests made (Finagle's and Envoy's default share).
 const (
@@ -316,154 +200,22 @@ func graceContext(parent context.Context, deadline time.Time, grace time.Duratio
 	return ctx, func() { stop(); cancel() }
 }
 
-func policy(cfg config.Config) incident.Policy {
-	return incident.Policy{
-		Threshold:        int64(cfg.SeverityThreshold),
-		ResolveThreshold: cfg.EffectiveResolveThreshold(),
-		Levels:           cfg.SeverityLevels,
-		AutoResolve:      cfg.AutoResolve,
-		ErrorSeverity:    incident.SeverityError,
-		ErrorThreshold:   int(cfg.ErrorThreshold),
-		GroupThreshold:   int(cfg.GroupThreshold),
-		GroupSeverity:    incident.Critical,
-		SchedulerHost:    escape.Host(cfg.SURouterURL),
-		StuckAfter:       optional(cfg.StuckAfter),
-		CatchUpGrace:     optional(cfg.CatchUpGrace),
-	}
-}
-
 // describe is each process's trend in words, for Slack.
-func describe(trends map[string]trend.Trend, now time.Time) map[string]string {
-	out := make(map[string]string, len(trends))
-	for pid, t := range trends {
-		if d := t.Describe(now); d != "" {
-			out[pid] = d
-		}
-	}
-	return out
-}
-
 // optional is an optional duration input, 0 when unset.
-func optional(d *config.Duration) time.Duration {
-	if d == nil {
-		return 0
-	}
-	return d.D()
-}
-
 // classify is every process's status at a threshold, decided once by
 // incident.Classify for everything that reports or acts on it.
-func classify(obs []incident.Observation, threshold int64) map[string]incident.Status {
-	status := make(map[string]incident.Status, len(obs))
-	for _, o := range obs {
-		status[o.ProcessID] = incident.Classify(o, threshold)
-	}
-	return status
-}
-
 // loadHistory reads the history file. Without it trends are unknown for a
 // pass or two, so a missing or unreadable one is a fresh start, never a
 // failure.
-func loadHistory(con *console.Console, ws *workspace.Dir, path string) history.History {
-	raw, err := ws.ReadOwn(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return history.History{}
-	}
-	var h history.History
-	if err == nil {
-		h, err = history.Parse(raw)
-	}
-	if err == nil {
-		return h
-	}
-	con.Warnf("History file", "history file %s is unusable (%v); trends start afresh", path, err)
-	return history.History{}
-}
-
 // recordHistory adds this pass's readings to the history, writes it, and
 // returns each process's trend.
-func (s *setup) recordHistory(con *console.Console, results []ao.Result, now time.Time, window time.Duration) map[string]trend.Trend {
-	samples := map[string]trend.Sample{}
-	monitored := make([]string, len(results))
-	for i, r := range results {
-		monitored[i] = r.ProcessID
-		if r.Checked() {
-			samples[r.ProcessID] = trend.Sample{At: now, State: *r.StateNonce, SU: *r.SUNonce}
-		}
-	}
-	s.history.Record(now, samples, monitored, window)
-	if err := s.ws.Write(s.historyPath, s.history.Encode()); err != nil {
-		con.Warnf("History file", "history file %s: %v; trends will start afresh", s.historyPath, err)
-	}
-	trends := make(map[string]trend.Trend, len(results))
-	for _, r := range results {
-		trends[r.ProcessID] = trend.Of(s.history[r.ProcessID], now)
-	}
-	return trends
-}
-
 // observe reduces check results to what the incident policy needs.
-func observe(results []ao.Result, silenced map[string]bool, trends map[string]trend.Trend) []incident.Observation {
-	obs := make([]incident.Observation, len(results))
-	for i, r := range results {
-		obs[i] = incident.Observation{
-			ProcessID:       r.ProcessID,
-			Checked:         r.Checked(),
-			SlotsBehind:     r.SlotsBehind(),
-			Server:          escape.Host(r.StateURL),
-			StateFailed:     r.StateErr != nil,
-			SchedulerFailed: r.SUErr != nil,
-			Silenced:        silenced[r.ProcessID],
-			NotChecked:      r.Interrupted,
-			Trend:           trends[r.ProcessID],
-		}
-	}
-	return obs
-}
-
 // workspacePaths resolves every path input to a workspace-relative path,
 // and checks the files the action writes can be written (missing, or a
 // regular file), before any request. Every bad path is reported.
-func workspacePaths(ws *workspace.Dir, cfg config.Config) (map[string]string, error) {
-	paths := map[string]string{}
-	var errs []error
-	for _, in := range []struct {
-		input, value string
-		written      bool
-	}{
-		{"state-file", cfg.EffectiveStateFile(), true},
-		{"report-file", cfg.EffectiveReportFile(), true},
-		{"history-file", cfg.EffectiveHistoryFile(), true},
-		{"process-ids-file", cfg.ProcessIDsFile, false},
-		{"process-map-file", cfg.ProcessMapFile, false},
-	} {
-		if in.value == "" {
-			continue
-		}
-		rel, err := ws.Rel(in.value)
-		if err == nil && in.written {
-			err = ws.CheckWritable(rel)
-		}
-		if err != nil {
-			errs = append(errs, &config.InputError{Input: in.input, Err: err})
-			continue
-		}
-		paths[in.input] = rel
-	}
-	return paths, errors.Join(errs...)
-}
-
 // writeReport writes every process's result for later steps. Failing to is
 // a warning: the pass itself is done. It returns the path for the output, or
 // "" if nothing was written.
-func writeReport(con *console.Console, ws *workspace.Dir, name string, p report.Pass) string {
-	if err := ws.Write(name, con.RedactBytes(report.File(p))); err != nil {
-		con.Warnf("Report file", "report file %s: %v", name, err)
-		return ""
-	}
-	return name
-}
-
 // heartbeat tells a dead-man's switch that a pass completed. Failing to is
 // a warning: the pass itself went fine.
 func heartbeat(ctx context.Context, con *console.Console, c *retryhttp.Client, rawURL string) {
@@ -475,23 +227,6 @@ func heartbeat(ctx context.Context, con *console.Console, c *retryhttp.Client, r
 		con.Warnf("Heartbeat", "heartbeat to %s answered HTTP %d", escape.Host(rawURL), resp.Status)
 	default:
 		con.Logf("heartbeat sent to %s", escape.Host(rawURL))
-	}
-}
-
-func reportConfigErrors(con *console.Console, err error) {
-	var errs []error
-	if joined, ok := err.(interface{ Unwrap() []error }); ok {
-		errs = joined.Unwrap()
-	} else {
-		errs = []error{err}
-	}
-	for _, e := range errs {
-		title := "Invalid configuration"
-		var ie *config.InputError
-		if errors.As(e, &ie) {
-			title = "Invalid input: " + ie.Input
-		}
-		con.Errorf(title, "%v", e)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/org/nonce-monitor-action/internal/console"
 	"github.com/org/nonce-monitor-action/internal/report"
+	"github.com/org/nonce-monitor-action/internal/workspace"
 )
 
 // publish writes the job summary and the outputs to the runner's files, or,
@@ -19,4 +20,12 @@ func publish(con *console.Console, p report.Pass) error {
 		list[i] = console.Output{Name: o.Name, Value: o.Value}
 	}
 	return errors.Join(con.AddSummary(report.Summary(p)), con.SetOutputs(list))
+}
+
+func writeReport(con *console.Console, ws *workspace.Dir, name string, p report.Pass) string {
+	if err := ws.Write(name, con.RedactBytes(report.File(p))); err != nil {
+		con.Warnf("Report file", "report file %s: %v", name, err)
+		return ""
+	}
+	return name
 }

@@ -1,0 +1,115 @@
+package action
+
+// What a pass observed, turned into what the core decides from: each
+// process's observation (with its trend from the history) and status.
+
+import (
+	"errors"
+	"io/fs"
+	"time"
+
+	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/config"
+	"github.com/org/nonce-monitor-action/internal/console"
+	"github.com/org/nonce-monitor-action/internal/escape"
+	"github.com/org/nonce-monitor-action/internal/history"
+	"github.com/org/nonce-monitor-action/internal/incident"
+	"github.com/org/nonce-monitor-action/internal/trend"
+	"github.com/org/nonce-monitor-action/internal/workspace"
+)
+
+// policy is the part of the configuration the incident core decides by.
+func policy(cfg config.Config) incident.Policy {
+	return incident.Policy{
+		Threshold:        int64(cfg.SeverityThreshold),
+		ResolveThreshold: cfg.EffectiveResolveThreshold(),
+		Levels:           cfg.SeverityLevels,
+		AutoResolve:      cfg.AutoResolve,
+		ErrorSeverity:    incident.SeverityError,
+		ErrorThreshold:   int(cfg.ErrorThreshold),
+		GroupThreshold:   int(cfg.GroupThreshold),
+		GroupSeverity:    incident.Critical,
+		SchedulerHost:    escape.Host(cfg.SURouterURL),
+		StuckAfter:       optional(cfg.StuckAfter),
+		CatchUpGrace:     optional(cfg.CatchUpGrace),
+	}
+}
+
+func describe(trends map[string]trend.Trend, now time.Time) map[string]string {
+	out := make(map[string]string, len(trends))
+	for pid, t := range trends {
+		if d := t.Describe(now); d != "" {
+			out[pid] = d
+		}
+	}
+	return out
+}
+
+func optional(d *config.Duration) time.Duration {
+	if d == nil {
+		return 0
+	}
+	return d.D()
+}
+
+func classify(obs []incident.Observation, threshold int64) map[string]incident.Status {
+	status := make(map[string]incident.Status, len(obs))
+	for _, o := range obs {
+		status[o.ProcessID] = incident.Classify(o, threshold)
+	}
+	return status
+}
+
+func loadHistory(con *console.Console, ws *workspace.Dir, path string) history.History {
+	raw, err := ws.ReadOwn(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return history.History{}
+	}
+	var h history.History
+	if err == nil {
+		h, err = history.Parse(raw)
+	}
+	if err == nil {
+		return h
+	}
+	con.Warnf("History file", "history file %s is unusable (%v); trends start afresh", path, err)
+	return history.History{}
+}
+
+func (s *setup) recordHistory(con *console.Console, results []ao.Result, now time.Time, window time.Duration) map[string]trend.Trend {
+	samples := map[string]trend.Sample{}
+	monitored := make([]string, len(results))
+	for i, r := range results {
+		monitored[i] = r.ProcessID
+		if r.Checked() {
+			samples[r.ProcessID] = trend.Sample{At: now, State: *r.StateNonce, SU: *r.SUNonce}
+		}
+	}
+	s.history.Record(now, samples, monitored, window)
+	if err := s.ws.Write(s.historyPath, s.history.Encode()); err != nil {
+		con.Warnf("History file", "history file %s: %v; trends will start afresh", s.historyPath, err)
+	}
+	trends := make(map[string]trend.Trend, len(results))
+	for _, r := range results {
+		trends[r.ProcessID] = trend.Of(s.history[r.ProcessID], now)
+	}
+	return trends
+}
+
+func observe(results []ao.Result, silenced map[string]bool, trends map[string]trend.Trend) []incident.Observation {
+	obs := make([]incident.Observation, len(results))
+	for i, r := range results {
+		obs[i] = incident.Observation{
+			ProcessID:       r.ProcessID,
+			Checked:         r.Checked(),
+			SlotsBehind:     r.SlotsBehind(),
+			Server:          escape.Host(r.StateURL),
+			StateFailed:     r.StateErr != nil,
+			SchedulerFailed: r.SUErr != nil,
+			Silenced:        silenced[r.ProcessID],
+			NotChecked:      r.Interrupted,
+			Trend:           trends[r.ProcessID],
+		}
+	}
+	return obs
+}

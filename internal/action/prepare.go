@@ -1,0 +1,174 @@
+package action
+
+// Everything read before the first network request: the inputs, the
+// workspace paths, the process lists, the history and the state file.
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/org/nonce-monitor-action/internal/config"
+	"github.com/org/nonce-monitor-action/internal/console"
+	"github.com/org/nonce-monitor-action/internal/escape"
+	"github.com/org/nonce-monitor-action/internal/history"
+	"github.com/org/nonce-monitor-action/internal/processlist"
+	"github.com/org/nonce-monitor-action/internal/state"
+	"github.com/org/nonce-monitor-action/internal/workspace"
+)
+
+type setup struct {
+	cfg         config.Config
+	targets     []processlist.Target
+	silenced    map[string]bool
+	skipped     []string
+	ws          *workspace.Dir
+	statePath   string // workspace-relative
+	reportPath  string
+	loaded      state.Loaded
+	historyPath string
+	history     history.History
+}
+
+func loadConfig(env Env, con *console.Console) (config.Config, error) {
+	cfg, err := config.Load(env.Args, env.Getenv, env.Stdout)
+	if errors.Is(err, config.ErrHelp) {
+		return cfg, err
+	}
+	if err != nil {
+		reportConfigErrors(con, err)
+		return cfg, errPrepare
+	}
+	con.AddSecrets(cfg.RoutingKey, cfg.HeartbeatURL, cfg.SlackWebhookURL)
+	con.SetVerbose(cfg.Verbose)
+	for _, u := range []string{cfg.StateURL, cfg.SURouterURL, cfg.EventsURL} {
+		con.AddSecrets(escape.Credentials(u)...)
+	}
+	for _, w := range cfg.Warnings {
+		con.Warnf("Input", "%s", w)
+	}
+	return cfg, nil
+}
+
+var errPrepare = errors.New("not ready: reported")
+
+func prepare(env Env, con *console.Console, cfg config.Config) (s setup, err error) {
+	defer func() {
+		if err != nil && s.ws != nil {
+			s.ws.Close()
+		}
+	}()
+	s.cfg = cfg
+
+	root := env.Getenv("GITHUB_WORKSPACE")
+	if root == "" {
+		root = "."
+	}
+	ws, err := workspace.Open(root)
+	if err != nil {
+		con.Errorf("Workspace", "%v", err)
+		return s, errPrepare
+	}
+	s.ws = ws
+	paths, err := workspacePaths(ws, cfg)
+	if err != nil {
+		reportConfigErrors(con, err)
+		return s, errPrepare
+	}
+	s.statePath, s.reportPath, s.historyPath = paths["state-file"], paths["report-file"], paths["history-file"]
+	targets, problems, err := processlist.Load(processlist.Sources{
+		Inline: cfg.ProcessIDs, IDsFile: paths["process-ids-file"], MapFile: paths["process-map-file"],
+		Read: ws.ReadInput, CheckURL: config.CheckURL, DefaultStateURL: cfg.StateURL,
+	})
+	var se *processlist.SourceError
+	if errors.As(err, &se) {
+		err = &config.InputError{Input: se.Source, Err: se.Err}
+	}
+	if err != nil {
+		reportConfigErrors(con, err)
+		return s, errPrepare
+	}
+	silenced, silenceProblems := processlist.ParseList("silenced-process-ids", cfg.SilencedIDs)
+	problems = append(problems, silenceProblems...)
+	for _, p := range problems {
+		con.WarnAt(p.File, p.Line, p.String())
+		s.skipped = append(s.skipped, p.String())
+	}
+	if len(targets) == 0 {
+		reportConfigErrors(con, &config.InputError{Input: "process-ids", Err: fmt.Errorf("no valid process ID in process-ids, process-ids-file or process-map-file (%d entries skipped)", len(problems))})
+		return s, errPrepare
+	}
+	if cfg.Shard.Enabled() {
+		all := len(targets)
+		targets = slices.DeleteFunc(targets, func(t processlist.Target) bool { return !cfg.Shard.Holds(t.ProcessID) })
+		con.Logf("shard %s: %d of %d processes", cfg.Shard, len(targets), all)
+		if len(targets) == 0 {
+			con.Warnf("Shard", "shard %s holds none of the %d processes; use fewer shards", cfg.Shard, all)
+		}
+	}
+	s.targets = targets
+	for _, t := range targets {
+		con.AddSecrets(escape.Credentials(t.StateURL)...)
+	}
+	s.silenced = map[string]bool{}
+	for _, pid := range silenced {
+		s.silenced[pid] = true
+	}
+
+	s.history = loadHistory(con, ws, s.historyPath)
+	s.loaded, err = state.Load(ws, s.statePath)
+	if err != nil {
+		con.Errorf("State file", "%v", err)
+		return s, errPrepare
+	}
+	if s.loaded.Warning != "" {
+		con.Warnf("State file", "%s", s.loaded.Warning)
+	}
+	return s, nil
+}
+
+func workspacePaths(ws *workspace.Dir, cfg config.Config) (map[string]string, error) {
+	paths := map[string]string{}
+	var errs []error
+	for _, in := range []struct {
+		input, value string
+		written      bool
+	}{
+		{"state-file", cfg.EffectiveStateFile(), true},
+		{"report-file", cfg.EffectiveReportFile(), true},
+		{"history-file", cfg.EffectiveHistoryFile(), true},
+		{"process-ids-file", cfg.ProcessIDsFile, false},
+		{"process-map-file", cfg.ProcessMapFile, false},
+	} {
+		if in.value == "" {
+			continue
+		}
+		rel, err := ws.Rel(in.value)
+		if err == nil && in.written {
+			err = ws.CheckWritable(rel)
+		}
+		if err != nil {
+			errs = append(errs, &config.InputError{Input: in.input, Err: err})
+			continue
+		}
+		paths[in.input] = rel
+	}
+	return paths, errors.Join(errs...)
+}
+
+func reportConfigErrors(con *console.Console, err error) {
+	var errs []error
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = joined.Unwrap()
+	} else {
+		errs = []error{err}
+	}
+	for _, e := range errs {
+		title := "Invalid configuration"
+		var ie *config.InputError
+		if errors.As(e, &ie) {
+			title = "Invalid input: " + ie.Input
+		}
+		con.Errorf(title, "%v", e)
+	}
+}
