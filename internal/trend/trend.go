@@ -44,6 +44,8 @@ type Trend struct {
 	StuckSince time.Time
 	// Reset: the state server went back to a lower slot (a restart that
 	// recomputes), and too little has been seen since to tell its motion.
+	// A server that reset more than once in the window is crash-looping,
+	// not restarting: that is not a Reset.
 	Reset bool
 }
 
@@ -59,7 +61,8 @@ const (
 // count). A state slot lower than an earlier one is a server that reset:
 // only what follows the reset is read.
 func Of(samples []Sample, now time.Time) Trend {
-	s, reset := usable(samples, now)
+	s, resets := usable(samples, now)
+	reset := resets == 1
 	if len(s) < 2 {
 		return Trend{Class: Unknown, Reset: reset}
 	}
@@ -100,8 +103,8 @@ func Of(samples []Sample, now time.Time) Trend {
 }
 
 // usable returns the samples at or before now, in time order, from the
-// last reset of the state server on, and whether there was one.
-func usable(samples []Sample, now time.Time) ([]Sample, bool) {
+// last reset of the state server on, and how many resets there were.
+func usable(samples []Sample, now time.Time) ([]Sample, int) {
 	if inOrderUpTo(samples, now) {
 		return sinceReset(samples) // the common case: no copy
 	}
@@ -127,14 +130,15 @@ func inOrderUpTo(samples []Sample, now time.Time) bool {
 }
 
 // sinceReset returns the samples from the state server's last reset on,
-// and whether there was one.
-func sinceReset(s []Sample) ([]Sample, bool) {
-	for i := len(s) - 1; i > 0; i-- {
+// and how many resets the samples show.
+func sinceReset(s []Sample) ([]Sample, int) {
+	resets, last := 0, 0
+	for i := 1; i < len(s); i++ {
 		if s[i].State < s[i-1].State || s[i].SU < s[i-1].SU {
-			return s[i:], true
+			resets, last = resets+1, i
 		}
 	}
-	return s, false
+	return s[last:], resets
 }
 
 // Round1 rounds a rate to one decimal, for display and files.

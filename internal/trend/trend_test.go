@@ -74,6 +74,11 @@ func TestOf(t *testing.T) {
 			Trend{Class: Unknown, Reset: true},
 		},
 		{
+			"a crash loop (a second reset in the window): not a restart to wait for",
+			at([3]float64{0, 1000, 1000}, [3]float64{5, 900, 1050}, [3]float64{10, 800, 1100}), t0.Add(10 * time.Minute),
+			Trend{Class: Unknown},
+		},
+		{
 			"samples from the future (a clock step) are ignored",
 			at([3]float64{0, 100, 100}, [3]float64{5, 150, 150}, [3]float64{10, 200, 200}, [3]float64{60, 0, 0}), t0.Add(10 * time.Minute),
 			Trend{Class: Steady, StateRate: 10, SURate: 10},
