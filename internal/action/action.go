@@ -34,11 +34,16 @@ type Env struct {
 }
 
 // TuneRuntime sets the Go runtime for one pass: collect garbage at a
-// quarter of the live heap instead of all of it. A pass is short and mostly
-// waits on the network, so the extra collections cost no wall time, while a
-// 10,000-process pass with an hour of history peaks about 10 MiB lower.
-// main and the benchmark's pass call it.
-func TuneRuntime() { debug.SetGCPercent(25) }
+// quarter of the live heap instead of all of it, and harder still as the
+// heap nears 28 MiB (a soft limit: past it the pass only collects more
+// often, it never fails). A pass is short and mostly waits on the network,
+// so the extra collections cost no wall time at real latencies, while a
+// 10,000-process pass peaks about 6 to 15 MiB lower (BENCHMARKS.md). main
+// and the benchmark's pass call it.
+func TuneRuntime() {
+	debug.SetGCPercent(25)
+	debug.SetMemoryLimit(28 << 20)
+}
 
 // Timing that tests shorten (in their TestMain): the first retry wait, and
 // how long events may still be sent after the pass was cut short, which
