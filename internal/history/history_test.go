@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/org/nonce-monitor-action/internal/trend"
 )
 
@@ -56,4 +57,28 @@ func TestRoundTrip(t *testing.T) {
 	if h, err := Parse(nil); err != nil || len(h) != 0 {
 		t.Errorf("empty: %v %v", h, err)
 	}
+}
+
+// The history file is in the workspace, where anything may be written to
+// it: whatever parses survives a round trip, and nothing panics.
+func FuzzParse(f *testing.F) {
+	f.Add(History{"a": {{At: t0, State: 1, SU: 2}, {At: t0.Add(time.Minute), State: 3, SU: 4}}}.Encode())
+	f.Add([]byte(`{"version": 1, "samples": {"a": [1, 2, 3, -1, -2, -3]}}`))
+	f.Add([]byte(`{"version": 1, "samples": {"a": [9223372036854775807, 1, 1, 1, 1, 1]}}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		h, err := Parse(raw)
+		if err != nil {
+			return
+		}
+		again, err := Parse(h.Encode())
+		if err != nil {
+			t.Fatalf("re-parse: %v", err)
+		}
+		if diff := cmp.Diff(h, again, cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("round trip:\n%s", diff)
+		}
+		for _, samples := range h {
+			trend.Of(samples, t0) // must not panic on any history
+		}
+	})
 }
