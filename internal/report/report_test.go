@@ -199,7 +199,7 @@ func withTrends(p Pass) Pass {
 			if i == 4 {
 				gap = r.SlotsBehind() * int64(9-k) / 5 // catching up
 			}
-			samples = append(samples, trend.Sample{At: at, State: 1000 + int64(10*k) - gap, SU: 1000 + int64(10*k)})
+			samples = append(samples, trend.Sample{At: at, State: 1000 + int64(20*k) - gap, SU: 1000 + int64(20*k)})
 		}
 		p.History[r.ProcessID] = samples
 		p.Trends[r.ProcessID] = trend.Of(samples, now)
