@@ -45,7 +45,7 @@ func TestKilledAtRandomNothingIsLost(t *testing.T) {
 		"su-router-url":         fleet.Router.URL,
 		"pagerduty-events-url":  pd.URL,
 		"pagerduty-routing-key": "R0123456789abcdefghijklmnopqrstu",
-		"request-timeout":       "200ms",
+		"request-timeout":       "2s",
 		"max-retries":           "0",
 		"group-threshold":       "0",
 	}

@@ -30,7 +30,7 @@ func TestOneDeadHostAmongHealthyOnes(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(h.ws, "map.json"), []byte("{"+strings.Join(entries, ",")+"}"), 0o644)
 
-	r := h.run(map[string]string{"process-map-file": "map.json", "concurrency": "2", "request-timeout": "200ms"})
+	r := h.run(map[string]string{"process-map-file": "map.json", "concurrency": "2", "request-timeout": "500ms"})
 	if r.outputs["checked-count"] != "15" || r.outputs["error-count"] != "12" || r.outputs["behind-count"] != "0" {
 		t.Fatalf("outputs %v\n%s", r.outputs, r.stdout)
 	}
@@ -72,7 +72,7 @@ func TestAFlappingHostIsNotDeclaredDown(t *testing.T) {
 		}
 		ids = append(ids, pid)
 	}
-	r := h.run(map[string]string{"process-ids": strings.Join(ids, "\n"), "concurrency": "1", "request-timeout": "100ms",
+	r := h.run(map[string]string{"process-ids": strings.Join(ids, "\n"), "concurrency": "1", "request-timeout": "500ms",
 		"max-retries": "0", "group-threshold": "0"})
 	if r.outputs["error-count"] != "4" || strings.Contains(r.stdout, "down: not asked") {
 		t.Fatalf("error-count %s\n%s", r.outputs["error-count"], r.stdout)

@@ -28,7 +28,7 @@ func hanging(t *testing.T, answer func(n int32) bool) (*httptest.Server, *atomic
 
 func guarded(retries int) *Client {
 	c, _ := testClient(retries)
-	c.Timeout = 30 * time.Millisecond
+	c.Timeout = 100 * time.Millisecond
 	c.Hosts = NewHosts(4)
 	return c
 }
