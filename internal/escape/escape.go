@@ -35,7 +35,9 @@ func LogLine(s string) string {
 		}
 	}
 	out := strings.ReplaceAll(b.String(), "##[", "# #[")
-	if trimmed := strings.TrimLeft(out, " \t"); strings.HasPrefix(trimmed, "::") {
+	// The runner trims every kind of leading white space (.NET's
+	// TrimStart), not just spaces and tabs.
+	if trimmed := strings.TrimLeftFunc(out, unicode.IsSpace); strings.HasPrefix(trimmed, "::") {
 		lead := len(out) - len(trimmed)
 		out = out[:lead] + ": :" + trimmed[2:]
 	}

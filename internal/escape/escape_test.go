@@ -12,6 +12,7 @@ import (
 var hostile = []string{
 	"boom\n::error::x\r::warning::y\n::set-output name=state-changed::z",
 	"  ::add-mask::secret",
+	"\u00a0\u3000::error::after non-breaking and ideographic spaces",
 	"ok ##[error]legacy command",
 	"::stop-commands::tok",
 	"<img src=x onerror=alert(1)>",
@@ -40,7 +41,7 @@ func checkLogLine(t *testing.T, in, out string) {
 	if strings.ContainsAny(out, "\r\n\x00\x1b\u2028\u2029\u0085") {
 		t.Errorf("LogLine(%q) = %q keeps a line break or control character", in, out)
 	}
-	if strings.HasPrefix(strings.TrimLeft(out, " \t"), "::") {
+	if strings.HasPrefix(strings.TrimLeftFunc(out, unicode.IsSpace), "::") {
 		t.Errorf("LogLine(%q) = %q starts a workflow command", in, out)
 	}
 	if strings.Contains(out, "##[") {
