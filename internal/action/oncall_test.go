@@ -201,6 +201,11 @@ func TestPagerDutyTestEvent(t *testing.T) {
 	if !strings.Contains(r.summary, "The routing key works") {
 		t.Errorf("summary:\n%s", r.summary)
 	}
+	// A dry run sends nothing, the test event included.
+	before := len(h.pd.Accepted())
+	if r := h.run(map[string]string{"pagerduty-test": "true", "dry-run": "true"}); r.exit != 0 || len(h.pd.Accepted()) != before || !strings.Contains(r.summary, "Dry run") {
+		t.Errorf("dry run: exit %d, %d events sent\n%s", r.exit, len(h.pd.Accepted())-before, r.summary)
+	}
 	// A rejected key fails the step and says why.
 	h.pd.FailNext(400)
 	if r := h.run(map[string]string{"pagerduty-test": "true"}); r.exit != 1 || !strings.Contains(r.summary, "PagerDuty rejected the event") {

@@ -25,6 +25,14 @@ func pagerdutyTest(ctx context.Context, con *console.Console, cfg config.Config,
 	defer c.HTTP.CloseIdleConnections()
 	sender := &pagerduty.Sender{HTTP: c, EventsURL: cfg.EventsURL}
 	key := "nonce-monitor-test-" + now.Format("20060102T150405Z")
+	if cfg.DryRun {
+		con.Logf("dry run, not sent: the PagerDuty test trigger and resolve (%s)", key)
+		if err := con.AddSummary("## PagerDuty test event\n\n**Dry run**: the test trigger and its resolve (" + escape.Code(key) + ") were not sent.\n"); err != nil {
+			con.Errorf("Summary", "%v", err)
+			return 1
+		}
+		return 0
+	}
 	var report strings.Builder
 	report.WriteString("## PagerDuty test event\n\n| event | dedup key | PagerDuty's answer |\n|---|---|---|\n")
 	exit := 0

@@ -226,7 +226,7 @@ func (c *Config) validate(undecoded func(input string) bool) []error {
 			bad(u.input, "%v", err)
 		}
 	}
-	if c.PagerDutyTest && c.RoutingKey == "" {
+	if c.PagerDutyTest && !c.DryRun && c.RoutingKey == "" {
 		bad("pagerduty-routing-key", "is required to send the test event (pagerduty-test: true)")
 	} else if c.PagerDutyEnabled && !c.DryRun && c.RoutingKey == "" && !undecoded("dry-run") && !undecoded("pagerduty-enabled") {
 		bad("pagerduty-routing-key", "is required while pagerduty-enabled is true (pass it from a secret, or set dry-run or pagerduty-enabled: false)")
