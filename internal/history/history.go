@@ -9,8 +9,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/org/nonce-monitor-action/internal/trend"
@@ -25,14 +27,12 @@ const maxSamples = 64
 // History is the samples kept, per process ID, oldest first.
 type History map[string][]trend.Sample
 
-// file is the JSON form. A process's samples are one flat array: the first
-// sample as unix seconds, state slot, scheduler nonce, then each next one as
-// the differences from the one before (a few digits each), which keeps
-// 10,000 processes' hour small to store and cheap to read.
-type file struct {
-	Version int                `json:"version"`
-	Samples map[string][]int64 `json:"samples"`
-}
+// The file is JSON: {"version": 1, "samples": {"<pid>": [...], ...}}. A
+// process's samples are one flat array: the first sample as unix seconds,
+// state slot, scheduler nonce, then each next one as the differences from
+// the one before (a few digits each), which keeps 10,000 processes' hour
+// small to store. It is read and written a process at a time, so a large
+// fleet's history never sits in memory twice.
 
 // Parse reads a history file; empty input is an empty history.
 func Parse(raw []byte) (History, error) {
@@ -40,18 +40,59 @@ func Parse(raw []byte) (History, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return h, nil
 	}
-	var f file
 	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
+	if err := expect(dec, json.Delim('{')); err != nil {
 		return nil, err
 	}
-	if f.Version != version {
-		return nil, fmt.Errorf("version %d is not the version %d this action reads", f.Version, version)
+	seenVersion := false
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		switch key {
+		case "version":
+			var v int
+			if err := dec.Decode(&v); err != nil {
+				return nil, err
+			}
+			if v != version {
+				return nil, fmt.Errorf("version %d is not the version %d this action reads", v, version)
+			}
+			seenVersion = true
+		case "samples":
+			if err := parseSamples(dec, h); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, fmt.Errorf("unknown field %v", key)
+		}
 	}
-	for pid, flat := range f.Samples {
+	if err := expect(dec, json.Delim('}')); err != nil {
+		return nil, err
+	}
+	if !seenVersion {
+		return nil, fmt.Errorf("no version")
+	}
+	return h, nil
+}
+
+func parseSamples(dec *json.Decoder, h History) error {
+	if err := expect(dec, json.Delim('{')); err != nil {
+		return err
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		pid, _ := tok.(string)
+		var flat []int64
+		if err := dec.Decode(&flat); err != nil {
+			return fmt.Errorf("process %s: %w", pid, err)
+		}
 		if len(flat)%3 != 0 {
-			return nil, fmt.Errorf("process %s: %d numbers, not a whole number of samples", pid, len(flat))
+			return fmt.Errorf("process %s: %d numbers, not a whole number of samples", pid, len(flat))
 		}
 		samples := make([]trend.Sample, 0, len(flat)/3)
 		var at, state, su int64
@@ -62,26 +103,50 @@ func Parse(raw []byte) (History, error) {
 		slices.SortStableFunc(samples, func(a, b trend.Sample) int { return a.At.Compare(b.At) })
 		h[pid] = samples
 	}
-	return h, nil
+	return expect(dec, json.Delim('}'))
 }
 
-// Encode renders the history deterministically.
+func expect(dec *json.Decoder, want json.Delim) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if tok != want {
+		return fmt.Errorf("found %v where %v belongs", tok, want)
+	}
+	return nil
+}
+
+// Encode renders the history deterministically (processes sorted).
 func (h History) Encode() []byte {
-	f := file{Version: version, Samples: make(map[string][]int64, len(h))}
-	for pid, samples := range h {
-		flat := make([]int64, 0, 3*len(samples))
+	pids := slices.Sorted(maps.Keys(h))
+	b := make([]byte, 0, 64+200*len(h))
+	b = fmt.Appendf(b, `{"version":%d,"samples":{`, version)
+	for i, pid := range pids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		key, err := json.Marshal(pid) // JSON's quoting, not Go's
+		if err != nil {
+			panic(err) // a string: cannot fail
+		}
+		b = append(b, key...)
+		b = append(b, ':', '[')
 		var at, state, su int64
-		for _, s := range samples {
-			flat = append(flat, s.At.Unix()-at, s.State-state, s.SU-su)
+		for j, s := range h[pid] {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(b, s.At.Unix()-at, 10)
+			b = append(b, ',')
+			b = strconv.AppendInt(b, s.State-state, 10)
+			b = append(b, ',')
+			b = strconv.AppendInt(b, s.SU-su, 10)
 			at, state, su = s.At.Unix(), s.State, s.SU
 		}
-		f.Samples[pid] = flat
+		b = append(b, ']')
 	}
-	var out bytes.Buffer
-	if err := json.NewEncoder(&out).Encode(f); err != nil { // map keys sorted: deterministic
-		panic(err) // integers only
-	}
-	return out.Bytes()
+	return append(b, "}}\n"...)
 }
 
 // Record adds this pass's samples and forgets what fell out of the window

@@ -64,6 +64,7 @@ func TestRoundTrip(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	f.Add(History{"a": {{At: t0, State: 1, SU: 2}, {At: t0.Add(time.Minute), State: 3, SU: 4}}}.Encode())
 	f.Add([]byte(`{"version": 1, "samples": {"a": [1, 2, 3, -1, -2, -3]}}`))
+	f.Add([]byte(`{"version": 1, "samples": {"\u0001\"<": [1, 2, 3]}}`))
 	f.Add([]byte(`{"version": 1, "samples": {"a": [9223372036854775807, 1, 1, 1, 1, 1]}}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		h, err := Parse(raw)
