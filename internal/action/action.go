@@ -11,16 +11,15 @@ import (
 	"runtime/debug"
 	"time"
 
-	"github.com/org/nonce-monitor-action/internal/console"
-	"github.com/org/nonce-monitor-action/internal/escape"
-	"github.com/org/nonce-monitor-action/internal/slack"
-
 	"github.com/org/nonce-monitor-action/internal/ao"
 	"github.com/org/nonce-monitor-action/internal/config"
+	"github.com/org/nonce-monitor-action/internal/console"
+	"github.com/org/nonce-monitor-action/internal/escape"
 	"github.com/org/nonce-monitor-action/internal/incident"
 	"github.com/org/nonce-monitor-action/internal/pagerduty"
 	"github.com/org/nonce-monitor-action/internal/report"
 	"github.com/org/nonce-monitor-action/internal/retryhttp"
+	"github.com/org/nonce-monitor-action/internal/slack"
 	"github.com/org/nonce-monitor-action/internal/state"
 )
 
@@ -54,7 +53,6 @@ var (
 	deliveryGrace = 5 * time.Second
 )
 
-// setup is everything read before the first network request.
 // Main runs one pass and returns the process exit code.
 func Main(ctx context.Context, env Env) int {
 	con := console.New(env.Stdout, env.Getenv)
@@ -175,13 +173,6 @@ func Main(ctx context.Context, env Env) int {
 	return exit
 }
 
-// loadConfig reads the inputs and registers the secrets before anything
-// else is printed, so no later line can leak them. It reports every
-// problem itself.
-// errPrepare is a problem prepare has already reported.
-// prepare reads the process lists, the history and the state file. It
-// makes no network request. It reports every problem itself and returns
-// errPrepare.
 // The retry budget for timed-out requests: a reserve, plus a fifth of the
 // requests made (Finagle's and Envoy's default share).
 const (
@@ -205,22 +196,6 @@ func graceContext(parent context.Context, deadline time.Time, grace time.Duratio
 	return ctx, func() { stop(); cancel() }
 }
 
-// describe is each process's trend in words, for Slack.
-// optional is an optional duration input, 0 when unset.
-// classify is every process's status at a threshold, decided once by
-// incident.Classify for everything that reports or acts on it.
-// loadHistory reads the history file. Without it trends are unknown for a
-// pass or two, so a missing or unreadable one is a fresh start, never a
-// failure.
-// recordHistory adds this pass's readings to the history, writes it, and
-// returns each process's trend.
-// observe reduces check results to what the incident policy needs.
-// workspacePaths resolves every path input to a workspace-relative path,
-// and checks the files the action writes can be written (missing, or a
-// regular file), before any request. Every bad path is reported.
-// writeReport writes every process's result for later steps. Failing to is
-// a warning: the pass itself is done. It returns the path for the output, or
-// "" if nothing was written.
 // heartbeat tells a dead-man's switch that a pass completed. Failing to is
 // a warning: the pass itself went fine.
 func heartbeat(ctx context.Context, con *console.Console, c *retryhttp.Client, rawURL string) {

@@ -6,10 +6,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/org/nonce-monitor-action/internal/ao"
 	"github.com/org/nonce-monitor-action/internal/console"
 	"github.com/org/nonce-monitor-action/internal/escape"
-
-	"github.com/org/nonce-monitor-action/internal/ao"
 	"github.com/org/nonce-monitor-action/internal/processlist"
 	"github.com/org/nonce-monitor-action/internal/report"
 	"golang.org/x/sync/errgroup"

@@ -8,15 +8,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/org/nonce-monitor-action/internal/console"
-	"github.com/org/nonce-monitor-action/internal/trend"
-
 	pd "github.com/PagerDuty/go-pagerduty"
 	"github.com/org/nonce-monitor-action/internal/ao"
 	"github.com/org/nonce-monitor-action/internal/config"
+	"github.com/org/nonce-monitor-action/internal/console"
 	"github.com/org/nonce-monitor-action/internal/incident"
 	"github.com/org/nonce-monitor-action/internal/pagerduty"
 	"github.com/org/nonce-monitor-action/internal/report"
+	"github.com/org/nonce-monitor-action/internal/trend"
 )
 
 type deliverer struct {

@@ -3,11 +3,10 @@ package action
 import (
 	"context"
 
-	"github.com/org/nonce-monitor-action/internal/console"
-	"github.com/org/nonce-monitor-action/internal/incident"
-
 	"github.com/org/nonce-monitor-action/internal/ao"
 	"github.com/org/nonce-monitor-action/internal/config"
+	"github.com/org/nonce-monitor-action/internal/console"
+	"github.com/org/nonce-monitor-action/internal/incident"
 	"github.com/org/nonce-monitor-action/internal/retryhttp"
 	"github.com/org/nonce-monitor-action/internal/slack"
 )

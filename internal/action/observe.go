@@ -35,6 +35,7 @@ func policy(cfg config.Config) incident.Policy {
 	}
 }
 
+// describe is each process's trend in words, for Slack.
 func describe(trends map[string]trend.Trend, now time.Time) map[string]string {
 	out := make(map[string]string, len(trends))
 	for pid, t := range trends {
@@ -45,6 +46,7 @@ func describe(trends map[string]trend.Trend, now time.Time) map[string]string {
 	return out
 }
 
+// optional is an optional duration input, 0 when unset.
 func optional(d *config.Duration) time.Duration {
 	if d == nil {
 		return 0
@@ -52,6 +54,8 @@ func optional(d *config.Duration) time.Duration {
 	return d.D()
 }
 
+// classify is every process's status at a threshold, decided once by
+// incident.Classify for everything that reports or acts on it.
 func classify(obs []incident.Observation, threshold int64) map[string]incident.Status {
 	status := make(map[string]incident.Status, len(obs))
 	for _, o := range obs {
@@ -60,6 +64,9 @@ func classify(obs []incident.Observation, threshold int64) map[string]incident.S
 	return status
 }
 
+// loadHistory reads the history file. Without it trends are unknown for a
+// pass or two, so a missing or unreadable one is a fresh start, never a
+// failure.
 func loadHistory(con *console.Console, ws *workspace.Dir, path string) history.History {
 	raw, err := ws.ReadOwn(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -76,6 +83,8 @@ func loadHistory(con *console.Console, ws *workspace.Dir, path string) history.H
 	return history.History{}
 }
 
+// recordHistory adds this pass's readings to the history, writes it, and
+// returns each process's trend.
 func (s *setup) recordHistory(con *console.Console, results []ao.Result, now time.Time, window time.Duration) map[string]trend.Trend {
 	samples := map[string]trend.Sample{}
 	monitored := make([]string, len(results))
@@ -96,6 +105,7 @@ func (s *setup) recordHistory(con *console.Console, results []ao.Result, now tim
 	return trends
 }
 
+// observe reduces check results to what the incident policy needs.
 func observe(results []ao.Result, silenced map[string]bool, trends map[string]trend.Trend) []incident.Observation {
 	obs := make([]incident.Observation, len(results))
 	for i, r := range results {

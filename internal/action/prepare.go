@@ -17,6 +17,7 @@ import (
 	"github.com/org/nonce-monitor-action/internal/workspace"
 )
 
+// setup is everything read before the first network request.
 type setup struct {
 	cfg         config.Config
 	targets     []processlist.Target
@@ -30,6 +31,9 @@ type setup struct {
 	history     history.History
 }
 
+// loadConfig reads the inputs and registers the secrets before anything
+// else is printed, so no later line can leak them. It reports every
+// problem itself.
 func loadConfig(env Env, con *console.Console) (config.Config, error) {
 	cfg, err := config.Load(env.Args, env.Getenv, env.Stdout)
 	if errors.Is(err, config.ErrHelp) {
@@ -50,8 +54,12 @@ func loadConfig(env Env, con *console.Console) (config.Config, error) {
 	return cfg, nil
 }
 
+// errPrepare is a problem prepare has already reported.
 var errPrepare = errors.New("not ready: reported")
 
+// prepare reads the process lists, the history and the state file. It
+// makes no network request. It reports every problem itself and returns
+// errPrepare.
 func prepare(env Env, con *console.Console, cfg config.Config) (s setup, err error) {
 	defer func() {
 		if err != nil && s.ws != nil {
@@ -127,6 +135,9 @@ func prepare(env Env, con *console.Console, cfg config.Config) (s setup, err err
 	return s, nil
 }
 
+// workspacePaths resolves every path input to a workspace-relative path,
+// and checks the files the action writes can be written (missing, or a
+// regular file), before any request. Every bad path is reported.
 func workspacePaths(ws *workspace.Dir, cfg config.Config) (map[string]string, error) {
 	paths := map[string]string{}
 	var errs []error
@@ -156,6 +167,8 @@ func workspacePaths(ws *workspace.Dir, cfg config.Config) (map[string]string, er
 	return paths, errors.Join(errs...)
 }
 
+// reportConfigErrors annotates each configuration problem, titled with the
+// input at fault when there is one.
 func reportConfigErrors(con *console.Console, err error) {
 	var errs []error
 	if joined, ok := err.(interface{ Unwrap() []error }); ok {

@@ -22,6 +22,9 @@ func publish(con *console.Console, p report.Pass) error {
 	return errors.Join(con.AddSummary(report.Summary(p)), con.SetOutputs(list))
 }
 
+// writeReport writes every process's result for later steps. Failing to is
+// a warning: the pass itself is done. It returns the path for the output, or
+// "" if nothing was written.
 func writeReport(con *console.Console, ws *workspace.Dir, name string, p report.Pass) string {
 	if err := ws.Write(name, con.RedactBytes(report.File(p))); err != nil {
 		con.Warnf("Report file", "report file %s: %v", name, err)
