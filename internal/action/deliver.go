@@ -180,7 +180,7 @@ func (d *deliverer) process(pid string) *pagerduty.Process {
 	if r == nil {
 		return nil
 	}
-	p := &pagerduty.Process{ID: r.ProcessID, StateURL: r.StateURL, StateNonce: r.StateNonce, SUNonce: r.SUNonce,
+	p := &pagerduty.Process{StateURL: r.StateURL, StateNonce: r.StateNonce, SUNonce: r.SUNonce,
 		Error: r.ErrorText(), NotChecked: r.Interrupted}
 	if t, ok := d.trends[pid]; ok && t.Class != trend.Unknown {
 		p.Motion = &pagerduty.Motion{Class: string(t.Class), StateRate: trend.Round1(t.StateRate), SURate: trend.Round1(t.SURate),

@@ -15,6 +15,7 @@ import (
 
 	"github.com/org/nonce-monitor-action/internal/aotest"
 	"github.com/org/nonce-monitor-action/internal/incident"
+	"github.com/org/nonce-monitor-action/internal/pagerdutytest"
 )
 
 func heartbeatServer(t *testing.T, status int) (*httptest.Server, *atomic.Int32) {
@@ -189,7 +190,7 @@ func TestPagerDutyTestEvent(t *testing.T) {
 	}
 	got := h.pd.Accepted()
 	if len(got) != 2 || got[0].EventAction != "trigger" || got[1].EventAction != "resolve" || got[0].DedupKey != got[1].DedupKey ||
-		!strings.HasPrefix(got[0].DedupKey, "nonce-monitor-test-") || got[0].Payload.Severity != "info" || !strings.Contains(got[0].Payload.Summary, "[TEST]") {
+		got[0].DedupKey != "nonce-monitor-test" || got[0].Payload.Severity != "info" || !strings.Contains(got[0].Payload.Summary, "[TEST]") {
 		t.Fatalf("PagerDuty received %+v", got)
 	}
 	if len(h.pd.Open()) != 0 || h.fleet.Requests("state")+h.fleet.Requests("router") != 0 {
@@ -210,5 +211,16 @@ func TestPagerDutyTestEvent(t *testing.T) {
 	h.pd.FailNext(400)
 	if r := h.run(map[string]string{"pagerduty-test": "true"}); r.exit != 1 || !strings.Contains(r.summary, "PagerDuty rejected the event") {
 		t.Errorf("rejected: exit %d\n%s", r.exit, r.summary)
+	}
+	// A test whose resolve was lost leaves the test incident open; the next
+	// test resolves it, because the key is the same.
+	h.pd.FailNext(pagerdutytest.Accept, 400) // the trigger is taken, the resolve rejected
+	h.run(map[string]string{"pagerduty-test": "true"})
+	if open := h.pd.Open(); len(open) != 1 {
+		t.Fatalf("after a lost resolve, open = %v", open)
+	}
+	h.now = h.now.Add(time.Hour) // a later run
+	if r := h.run(map[string]string{"pagerduty-test": "true"}); r.exit != 0 || len(h.pd.Open()) != 0 {
+		t.Errorf("the next test left %v open", h.pd.Open())
 	}
 }

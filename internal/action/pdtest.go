@@ -13,6 +13,11 @@ import (
 	"github.com/org/nonce-monitor-action/internal/retryhttp"
 )
 
+// testDedupKey is the test event's own key. It is the same every time, so
+// a test whose resolve was lost (the step died, PagerDuty failed) is
+// resolved by the next test, and never stays open unknown to anyone.
+const testDedupKey = "nonce-monitor-test"
+
 // pagerdutyTest proves the routing key works, as the old monitor's guide
 // had operators do by hand: one clearly labelled test trigger under its own
 // dedup key, PagerDuty's answer reported, then the resolve. It checks no
@@ -24,7 +29,7 @@ func pagerdutyTest(ctx context.Context, con *console.Console, cfg config.Config,
 	}
 	defer c.HTTP.CloseIdleConnections()
 	sender := &pagerduty.Sender{HTTP: c, EventsURL: cfg.EventsURL}
-	key := "nonce-monitor-test-" + now.Format("20060102T150405Z")
+	key := testDedupKey
 	if cfg.DryRun {
 		con.Logf("dry run, not sent: the PagerDuty test trigger and resolve (%s)", key)
 		if err := con.AddSummary("## PagerDuty test event\n\n**Dry run**: the test trigger and its resolve (" + escape.Code(key) + ") were not sent.\n"); err != nil {
@@ -61,6 +66,8 @@ func pagerdutyTest(ctx context.Context, con *console.Console, cfg config.Config,
 	}
 	if exit == 0 {
 		report.WriteString("\nThe routing key works: the test incident was opened and resolved. Nothing was checked and no file was changed.\n")
+	} else {
+		report.WriteString("\nIf the trigger was taken and the resolve was not, the test incident stays open: run the test again (it uses the same key) or resolve `" + testDedupKey + "` in PagerDuty.\n")
 	}
 	if err := con.AddSummary(report.String()); err != nil {
 		con.Errorf("Summary", "%v", err)

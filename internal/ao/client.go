@@ -50,10 +50,6 @@ func ExplorerURL(processID string) string {
 // Checked reports whether both nonces were read.
 func (r Result) Checked() bool { return r.StateNonce != nil && r.SUNonce != nil }
 
-// Failed reports whether the process could not be checked: one of its
-// nonces could not be read, and not because the pass was cut short.
-func (r Result) Failed() bool { return !r.Interrupted && !r.Checked() }
-
 // SlotsBehind is |su - state|, the distance the monitor alerts on. It is 0
 // when the process could not be checked.
 func (r Result) SlotsBehind() int64 {

@@ -68,9 +68,6 @@ func (w commandWriter) Write(p []byte) (int, error) {
 	return w.c.out.Write(p)
 }
 
-// InActions reports whether the step runs under the GitHub runner.
-func (c *Console) InActions() bool { return c.actions }
-
 // SetVerbose shows debug lines (retries) on a terminal; under Actions they
 // are the runner's to show (debug logging).
 func (c *Console) SetVerbose(on bool) { c.verbose = on }

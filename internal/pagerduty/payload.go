@@ -20,7 +20,6 @@ type Incident struct {
 
 // Process is what this pass saw of one process.
 type Process struct {
-	ID         string
 	StateURL   string // without credentials
 	StateNonce *int64
 	SUNonce    *int64

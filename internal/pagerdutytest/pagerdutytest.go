@@ -70,8 +70,11 @@ func StartListening(l net.Listener) *Server {
 	return s
 }
 
+// Accept, in a FailNext script, lets that request through as usual.
+const Accept = 0
+
 // FailNext makes the next requests answer these statuses, in order
-// (429, 500, 503, ...; 400 answers like an invalid event).
+// (429, 500, 503, ...; 400 answers like an invalid event; Accept takes it).
 func (s *Server) FailNext(statuses ...int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -174,7 +177,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	if len(s.script) > 0 {
+	if len(s.script) > 0 && s.script[0] == Accept {
+		s.script = s.script[1:]
+	} else if len(s.script) > 0 {
 		status := s.script[0]
 		s.script = s.script[1:]
 		switch status {
