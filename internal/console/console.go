@@ -191,11 +191,7 @@ func (c *Console) emit(list []annotation, kind string, send func(*githubactions.
 	if !c.actions {
 		// A terminal reads plain lines, every one of them.
 		for _, a := range list {
-			where := ""
-			if a.file != "" {
-				where = fmt.Sprintf(" (%s:%d)", a.file, a.line)
-			}
-			c.line(fmt.Sprintf("%s: %s%s: %s", kind, a.title, where, a.message))
+			c.line(kind + ": " + terminalLine(a))
 		}
 		return
 	}
@@ -218,6 +214,21 @@ func (c *Console) emit(list []annotation, kind string, send func(*githubactions.
 		}
 		send(c.gha.WithFieldsMap(fields), clip(c.Redact(escape.OneLine(a.message))))
 	}
+}
+
+// terminalLine is an annotation as one line of text: its title only where
+// the message does not already say it ("Invalid input: concurrency" before
+// "input concurrency: …" would say it twice), its file and line if any.
+func terminalLine(a annotation) string {
+	subject := a.title[strings.LastIndex(a.title, ": ")+1:]
+	line := a.message
+	if !strings.Contains(strings.ToLower(a.message), strings.ToLower(strings.TrimSpace(subject))) {
+		line = a.title + ": " + line
+	}
+	if a.file != "" {
+		line = fmt.Sprintf("%s:%d: %s", a.file, a.line, line)
+	}
+	return line
 }
 
 func clip(s string) string {
