@@ -204,8 +204,12 @@ func TestCredentialsInURLsReachNoChannel(t *testing.T) {
 	h.fleet.Break(pidC, aotest.Status500, aotest.OK)
 	withUser := func(raw, user string) string { return strings.Replace(raw, "http://", "http://"+user+"@", 1) }
 	os.WriteFile(filepath.Join(h.ws, "map.json"), []byte(`{"`+pidB+`": "`+withUser(h.fleet.State.URL, "ghp_mapTok3n")+`"}`), 0o644)
+	// A second source naming another server for B: the conflict is reported,
+	// and the ignored URL's password must not be.
+	os.WriteFile(filepath.Join(h.ws, "ids.txt"), []byte(pidB+" "+withUser(h.fleet.State.URL+"/other", "ignored:c0nflictPass")+"\n"), 0o644)
 	r := h.run(map[string]string{
 		"process-map-file":     "map.json",
+		"process-ids-file":     "ids.txt",
 		"state-url":            withUser(h.fleet.State.URL, "operator:hunter22"),
 		"su-router-url":        withUser(h.fleet.Router.URL, "router:r0uterPass"),
 		"pagerduty-events-url": withUser(h.pd.URL, "pd:pdPassw0rd"),
@@ -215,7 +219,10 @@ func TestCredentialsInURLsReachNoChannel(t *testing.T) {
 	if r.outputs["triggered-count"] != "3" || !strings.Contains(r.stdout, "Slack rejected") {
 		t.Fatalf("triggered %s\n%s", r.outputs["triggered-count"], r.stdout)
 	}
-	assertChannelsClean(t, h, r, sl, "hunter22", "ghp_mapTok3n", "r0uterPass", "pdPassw0rd", "s3cr3tHook", routingKey)
+	if !strings.Contains(r.stdout, "ignored") {
+		t.Errorf("the conflict between the two sources is not reported:\n%s", r.stdout)
+	}
+	assertChannelsClean(t, h, r, sl, "hunter22", "ghp_mapTok3n", "c0nflictPass", "r0uterPass", "pdPassw0rd", "s3cr3tHook", routingKey)
 }
 
 // Files the action owns or reads that are not what they claim fail before

@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/org/nonce-monitor-action/internal/escape"
 )
 
 // Target is one process to check and the state server that computes it.
@@ -215,8 +217,10 @@ func merge(entries []entry, defaultStateURL string) ([]Target, []Problem) {
 		}
 		if first, ok := explicit[e.ProcessID]; ok {
 			if strings.TrimRight(first.StateURL, "/") != u {
+				// Shown without credentials: the ignored URL's are never
+				// registered as secrets.
 				problems = append(problems, Problem{Message: fmt.Sprintf("%s: state server %s (%s) ignored; %s already names %s",
-					e.ProcessID, u, e.origin, first.origin, first.StateURL)})
+					e.ProcessID, escape.URL(u), e.origin, first.origin, escape.URL(first.StateURL))})
 			}
 			continue
 		}
@@ -231,6 +235,7 @@ func isSeparator(r rune) bool {
 }
 
 func invalidID(id string) string {
+	id = escape.URL(id) // a URL in the wrong column keeps its password to itself
 	if len(id) > 60 {
 		id = id[:60] + "…"
 	}

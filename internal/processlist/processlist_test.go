@@ -141,3 +141,22 @@ func TestValidID(t *testing.T) {
 func reader(dir string) func(string) ([]byte, error) {
 	return func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, name)) }
 }
+
+// Problems quote what they found, never a URL's credentials.
+func TestProblemsNeverQuoteCredentials(t *testing.T) {
+	ws := writeFiles(t, map[string]string{
+		"ids.txt":  "https://op:hunter22@state.example " + idA + "\n" + idB + " https://a:firstPass@s1.example\n",
+		"map.json": `{"` + idB + `": "https://b:secondPass@s2.example"}`,
+	})
+	_, problems, err := Load(Sources{IDsFile: "ids.txt", MapFile: "map.json", Read: reader(ws), CheckURL: config.CheckURL})
+	if err != nil || len(problems) != 2 {
+		t.Fatalf("problems %v, %v", problems, err)
+	}
+	for _, p := range problems {
+		for _, secret := range []string{"hunter22", "firstPass", "secondPass"} {
+			if strings.Contains(p.String(), secret) {
+				t.Errorf("problem %q quotes %s", p, secret)
+			}
+		}
+	}
+}
