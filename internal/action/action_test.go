@@ -382,7 +382,9 @@ func TestAnnotationsAreCappedAtTenPerType(t *testing.T) {
 func TestOutsideActionsPrintsTheReport(t *testing.T) {
 	h := newHarness(t)
 	h.fleet.Set(pidA, 0, 0)
-	env := map[string]string{}
+	// Not GITHUB_ACTIONS, but a workspace all the same: a pass writes its
+	// history file there, and the package folder is no place for it.
+	env := map[string]string{"GITHUB_WORKSPACE": h.ws}
 	for k, v := range h.inputs(map[string]string{"process-ids": pidA, "dry-run": "true"}) {
 		env["INPUT_"+strings.ToUpper(k)] = v
 	}
@@ -403,7 +405,7 @@ func TestTerminalLog(t *testing.T) {
 	h.fleet.Set(pidA, 0, 0)
 	h.fleet.Set(pidB, 0, 0)
 	h.fleet.Break(pidB, aotest.Status500, aotest.OK)
-	env := map[string]string{}
+	env := map[string]string{"GITHUB_WORKSPACE": h.ws}
 	for k, v := range h.inputs(map[string]string{"process-ids": pidA + "," + pidB, "dry-run": "true", "max-retries": "1", "fail-on": "error"}) {
 		env["INPUT_"+strings.ToUpper(k)] = v
 	}
