@@ -30,6 +30,7 @@ type Env struct {
 	Getenv func(string) string
 	Stdout io.Writer
 	Now    func() time.Time
+	Timing Timing // zero: production timing
 }
 
 // TuneRuntime sets the Go runtime for one pass: collect garbage at a
@@ -44,19 +45,11 @@ func TuneRuntime() {
 	debug.SetMemoryLimit(28 << 20)
 }
 
-// Timing that tests shorten (in their TestMain): the first retry wait, and
-// how long events may still be sent after the pass was cut short, which
-// fits inside the ten seconds Docker gives a container between SIGTERM and
-// SIGKILL.
-var (
-	firstBackoff  = time.Second
-	deliveryGrace = 5 * time.Second
-)
-
 // Main runs one pass and returns the process exit code.
 func Main(ctx context.Context, env Env) int {
 	con := console.New(env.Stdout, env.Getenv)
 	defer con.Flush()
+	timing := env.Timing.withDefaults()
 
 	cfg, err := loadConfig(env, con)
 	switch {
@@ -65,7 +58,7 @@ func Main(ctx context.Context, env Env) int {
 	case err != nil:
 		return 1 // reported
 	case cfg.PagerDutyTest:
-		return pagerdutyTest(ctx, con, cfg, runOrigin(env.Getenv), env.Now().UTC())
+		return pagerdutyTest(ctx, con, cfg, runOrigin(env.Getenv), env.Now().UTC(), timing.FirstBackoff)
 	}
 	s, err := prepare(env, con, cfg)
 	if err != nil {
@@ -76,7 +69,7 @@ func Main(ctx context.Context, env Env) int {
 		HTTP:           retryhttp.NewHTTPClient(int(cfg.Concurrency)),
 		MaxRetries:     int(cfg.MaxRetries),
 		Timeout:        cfg.RequestTimeout.D(),
-		InitialBackoff: firstBackoff,
+		InitialBackoff: timing.FirstBackoff,
 		// Per host: at most concurrency requests at once, and a breaker
 		// that stops asking a host that stopped answering.
 		Hosts:  retryhttp.NewHosts(int(cfg.Concurrency)),
@@ -93,10 +86,10 @@ func Main(ctx context.Context, env Env) int {
 	// was decided is then still sent, within a short grace.
 	checkCtx, stopChecks := context.WithTimeoutCause(ctx, cfg.PassTimeout.D(), errPassTimeout)
 	defer stopChecks()
-	sendCtx, stopSends := graceContext(ctx, time.Now().Add(cfg.PassTimeout.D()), deliveryGrace)
+	sendCtx, stopSends := graceContext(ctx, time.Now().Add(cfg.PassTimeout.D()), timing.DeliveryGrace)
 	defer stopSends()
 
-	results := checkAll(checkCtx, con, &ao.Client{HTTP: httpClient, RouterURL: cfg.SURouterURL}, s.targets, int(cfg.Concurrency))
+	results := checkAll(checkCtx, con, &ao.Client{HTTP: httpClient, RouterURL: cfg.SURouterURL}, s.targets, int(cfg.Concurrency), timing)
 	cutShort := context.Cause(checkCtx)
 
 	now := env.Now().UTC()

@@ -389,7 +389,7 @@ func TestOutsideActionsPrintsTheReport(t *testing.T) {
 		env["INPUT_"+strings.ToUpper(k)] = v
 	}
 	var out strings.Builder
-	code := Main(t.Context(), Env{Getenv: func(k string) string { return env[k] }, Stdout: &out, Now: func() time.Time { return h.now }})
+	code := Main(t.Context(), Env{Getenv: func(k string) string { return env[k] }, Stdout: &out, Now: func() time.Time { return h.now }, Timing: h.timing})
 	if code != 0 || !strings.Contains(out.String(), "## ✅ Nonce monitor") || !strings.Contains(out.String(), "  checked-count=1") {
 		t.Errorf("exit %d\n%s", code, out.String())
 	}
@@ -411,7 +411,7 @@ func TestTerminalLog(t *testing.T) {
 	}
 	run := func(args ...string) (int, string) {
 		var out strings.Builder
-		code := Main(t.Context(), Env{Args: args, Getenv: func(k string) string { return env[k] }, Stdout: &out, Now: func() time.Time { return h.now }})
+		code := Main(t.Context(), Env{Args: args, Getenv: func(k string) string { return env[k] }, Stdout: &out, Now: func() time.Time { return h.now }, Timing: h.timing})
 		return code, out.String()
 	}
 	code, out := run()

@@ -19,12 +19,12 @@ import (
 // slow one holds up only its own processes, never those of a healthy
 // server (the HTTP client keeps each host, the scheduler router included,
 // to concurrency requests at once).
-func checkAll(ctx context.Context, con *console.Console, client *ao.Client, targets []processlist.Target, concurrency int) []ao.Result {
+func checkAll(ctx context.Context, con *console.Console, client *ao.Client, targets []processlist.Target, concurrency int, timing Timing) []ao.Result {
 	con.Group(fmt.Sprintf("Checking %s (%d at once per server)", report.Count(len(targets), "process", "processes"), concurrency))
 	defer con.EndGroup()
 	results := make([]ao.Result, len(targets))
 	var done atomic.Int64
-	stop := progress(con, &done, len(targets))
+	stop := progress(con, &done, len(targets), timing)
 	var g errgroup.Group
 	for _, indexes := range byStateServer(targets) {
 		work := make(chan int, len(indexes))
@@ -57,20 +57,21 @@ func checkAll(ctx context.Context, con *console.Console, client *ao.Client, targ
 	return results
 }
 
-// progressEvery is how often a long pass says how far it got: Actions logs
-// show no progress bars.
-var progressEvery = 5 * time.Second
-
-func progress(con *console.Console, done *atomic.Int64, total int) (stop func()) {
+// progress logs how far the checks got at every tick of timing, until stop.
+func progress(con *console.Console, done *atomic.Int64, total int, timing Timing) (stop func()) {
 	start := time.Now()
-	ticker := time.NewTicker(progressEvery)
+	ticks, stopTicker := timing.ProgressTicks, func() {}
+	if ticks == nil {
+		ticker := time.NewTicker(timing.ProgressEvery)
+		ticks, stopTicker = ticker.C, ticker.Stop
+	}
 	quit := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
 		for {
 			select {
-			case <-ticker.C:
+			case <-ticks:
 				con.Logf("… %d of %d processes checked (%s)", done.Load(), total, time.Since(start).Round(time.Second))
 			case <-quit:
 				return
@@ -78,7 +79,7 @@ func progress(con *console.Console, done *atomic.Int64, total int) (stop func())
 		}
 	}()
 	return func() {
-		ticker.Stop()
+		stopTicker()
 		close(quit)
 		<-finished
 		con.Logf("checked %d processes in %s", total, time.Since(start).Round(time.Millisecond))

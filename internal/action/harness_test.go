@@ -26,13 +26,6 @@ var (
 	day2       = time.Date(2026, 11, 23, 0, 5, 0, 0, time.UTC)
 )
 
-func TestMain(m *testing.M) {
-	// Retries wait a millisecond, not a second; a pass cut short still
-	// delivers within two seconds.
-	firstBackoff, deliveryGrace = time.Millisecond, 2*time.Second
-	os.Exit(m.Run())
-}
-
 // harness runs the real pass against local stand-ins of every endpoint.
 type harness struct {
 	t     *testing.T
@@ -40,6 +33,9 @@ type harness struct {
 	pd    *pagerdutytest.Server
 	ws    string
 	now   time.Time
+	// timing of every pass: retries wait a millisecond, not a second; a
+	// pass cut short still delivers within two seconds.
+	timing Timing
 }
 
 type runResult struct {
@@ -51,7 +47,8 @@ type runResult struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	h := &harness{t: t, fleet: aotest.Start(), pd: pagerdutytest.Start(), ws: t.TempDir(), now: day1}
+	h := &harness{t: t, fleet: aotest.Start(), pd: pagerdutytest.Start(), ws: t.TempDir(), now: day1,
+		timing: Timing{FirstBackoff: time.Millisecond, DeliveryGrace: 2 * time.Second}}
 	t.Cleanup(func() { h.fleet.Close(); h.pd.Close() })
 	return h
 }
@@ -100,6 +97,7 @@ func (h *harness) runCtx(ctx context.Context, extra map[string]string) runResult
 		Getenv: func(k string) string { return env[k] },
 		Stdout: &stdout,
 		Now:    func() time.Time { return h.now },
+		Timing: h.timing,
 	})
 	out, _ := os.ReadFile(env["GITHUB_OUTPUT"])
 	summary, _ := os.ReadFile(env["GITHUB_STEP_SUMMARY"])

@@ -22,7 +22,7 @@ const testDedupKey = "nonce-monitor-test"
 // had operators do by hand: one clearly labelled test trigger under its own
 // dedup key, PagerDuty's answer reported, then the resolve. It checks no
 // process and touches no file.
-func pagerdutyTest(ctx context.Context, con *console.Console, cfg config.Config, origin pagerduty.Origin, now time.Time) int {
+func pagerdutyTest(ctx context.Context, con *console.Console, cfg config.Config, origin pagerduty.Origin, now time.Time, firstBackoff time.Duration) int {
 	c := &retryhttp.Client{
 		HTTP: retryhttp.NewHTTPClient(1), MaxRetries: int(cfg.MaxRetries), Timeout: cfg.RequestTimeout.D(),
 		InitialBackoff: firstBackoff,

@@ -59,6 +59,10 @@ type Fleet struct {
 	State, Router, SU *httptest.Server
 	// Latency is added to every request of every stand-in.
 	Latency time.Duration
+	// BeforeEach, if set, is called as each request arrives, before it is
+	// answered: a test synchronises with a pass in flight through it. Set
+	// it before the first request.
+	BeforeEach func(*http.Request)
 
 	suURL string // where the router redirects; "" for SU.URL
 
@@ -174,6 +178,9 @@ func (f *Fleet) count(name string, h http.Handler) http.Handler {
 		f.mu.Lock()
 		f.requests[name]++
 		f.mu.Unlock()
+		if f.BeforeEach != nil {
+			f.BeforeEach(r)
+		}
 		if f.Latency > 0 {
 			select {
 			case <-time.After(f.Latency):
