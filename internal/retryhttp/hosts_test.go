@@ -26,9 +26,30 @@ func hanging(t *testing.T, answer func(n int32) bool) (*httptest.Server, *atomic
 	return srv, &n
 }
 
+// dropping answers the requests for which answer returns true and closes
+// the connection of every other one: no answer, at once, where hanging
+// would need a short timeout that a slow machine could also hit on the
+// answered requests.
+func dropping(t *testing.T, answer func(n int32) bool) *httptest.Server {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if answer(n.Add(1)) {
+			w.Write([]byte("1"))
+			return
+		}
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// guarded is a client with per-host limits and breakers. Its attempts time
+// out after a minute; tests against a host that never answers shorten it.
 func guarded(retries int) *Client {
 	c, _ := testClient(retries)
-	c.Timeout = 100 * time.Millisecond
 	c.Hosts = NewHosts(4)
 	return c
 }
@@ -36,8 +57,10 @@ func guarded(retries int) *Client {
 // The breaker's state machine: closed while the host answers; open after
 // three failures with no answer; then every request fails at once, unsent.
 func TestBreakerTripsOnAHostThatNeverAnswers(t *testing.T) {
+	t.Parallel()
 	srv, n := hanging(t, func(int32) bool { return false })
 	c := guarded(0)
+	c.Timeout = 20 * time.Millisecond // every attempt times out, on any machine
 	for range 3 {
 		if _, err := c.Do(context.Background(), Request{URL: srv.URL}); !isTimeout(err) {
 			t.Fatalf("err = %v, want a timeout", err)
@@ -60,8 +83,10 @@ func TestBreakerTripsOnAHostThatNeverAnswers(t *testing.T) {
 
 // In-flight retries stop once the host is found down, by any request.
 func TestBreakerStopsRetries(t *testing.T) {
+	t.Parallel()
 	srv, n := hanging(t, func(int32) bool { return false })
 	c := guarded(3)
+	c.Timeout = 20 * time.Millisecond
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() { c.Do(context.Background(), Request{URL: srv.URL}) })
@@ -73,10 +98,11 @@ func TestBreakerStopsRetries(t *testing.T) {
 	}
 }
 
-// A host that answers some requests and hangs on others is up: it is
-// never tripped, whatever the order of its failures.
+// A host that answers some requests and drops others is up: it is never
+// tripped, whatever the order of its failures.
 func TestBreakerIgnoresAFlappingHost(t *testing.T) {
-	srv, _ := hanging(t, func(n int32) bool { return n%4 == 1 }) // one in four answered
+	t.Parallel()
+	srv := dropping(t, func(n int32) bool { return n%4 == 1 }) // one in four answered
 	c := guarded(0)
 	for range 20 {
 		c.Do(context.Background(), Request{URL: srv.URL})
@@ -88,6 +114,7 @@ func TestBreakerIgnoresAFlappingHost(t *testing.T) {
 
 // Answers, even errors, show a host is up; a cancelled caller says nothing.
 func TestBreakerCountsAnswersAndIgnoresCancellation(t *testing.T) {
+	t.Parallel()
 	srv, _ := scripted(t, 404, 429, 400, 404)
 	c := guarded(0)
 	for range 4 {
@@ -97,7 +124,6 @@ func TestBreakerCountsAnswersAndIgnoresCancellation(t *testing.T) {
 		t.Error("4xx answers tripped the breaker")
 	}
 	slow, _ := hanging(t, func(int32) bool { return false })
-	c.Timeout = time.Minute
 	for range 5 {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 		c.Do(ctx, Request{URL: slow.URL})
@@ -115,35 +141,47 @@ func TestBreakerCountsAnswersAndIgnoresCancellation(t *testing.T) {
 	}
 }
 
-// At most limit requests are in flight to one host.
+// At most limit requests are in flight to one host. Each request is held
+// until four are in flight at once, so the limit is reached on any machine;
+// the client's transport would allow eight.
 func TestHostsBoundRequestsInFlight(t *testing.T) {
+	t.Parallel()
 	var now, peak atomic.Int32
+	full := make(chan struct{})
+	var once sync.Once
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		cur := now.Add(1)
 		for p := peak.Load(); cur > p && !peak.CompareAndSwap(p, cur); p = peak.Load() {
 		}
-		time.Sleep(5 * time.Millisecond)
+		if cur >= 4 {
+			once.Do(func() { close(full) })
+		}
+		select {
+		case <-full:
+		case <-r.Context().Done():
+		}
 		now.Add(-1)
 	}))
 	t.Cleanup(srv.Close)
 	c := guarded(0)
-	c.Timeout = time.Second
 	var wg sync.WaitGroup
 	for range 40 {
 		wg.Go(func() { c.Do(context.Background(), Request{URL: srv.URL}) })
 	}
 	wg.Wait()
-	if p := peak.Load(); p < 2 || p > 4 {
-		t.Errorf("peak in flight = %d, want up to the limit of 4", p)
+	if p := peak.Load(); p != 4 {
+		t.Errorf("peak in flight = %d, want the limit of 4", p)
 	}
 }
 
 // Retries of timeouts draw on the budget; other retries do not.
 func TestRetryBudgetBoundsTimeoutRetries(t *testing.T) {
+	t.Parallel()
 	srv, n := hanging(t, func(int32) bool { return false })
 	c, _ := testClient(3)
-	c.Timeout = 20 * time.Millisecond
-	c.Budget = NewRetryBudget(2, 0) // two retries of a timeout for the whole pass
+	c.Timeout = 20 * time.Millisecond // every attempt times out, on any machine
+	// Two retries of a timeout for the whole pass.
+	c.Budget = NewRetryBudget(2, 0)
 	for range 5 {
 		c.Do(context.Background(), Request{URL: srv.URL})
 	}

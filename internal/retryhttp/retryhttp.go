@@ -36,6 +36,8 @@ type Client struct {
 	Hosts *Hosts
 	// Budget, if set, bounds the retries of timed-out requests.
 	Budget *RetryBudget
+	// Clock, if set, is the time retries wait on (tests pass a fake one).
+	Clock Clock
 }
 
 // Request is one HTTP request. MaxBody bounds the response body read.
@@ -88,6 +90,7 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 // retries ran out, so the caller can classify the status; it returns an
 // error only when no usable answer arrived.
 func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
+	clock := c.clock()
 	attempts := 0
 	mayHaveArrived := false
 	host := hostOf(r.URL)
@@ -144,7 +147,7 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 			return resp, nil
 		}
 		retryErr := fmt.Errorf("HTTP %d", resp.Status)
-		if wait, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+		if wait, ok := retryAfter(resp.Header.Get("Retry-After"), clock.Now()); ok {
 			return resp, &backoff.RetryAfterError{Duration: min(wait, c.maxRetryAfter())}
 		}
 		return resp, retryErr
@@ -153,22 +156,18 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 	if deadline, ok := ctx.Deadline(); ok {
 		// No retry, and no server's Retry-After, may outlast the deadline:
 		// give up with the last answer instead of waiting into it.
-		maxElapsed = max(time.Until(deadline), time.Nanosecond)
+		maxElapsed = max(deadline.Sub(clock.Now()), time.Nanosecond)
 	}
 	b := backoff.NewExponentialBackOff()
 	b.InitialInterval = orDefault(c.InitialBackoff, time.Second)
 	b.MaxInterval = orDefault(c.MaxBackoff, 30*time.Second)
 	b.RandomizationFactor = 0.5
 	b.Multiplier = 2
-	opts := []backoff.RetryOption{
-		backoff.WithBackOff(b),
-		backoff.WithMaxTries(uint(c.MaxRetries) + 1),
-		backoff.WithMaxElapsedTime(maxElapsed),
-	}
+	var notify func(error, time.Duration)
 	if c.OnRetry != nil {
-		opts = append(opts, backoff.WithNotify(func(err error, wait time.Duration) { c.OnRetry(r.URL, err, wait) }))
+		notify = func(err error, wait time.Duration) { c.OnRetry(r.URL, err, wait) }
 	}
-	resp, err := backoff.Retry(ctx, op, opts...)
+	resp, err := c.retry(ctx, op, b, uint(c.MaxRetries)+1, maxElapsed, notify)
 	if resp != nil {
 		resp.Attempts = attempts
 		return resp, nil

@@ -13,16 +13,51 @@ import (
 	"time"
 )
 
+// fakeClock is a Clock whose waits end at once: it moves its time on by
+// each wait and records it.
+type fakeClock struct {
+	mu    sync.Mutex
+	now   time.Time
+	slept []time.Duration
+}
+
+func (f *fakeClock) Now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now
+}
+
+func (f *fakeClock) After(d time.Duration) <-chan time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.now = f.now.Add(d)
+	f.slept = append(f.slept, d)
+	ch := make(chan time.Time, 1)
+	ch <- f.now
+	return ch
+}
+
+func (f *fakeClock) Slept() []time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]time.Duration(nil), f.slept...)
+}
+
+// testClient waits on a fake clock (its backoff and Retry-After cost no
+// time) and times an attempt out only after a minute, so an answer is
+// never late however busy the machine; tests of timeouts shorten Timeout
+// against a server that never answers.
 func testClient(retries int) (*Client, *[]time.Duration) {
 	var mu sync.Mutex
 	waits := &[]time.Duration{}
 	return &Client{
 		HTTP:           NewHTTPClient(8),
 		MaxRetries:     retries,
-		Timeout:        200 * time.Millisecond,
+		Timeout:        time.Minute,
 		InitialBackoff: time.Millisecond,
 		MaxBackoff:     2 * time.Millisecond,
 		MaxRetryAfter:  25 * time.Millisecond,
+		Clock:          &fakeClock{now: time.Now()}, // the real now: a context's deadline is on the real clock
 		OnRetry: func(_ string, _ error, wait time.Duration) {
 			mu.Lock()
 			*waits = append(*waits, wait)
@@ -49,6 +84,7 @@ func scripted(t *testing.T, statuses ...int) (*httptest.Server, *atomic.Int32) {
 }
 
 func TestRetriesServerErrorsThenSucceeds(t *testing.T) {
+	t.Parallel()
 	srv, n := scripted(t, 500, 502, 200)
 	c, waits := testClient(3)
 	resp, err := c.Do(context.Background(), Request{URL: srv.URL})
@@ -61,6 +97,7 @@ func TestRetriesServerErrorsThenSucceeds(t *testing.T) {
 }
 
 func TestReturnsLastResponseWhenRetriesRunOut(t *testing.T) {
+	t.Parallel()
 	srv, n := scripted(t, 503)
 	c, _ := testClient(2)
 	resp, err := c.Do(context.Background(), Request{URL: srv.URL})
@@ -73,6 +110,7 @@ func TestReturnsLastResponseWhenRetriesRunOut(t *testing.T) {
 }
 
 func TestNeverRetries4xx(t *testing.T) {
+	t.Parallel()
 	srv, n := scripted(t, 400, 200)
 	c, _ := testClient(3)
 	resp, err := c.Do(context.Background(), Request{URL: srv.URL})
@@ -82,6 +120,7 @@ func TestNeverRetries4xx(t *testing.T) {
 }
 
 func TestHonoursRetryAfterUpToTheCap(t *testing.T) {
+	t.Parallel()
 	srv, _ := scripted(t, 429, 200)
 	c, waits := testClient(3)
 	resp, err := c.Do(context.Background(), Request{URL: srv.URL})
@@ -93,27 +132,60 @@ func TestHonoursRetryAfterUpToTheCap(t *testing.T) {
 	if len(*waits) != 1 || (*waits)[0] != 25*time.Millisecond {
 		t.Errorf("waits = %v, want [25ms]", *waits)
 	}
+	if slept := c.Clock.(*fakeClock).Slept(); len(slept) != 1 || slept[0] != 25*time.Millisecond {
+		t.Errorf("waited %v on the clock, want [25ms]", slept)
+	}
 }
 
 // A server's Retry-After never pushes a request past the caller's deadline:
 // the last answer is returned instead of waiting into it.
 func TestRetryAfterNeverOutlastsTheDeadline(t *testing.T) {
-	srv, n := scripted(t, 429)
-	c, _ := testClient(3)
-	c.MaxRetryAfter = time.Hour // as if the server said 3600
-	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+	t.Parallel()
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		w.Header().Set("Retry-After", "3600")
+		w.WriteHeader(http.StatusTooManyRequests)
+	}))
+	t.Cleanup(srv.Close)
+	c, waits := testClient(3)
+	c.MaxRetryAfter = 2 * time.Hour
+	// A deadline ten minutes away: no machine is that slow, and an hour's
+	// Retry-After is far past it.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	start := time.Now()
 	resp, err := c.Do(ctx, Request{URL: srv.URL})
 	if err != nil || resp.Status != 429 || n.Load() != 1 {
 		t.Fatalf("Do = %+v, %v after %d requests", resp, err, n.Load())
 	}
-	if ctx.Err() != nil {
-		t.Errorf("Do waited until the deadline (%s) instead of giving up", time.Since(start))
+	if slept := c.Clock.(*fakeClock).Slept(); len(slept) != 0 || len(*waits) != 0 {
+		t.Errorf("waited %v (retries announced %v) instead of giving up with the answer", slept, *waits)
+	}
+}
+
+// Backoff grows and is capped, on the client's clock.
+func TestBackoffWaitsOnTheClock(t *testing.T) {
+	t.Parallel()
+	srv, n := scripted(t, 503)
+	c, _ := testClient(6)
+	c.InitialBackoff, c.MaxBackoff = time.Second, 4*time.Second
+	resp, err := c.Do(context.Background(), Request{URL: srv.URL})
+	if err != nil || resp.Status != 503 || n.Load() != 7 {
+		t.Fatalf("Do = %+v, %v after %d requests", resp, err, n.Load())
+	}
+	slept := c.Clock.(*fakeClock).Slept()
+	if len(slept) != 6 || slept[0] < 500*time.Millisecond || slept[0] > 1500*time.Millisecond {
+		t.Fatalf("waits = %v, want six, the first 1 s ± 50%%", slept)
+	}
+	for _, d := range slept {
+		if d > 6*time.Second { // the cap, plus its jitter
+			t.Errorf("waits = %v: one exceeds the 4 s cap (± 50%%)", slept)
+		}
 	}
 }
 
 func TestRetryAfterParsing(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	for v, want := range map[string]time.Duration{
 		"7":                             7 * time.Second,
@@ -134,6 +206,7 @@ func TestRetryAfterParsing(t *testing.T) {
 }
 
 func TestTimeoutIsRetriedThenReported(t *testing.T) {
+	t.Parallel()
 	var n atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n.Add(1)
@@ -161,6 +234,7 @@ func TestTimeoutIsRetriedThenReported(t *testing.T) {
 }
 
 func TestConnectionRefused(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.NotFoundHandler())
 	url := srv.URL
 	srv.Close()
@@ -176,6 +250,7 @@ func TestConnectionRefused(t *testing.T) {
 }
 
 func TestBodyIsBoundedAndNotRetried(t *testing.T) {
+	t.Parallel()
 	var n atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n.Add(1)
@@ -193,6 +268,7 @@ func TestBodyIsBoundedAndNotRetried(t *testing.T) {
 }
 
 func TestRedirectLoopIsNotRetried(t *testing.T) {
+	t.Parallel()
 	var n atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n.Add(1)
@@ -207,6 +283,7 @@ func TestRedirectLoopIsNotRetried(t *testing.T) {
 }
 
 func TestConnectionsAreReusedUpToConcurrency(t *testing.T) {
+	t.Parallel()
 	var opened atomic.Int32
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(time.Millisecond)
