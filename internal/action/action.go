@@ -58,7 +58,7 @@ func Main(ctx context.Context, env Env) int {
 	case err != nil:
 		return 1 // reported
 	case cfg.PagerDutyTest:
-		return pagerdutyTest(ctx, con, cfg, runOrigin(env.Getenv), env.Now().UTC(), timing.FirstBackoff)
+		return pagerdutyTest(ctx, con, cfg, runOrigin(env.Getenv), env.Now().UTC(), timing)
 	}
 	s, err := prepare(env, con, cfg)
 	if err != nil {
@@ -70,6 +70,7 @@ func Main(ctx context.Context, env Env) int {
 		MaxRetries:     int(cfg.MaxRetries),
 		Timeout:        cfg.RequestTimeout.D(),
 		InitialBackoff: timing.FirstBackoff,
+		Clock:          timing.RetryClock,
 		// Per host: at most concurrency requests at once, and a breaker
 		// that stops asking a host that stopped answering.
 		Hosts:  retryhttp.NewHosts(int(cfg.Concurrency)),

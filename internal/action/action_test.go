@@ -42,6 +42,7 @@ func key(t incident.Type, pid string, day ...int) string {
 
 // The whole lifecycle over several passes: trigger, stay quiet, resolve.
 func TestLifecycleAcrossPasses(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.fleet.Set(pidA, 100, 100)
 	h.fleet.Set(pidB, 14129, 14204) // 75 behind
@@ -107,6 +108,7 @@ func TestLifecycleAcrossPasses(t *testing.T) {
 }
 
 func TestDayRolloverRotatesTheIncident(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.fleet.Set(pidA, 0, 60)
 	h.run(map[string]string{"process-ids": pidA})
@@ -127,6 +129,7 @@ func TestDayRolloverRotatesTheIncident(t *testing.T) {
 }
 
 func TestSeverityRiseReTriggersTheSameIncident(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.fleet.Set(pidA, 0, 60)
 	h.run(map[string]string{"process-ids": pidA})
@@ -145,6 +148,7 @@ func TestSeverityRiseReTriggersTheSameIncident(t *testing.T) {
 }
 
 func TestRejectedEventFailsTheStepAndIsRetriedNextPass(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.fleet.Set(pidA, 0, 60)
 	h.pd.FailNext(400)
@@ -170,6 +174,7 @@ func TestRejectedEventFailsTheStepAndIsRetriedNextPass(t *testing.T) {
 }
 
 func TestUnavailablePagerDutyStopsSendingAndLosesNothing(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.fleet.Set(pidA, 0, 60)
 	h.fleet.Set(pidB, 0, 70)
@@ -196,6 +201,7 @@ func TestUnavailablePagerDutyStopsSendingAndLosesNothing(t *testing.T) {
 }
 
 func TestThrottledThenAccepted(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.fleet.Set(pidA, 0, 60)
 	h.pd.FailNext(429)
@@ -206,6 +212,7 @@ func TestThrottledThenAccepted(t *testing.T) {
 }
 
 func TestDryRunSendsNothingAndLeavesStateAlone(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.fleet.Set(pidA, 0, 60)
 	r := h.run(map[string]string{"process-ids": pidA, "dry-run": "true", "pagerduty-routing-key": ""})
@@ -221,6 +228,7 @@ func TestDryRunSendsNothingAndLeavesStateAlone(t *testing.T) {
 }
 
 func TestPagerDutyDisabledTracksWithoutSending(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.fleet.Set(pidA, 0, 60)
 	r := h.run(map[string]string{"process-ids": pidA, "pagerduty-enabled": "false", "pagerduty-routing-key": ""})
@@ -230,6 +238,7 @@ func TestPagerDutyDisabledTracksWithoutSending(t *testing.T) {
 }
 
 func TestAutoResolveOffLeavesTheIncidentToAHuman(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.fleet.Set(pidA, 0, 60)
 	in := map[string]string{"process-ids": pidA, "pagerduty-auto-resolve": "false"}
@@ -245,6 +254,7 @@ func TestAutoResolveOffLeavesTheIncidentToAHuman(t *testing.T) {
 }
 
 func TestOldFormatStateIsHonoured(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	oldKey := "nonce-monitor-mismatch-" + pidA + "-20251005"
 	os.WriteFile(filepath.Join(h.ws, ".pagerduty-state.json"), []byte(`{"`+pidA+`": {"dedupKey": "`+oldKey+`", "alertedAt": "2025-10-05T10:00:00.000Z", "severity": "error"}}`), 0o644)
@@ -260,6 +270,7 @@ func TestOldFormatStateIsHonoured(t *testing.T) {
 }
 
 func TestCorruptStateIsAWarningNotACrash(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	path := filepath.Join(h.ws, ".pagerduty-state.json")
 	os.WriteFile(path, []byte("{not json"), 0o644)
@@ -274,6 +285,7 @@ func TestCorruptStateIsAWarningNotACrash(t *testing.T) {
 }
 
 func TestConfigErrorsFailBeforeAnyRequest(t *testing.T) {
+	t.Parallel()
 	for name, extra := range map[string]map[string]string{
 		"missing routing key":  {"pagerduty-routing-key": ""},
 		"negative threshold":   {"pagerduty-severity-threshold": "-1"},
@@ -303,6 +315,7 @@ func TestConfigErrorsFailBeforeAnyRequest(t *testing.T) {
 }
 
 func TestErrorAnnotationNamesTheInput(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	r := h.run(map[string]string{"concurrency": "many"})
 	if !strings.Contains(r.stdout, `::error title=Invalid input%3A concurrency::input concurrency: "many" is not a whole number`) {
@@ -311,6 +324,7 @@ func TestErrorAnnotationNamesTheInput(t *testing.T) {
 }
 
 func TestFailOn(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		failOn  string
 		behind  bool
@@ -340,6 +354,7 @@ func TestFailOn(t *testing.T) {
 }
 
 func TestSecretsNeverPrinted(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.fleet.Set(pidA, 0, 60)
 	h.pd.FailNext(400) // a failure report is where a key would most likely leak
@@ -364,6 +379,7 @@ func mapValues(m map[string]string) []string {
 }
 
 func TestAnnotationsAreCappedAtTenPerType(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	var ids []string
 	for i := range 15 {
@@ -380,6 +396,7 @@ func TestAnnotationsAreCappedAtTenPerType(t *testing.T) {
 }
 
 func TestOutsideActionsPrintsTheReport(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.fleet.Set(pidA, 0, 0)
 	// Not GITHUB_ACTIONS, but a workspace all the same: a pass writes its
@@ -401,6 +418,7 @@ func TestOutsideActionsPrintsTheReport(t *testing.T) {
 // On a terminal the log reads as a person wants it: no workflow commands,
 // retries only with --verbose, problems as plain lines, the report last.
 func TestTerminalLog(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.fleet.Set(pidA, 0, 0)
 	h.fleet.Set(pidB, 0, 0)

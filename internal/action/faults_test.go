@@ -27,6 +27,7 @@ func assertNoDuplicates(t *testing.T, h *harness) {
 // failure), opens one error incident that says what went wrong, and resolves
 // it once the endpoint behaves again.
 func TestFaultsInTheAOEndpoints(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		state, su aotest.Fault
@@ -46,12 +47,15 @@ func TestFaultsInTheAOEndpoints(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			h := newHarness(t)
 			h.fleet.Set(pidA, 10, 10)
 			h.fleet.Break(pidA, tt.state, tt.su)
-			in := map[string]string{"process-ids": pidA, "request-timeout": "300ms", "max-retries": "1"}
-			if tt.su == aotest.Oversized {
-				in["request-timeout"] = "20s" // 8 MiB under -race
+			in := map[string]string{"process-ids": pidA, "max-retries": "1"}
+			if tt.state == aotest.Hang {
+				// Long enough that the scheduler's answer, in the same
+				// pass, is never late.
+				in["request-timeout"] = "2s"
 			}
 			r := h.run(in)
 			if r.exit != 0 || r.outputs["error-count"] != "1" {
@@ -77,6 +81,7 @@ func TestFaultsInTheAOEndpoints(t *testing.T) {
 // Every PagerDuty failure mode: the step fails only when an event is finally
 // not delivered, says why, and the next pass delivers it, once.
 func TestFaultsInPagerDuty(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		fault   func(h *harness)
@@ -92,9 +97,14 @@ func TestFaultsInPagerDuty(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			h := newHarness(t)
 			h.fleet.Set(pidA, 0, 60)
-			in := map[string]string{"process-ids": pidA, "request-timeout": "200ms"}
+			in := map[string]string{"process-ids": pidA}
+			if tt.name == "timeout" {
+				// Long enough that AO's answers, in the same pass, are never late.
+				in["request-timeout"] = "2s"
+			}
 			tt.fault(h)
 			r := h.run(in)
 			if r.exit != tt.exit || !strings.Contains(r.stdout, tt.message) {
@@ -119,6 +129,7 @@ func TestFaultsInPagerDuty(t *testing.T) {
 }
 
 func TestPagerDutyConnectionRefused(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.fleet.Set(pidA, 0, 60)
 	closed := httptest.NewServer(http.NotFoundHandler())
@@ -136,6 +147,7 @@ func TestPagerDutyConnectionRefused(t *testing.T) {
 // delivered, the incident simply stays open (no second incident); when it
 // does not, the resolve is sent next pass.
 func TestFailedResolveIsSupersededOrRetried(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	in := map[string]string{"process-ids": pidA}
 	h.fleet.Set(pidA, 0, 60)
@@ -161,6 +173,7 @@ func TestFailedResolveIsSupersededOrRetried(t *testing.T) {
 }
 
 func TestStateFileFaults(t *testing.T) {
+	t.Parallel()
 	t.Run("corrupt: incidents re-sent under the same key merge, no second incident", func(t *testing.T) {
 		h := newHarness(t)
 		h.fleet.Set(pidA, 0, 60)

@@ -20,6 +20,7 @@ const pidGone = "E000000000000000000000000000000000000000000"
 // A pass with every kind of event: new mismatch (error and critical), new
 // error incident, and a resolve for a process removed from the list.
 func TestGoldenSummaryAndPagerDutyPayloads(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.fleet.Set(pidA, 14204, 14204)
 	h.fleet.Set(pidB, 14129, 14204)

@@ -30,6 +30,7 @@ func heartbeatServer(t *testing.T, status int) (*httptest.Server, *atomic.Int32)
 }
 
 func TestHeartbeatAfterACompletedPass(t *testing.T) {
+	t.Parallel()
 	hb, hits := heartbeatServer(t, 200)
 	h := newHarness(t)
 	h.fleet.Set(pidA, 0, 60) // behind: a finding, not a monitor failure
@@ -54,6 +55,7 @@ func TestHeartbeatAfterACompletedPass(t *testing.T) {
 }
 
 func TestFailedHeartbeatIsAWarning(t *testing.T) {
+	t.Parallel()
 	hb, hits := heartbeatServer(t, 503)
 	h := newHarness(t)
 	h.fleet.Set(pidA, 1, 1)
@@ -64,6 +66,7 @@ func TestFailedHeartbeatIsAWarning(t *testing.T) {
 }
 
 func TestSilencedProcessIsReportedNotPaged(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.fleet.Set(pidA, 0, 500)
 	h.fleet.Set(pidB, 0, 500)
@@ -102,6 +105,7 @@ func TestSilencedProcessIsReportedNotPaged(t *testing.T) {
 }
 
 func TestSchedulerUnreachableForMostIsOneIncident(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	var ids []string
 	for _, c := range "ABCDEFGHIJKL" { // 12 processes
@@ -127,6 +131,7 @@ func TestSchedulerUnreachableForMostIsOneIncident(t *testing.T) {
 }
 
 func TestShardsSplitTheFleetAndKeepTheirOwnState(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	var ids []string
 	for _, c := range "ABCDEFGHIJKLMNOP" {
@@ -188,6 +193,7 @@ func TestLongPassLogsProgress(t *testing.T) {
 // pagerduty-test proves the routing key: one labelled trigger, its resolve,
 // PagerDuty's answers in the summary; no process checked, no file written.
 func TestPagerDutyTestEvent(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	r := h.run(map[string]string{"pagerduty-test": "true", "process-ids": ""})
 	if r.exit != 0 {

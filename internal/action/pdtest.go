@@ -22,10 +22,10 @@ const testDedupKey = "nonce-monitor-test"
 // had operators do by hand: one clearly labelled test trigger under its own
 // dedup key, PagerDuty's answer reported, then the resolve. It checks no
 // process and touches no file.
-func pagerdutyTest(ctx context.Context, con *console.Console, cfg config.Config, origin pagerduty.Origin, now time.Time, firstBackoff time.Duration) int {
+func pagerdutyTest(ctx context.Context, con *console.Console, cfg config.Config, origin pagerduty.Origin, now time.Time, timing Timing) int {
 	c := &retryhttp.Client{
 		HTTP: retryhttp.NewHTTPClient(1), MaxRetries: int(cfg.MaxRetries), Timeout: cfg.RequestTimeout.D(),
-		InitialBackoff: firstBackoff,
+		InitialBackoff: timing.FirstBackoff, Clock: timing.RetryClock,
 	}
 	defer c.HTTP.CloseIdleConnections()
 	sender := &pagerduty.Sender{HTTP: c, EventsURL: cfg.EventsURL}

@@ -28,10 +28,10 @@ import (
 // stand-ins answer or drop at once, so only a stalled machine could make a
 // request late, and a late request must not change the story.
 func TestReplay24Hours(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("288 passes")
 	}
-	t.Parallel()
 	h := newHarness(t)
 	serverB := aotest.Start()
 	defer serverB.Close()

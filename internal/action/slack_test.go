@@ -10,6 +10,7 @@ import (
 // Slack-only team: PagerDuty off, one message per change, none when
 // nothing changed, and a recovery notice.
 func TestSlackTellsChangesOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	sl := slacktest.Start()
 	defer sl.Close()
@@ -45,6 +46,7 @@ func TestSlackTellsChangesOnce(t *testing.T) {
 // A Slack failure is a warning, never blocks PagerDuty, and is retold; a
 // throttled webhook is retried within the pass.
 func TestSlackFailureIsAWarning(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		script  []int
 		warning string // "" when the message gets through in the same pass

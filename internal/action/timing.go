@@ -1,6 +1,10 @@
 package action
 
-import "time"
+import (
+	"time"
+
+	"github.com/org/nonce-monitor-action/internal/retryhttp"
+)
 
 // Timing is how long a pass waits between things. Its zero value is the
 // production timing; tests shorten it per pass, so they can run in
@@ -19,6 +23,9 @@ type Timing struct {
 	// ProgressTicks, if set, replaces the ProgressEvery ticker: each value
 	// received logs one progress line (tests tick it by hand).
 	ProgressTicks <-chan time.Time
+	// RetryClock, if set, is the clock retries wait on (backoff,
+	// Retry-After); tests pass one whose waits end at once.
+	RetryClock retryhttp.Clock
 }
 
 func (t Timing) withDefaults() Timing {

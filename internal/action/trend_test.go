@@ -38,6 +38,7 @@ func (h *harness) replay(t *testing.T, start time.Time, passes []pass, in map[st
 // A node restarts from a lower slot and catches up: with catch-up-grace it
 // pages nobody (the summary says why); without, it pages and resolves.
 func TestReplayNodeRestartCatchesUp(t *testing.T) {
+	t.Parallel()
 	passes := []pass{
 		{0, map[string][2]int64{pidA: {1000, 1000}}},
 		{5 * time.Minute, map[string][2]int64{pidA: {1010, 1010}}},
@@ -71,6 +72,7 @@ func TestReplayNodeRestartCatchesUp(t *testing.T) {
 // stuck page within stuck-after plus one pass (missed and late runs in
 // between), resolved when it moves again.
 func TestReplayFrozenNodeBelowTheThreshold(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	passes := []pass{
 		{0, map[string][2]int64{pidB: {500, 500}}},
@@ -116,6 +118,7 @@ func TestReplayFrozenNodeBelowTheThreshold(t *testing.T) {
 
 // A corrupt history is a warning and a fresh start, never a failure.
 func TestCorruptHistoryIsAFreshStart(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.fleet.Set(pidA, 5, 5)
 	os.WriteFile(filepath.Join(h.ws, ".nonce-monitor-history.json"), []byte("{not json"), 0o644)
