@@ -16,7 +16,7 @@ var routingKey = strings.Repeat("R", 32)
 
 func sender(url string) *Sender {
 	return &Sender{
-		HTTP: &retryhttp.Client{HTTP: retryhttp.NewHTTPClient(2), MaxRetries: 2, Timeout: time.Second,
+		HTTP: &retryhttp.Client{HTTP: retryhttp.NewHTTPClient(2), MaxRetries: 2, Timeout: 30 * time.Second, // never late on a busy machine
 			InitialBackoff: time.Millisecond, MaxBackoff: time.Millisecond, MaxRetryAfter: time.Millisecond},
 		EventsURL: url,
 	}

@@ -143,7 +143,7 @@ func TestLargeFleetIsCountedNotDropped(t *testing.T) {
 
 func sender(url string) *Sender {
 	return &Sender{WebhookURL: url + "/services/T0/B0/s3cr3t", HTTP: &retryhttp.Client{
-		HTTP: retryhttp.NewHTTPClient(1), MaxRetries: 2, Timeout: time.Second,
+		HTTP: retryhttp.NewHTTPClient(1), MaxRetries: 2, Timeout: 30 * time.Second, // never late on a busy machine
 		InitialBackoff: time.Millisecond, MaxBackoff: time.Millisecond, MaxRetryAfter: time.Millisecond}}
 }
 
