@@ -30,6 +30,7 @@ import (
 const killSeedVar = "NONCE_MONITOR_KILL_SEED"
 
 func TestKilledAtRandomNothingIsLost(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs the binary about 50 times")
 	}

@@ -10,6 +10,7 @@ import (
 // The layering rules of ARCHITECTURE.md, held by the import graph of the
 // production code (tests may import what they like).
 func TestLayersPointOneWay(t *testing.T) {
+	t.Parallel()
 	const module = "github.com/org/nonce-monitor-action/"
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, "./...").Output()
 	if err != nil {

@@ -112,6 +112,7 @@ func readmeTable(t *testing.T, heading string) (names, seconds []string) {
 // One source of truth: the Go Inputs struct. action.yml and the README's
 // table must declare the same inputs, in the same order, with the same defaults.
 func TestInputsAgree(t *testing.T) {
+	t.Parallel()
 	type nameDefault struct{ Name, Default string }
 	var fromGo []nameDefault
 	for _, s := range config.Specs() {
@@ -139,6 +140,7 @@ func TestInputsAgree(t *testing.T) {
 }
 
 func TestOutputsAgree(t *testing.T) {
+	t.Parallel()
 	_, _, outputs := readActionYML(t)
 	if diff := cmp.Diff(report.OutputNames, outputs); diff != "" {
 		t.Errorf("action.yml outputs differ from the code (-code +action.yml):\n%s", diff)
@@ -150,6 +152,7 @@ func TestOutputsAgree(t *testing.T) {
 }
 
 func TestActionMetadata(t *testing.T) {
+	t.Parallel()
 	a, _, _ := readActionYML(t)
 	if a.Name == "" || a.Description == "" || a.Branding.Icon == "" || a.Branding.Color == "" {
 		t.Errorf("action.yml needs name, description and branding: %+v", a)
@@ -162,6 +165,7 @@ func TestActionMetadata(t *testing.T) {
 // GitHub's rules for container actions, checked on the Dockerfile's text
 // since no Docker engine runs here.
 func TestDockerfileFollowsTheRules(t *testing.T) {
+	t.Parallel()
 	raw, err := os.ReadFile("Dockerfile")
 	if err != nil {
 		t.Fatal(err)
@@ -230,6 +234,7 @@ func TestDockerfileFollowsTheRules(t *testing.T) {
 // defaults applied, the workspace as working directory, GITHUB_OUTPUT and
 // GITHUB_STEP_SUMMARY files, no arguments.
 func TestRunnerContract(t *testing.T) {
+	t.Parallel()
 	fleet := aotest.Start()
 	defer fleet.Close()
 	pd := pagerdutytest.Start()
@@ -314,6 +319,7 @@ func actionCommand(t *testing.T, workspace, files string, with map[string]string
 
 // The README's workflow is the one actionlint checks in CI.
 func TestREADMEWorkflowIsTheCheckedExample(t *testing.T) {
+	t.Parallel()
 	readme, _ := os.ReadFile("README.md")
 	example, err := os.ReadFile("docs/examples/commit-state.yml")
 	if err != nil {

@@ -68,6 +68,7 @@ func fleet(n int, behindEvery, failEvery int) Pass {
 }
 
 func TestSummaryGolden(t *testing.T) {
+	t.Parallel()
 	for name, p := range map[string]Pass{
 		"small-fleet": fleet(12, 4, 6),
 		"all-healthy": fleet(30, 0, 0),
@@ -88,6 +89,7 @@ func TestSummaryGolden(t *testing.T) {
 // At 10,000 processes, every one failing or behind, the summary and the
 // outputs stay under GitHub's limits and say what they left out.
 func TestLimitsAtTenThousandProcesses(t *testing.T) {
+	t.Parallel()
 	for name, p := range map[string]Pass{"all failing": fleet(10_000, 0, 1), "all behind": fleet(10_000, 1, 0)} {
 		t.Run(name, func(t *testing.T) {
 			p.Triggered = p.Open
@@ -121,6 +123,7 @@ func TestLimitsAtTenThousandProcesses(t *testing.T) {
 }
 
 func TestOutputsHaveExactlyTheDocumentedKeys(t *testing.T) {
+	t.Parallel()
 	p := fleet(12, 4, 6)
 	outputs, _ := Outputs(p)
 	var incs []map[string]any
@@ -138,6 +141,7 @@ func TestOutputsHaveExactlyTheDocumentedKeys(t *testing.T) {
 }
 
 func TestReportFile(t *testing.T) {
+	t.Parallel()
 	p := fleet(12, 4, 6)
 	p.Status[pid('H', 1)] = incident.StatusSilenced
 	var f struct {
@@ -165,6 +169,7 @@ func TestReportFile(t *testing.T) {
 }
 
 func TestOpenFor(t *testing.T) {
+	t.Parallel()
 	for since, want := range map[time.Duration]string{0: "just opened", 42 * time.Minute: "42m", 26*time.Hour + 5*time.Minute: "26h 5m", 72 * time.Hour: "3d"} {
 		if got := openFor(now.Add(-since), now); got != want {
 			t.Errorf("openFor(%s) = %q, want %q", since, got, want)

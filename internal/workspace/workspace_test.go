@@ -22,6 +22,7 @@ func open(t *testing.T) (*Dir, string) {
 }
 
 func TestRel(t *testing.T) {
+	t.Parallel()
 	d, ws := open(t)
 	for in, want := range map[string]string{
 		"state.json":                  "state.json",
@@ -49,6 +50,7 @@ func TestRel(t *testing.T) {
 }
 
 func TestOwnFilesAreNeverReadOrWrittenThroughALink(t *testing.T) {
+	t.Parallel()
 	d, ws := open(t)
 	secret := filepath.Join(ws, "secret.txt")
 	os.WriteFile(secret, []byte("ROUTING-KEY"), 0o644)
@@ -76,6 +78,7 @@ func TestOwnFilesAreNeverReadOrWrittenThroughALink(t *testing.T) {
 }
 
 func TestOnlyRegularFilesAreRead(t *testing.T) {
+	t.Parallel()
 	d, ws := open(t)
 	if err := syscall.Mkfifo(filepath.Join(ws, "fifo"), 0o644); err != nil {
 		t.Skip("no FIFOs here:", err)
@@ -95,6 +98,7 @@ func TestOnlyRegularFilesAreRead(t *testing.T) {
 }
 
 func TestReadsAreBounded(t *testing.T) {
+	t.Parallel()
 	d, ws := open(t)
 	f, _ := os.Create(filepath.Join(ws, "huge.txt"))
 	f.Truncate(maxFileBytes + 1) // sparse: costs no disk
@@ -105,6 +109,7 @@ func TestReadsAreBounded(t *testing.T) {
 }
 
 func TestWriteIsAtomicAndLeavesNoTemporaryFile(t *testing.T) {
+	t.Parallel()
 	d, ws := open(t)
 	if err := d.Write("state.json", []byte("one")); err != nil {
 		t.Fatal(err)
