@@ -135,3 +135,56 @@ func Count(n int, singular, plural string) string {
 	}
 	return fmt.Sprintf("%d %s", n, plural)
 }
+
+// troubleParts names what is wrong in a pass ("1 behind", "2 failing"),
+// for the headlines.
+func troubleParts(p Pass) []string {
+	var parts []string
+	if n := p.Behind(); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d behind", n))
+	}
+	if n := p.Errors(); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d failing", n))
+	}
+	if n := p.NotChecked(); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d not checked (pass cut short)", n))
+	}
+	return parts
+}
+
+// troubleSince is when a process's trouble began, as far as anything this
+// pass knows tells: the oldest of its open incident's start, the moment
+// its state slot stopped moving (stuck), and the first of the unbroken run
+// of recent samples at or past the threshold. An incident opened a minute
+// ago for a process stuck for an hour is an hour's trouble. Zero if
+// nothing tells.
+func (p Pass) troubleSince(pid string) time.Time {
+	var since time.Time
+	earlier := func(t time.Time) {
+		if !t.IsZero() && (since.IsZero() || t.Before(since)) {
+			since = t
+		}
+	}
+	for _, inc := range p.Open {
+		if inc.ProcessID == pid {
+			earlier(inc.Since)
+		}
+	}
+	if t := p.Trends[pid]; t.Class == trend.Stuck {
+		earlier(t.StuckSince)
+	}
+	if p.Status[pid] == incident.StatusBehind {
+		samples := p.History[pid]
+		var first time.Time
+		for i := len(samples) - 1; i >= 0 && samples[i].SU-samples[i].State >= p.Threshold; i-- {
+			first = samples[i].At
+		}
+		earlier(first)
+	}
+	return since
+}
+
+// troubleFor is troubleSince as an age ("55m", "just now", "–").
+func (p Pass) troubleFor(pid string) string {
+	return openFor(p.troubleSince(pid), p.Now)
+}

@@ -10,7 +10,6 @@ import (
 	"github.com/org/nonce-monitor-action/internal/ao"
 	"github.com/org/nonce-monitor-action/internal/escape"
 	"github.com/org/nonce-monitor-action/internal/incident"
-	"github.com/org/nonce-monitor-action/internal/trend"
 )
 
 // GitHub refuses a step summary over 1 MiB. Tables are cut to maxRows rows
@@ -18,11 +17,16 @@ import (
 // is the last guard.
 const (
 	maxRows         = 500
-	chartBars       = 20
 	maxSummaryBytes = 1_000_000
 )
 
-// Summary renders the job summary Markdown.
+// Summary renders the job summary Markdown. What needs someone comes first:
+// the incidents of this pass, those still open and those not paged yet,
+// each process in one of them only, with its trend and how long its trouble
+// has lasted; then the charts, the errors by cause and every process. Dedup
+// keys, too wide for a table on GitHub's page, are listed in a collapsed
+// block. The last line (the state file) is kept even when the summary is
+// cut to fit GitHub's 1 MiB.
 func Summary(p Pass) string {
 	var b strings.Builder
 	headline(&b, p)
@@ -35,18 +39,20 @@ func Summary(p Pass) string {
 		len(p.Results), p.Behind(), p.Errors(), len(p.Triggered), len(p.Resolved), len(p.Open))
 
 	if len(p.Failures) > 0 {
-		b.WriteString("### ❌ Not delivered to PagerDuty\n\nThese will be decided again on the next run.\n\n| action | process | dedup key | error |\n|---|---|---|---|\n")
+		b.WriteString("### ❌ Not delivered to PagerDuty\n\nThese will be decided again on the next run.\n\n| action | process | error |\n|---|---|---|\n")
 		rows(&b, len(p.Failures), func(i int) string {
 			f := p.Failures[i]
-			return fmt.Sprintf("| %s | %s | %s | %s |", f.Action, processLink(f.Incident.ProcessID), escape.Code(f.Incident.DedupKey), escape.Markdown(f.Error))
+			return fmt.Sprintf("| %s | %s | %s |", f.Action, processLink(f.Incident.ProcessID), escape.Markdown(f.Error))
 		})
 	}
-	incidentTable(&b, "Triggered", p.Triggered, p.Now, false)
-	incidentTable(&b, "Updated (severity raised)", p.Updated, p.Now, false)
-	incidentTable(&b, "Resolved", p.Resolved, p.Now, true)
-	incidentTable(&b, "Recovered, left open for manual resolution (auto-resolve is off)", p.Forgotten, p.Now, true)
-	incidentTable(&b, "Still open", p.Open, p.Now, false)
+	incidentTable(&b, p, "Triggered", p.Triggered, false)
+	incidentTable(&b, p, "Updated (severity raised)", p.Updated, false)
+	incidentTable(&b, p, "Resolved", p.Resolved, true)
+	incidentTable(&b, p, "Recovered, left open for manual resolution (auto-resolve is off)", p.Forgotten, true)
+	stillOpen := p.stillOpen()
+	incidentTable(&b, p, "Still open", stillOpen, false)
 	deferredTable(&b, p)
+	dedupKeys(&b, p, stillOpen)
 	chart(&b, p)
 	gapChart(&b, p)
 	errorTable(&b, p)
@@ -57,42 +63,63 @@ func Summary(p Pass) string {
 		notes := append(append([]string(nil), p.Notes...), p.Skipped...)
 		rows(&b, len(notes), func(i int) string { return "- " + escape.Markdown(notes[i]) })
 	}
+	var tail strings.Builder
 	if p.SlackStatus != "" {
-		fmt.Fprintf(&b, "%s\n\n", escape.Markdown(p.SlackStatus))
+		fmt.Fprintf(&tail, "%s\n\n", escape.Markdown(p.SlackStatus))
 	}
 	if !p.DryRun {
 		state := "unchanged"
 		if p.StateChanged {
 			state = "updated"
 		}
-		fmt.Fprintf(&b, "State file %s: %s.\n", escape.Code(p.StateFile), state)
+		fmt.Fprintf(&tail, "State file %s: %s.\n", escape.Code(p.StateFile), state)
 	}
-	out := b.String()
-	if len(out) > maxSummaryBytes {
-		cut := strings.LastIndex(out[:maxSummaryBytes-200], "\n")
-		out = out[:cut] + "\n\n…summary cut to stay under GitHub's 1 MiB limit; the report file has every process.\n"
+	return fit(b.String(), tail.String(), maxSummaryBytes)
+}
+
+// cutNote ends a summary that was cut.
+const cutNote = "> [!WARNING]\n> The summary was cut to stay under GitHub's 1 MiB limit; the report file has every process.\n\n"
+
+// fit cuts body so that body and tail fit in limit bytes, at a line end,
+// closing a collapsed block the cut left open so the cut note shows, and
+// keeps the tail (the state file's line) whole.
+func fit(body, tail string, limit int) string {
+	if len(body)+len(tail) <= limit {
+		return body + tail
 	}
-	return out
+	room := limit - len(tail) - len(cutNote) - len("</details>\n\n") - 2
+	cut := strings.LastIndex(body[:max(room, 0)], "\n")
+	body = body[:cut+1]
+	if strings.Count(body, "<details>") > strings.Count(body, "</details>") {
+		body += "\n</details>\n"
+	}
+	return body + "\n" + cutNote + tail
 }
 
 func headline(b *strings.Builder, p Pass) {
-	behind, errs := p.Behind(), p.Errors()
-	var parts []string
-	if behind > 0 {
-		parts = append(parts, fmt.Sprintf("%d behind", behind))
-	}
-	if errs > 0 {
-		parts = append(parts, fmt.Sprintf("%d failing", errs))
-	}
-	if n := p.NotChecked(); n > 0 {
-		parts = append(parts, fmt.Sprintf("%d not checked (pass cut short)", n))
-	}
+	parts := troubleParts(p)
 	switch {
 	case len(parts) == 0:
 		fmt.Fprintf(b, "## ✅ Nonce monitor: %s within %d slots of the scheduler\n\n", Count(len(p.Results), "process", "processes"), p.Threshold)
 	default:
 		fmt.Fprintf(b, "## 🔴 Nonce monitor: %s of %s\n\n", strings.Join(parts, ", "), Count(len(p.Results), "process", "processes"))
 	}
+}
+
+// stillOpen is the open incidents this pass did not just trigger or raise
+// (those are listed above it).
+func (p Pass) stillOpen() []Incident {
+	sent := map[string]bool{}
+	for _, inc := range append(append([]Incident(nil), p.Triggered...), p.Updated...) {
+		sent[inc.DedupKey] = true
+	}
+	var out []Incident
+	for _, inc := range p.Open {
+		if !sent[inc.DedupKey] {
+			out = append(out, inc)
+		}
+	}
+	return out
 }
 
 // rows writes up to maxRows rows and says how many more there were.
@@ -107,11 +134,13 @@ func rows(b *strings.Builder, n int, row func(int) string) {
 	b.WriteString("\n")
 }
 
-func incidentTable(b *strings.Builder, title string, incs []Incident, now time.Time, withReason bool) {
+// incidentTable lists incidents with what a responder asks first: how far
+// behind, which way it is going, and since when it has been in trouble.
+func incidentTable(b *strings.Builder, p Pass, title string, incs []Incident, withReason bool) {
 	if len(incs) == 0 {
 		return
 	}
-	fmt.Fprintf(b, "### %s (%d)\n\n| process | type | severity | slots behind | state server | open for | dedup key |", title, len(incs))
+	fmt.Fprintf(b, "### %s (%d)\n\n| process | type | severity | slots behind | trend | in trouble for | state server |", title, len(incs))
 	if withReason {
 		b.WriteString(" why |\n|---|---|---|---:|---|---:|---|---|\n")
 	} else {
@@ -119,12 +148,12 @@ func incidentTable(b *strings.Builder, title string, incs []Incident, now time.T
 	}
 	rows(b, len(incs), func(i int) string {
 		inc := incs[i]
-		key := escape.Code(inc.DedupKey)
+		severity := inc.Severity
 		if inc.Unconfirmed {
-			key += " (unconfirmed: sent again next run)"
+			severity += " (unconfirmed: sent again next run)"
 		}
-		row := fmt.Sprintf("| %s | %s | %s | %s | %s | %s | %s |", processLink(inc.ProcessID), inc.Type, inc.Severity,
-			intOrDash(inc.SlotsBehind), hostOrDash(inc.StateURL), openFor(inc.Since, now), key)
+		row := fmt.Sprintf("| %s | %s | %s | %s | %s | %s | %s |", processLink(inc.ProcessID), inc.Type, severity,
+			intOrDash(inc.SlotsBehind), p.motion(inc.ProcessID), p.troubleFor(inc.ProcessID), hostOrDash(inc.StateURL))
 		if withReason {
 			row += " " + inc.Reason + " |"
 		}
@@ -132,40 +161,40 @@ func incidentTable(b *strings.Builder, title string, incs []Incident, now time.T
 	})
 }
 
-// chart draws the worst lagging processes as a Mermaid bar chart.
-func chart(b *strings.Builder, p Pass) {
-	var lagging []ao.Result
-	for _, r := range p.Results {
-		if r.Checked() && r.SlotsBehind() > 0 {
-			lagging = append(lagging, r)
-		}
+// motion is a process's trend in words, or a dash.
+func (p Pass) motion(pid string) string {
+	if m := p.Trends[pid].Describe(p.Now); m != "" {
+		return m
 	}
-	if len(lagging) == 0 {
-		return
-	}
-	sort.SliceStable(lagging, func(i, j int) bool { return lagging[i].SlotsBehind() > lagging[j].SlotsBehind() })
-	shown := lagging[:min(len(lagging), chartBars)]
-	labels := make([]string, len(shown))
-	values := make([]string, len(shown))
-	for i, r := range shown {
-		labels[i] = fmt.Sprintf("%q", r.ProcessID[:6]+"…")
-		values[i] = fmt.Sprint(r.SlotsBehind())
-	}
-	title := "Slots behind the scheduler"
-	if len(lagging) > len(shown) {
-		title = fmt.Sprintf("Slots behind the scheduler (worst %d of %d)", len(shown), len(lagging))
-	}
-	fmt.Fprintf(b, "### Lag\n\n```mermaid\nxychart-beta\n    title %q\n    x-axis [%s]\n    y-axis \"slots behind\" 0 --> %d\n    bar [%s]\n    line [%s]\n```\n\n",
-		title, strings.Join(labels, ", "), max(shown[0].SlotsBehind(), p.Threshold), strings.Join(values, ", "), thresholdLine(len(shown), p.Threshold))
+	return "–"
 }
 
-// thresholdLine draws the alert threshold across the chart.
-func thresholdLine(n int, threshold int64) string {
-	v := make([]string, n)
-	for i := range v {
-		v[i] = fmt.Sprint(threshold)
+// dedupKeys lists the dedup key of every incident in the tables above, in
+// a collapsed block: the keys are too long for a table on GitHub's page.
+func dedupKeys(b *strings.Builder, p Pass, stillOpen []Incident) {
+	var all []Incident
+	for _, list := range [][]Incident{p.Triggered, p.Updated, p.Resolved, p.Forgotten, stillOpen} {
+		all = append(all, list...)
 	}
-	return strings.Join(v, ", ")
+	for _, f := range p.Failures {
+		all = append(all, f.Incident)
+	}
+	if len(all) == 0 {
+		return
+	}
+	seen := map[string]bool{}
+	var keys []Incident
+	for _, inc := range all {
+		if !seen[inc.DedupKey] {
+			seen[inc.DedupKey] = true
+			keys = append(keys, inc)
+		}
+	}
+	fmt.Fprintf(b, "<details><summary>PagerDuty dedup keys (%d)</summary>\n\n", len(keys))
+	rows(b, len(keys), func(i int) string {
+		return fmt.Sprintf("- %s %s", escape.Code(keys[i].DedupKey), escape.Markdown(keys[i].ProcessID))
+	})
+	b.WriteString("</details>\n\n")
 }
 
 // errorTable groups failures by state server and cause, so one dead server
@@ -189,7 +218,7 @@ func errorTable(b *strings.Builder, p Pass) {
 		server := hostOrDash(r.StateURL)
 		var e *ao.Error
 		if errors.As(err, &e) {
-			cause = string(e.Endpoint) + " " + string(e.Kind)
+			cause = causeOf(e)
 			server = e.Host
 		}
 		k := [2]string{server, cause}
@@ -223,22 +252,22 @@ func errorTable(b *strings.Builder, p Pass) {
 	})
 }
 
+// causeOf names a failure's cause once ("state server: HTTP 5xx or 429",
+// not "state server server error").
+func causeOf(e *ao.Error) string {
+	kind := string(e.Kind)
+	if e.Kind == ao.ServerError {
+		kind = "HTTP 5xx or 429"
+	}
+	return string(e.Endpoint) + ": " + kind
+}
+
 func processTable(b *strings.Builder, p Pass) {
 	list := append([]ao.Result(nil), p.Results...)
-	// Worst first: failures, then by slots behind.
-	sort.SliceStable(list, func(i, j int) bool {
-		a, c := list[i], list[j]
-		if a.Checked() != c.Checked() {
-			return !a.Checked()
-		}
-		if a.SlotsBehind() != c.SlotsBehind() {
-			return a.SlotsBehind() > c.SlotsBehind()
-		}
-		return a.ProcessID < c.ProcessID
-	})
-	openKey := map[string]string{}
+	sortWorstFirst(list)
+	openType := map[string]string{}
 	for _, inc := range p.Open {
-		openKey[inc.ProcessID] = inc.DedupKey
+		openType[inc.ProcessID] = string(inc.Type)
 	}
 	fmt.Fprintf(b, "<details><summary>All processes (%d)</summary>\n\n| process | state server | state nonce | SU nonce | slots behind | trend | status | incident |\n|---|---|---:|---:|---:|---|---|---|\n", len(list))
 	rows(b, len(list), func(i int) string {
@@ -259,25 +288,28 @@ func processTable(b *strings.Builder, p Pass) {
 			behind = fmt.Sprint(r.SlotsBehind())
 		}
 		inc := "–"
-		if k := openKey[r.ProcessID]; k != "" {
-			inc = escape.Code(k)
-		}
-		motion := p.Trends[r.ProcessID].Describe(p.Now)
-		if motion == "" {
-			motion = "–"
+		if k := openType[r.ProcessID]; k != "" {
+			inc = "open: " + k
 		}
 		return fmt.Sprintf("| %s | %s | %s | %s | %s | %s | %s | %s |", processLink(r.ProcessID), hostOrDash(r.StateURL),
-			intOrDash(r.StateNonce), intOrDash(r.SUNonce), behind, motion, status, inc)
+			intOrDash(r.StateNonce), intOrDash(r.SUNonce), behind, p.motion(r.ProcessID), status, inc)
 	})
 	b.WriteString("</details>\n\n")
 }
 
 // processLink shows a process ID linked to an AO explorer.
+// A 43-character ID would take a third of GitHub's page in every table: it
+// shows as its first eight and last four characters (as explorers do); the
+// link and the dedup keys block hold it whole.
 func processLink(pid string) string {
 	if pid == "" {
 		return "–"
 	}
-	return fmt.Sprintf("[%s](%s)", escape.Code(pid), ao.ExplorerURL(pid))
+	shown := pid
+	if r := []rune(pid); len(r) > 14 {
+		shown = string(r[:8]) + "…" + string(r[len(r)-4:])
+	}
+	return fmt.Sprintf("[%s](%s)", escape.Code(shown), ao.ExplorerURL(pid))
 }
 
 // openFor says how long an incident has been open, to the minute.
@@ -292,6 +324,9 @@ func openFor(since, now time.Time) string {
 	case d < time.Hour:
 		return fmt.Sprintf("%dm", int(d.Minutes()))
 	case d < 48*time.Hour:
+		if int(d.Minutes())%60 == 0 {
+			return fmt.Sprintf("%dh", int(d.Hours()))
+		}
 		return fmt.Sprintf("%dh %dm", int(d.Hours()), int(d.Minutes())%60)
 	}
 	return fmt.Sprintf("%dd", int(d.Hours()/24))
@@ -320,70 +355,29 @@ func hostOrDash(raw string) string {
 }
 
 // deferredTable lists the processes past the threshold that catch-up-grace
-// kept from paging this pass.
+// kept from paging this pass. A process with an open incident is listed
+// with it, not here.
 func deferredTable(b *strings.Builder, p Pass) {
-	if len(p.Deferred) == 0 {
+	open := map[string]bool{}
+	for _, inc := range p.Open {
+		open[inc.ProcessID] = true
+	}
+	var pids []string
+	for _, pid := range p.Deferred {
+		if !open[pid] {
+			pids = append(pids, pid)
+		}
+	}
+	if len(pids) == 0 {
 		return
 	}
-	fmt.Fprintf(b, "### ⏳ Not paged yet: catching up (%d)\n\nPast the threshold, but closing the gap within `catch-up-grace` (or just restarted): paged only if that stops.\n\n| process | slots behind | trend |\n|---|---:|---|\n", len(p.Deferred))
+	fmt.Fprintf(b, "### ⏳ Not paged yet: catching up (%d)\n\nPast the threshold, but closing the gap within `catch-up-grace` (or just restarted): paged only if that stops.\n\n| process | slots behind | trend | in trouble for |\n|---|---:|---|---:|\n", len(pids))
 	byID := map[string]ao.Result{}
 	for _, r := range p.Results {
 		byID[r.ProcessID] = r
 	}
-	rows(b, len(p.Deferred), func(i int) string {
-		pid := p.Deferred[i]
-		r := byID[pid]
-		return fmt.Sprintf("| %s | %d | %s |", processLink(pid), r.SlotsBehind(), p.Trends[pid].Describe(p.Now))
+	rows(b, len(pids), func(i int) string {
+		pid := pids[i]
+		return fmt.Sprintf("| %s | %d | %s | %s |", processLink(pid), byID[pid].SlotsBehind(), p.motion(pid), p.troubleFor(pid))
 	})
-}
-
-// gapLines is how many processes the gap chart draws.
-const gapLines = 5
-
-// gapChart draws the gap of the worst processes over the history window,
-// one line each, at the worst process's sample times.
-func gapChart(b *strings.Builder, p Pass) {
-	var worst []ao.Result
-	for _, r := range p.Results {
-		if r.Checked() && r.SlotsBehind() > 0 && len(p.History[r.ProcessID]) >= 2 {
-			worst = append(worst, r)
-		}
-	}
-	if len(worst) == 0 {
-		return
-	}
-	sort.SliceStable(worst, func(i, j int) bool { return worst[i].SlotsBehind() > worst[j].SlotsBehind() })
-	worst = worst[:min(len(worst), gapLines)]
-	times := p.History[worst[0].ProcessID]
-	labels := make([]string, len(times))
-	for i, s := range times {
-		ago := int(p.Now.Sub(s.At).Round(time.Minute).Minutes())
-		labels[i] = fmt.Sprintf("\"-%dm\"", ago)
-		if ago == 0 {
-			labels[i] = `"now"`
-		}
-	}
-	top := int64(0)
-	var lines, legend []string
-	for i, r := range worst {
-		samples := p.History[r.ProcessID]
-		values := make([]string, len(times))
-		k := 0
-		for j, at := range times {
-			for k+1 < len(samples) && !samples[k+1].At.After(at.At) {
-				k++
-			}
-			gap := samples[k].SU - samples[k].State
-			top = max(top, gap)
-			values[j] = fmt.Sprint(gap)
-		}
-		lines = append(lines, "    line ["+strings.Join(values, ", ")+"]")
-		legend = append(legend, fmt.Sprintf("%d. %s", i+1, processLink(r.ProcessID)))
-	}
-	fmt.Fprintf(b, "### Gap over the last %s\n\n```mermaid\nxychart-beta\n    title \"Slots behind, worst %d\"\n    x-axis [%s]\n    y-axis \"slots behind\" 0 --> %d\n%s\n```\n\nLines, in order: %s\n\n",
-		historySpan(times, p.Now), len(worst), strings.Join(labels, ", "), max(top, p.Threshold), strings.Join(lines, "\n"), strings.Join(legend, ", "))
-}
-
-func historySpan(times []trend.Sample, now time.Time) string {
-	return fmt.Sprintf("%d minutes", int(now.Sub(times[0].At).Round(time.Minute).Minutes()))
 }
