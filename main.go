@@ -17,7 +17,7 @@ func main() {
 	action.TuneRuntime()
 	// The runner sends SIGTERM when a job is cancelled or times out.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := action.Main(ctx, action.Env{Args: os.Args[1:], Getenv: os.Getenv, Stdout: os.Stdout, Now: time.Now})
+	code := action.Main(ctx, action.Env{Args: os.Args[1:], Getenv: os.Getenv, Stdout: os.Stdout, Stderr: os.Stderr, Now: time.Now})
 	stop()
 	os.Exit(code)
 }

@@ -2,10 +2,11 @@
 // the action talks to (an AO state server, the scheduler router and an SU,
 // PagerDuty's Events API and a Slack webhook) with a small fleet, so the
 // action can run end to end without the internet: from a terminal, or as
-// the container in CI. It prints the inputs that point the action at them,
+// the container in CI. It listens on free ports (or on six consecutive ones
+// from -port), prints a command to paste that runs one pass against them,
 // and serves what PagerDuty and Slack received on a control port.
 //
-//	go run ./cmd/standins -listen 127.0.0.1 -advertise 127.0.0.1
+//	go run ./cmd/standins
 package main
 
 import (
@@ -37,20 +38,19 @@ const (
 func main() {
 	listen := flag.String("listen", "127.0.0.1", "address to listen on (0.0.0.0 to serve a container)")
 	advertise := flag.String("advertise", "127.0.0.1", "host the action reaches the stand-ins at")
-	base := flag.Int("port", 8700, "first of six consecutive ports: state, router, SU, PagerDuty, Slack, control")
+	base := flag.Int("port", 0, "first of six consecutive ports (state, router, SU, PagerDuty, Slack, control); 0: any free ones")
 	out := flag.String("inputs", "", "also write the action inputs (name=value lines) to this file, once serving")
 	maxLife := flag.Duration("for", time.Hour, "stop after this long (the stand-ins never outlive a CI job)")
 	flag.Parse()
 
-	listeners := make([]net.Listener, 6)
-	for i := range listeners {
-		l, err := net.Listen("tcp", net.JoinHostPort(*listen, strconv.Itoa(*base+i)))
-		if err != nil {
-			log.Fatal(err)
-		}
-		listeners[i] = l
+	log.SetFlags(0)
+	listeners, err := listenAll(*listen, *base)
+	if err != nil {
+		log.Fatalf("standins: %v", err)
 	}
-	url := func(i int) string { return "http://" + net.JoinHostPort(*advertise, strconv.Itoa(*base+i)) }
+	url := func(i int) string {
+		return "http://" + net.JoinHostPort(*advertise, strconv.Itoa(listeners[i].Addr().(*net.TCPAddr).Port))
+	}
 
 	fleet := aotest.StartListening(listeners[0], listeners[1], listeners[2], url(2))
 	fleet.Set(Healthy, 14204, 14204)
@@ -69,7 +69,7 @@ func main() {
 		"slack-webhook-url=" + url(4) + "/services/T0/B0/standin",
 		"control-url=" + url(5),
 	}, "\n") + "\n"
-	fmt.Print(inputs)
+	fmt.Print(pasteable(inputs))
 	if *out != "" {
 		if err := os.WriteFile(*out, []byte(inputs), 0o644); err != nil {
 			log.Fatal(err)
@@ -99,4 +99,55 @@ func serveControl(l net.Listener, pd *pagerdutytest.Server, sl *slacktest.Server
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	log.Print(srv.Serve(l))
+}
+
+// listenAll opens the six listeners: on free ports, or on base and the five
+// after it. A taken port is named, with the way out.
+func listenAll(host string, base int) ([]net.Listener, error) {
+	listeners := make([]net.Listener, 6)
+	for i := range listeners {
+		port := 0
+		if base != 0 {
+			port = base + i
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+		if err != nil {
+			for _, open := range listeners[:i] {
+				open.Close()
+			}
+			if base != 0 {
+				return nil, fmt.Errorf("cannot listen on port %d (-port %d takes ports %d to %d): %w; choose another -port, or leave -port out for free ports",
+					port, base, base, base+5, err)
+			}
+			return nil, err
+		}
+		listeners[i] = l
+	}
+	return listeners, nil
+}
+
+// routingKey is a well-formed routing key the PagerDuty stand-in accepts.
+const routingKey = "R0123456789abcdefghijklmnopqrstu"
+
+// pasteable turns the inputs (name=value lines) into what a person reads:
+// a command that runs one pass against the stand-ins from the repository's
+// root, and how to see what PagerDuty and Slack received.
+func pasteable(inputs string) string {
+	var flags []string
+	control := ""
+	for _, line := range strings.Split(strings.TrimSpace(inputs), "\n") {
+		name, value, _ := strings.Cut(line, "=")
+		if name == "control-url" {
+			control = value
+			continue
+		}
+		flags = append(flags, "--"+name+" "+value)
+	}
+	flags = append(flags, "--pagerduty-routing-key "+routingKey)
+	return "Stand-ins ready: one process in step, one behind, one whose state server fails.\n" +
+		"Run one pass against them (from the repository's root; run it again for a second pass):\n\n" +
+		"  go run . " + strings.Join(flags, " \\\n      ") + "\n\n" +
+		"What PagerDuty and Slack received:\n\n" +
+		"  curl " + control + "/pagerduty; curl " + control + "/slack\n\n" +
+		"Serving until Ctrl-C (or -for).\n"
 }

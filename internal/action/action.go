@@ -29,6 +29,9 @@ type Env struct {
 	Args   []string
 	Getenv func(string) string
 	Stdout io.Writer
+	// Stderr takes the log when --json keeps stdout for the outputs; nil:
+	// the log stays on Stdout.
+	Stderr io.Writer
 	Now    func() time.Time
 	Timing Timing // zero: production timing
 }
@@ -106,6 +109,7 @@ func Main(ctx context.Context, env Env) int {
 		trends: trends,
 	}
 	out := d.deliver(sendCtx, s.loaded.State, plan)
+	annotateNewTrouble(con, out.triggered, int64(cfg.SeverityThreshold), cfg.DryRun)
 	told, err := slack.DecodeAnnounced(s.loaded.Slack)
 	if err != nil {
 		con.Warnf("State file", "%v; Slack is told everything again", err)

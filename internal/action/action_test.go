@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -392,60 +391,5 @@ func TestAnnotationsAreCappedAtTenPerType(t *testing.T) {
 	}
 	if !strings.Contains(r.stdout, "6 more warnings not shown as annotations") {
 		t.Errorf("the tenth warning should sum up the rest:\n%s", r.stdout)
-	}
-}
-
-func TestOutsideActionsPrintsTheReport(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	h.fleet.Set(pidA, 0, 0)
-	// Not GITHUB_ACTIONS, but a workspace all the same: a pass writes its
-	// history file there, and the package folder is no place for it.
-	env := map[string]string{"GITHUB_WORKSPACE": h.ws}
-	for k, v := range h.inputs(map[string]string{"process-ids": pidA, "dry-run": "true"}) {
-		env["INPUT_"+strings.ToUpper(k)] = v
-	}
-	var out strings.Builder
-	code := Main(t.Context(), Env{Getenv: func(k string) string { return env[k] }, Stdout: &out, Now: func() time.Time { return h.now }, Timing: h.timing})
-	if code != 0 || !strings.Contains(out.String(), "## ✅ Nonce monitor") || !strings.Contains(out.String(), "  checked-count=1") {
-		t.Errorf("exit %d\n%s", code, out.String())
-	}
-	if strings.Contains(out.String(), "::add-mask::") {
-		t.Error("add-mask printed outside Actions would show the secret on a terminal")
-	}
-}
-
-// On a terminal the log reads as a person wants it: no workflow commands,
-// retries only with --verbose, problems as plain lines, the report last.
-func TestTerminalLog(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	h.fleet.Set(pidA, 0, 0)
-	h.fleet.Set(pidB, 0, 0)
-	h.fleet.Break(pidB, aotest.Status500, aotest.OK)
-	env := map[string]string{"GITHUB_WORKSPACE": h.ws}
-	for k, v := range h.inputs(map[string]string{"process-ids": pidA + "," + pidB, "dry-run": "true", "max-retries": "1", "fail-on": "error"}) {
-		env["INPUT_"+strings.ToUpper(k)] = v
-	}
-	run := func(args ...string) (int, string) {
-		var out strings.Builder
-		code := Main(t.Context(), Env{Args: args, Getenv: func(k string) string { return env[k] }, Stdout: &out, Now: func() time.Time { return h.now }, Timing: h.timing})
-		return code, out.String()
-	}
-	code, out := run()
-	for _, line := range strings.Split(out, "\n") {
-		if strings.HasPrefix(strings.TrimSpace(line), "::") {
-			t.Errorf("a workflow command on a terminal: %q", line)
-		}
-	}
-	if code != 1 || strings.Contains(out, "retrying") || !strings.Contains(out, "── Checking 2 processes") ||
-		!strings.Contains(out, "error: fail-on: error: 1 processes could not be checked") {
-		t.Errorf("exit %d\n%s", code, out)
-	}
-	if i, j := strings.Index(out, "## 🔴 Nonce monitor"), strings.Index(out, "✗ "+pidB); i < j {
-		t.Error("the report does not come after the checks")
-	}
-	if _, out := run("--verbose"); !strings.Contains(out, "· retrying") {
-		t.Errorf("--verbose shows no retry:\n%s", out)
 	}
 }

@@ -82,7 +82,7 @@ func progress(con *console.Console, done *atomic.Int64, total int, timing Timing
 		stopTicker()
 		close(quit)
 		<-finished
-		con.Logf("checked %d processes in %s", total, time.Since(start).Round(time.Millisecond))
+		con.Logf("checked %s in %s", report.Count(total, "process", "processes"), time.Since(start).Round(time.Millisecond))
 	}
 }
 

@@ -35,13 +35,11 @@ func notifySlack(ctx context.Context, con *console.Console, cfg config.Config, c
 	}
 	msg := slack.Build(changes, int64(cfg.SlackThreshold), n.runURL, n.motion)
 	if cfg.DryRun {
-		con.Logf("dry run, not sent to Slack: %s", msg.Blocks[0].Text.Text)
 		return n.prev, "Slack (dry run, not sent): " + msg.Blocks[0].Text.Text
 	}
 	if err := (&slack.Sender{HTTP: c, WebhookURL: cfg.SlackWebhookURL}).Send(ctx, msg); err != nil {
 		con.Warnf("Slack", "%v; the channel will be told on the next run", err)
 		return n.prev, "Slack: not sent: " + err.Error()
 	}
-	con.Logf("Slack: sent %q", msg.Blocks[0].Text.Text)
 	return next, "Slack: sent “" + msg.Blocks[0].Text.Text + "”."
 }

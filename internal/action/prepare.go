@@ -45,6 +45,7 @@ func loadConfig(env Env, con *console.Console) (config.Config, error) {
 	}
 	con.AddSecrets(cfg.RoutingKey, cfg.HeartbeatURL, cfg.SlackWebhookURL)
 	con.SetVerbose(cfg.Verbose)
+	con.SetTerminal(cfg.SummaryFile, cfg.JSON, env.Stderr)
 	for _, u := range []string{cfg.StateURL, cfg.SURouterURL, cfg.EventsURL} {
 		con.AddSecrets(escape.Credentials(u)...)
 	}
@@ -99,7 +100,7 @@ func prepare(env Env, con *console.Console, cfg config.Config) (s setup, err err
 	silenced, silenceProblems := processlist.ParseList("silenced-process-ids", cfg.SilencedIDs)
 	problems = append(problems, silenceProblems...)
 	for _, p := range problems {
-		con.WarnAt(p.File, p.Line, p.String())
+		con.WarnAt(p.File, p.Line, p.Message)
 		s.skipped = append(s.skipped, p.String())
 	}
 	if len(targets) == 0 {

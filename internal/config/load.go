@@ -19,9 +19,12 @@ import (
 // Config is the validated configuration of one pass.
 type Config struct {
 	Inputs
-	// Verbose (the --verbose flag, not an input): on a terminal, show
-	// retries.
-	Verbose bool
+	// The terminal flags (TerminalFlags), not inputs: on a terminal, show
+	// retries (--verbose); also write the job summary's Markdown to a file
+	// (--summary-file); print the outputs as one JSON object (--json).
+	Verbose     bool
+	SummaryFile string
+	JSON        bool
 	// Warnings are problems that do not stop the pass (e.g. a secret sent
 	// over plain http).
 	Warnings []string
@@ -68,7 +71,8 @@ func Load(args []string, getenv func(string) string, usage io.Writer) (Config, e
 		return Config{}, err // every input decoded alone: cannot happen
 	}
 	verbose, _ := strconv.ParseBool(flags[verboseFlag])
-	cfg := Config{Inputs: in, Verbose: verbose}
+	asJSON, _ := strconv.ParseBool(flags[jsonFlag])
+	cfg := Config{Inputs: in, Verbose: verbose, JSON: asJSON, SummaryFile: flags[summaryFileFlag]}
 	verrs := cfg.validate(func(input string) bool { return bad[envKey(input)] })
 	return cfg, errors.Join(append(decodeErrs, verrs...)...)
 }
@@ -309,8 +313,28 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// verboseFlag is the one flag that is not an input.
-const verboseFlag = "verbose"
+// The flags that are not inputs: they shape what a terminal shows, and
+// mean nothing to a workflow (under Actions the summary and outputs go to
+// the runner's files).
+const (
+	verboseFlag     = "verbose"
+	summaryFileFlag = "summary-file"
+	jsonFlag        = "json"
+)
+
+// TerminalFlag is a command-line flag that is not an action input.
+type TerminalFlag struct {
+	Name, Help string
+	Bool       bool
+}
+
+// TerminalFlags lists them; the README's terminal section names each, and
+// none shares a name with an input (tests hold both).
+var TerminalFlags = []TerminalFlag{
+	{verboseFlag, "On a terminal (outside GitHub Actions), show every retry.", true},
+	{summaryFileFlag, "Outside GitHub Actions, also write the job summary (Markdown) to this file.", false},
+	{jsonFlag, "Outside GitHub Actions, print the outputs as one JSON object on stdout (the log goes to stderr).", true},
+}
 
 // parseFlags accepts every input as --<name> or --<name>=<value>; boolean
 // inputs also as a bare --<name>.
@@ -329,8 +353,9 @@ func parseFlags(args []string, usage io.Writer) (map[string]string, error) {
 		}
 		fs.Var(&flagValue{name: s.Name, set: set, isBool: s.Bool}, s.Name, help)
 	}
-	// Not an input: how much a terminal shows.
-	fs.Var(&flagValue{name: verboseFlag, set: set, isBool: true}, verboseFlag, "On a terminal (outside GitHub Actions), show every retry.")
+	for _, f := range TerminalFlags {
+		fs.Var(&flagValue{name: f.Name, set: set, isBool: f.Bool}, f.Name, f.Help)
+	}
 	fs.Usage = func() {
 		fmt.Fprintln(usage, "Usage: nonce-monitor [--input value ...]\n\nEvery action input is a flag of the same name; a flag wins over INPUT_<NAME>.")
 		fs.PrintDefaults()

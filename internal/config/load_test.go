@@ -341,3 +341,22 @@ func TestErrorsNeverQuoteURLCredentials(t *testing.T) {
 		t.Fatalf("error = %v", err)
 	}
 }
+
+// The terminal flags are flags, not inputs: they set their own fields, and
+// none takes an input's name (a flag and an input of one name would be
+// two truths).
+func TestTerminalFlags(t *testing.T) {
+	cfg, err := Load([]string{"--process-ids", "abc", "--dry-run", "--summary-file", "s.md", "--json", "--verbose"}, env(nil), io.Discard)
+	if err != nil || cfg.SummaryFile != "s.md" || !cfg.JSON || !cfg.Verbose {
+		t.Errorf("terminal flags: %v, %+v", err, cfg)
+	}
+	inputs := map[string]bool{}
+	for _, s := range Specs() {
+		inputs[s.Name] = true
+	}
+	for _, f := range TerminalFlags {
+		if inputs[f.Name] {
+			t.Errorf("--%s is both an input and a terminal flag", f.Name)
+		}
+	}
+}

@@ -13,6 +13,7 @@ package console
 import (
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,6 +39,10 @@ type annotation struct {
 type Console struct {
 	mu       sync.Mutex // goroutines log retries while checks run
 	out      io.Writer
+	data     io.Writer // where --json writes the outputs (out, unless split)
+	colour   bool      // a terminal that shows colour
+	summary  string    // outside Actions: the --summary-file path
+	json     bool      // outside Actions: outputs as one JSON object
 	gha      *githubactions.Action
 	getenv   func(string) string
 	actions  bool
@@ -51,7 +56,10 @@ type Console struct {
 // New returns a console writing to w. getenv is the step's environment
 // (GITHUB_ACTIONS, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY).
 func New(w io.Writer, getenv func(string) string) *Console {
-	c := &Console{out: w, getenv: getenv, actions: getenv("GITHUB_ACTIONS") == "true", secrets: escape.NewSecrets(), masked: map[string]bool{}}
+	c := &Console{out: w, data: w, getenv: getenv, actions: getenv("GITHUB_ACTIONS") == "true", secrets: escape.NewSecrets(), masked: map[string]bool{}}
+	// Colour only for a person at a terminal that wants it
+	// (https://no-color.org); never in a log file or the runner's log.
+	c.colour = !c.actions && isTerminal(w) && getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
 	c.gha = githubactions.New(githubactions.WithWriter(commandWriter{c}), githubactions.WithGetenv(getenv))
 	return c
 }
@@ -66,6 +74,23 @@ func (w commandWriter) Write(p []byte) (int, error) {
 	w.c.mu.Lock()
 	defer w.c.mu.Unlock()
 	return w.c.out.Write(p)
+}
+
+// InActions reports whether the step runs under GitHub Actions (annotations
+// reach a run page) rather than on a terminal.
+func (c *Console) InActions() bool { return c.actions }
+
+// SetTerminal sets, outside Actions, where the job summary's Markdown goes
+// (a file; none when empty: a terminal gets the terminal report instead),
+// and whether the outputs are written as one JSON object. With JSON on and
+// a separate log writer, the log goes to log and stdout holds only the
+// JSON, for a pipe.
+func (c *Console) SetTerminal(summaryFile string, json bool, log io.Writer) {
+	c.summary, c.json = summaryFile, json
+	if json && log != nil {
+		c.out = log
+		c.colour = c.colour && isTerminal(log)
+	}
 }
 
 // SetVerbose shows debug lines (retries) on a terminal; under Actions they
@@ -120,6 +145,35 @@ func (c *Console) Print(text string) {
 	for _, l := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
 		c.line(l)
 	}
+}
+
+// Color is the colour of a span of terminal text; the names are
+// report.Tone's.
+type Color string
+
+// Span is text of one colour.
+type Span struct {
+	Text  string
+	Color Color
+}
+
+var ansi = map[Color]string{"bad": "\x1b[31m", "warn": "\x1b[33m", "good": "\x1b[32m", "dim": "\x1b[2m", "bold": "\x1b[1m"}
+
+// PrintLine writes one line of spans, each through the gate, coloured only
+// where the console shows colour (the colour codes are added after the
+// gate, which would otherwise make them inert).
+func (c *Console) PrintLine(spans ...Span) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var b strings.Builder
+	for _, s := range spans {
+		text := escape.LogLine(c.secrets.Redact(s.Text))
+		if code := ansi[s.Color]; c.colour && code != "" && text != "" {
+			text = code + text + "\x1b[0m"
+		}
+		b.WriteString(text)
+	}
+	fmt.Fprintln(c.out, b.String())
 }
 
 func (c *Console) line(s string) {
@@ -222,11 +276,15 @@ func (c *Console) emit(list []annotation, kind string, send func(*githubactions.
 func terminalLine(a annotation) string {
 	subject := a.title[strings.LastIndex(a.title, ": ")+1:]
 	line := a.message
+	at := fmt.Sprintf("%s:%d: ", a.file, a.line)
+	if a.file != "" {
+		line = strings.TrimPrefix(line, at) // said once, first
+	}
 	if !strings.Contains(strings.ToLower(a.message), strings.ToLower(strings.TrimSpace(subject))) {
 		line = a.title + ": " + line
 	}
 	if a.file != "" {
-		line = fmt.Sprintf("%s:%d: %s", a.file, a.line, line)
+		line = at + line
 	}
 	return line
 }
@@ -237,4 +295,14 @@ func clip(s string) string {
 	}
 	cut := s[:maxAnnotationMessage-len("…")]
 	return strings.ToValidUTF8(cut, "") + "…"
+}
+
+// isTerminal reports whether w is a character device (a TTY).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }

@@ -2,6 +2,7 @@ package console
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -135,5 +136,64 @@ warning: ids.txt:3: Skipped input: "x" is not a process ID
 `
 	if out.String() != want {
 		t.Errorf("terminal:\n%s\nwant:\n%s", out.String(), want)
+	}
+}
+
+// A location is said once, first, even when the message already starts
+// with it.
+func TestTerminalWarningSaysItsLocationOnce(t *testing.T) {
+	var out bytes.Buffer
+	c := New(&out, func(string) string { return "" })
+	c.WarnAt("ids.txt", 3, `ids.txt:3: "x" is not a process ID`)
+	c.Flush()
+	if want := "warning: ids.txt:3: Skipped input: \"x\" is not a process ID\n"; out.String() != want {
+		t.Errorf("got %q, want %q", out.String(), want)
+	}
+}
+
+// Colour codes are added after the gate, only where colour is on: a
+// buffer, a log file or NO_COLOR gets none, and text from the network
+// cannot bring its own.
+func TestColourOnlyWhereAsked(t *testing.T) {
+	var out bytes.Buffer
+	c := New(&out, func(string) string { return "" })
+	c.PrintLine(Span{"✗ behind", "bad"}, Span{Text: " \x1b[2Jtext"})
+	if strings.Contains(out.String(), "\x1b[31m") || strings.Contains(out.String(), "\x1b[2J") {
+		t.Errorf("colour in a buffer, or a remote escape kept: %q", out.String())
+	}
+	out.Reset()
+	c.colour = true // as on a terminal
+	c.PrintLine(Span{"✗ behind", "bad"}, Span{Text: " \x1b[2Jtext"})
+	if !strings.HasPrefix(out.String(), "\x1b[31m✗ behind\x1b[0m") || strings.Contains(out.String(), "\x1b[2J") {
+		t.Errorf("terminal line %q", out.String())
+	}
+	tty, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Skip(err)
+	}
+	defer tty.Close()
+	if New(tty, func(k string) string { return map[string]string{"NO_COLOR": "1"}[k] }).colour || !New(tty, func(string) string { return "" }).colour {
+		t.Error("colour on a character device must follow NO_COLOR")
+	}
+}
+
+// Outside Actions the summary goes only to --summary-file, and the
+// outputs only to --json: a terminal gets neither as raw text.
+func TestTerminalSummaryAndOutputsOnlyWhenAsked(t *testing.T) {
+	var out bytes.Buffer
+	c := New(&out, func(string) string { return "" })
+	if err := errors.Join(c.AddSummary("## head\n| a |"), c.SetOutputs([]Output{{"open", "[]"}})); err != nil || out.Len() != 0 {
+		t.Errorf("%v, printed:\n%s", err, out.String())
+	}
+	path := filepath.Join(t.TempDir(), "s.md")
+	var log bytes.Buffer
+	c.SetTerminal(path, true, &log)
+	c.Logf("a log line")
+	if err := errors.Join(c.AddSummary("## head"), c.SetOutputs([]Output{{"open", `[{"process_id":"x"}]`}, {"open-count", "1"}})); err != nil {
+		t.Fatal(err)
+	}
+	md, _ := os.ReadFile(path)
+	if string(md) != "## head\n" || out.String() != `{"open":[{"process_id":"x"}],"open-count":"1"}`+"\n" || log.String() != "a log line\n" {
+		t.Errorf("summary %q, stdout %q, log %q", md, out.String(), log.String())
 	}
 }

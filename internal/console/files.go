@@ -3,6 +3,7 @@ package console
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -17,15 +18,33 @@ type Output struct {
 // is written as a name<<DELIMITER block with a delimiter drawn at random
 // for it (as the runner's own toolkit does), and checked not to occur in
 // the value, so no value can close its block early and add outputs of its
-// own. Outside Actions (no GITHUB_OUTPUT) the outputs are logged.
+// own. Outside Actions (no GITHUB_OUTPUT) they are written only if --json
+// asked for them, as one JSON object of strings (the terminal report shows
+// them otherwise).
 func (c *Console) SetOutputs(outputs []Output) error {
 	path := c.getenv("GITHUB_OUTPUT")
 	if path == "" {
-		c.Logf("Outputs:")
-		for _, o := range outputs {
-			c.Logf("  %s=%s", o.Name, o.Value)
+		if !c.json {
+			return nil
 		}
-		return nil
+		// An incident array is embedded as JSON, not as a string of it.
+		obj := make(map[string]any, len(outputs))
+		for _, o := range outputs {
+			v := c.Redact(o.Value)
+			if strings.HasPrefix(v, "[") && json.Valid([]byte(v)) {
+				obj[o.Name] = json.RawMessage(v)
+			} else {
+				obj[o.Name] = v
+			}
+		}
+		data, err := json.Marshal(obj)
+		if err != nil {
+			return err
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		_, err = fmt.Fprintf(c.data, "%s\n", data)
+		return err
 	}
 	var b strings.Builder
 	for _, o := range outputs {
@@ -52,15 +71,18 @@ func delimiter() (string, error) {
 	return "ghadelimiter_" + hex.EncodeToString(b[:]), nil
 }
 
-// AddSummary appends Markdown to the job summary, or prints it outside
-// Actions (no GITHUB_STEP_SUMMARY). The caller escapes what it built from
-// untrusted text; known secrets are redacted here.
+// AddSummary appends Markdown to the job summary; outside Actions (no
+// GITHUB_STEP_SUMMARY) to the --summary-file, if one was named, and
+// nowhere else: a terminal is not a Markdown renderer. The caller escapes
+// what it built from untrusted text; known secrets are redacted here.
 func (c *Console) AddSummary(markdown string) error {
 	path := c.getenv("GITHUB_STEP_SUMMARY")
 	if path == "" {
-		c.Logf("")
-		c.Print(markdown)
-		return nil
+		if c.summary == "" {
+			return nil
+		}
+		// A terminal run's file holds that run's summary only.
+		return os.WriteFile(c.summary, []byte(c.Redact(markdown)+"\n"), 0o644)
 	}
 	return appendFile(path, c.Redact(markdown)+"\n")
 }

@@ -205,7 +205,11 @@ func incidentLines(p Pass) []Line {
 	}
 	each := func(what string, tone Tone, incs []Incident) {
 		for _, inc := range incs {
-			out = append(out, Line{{fmt.Sprintf("  %-9s %s (%s, %s)", what, inc.DedupKey, inc.Type, inc.Severity), tone}})
+			kind := inc.Type + ", " + inc.Severity
+			if inc.Type == inc.Severity {
+				kind = inc.Type
+			}
+			out = append(out, Line{{fmt.Sprintf("  %-9s %s (%s)", what, inc.DedupKey, kind), tone}})
 		}
 	}
 	each("trigger", Bad, p.Triggered)

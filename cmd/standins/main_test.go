@@ -1,0 +1,52 @@
+package main
+
+import (
+	"net"
+	"strings"
+	"testing"
+)
+
+func TestFreePortsByDefault(t *testing.T) {
+	ls, err := listenAll("127.0.0.1", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, l := range ls {
+		seen[l.Addr().String()] = true
+		l.Close()
+	}
+	if len(seen) != 6 {
+		t.Errorf("%d distinct addresses, want 6", len(seen))
+	}
+}
+
+// A taken port is named, with the way out: another -port, or none.
+func TestTakenPortSaysWhatToDo(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	port := taken.Addr().(*net.TCPAddr).Port
+	_, err = listenAll("127.0.0.1", port)
+	if err == nil || !strings.Contains(err.Error(), "choose another -port, or leave -port out") {
+		t.Errorf("error = %v", err)
+	}
+}
+
+func TestPasteableRunsThePassAgainstTheStandins(t *testing.T) {
+	got := pasteable("process-ids=H0,L0\nstate-url=http://127.0.0.1:1\nslack-webhook-url=http://127.0.0.1:4/services/T0/B0/standin\ncontrol-url=http://127.0.0.1:5\n")
+	for _, want := range []string{
+		"  go run . --process-ids H0,L0 \\\n      --state-url http://127.0.0.1:1 \\\n",
+		"--pagerduty-routing-key " + routingKey,
+		"curl http://127.0.0.1:5/pagerduty",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("no %q in:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "--control-url") {
+		t.Error("the control URL is not an input")
+	}
+}

@@ -1,0 +1,153 @@
+package action
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/org/nonce-monitor-action/internal/aotest"
+	"github.com/org/nonce-monitor-action/internal/slacktest"
+)
+
+// terminalRun runs one pass the way a person runs it: no runner
+// environment, inputs as INPUT_ variables and flags as args.
+func (h *harness) terminalRun(extra map[string]string, args ...string) (code int, stdout, stderr string) {
+	h.t.Helper()
+	env := map[string]string{"GITHUB_WORKSPACE": h.ws}
+	for k, v := range h.inputs(extra) {
+		env["INPUT_"+strings.ToUpper(k)] = v
+	}
+	var out, errOut strings.Builder
+	code = Main(h.t.Context(), Env{Args: args, Getenv: func(k string) string { return env[k] }, Stdout: &out, Stderr: &errOut, Now: func() time.Time { return h.now }, Timing: h.timing})
+	return code, out.String(), errOut.String()
+}
+
+// On a terminal the log reads as a person wants it: no workflow commands,
+// retries only with --verbose, problems as plain lines before the report,
+// the report a compact table of what is in trouble, each thing said once,
+// and no Markdown, Mermaid, HTML or raw JSON.
+func TestTerminalLog(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	sl := slacktest.Start()
+	defer sl.Close()
+	h.fleet.Set(pidA, 0, 0)
+	h.fleet.Set(pidB, 0, 0)
+	h.fleet.Break(pidB, aotest.Status500, aotest.OK)
+	h.fleet.Set(pidC, 100, 300)
+	in := map[string]string{"process-ids": pidA + "," + pidB + "," + pidC + ",nonsense", "max-retries": "1", "fail-on": "error",
+		"slack-webhook-url": sl.URL + "/services/T0/B0/x"}
+	code, out, _ := h.terminalRun(in)
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "::") {
+			t.Errorf("a workflow command on a terminal: %q", line)
+		}
+	}
+	if code != 1 || strings.Contains(out, "retrying") || !strings.Contains(out, "── Checking 3 processes") ||
+		!strings.Contains(out, "error: fail-on: error: 1 processes could not be checked") {
+		t.Errorf("exit %d\n%s", code, out)
+	}
+	for _, markup := range []string{"## ", "|---", "```", "mermaid", "<details>", "&#", `[{"`, "triggered=["} {
+		if strings.Contains(out, markup) {
+			t.Errorf("%q on a terminal:\n%s", markup, out)
+		}
+	}
+	for _, once := range []string{"Slack: sent", "nonsense"} {
+		if n := strings.Count(out, once); n != 1 {
+			t.Errorf("%q said %d times:\n%s", once, n, out)
+		}
+	}
+	warning, report, checks := strings.Index(out, "warning: "), strings.Index(out, "✗ 1 behind, 1 failing of 3 processes"), strings.Index(out, "✗ "+pidB)
+	if warning < 0 || report < 0 || !(checks < warning && warning < report) {
+		t.Errorf("want the checks, then the warnings, then the report:\n%s", out)
+	}
+	for _, want := range []string{
+		"  " + pidC + "  behind ", // the table of processes in trouble
+		"  1 process healthy.",
+		"  trigger   nonce-monitor-mismatch-" + pidC,
+		"  triggered-count  2\n", // one line per output
+		"  triggered        2 incidents\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in:\n%s", want, out)
+		}
+	}
+	if _, out, _ := h.terminalRun(in, "--verbose"); !strings.Contains(out, "· retrying") {
+		t.Errorf("--verbose shows no retry:\n%s", out)
+	}
+}
+
+// The Markdown and the JSON are there when asked for: --summary-file
+// writes the job summary, --json prints the outputs as one JSON object on
+// stdout and the log on stderr.
+func TestTerminalSummaryFileAndJSON(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.fleet.Set(pidA, 0, 0)
+	summary := filepath.Join(t.TempDir(), "summary.md")
+	in := map[string]string{"process-ids": pidA, "dry-run": "true"}
+	code, stdout, stderr := h.terminalRun(in, "--summary-file", summary, "--json")
+	md, err := os.ReadFile(summary)
+	if code != 0 || err != nil || !strings.Contains(string(md), "## ✅ Nonce monitor: 1 process within 50 slots") {
+		t.Errorf("exit %d, summary file %v:\n%s", code, err, md)
+	}
+	var outputs map[string]any
+	if err := json.Unmarshal([]byte(stdout), &outputs); err != nil || outputs["checked-count"] != "1" {
+		t.Errorf("stdout is not the outputs as JSON (%v):\n%s", err, stdout)
+	}
+	if _, ok := outputs["open"].([]any); !ok {
+		t.Errorf("open = %#v, want a JSON array", outputs["open"])
+	}
+	if !strings.Contains(stderr, "✓ 1 process within 50 slots") || strings.Contains(stderr, "::add-mask::") {
+		t.Errorf("stderr:\n%s", stderr)
+	}
+}
+
+// Under Actions the run page tells the story: a warning for a process
+// newly behind, an error for one newly failing, and the step's colour is
+// still fail-on's (never: green).
+func TestRunPageAnnotatesNewTrouble(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.fleet.Set(pidA, 0, 0)
+	h.fleet.Set(pidB, 0, 0)
+	h.fleet.Break(pidB, aotest.Status500, aotest.OK)
+	h.fleet.Set(pidC, 100, 300)
+	r := h.run(map[string]string{"max-retries": "0"})
+	if r.exit != 0 {
+		t.Errorf("exit %d with fail-on: never", r.exit)
+	}
+	if !strings.Contains(r.stdout, "::warning title=Behind%3A "+pidC+"::process "+pidC+" is 200 slots behind its scheduler (threshold 50)") {
+		t.Errorf("no warning for the process behind:\n%s", r.stdout)
+	}
+	if !strings.Contains(r.stdout, "::error title=Failing%3A "+pidB+"::process "+pidB+" could not be checked: state server") {
+		t.Errorf("no error for the failing process:\n%s", r.stdout)
+	}
+	// Next pass: nothing new, nothing annotated.
+	h.now = h.now.Add(5 * time.Minute)
+	if r := h.run(map[string]string{"max-retries": "0"}); strings.Contains(r.stdout, "title=Behind") || strings.Contains(r.stdout, "title=Failing") {
+		t.Errorf("old trouble annotated again:\n%s", r.stdout)
+	}
+}
+
+func TestRunPageAnnotationsAreCapped(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	var ids []string
+	for i := range 8 {
+		pid := strings.Replace(pidA, "A", string(rune('D'+i)), 1)
+		h.fleet.Set(pid, 0, 0)
+		h.fleet.Break(pid, aotest.Status500, aotest.OK)
+		ids = append(ids, pid)
+	}
+	r := h.run(map[string]string{"process-ids": strings.Join(ids, ","), "max-retries": "0", "group-threshold": "0"})
+	if n := strings.Count(r.stdout, "::error title=Failing%3A "); n != maxTroubleAnnotations {
+		t.Errorf("%d failing annotations, want %d:\n%s", n, maxTroubleAnnotations, r.stdout)
+	}
+	if !strings.Contains(r.stdout, "and 3 more processes newly failing") {
+		t.Errorf("the rest are not counted:\n%s", r.stdout)
+	}
+}
