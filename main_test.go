@@ -139,6 +139,20 @@ func TestInputsAgree(t *testing.T) {
 	}
 }
 
+// The flags that are not inputs are documented, and are not in the inputs
+// table or action.yml (TestInputsAgree holds those to the inputs alone).
+func TestTerminalFlagsAreDocumented(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range config.TerminalFlags {
+		if !strings.Contains(string(readme), "`--"+f.Name) {
+			t.Errorf("README does not document the --%s flag", f.Name)
+		}
+	}
+}
+
 func TestOutputsAgree(t *testing.T) {
 	t.Parallel()
 	_, _, outputs := readActionYML(t)

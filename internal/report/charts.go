@@ -37,7 +37,8 @@ func chartHead(b *strings.Builder, colours []colour) {
 
 // chart draws the worst lagging processes as bars, with the threshold as a
 // line across them. A line through one point is invisible, so a single bar
-// gets an empty slot on each side for the line to run through.
+// gets an empty slot on each side for the line to run through (labelled
+// with zero-width spaces: Mermaid trims blank labels into one category).
 func chart(b *strings.Builder, p Pass) {
 	var lagging []ao.Result
 	for _, r := range p.Results {
@@ -58,7 +59,7 @@ func chart(b *strings.Builder, p Pass) {
 	}
 	labels := quoteAll(shortLabels(ids))
 	if len(shown) == 1 {
-		labels = []string{`" "`, labels[0], `"  "`}
+		labels = []string{"\"\u200b\"", labels[0], "\"\u200b\u200b\""}
 		values = []string{"0", values[0], "0"}
 	}
 	title := "Slots behind the scheduler"

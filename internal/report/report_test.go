@@ -73,7 +73,7 @@ func TestSummaryGolden(t *testing.T) {
 		"small-fleet": fleet(12, 4, 6),
 		"all-healthy": fleet(30, 0, 0),
 		"all-failing": fleet(25, 0, 1),
-		"large-fleet": fleet(600, 10, 20),
+		"fleet-of-60": fleet(60, 10, 20),
 		"trends":      withTrends(fleet(12, 4, 6)),
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -114,7 +114,7 @@ func TestChartLabelsAreUnique(t *testing.T) {
 // chart: a line through one point would be invisible.
 func TestOneBarStillShowsTheThreshold(t *testing.T) {
 	got := section(Summary(onePass(healthy(pid('L', 1), 204))), "Lag")
-	for _, want := range []string{`x-axis [" ", "L00000…", "  "]`, "bar [0, 204, 0]", "line [50, 50, 50]", "plotColorPalette", "⬛ threshold (50 slots)"} {
+	for _, want := range []string{"x-axis [\"\u200b\", \"L00000…\", \"\u200b\u200b\"]", "bar [0, 204, 0]", "line [50, 50, 50]", "plotColorPalette", "⬛ threshold (50 slots)"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("no %q in:\n%s", want, got)
 		}
