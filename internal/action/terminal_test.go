@@ -67,7 +67,7 @@ func TestTerminalLog(t *testing.T) {
 	for _, want := range []string{
 		"  " + pidC + "  behind ", // the table of processes in trouble
 		"  1 process healthy.",
-		"  trigger   nonce-monitor-mismatch-" + pidC,
+		"PagerDuty: sent 2 triggers; 2 incidents open:\n  nonce-monitor-error-" + pidB,
 		"  triggered-count  2\n", // one line per output
 		"  triggered        2 incidents\n",
 	} {

@@ -170,7 +170,7 @@ func TestReportFile(t *testing.T) {
 
 func TestOpenFor(t *testing.T) {
 	t.Parallel()
-	for since, want := range map[time.Duration]string{0: "just opened", 42 * time.Minute: "42m", 26*time.Hour + 5*time.Minute: "26h 5m", 72 * time.Hour: "3d"} {
+	for since, want := range map[time.Duration]string{0: "just now", 42 * time.Minute: "42m", 26*time.Hour + 5*time.Minute: "26h 5m", 72 * time.Hour: "3d"} {
 		if got := openFor(now.Add(-since), now); got != want {
 			t.Errorf("openFor(%s) = %q, want %q", since, got, want)
 		}

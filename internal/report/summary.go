@@ -312,7 +312,8 @@ func processLink(pid string) string {
 	return fmt.Sprintf("[%s](%s)", escape.Code(shown), ao.ExplorerURL(pid))
 }
 
-// openFor says how long an incident has been open, to the minute.
+// openFor says how long ago since was (an incident opened, trouble began),
+// to the minute.
 func openFor(since, now time.Time) string {
 	if since.IsZero() || now.IsZero() {
 		return "–"
@@ -320,7 +321,7 @@ func openFor(since, now time.Time) string {
 	d := now.Sub(since).Round(time.Minute)
 	switch {
 	case d < time.Minute:
-		return "just opened"
+		return "just now"
 	case d < time.Hour:
 		return fmt.Sprintf("%dm", int(d.Minutes()))
 	case d < 48*time.Hour:

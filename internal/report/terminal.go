@@ -68,7 +68,8 @@ func Terminal(p Pass, outputs []Output) []Line {
 
 	blank()
 	out = append(out, incidentLines(p)...)
-	if p.SlackStatus != "" {
+	// A failed Slack message was a warning already.
+	if p.SlackStatus != "" && !strings.HasPrefix(p.SlackStatus, "Slack: not sent") {
 		add(Span{Text: p.SlackStatus})
 	}
 	if !p.DryRun {
@@ -186,38 +187,58 @@ func troubleTable(p Pass, list []ao.Result) []Line {
 
 func runeLen(s string) int { return len([]rune(s)) }
 
-// incidentLines says what was sent to PagerDuty: one line per event, and
-// what stays open.
+// incidentLines says what was sent to PagerDuty, counted by action (the
+// log above has a line per event), and lists the incidents open now.
 func incidentLines(p Pass) []Line {
-	verb := "Sent to PagerDuty"
-	switch {
-	case p.DryRun:
-		verb = "Dry run, not sent to PagerDuty"
-	case !p.PagerDutyEnabled:
-		verb = "PagerDuty disabled, recorded in the state file"
-	}
-	events := len(p.Triggered) + len(p.Updated) + len(p.Resolved) + len(p.Forgotten)
-	var out []Line
-	if events == 0 {
-		out = append(out, Line{{Text: fmt.Sprintf("PagerDuty: nothing to send; %s open.", Count(len(p.Open), "incident", "incidents"))}})
-	} else {
-		out = append(out, Line{{Text: fmt.Sprintf("%s: %s; %s open.", verb, Count(events, "event", "events"), Count(len(p.Open), "incident", "incidents"))}})
-	}
-	each := func(what string, tone Tone, incs []Incident) {
-		for _, inc := range incs {
-			kind := inc.Type + ", " + inc.Severity
-			if inc.Type == inc.Severity {
-				kind = inc.Type
-			}
-			out = append(out, Line{{fmt.Sprintf("  %-9s %s (%s)", what, inc.DedupKey, kind), tone}})
+	var sent []string
+	for _, c := range []struct {
+		n            int
+		one, several string
+	}{
+		{len(p.Triggered), "trigger", "triggers"}, {len(p.Updated), "severity raise", "severity raises"},
+		{len(p.Resolved), "resolve", "resolves"}, {len(p.Forgotten), "recovery left open", "recoveries left open"},
+	} {
+		if c.n > 0 {
+			sent = append(sent, Count(c.n, c.one, c.several))
 		}
 	}
-	each("trigger", Bad, p.Triggered)
-	each("raise", Bad, p.Updated)
-	each("resolve", Good, p.Resolved)
-	each("leave", Dim, p.Forgotten)
-	for _, f := range p.Failures {
-		out = append(out, Line{{fmt.Sprintf("  ✗ %s %s: %s", f.Action, f.Incident.DedupKey, f.Error), Bad}})
+	head := "PagerDuty: nothing to send"
+	switch {
+	case len(sent) == 0:
+	case p.DryRun:
+		head = "PagerDuty (dry run): would send " + strings.Join(sent, ", ")
+	case !p.PagerDutyEnabled:
+		head = "PagerDuty disabled: recorded " + strings.Join(sent, ", ")
+	default:
+		head = "PagerDuty: sent " + strings.Join(sent, ", ")
+	}
+	if n := len(p.Failures); n > 0 {
+		head += fmt.Sprintf(" (%d not delivered, see above)", n)
+	}
+	tone := Plain
+	if len(p.Failures) > 0 {
+		tone = Bad
+	}
+	out := []Line{{{fmt.Sprintf("%s; %s open", head, Count(len(p.Open), "incident", "incidents")), tone}}}
+	if len(p.Open) == 0 {
+		out[0][0].Text += "."
+		return out
+	}
+	out[0][0].Text += ":"
+	width := 0
+	for _, inc := range p.Open {
+		width = max(width, runeLen(inc.DedupKey))
+	}
+	for i, inc := range p.Open {
+		if i == terminalRows {
+			out = append(out, Line{{fmt.Sprintf("  …and %d more (the open output has them all)", len(p.Open)-i), Dim}})
+			break
+		}
+		kind := inc.Type + ", " + inc.Severity
+		if inc.Type == inc.Severity {
+			kind = inc.Type
+		}
+		out = append(out, Line{{Text: fmt.Sprintf("  %-*s  %-18s  %s", width, inc.DedupKey, kind, p.troubleFor(inc.ProcessID))}})
 	}
 	return out
 }

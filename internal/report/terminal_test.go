@@ -29,7 +29,7 @@ func TestTerminalReport(t *testing.T) {
 		"  " + pid('L', 8) + "  behind       58  –      8m\n",
 		"      state server push-1.forward.computer: unreachable: connection refused (after 4 attempts)\n",
 		"  8 processes healthy.\n",
-		"Sent to PagerDuty: 1 event; 4 incidents open.\n",
+		"PagerDuty: sent 1 trigger; 4 incidents open:\n",
 		"  open             4 incidents\n",
 		"State file .pagerduty-state.json: updated.\n",
 	} {
