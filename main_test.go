@@ -142,6 +142,7 @@ func TestInputsAgree(t *testing.T) {
 // The flags that are not inputs are documented, and are not in the inputs
 // table or action.yml (TestInputsAgree holds those to the inputs alone).
 func TestTerminalFlagsAreDocumented(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile("README.md")
 	if err != nil {
 		t.Fatal(err)

@@ -38,6 +38,7 @@ func section(summary, title string) string {
 // A process stuck for 55 minutes whose incident opened a minute ago has
 // been in trouble for 55 minutes, and Still open says so, with the trend.
 func TestStillOpenShowsTheRealAgeAndTheTrend(t *testing.T) {
+	t.Parallel()
 	r := healthy(pid('L', 1), 300)
 	p := onePass(r)
 	p.Trends[r.ProcessID] = trend.Trend{Class: trend.Stuck, StuckSince: now.Add(-55 * time.Minute)}
@@ -51,6 +52,7 @@ func TestStillOpenShowsTheRealAgeAndTheTrend(t *testing.T) {
 // Behind for the last three samples, not paged yet: the trouble began at
 // the first of them.
 func TestNotPagedYetAgesFromTheFirstSamplePastTheThreshold(t *testing.T) {
+	t.Parallel()
 	r := healthy(pid('L', 1), 80)
 	p := onePass(r)
 	for k, gap := range []int64{10, 60, 70, 80} {
@@ -66,6 +68,7 @@ func TestNotPagedYetAgesFromTheFirstSamplePastTheThreshold(t *testing.T) {
 // under Still open, and a deferred process with an open incident is listed
 // with its incident only.
 func TestAProcessAppearsInOneSectionOnly(t *testing.T) {
+	t.Parallel()
 	a, b := healthy(pid('L', 1), 90), healthy(pid('L', 2), 70)
 	p := onePass(a, b)
 	incA, incB := openIncident(a, incident.Mismatch, now), openIncident(b, incident.Mismatch, now.Add(-time.Hour))
@@ -84,6 +87,7 @@ func TestAProcessAppearsInOneSectionOnly(t *testing.T) {
 // No table carries a dedup key (too wide for GitHub's page); they are
 // listed in a collapsed block.
 func TestDedupKeysAreOutsideTheTables(t *testing.T) {
+	t.Parallel()
 	p := fleet(12, 4, 6)
 	p.Triggered = p.Open[:1]
 	s := Summary(p)
@@ -100,6 +104,7 @@ func TestDedupKeysAreOutsideTheTables(t *testing.T) {
 }
 
 func TestChartLabelsAreUnique(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ ids, want []string }{
 		{[]string{"abcdefghij1234567890", "zyxwvutsrq1234567890"}, []string{"abcdef…", "zyxwvu…"}},
 		{[]string{pid('L', 8), pid('L', 4), pid('L', 14)}, []string{"L000…08", "L000…04", "L000…14"}},
@@ -113,6 +118,7 @@ func TestChartLabelsAreUnique(t *testing.T) {
 // With one lagging process the threshold line still runs across the
 // chart: a line through one point would be invisible.
 func TestOneBarStillShowsTheThreshold(t *testing.T) {
+	t.Parallel()
 	got := section(Summary(onePass(healthy(pid('L', 1), 204))), "Lag")
 	for _, want := range []string{"x-axis [\"\u200b\", \"L00000…\", \"\u200b\u200b\"]", "bar [0, 204, 0]", "line [50, 50, 50]", "plotColorPalette", "⬛ threshold (50 slots)"} {
 		if !strings.Contains(got, want) {
@@ -122,6 +128,7 @@ func TestOneBarStillShowsTheThreshold(t *testing.T) {
 }
 
 func TestGapChart(t *testing.T) {
+	t.Parallel()
 	r := healthy(pid('L', 1), 90)
 	at := func(minAgo int, gap int64) trend.Sample {
 		return trend.Sample{At: now.Add(-time.Duration(minAgo) * time.Minute), State: 1000, SU: 1000 + gap}
@@ -153,6 +160,7 @@ func TestGapChart(t *testing.T) {
 // When the summary is cut, the note says so outside any collapsed block,
 // and the state file's line is still the last.
 func TestCutSummaryKeepsTheNoteVisibleAndTheStateLine(t *testing.T) {
+	t.Parallel()
 	body := "## head\n\n<details><summary>All</summary>\n\n" + strings.Repeat("| row |\n", 1000)
 	tail := "State file `.pagerduty-state.json`: updated.\n"
 	got := fit(body, tail, 2000)

@@ -19,6 +19,7 @@ func text(lines []Line) string {
 }
 
 func TestTerminalReport(t *testing.T) {
+	t.Parallel()
 	p := fleet(12, 4, 6)
 	p.Triggered = p.Open[:1]
 	outputs, _ := Outputs(p)
@@ -45,6 +46,7 @@ func TestTerminalReport(t *testing.T) {
 // Offline, every process fails unreachable: one line says so, and how to
 // run against the stand-ins.
 func TestTerminalReportOffline(t *testing.T) {
+	t.Parallel()
 	p := fleet(3, 0, 1)
 	got := text(Terminal(p, nil))
 	if strings.Count(got, "go run ./cmd/standins") != 1 {
