@@ -26,8 +26,9 @@ const maxFileBytes = 64 << 20
 
 // Dir is the workspace.
 type Dir struct {
-	path string
-	root *os.Root
+	path  string
+	root  *os.Root
+	owner owner
 }
 
 // Open opens the workspace directory.
@@ -40,7 +41,12 @@ func Open(path string) (*Dir, error) {
 	if err != nil {
 		return nil, fmt.Errorf("workspace %s: %w", abs, err)
 	}
-	return &Dir{path: abs, root: root}, nil
+	info, err := root.Stat(".")
+	if err != nil {
+		root.Close()
+		return nil, fmt.Errorf("workspace %s: %w", abs, err)
+	}
+	return &Dir{path: abs, root: root, owner: ownerFor(os.Geteuid(), info)}, nil
 }
 
 // Close releases the directory.
@@ -144,7 +150,9 @@ func (d *Dir) CheckWritable(name string) error {
 }
 
 // Write replaces name with data atomically: a temporary file beside it,
-// synced, renamed over it. It refuses to replace anything but a regular
+// synced, renamed over it. When the action runs as root in a workspace
+// owned by another user (as on GitHub), the file is made that user's
+// before it appears, so later steps can edit it. It refuses to replace anything but a regular
 // file, so it never writes through a symlink or over a device.
 func (d *Dir) Write(name string, data []byte) error {
 	if err := d.CheckWritable(name); err != nil {
@@ -159,6 +167,7 @@ func (d *Dir) Write(name string, data []byte) error {
 	if err != nil {
 		return err
 	}
+	d.owner.give(f)
 	_, werr := f.Write(data)
 	if werr == nil {
 		werr = f.Sync()
