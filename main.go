@@ -15,7 +15,8 @@ import (
 
 func main() {
 	action.TuneRuntime()
-	// The runner sends SIGTERM when a job is cancelled or times out.
+	// A cancelled job: the runner sends SIGINT to `docker run`, which passes
+	// it on to the container, then SIGTERM 7.5 s later, and kills at 10 s.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := action.Main(ctx, action.Env{Args: os.Args[1:], Getenv: os.Getenv, Stdout: os.Stdout, Stderr: os.Stderr, Now: time.Now})
 	stop()

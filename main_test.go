@@ -242,6 +242,16 @@ func TestDockerfileFollowsTheRules(t *testing.T) {
 	if _, err := os.Stat(".dockerignore"); err != nil {
 		t.Errorf(".dockerignore: %v", err)
 	}
+	// A `# syntax=` directive makes BuildKit pull a frontend image on every
+	// build. `FROM --platform=$BUILDPLATFORM` builds only with BuildKit: the
+	// classic builder (DOCKER_BUILDKIT=0) fails on the empty value
+	// ("failed to parse platform"), and podman on a bare "linux" fallback.
+	if regexp.MustCompile(`(?im)^#\s*syntax\s*=`).MatchString(text) {
+		t.Error("Dockerfile has a # syntax= directive: every BuildKit build would pull a frontend image")
+	}
+	if m := regexp.MustCompile(`(?im)^FROM\s+--platform\S*`).FindString(text); m != "" {
+		t.Errorf("%s: the classic builder or podman cannot build it; the build stage runs on the platform being built", m)
+	}
 }
 
 // The runner contract: run the real binary as the runner runs the container:
