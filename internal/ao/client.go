@@ -42,7 +42,16 @@ type Result struct {
 	// before this check finished, so its failure says nothing about the
 	// process. It is reported as not checked.
 	Interrupted bool
+	// Misconfigured names the input (and credential-free URL) at fault
+	// when every process on a host failed alike in a way that points at
+	// configuration: the pass says so once, and the failure says nothing
+	// about the process. It is reported as not checked.
+	Misconfigured string
 }
+
+// NotChecked reports whether the check says nothing about the process:
+// the pass was cut short, or the configuration is at fault.
+func (r Result) NotChecked() bool { return r.Interrupted || r.Misconfigured != "" }
 
 // ExplorerURL links a process on an AO explorer.
 func ExplorerURL(processID string) string {
