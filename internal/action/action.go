@@ -206,7 +206,7 @@ func heartbeat(ctx context.Context, con *console.Console, c *retryhttp.Client, r
 	switch {
 	case err != nil:
 		con.Warnf("Heartbeat", "heartbeat to %s failed: %v", escape.Host(rawURL), err)
-	case resp.Status < 200 || resp.Status > 299:
+	case resp.Verdict.Failed():
 		con.Warnf("Heartbeat", "heartbeat to %s answered HTTP %d", escape.Host(rawURL), resp.Status)
 	default:
 		con.Logf("heartbeat sent to %s", escape.Host(rawURL))
