@@ -2,6 +2,7 @@ package ao
 
 import (
 	"bytes"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"testing"
@@ -55,4 +56,30 @@ func checkParse(t *testing.T, n int64, bad *answer.Verdict) {
 	if bad.Kind == "" || bad.Detail == "" || !bad.Answered {
 		t.Fatalf("unclassified failure %+v", bad)
 	}
+}
+
+// Streaming past the message reads the same nonce as decoding the whole
+// body would, for any JSON object (keys spelled exactly; encoding/json
+// would also match other cases and escapes of "assignment").
+func FuzzReadLatest(f *testing.F) {
+	f.Add([]byte(aotest.LatestBody(pid, "14204", 0)))
+	f.Add([]byte(`{"message":{"data":"\"}]"},"assignment":{"tags":[{"name":"Nonce","value":"3"}]}}`))
+	f.Add([]byte(`{"assignment":null,"assignment":{"tags":[{"name":"Nonce","value":"4"}]}}`))
+	f.Add([]byte(`{"message":[1,2,{"a":[]}],"assignment":{"tags":[]}}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var top map[string]any
+		if json.Unmarshal(body, &top) != nil || bytes.Contains(body, []byte(`\u`)) ||
+			bytes.Count(bytes.ToLower(body), []byte(`assignment"`)) != bytes.Count(body, []byte(`"assignment"`)) {
+			return
+		}
+		reduced, err := readLatest(bytes.NewReader(body))
+		if err != nil {
+			t.Fatalf("readLatest: %v", err)
+		}
+		n1, bad1 := parseNonce("", reduced)
+		n2, bad2 := parseNonce("", body)
+		if n1 != n2 || (bad1 == nil) != (bad2 == nil) {
+			t.Fatalf("streamed %d (%v), whole %d (%v) for %s", n1, bad1, n2, bad2, body)
+		}
+	})
 }
