@@ -299,3 +299,35 @@ func TestSpellingsOfOneHostAreOneHost(t *testing.T) {
 		t.Errorf("groups (-want +got):\n%s", diff)
 	}
 }
+
+// A wrong su-router-url (404 for everything: no router answers so) is said
+// once, naming that input.
+func TestAWrongRouterURLIsOneConfigurationError(t *testing.T) {
+	h := newHarness(t)
+	notARouter := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(notARouter.Close)
+	for _, pid := range []string{pidA, pidB, pidC} {
+		h.fleet.Set(pid, 5, 5)
+	}
+	r := h.run(map[string]string{"su-router-url": notARouter.URL})
+	if r.exit != 1 || strings.Count(r.stdout, "::error title=Configuration::") != 1 ||
+		!strings.Contains(r.stdout, "su-router-url: scheduler "+notARouter.URL+" answered every one of its 3 processes the same way") {
+		t.Fatalf("exit %d\n%s", r.exit, r.stdout)
+	}
+	if len(h.pd.Accepted()) != 0 {
+		t.Errorf("paged for a configuration error: %v", triggeredTypes(h))
+	}
+}
+
+// One unknown process among known ones on a host is just unknown.
+func TestOneUnknownProcessIsNotAConfigurationError(t *testing.T) {
+	h := newHarness(t)
+	h.fleet.Set(pidA, 5, 5)
+	h.fleet.Set(pidB, 5, 5)
+	h.fleet.Set(pidC, 5, 5)
+	h.fleet.Break(pidC, aotest.Unknown, aotest.OK)
+	r := h.run(nil)
+	if strings.Contains(r.stdout, "title=Configuration") || reportStatuses(t, h)[pidC] != "error" {
+		t.Fatalf("exit %d\n%s", r.exit, r.stdout)
+	}
+}
