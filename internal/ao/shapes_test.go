@@ -135,12 +135,13 @@ func TestTimeoutOnAnAnsweringNodeIsTheProcesss(t *testing.T) {
 	f.Set(pid, 5, 5)
 	f.Set(loading, 5, 5)
 	f.Break(loading, aotest.Hang, aotest.OK)
-	c := newClientTimeout(f, 200*time.Millisecond)
+	c := newClient(f) // an answer is never late
 	c.HTTP.MaxRetries = 3
 	c.HTTP.Hosts = retryhttp.NewHosts(4)
 	if r := c.Check(context.Background(), pid, f.State.URL); !r.Checked() {
 		t.Fatalf("healthy process: %s", r.ErrorText())
 	}
+	c.HTTP.Timeout = 200 * time.Millisecond // the loading process never answers
 	before := f.Requests("state")
 	r := c.Check(context.Background(), loading, f.State.URL)
 	if KindOf(r.StateErr) != Failing || !strings.Contains(r.ErrorText(), "not loaded there yet, or still computing (after 2 attempts)") {
