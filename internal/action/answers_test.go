@@ -60,6 +60,7 @@ func triggeredTypes(h *harness) []string {
 // The issue's first reproduction: concurrency 1, K0's computation failed
 // (500 HTML), K1 in step, K2 240 slots behind. The node is up.
 func TestABrokenProcessDoesNotTakeItsNodeDown(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	k0, k1, k2 := "K0"+strings.Repeat("0", 41), "K1"+strings.Repeat("0", 41), "K2"+strings.Repeat("0", 41)
 	h.fleet.Set(k0, 100, 100)
@@ -86,6 +87,7 @@ func TestABrokenProcessDoesNotTakeItsNodeDown(t *testing.T) {
 // The issue's second: fifty processes on one node, the five listed first
 // answer 500 at once. No host down, no server incident, the 45 checked.
 func TestFiveBrokenAmongFiftyOpenNoServerIncident(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	var ids []string
 	for i := range 50 {
@@ -115,8 +117,10 @@ func TestFiveBrokenAmongFiftyOpenNoServerIncident(t *testing.T) {
 // A node that is really down: behind a proxy answering 502 for it, or
 // refusing connections. Then, and only then, its processes are "down".
 func TestANodeReallyDown(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []string{"gateway", "refused"} {
 		t.Run(tc, func(t *testing.T) {
+			t.Parallel()
 			h := newHarness(t)
 			down := aotest.Start()
 			t.Cleanup(down.Close)
@@ -153,6 +157,7 @@ func TestANodeReallyDown(t *testing.T) {
 // An SU behind the router that refuses connections, while other SUs work:
 // its processes fail naming that SU; the others, and the router, are fine.
 func TestAnSUBehindTheRouterRefusing(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -177,6 +182,7 @@ func TestAnSUBehindTheRouterRefusing(t *testing.T) {
 // A process with no messages yet: the SU's 400 "Latest message not
 // available" beside a state slot 0 is in step.
 func TestAProcessWithNoMessagesIsInStep(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.fleet.Set(pidA, 0, 0)
 	h.fleet.Break(pidA, aotest.OK, aotest.NoMessages)
@@ -190,6 +196,7 @@ func TestAProcessWithNoMessagesIsInStep(t *testing.T) {
 // everything): one configuration error naming the input and the URL
 // without its credentials, no page per process.
 func TestAWrongStateURLIsOneConfigurationError(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	notANode := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { aotest.NodeNotFound(w) }))
 	t.Cleanup(notANode.Close)
@@ -227,6 +234,7 @@ func TestAWrongStateURLIsOneConfigurationError(t *testing.T) {
 
 // A /latest whose message carries 10 MiB: the nonce is read.
 func TestAHugeLatestMessageIsRead(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.fleet.Set(pidA, 9, 9)
 	h.fleet.Break(pidA, aotest.OK, aotest.Huge)
@@ -240,6 +248,7 @@ func TestAHugeLatestMessageIsRead(t *testing.T) {
 // map; the target can be an internal address): never followed, and the
 // target's answer reaches nothing.
 func TestARedirectingStateServerIsNotFollowed(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	var hits atomic.Int32
 	internal := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -269,6 +278,7 @@ func TestARedirectingStateServerIsNotFollowed(t *testing.T) {
 // The router's DatabaseError is the scheduler's trouble: retried, and a
 // scheduler incident when it is everyone's.
 func TestRouterDatabaseTroubleIsTheSchedulers(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	var ids []string
 	for i := range 12 {
@@ -289,6 +299,7 @@ func TestRouterDatabaseTroubleIsTheSchedulers(t *testing.T) {
 // Two spellings of one host are one host: one group of workers (so one
 // per-host limit) and one server for grouping.
 func TestSpellingsOfOneHostAreOneHost(t *testing.T) {
+	t.Parallel()
 	targets := []processlist.Target{
 		{ProcessID: "a", StateURL: "https://STATE.example/"},
 		{ProcessID: "b", StateURL: "https://state.example./"},
@@ -303,6 +314,7 @@ func TestSpellingsOfOneHostAreOneHost(t *testing.T) {
 // A wrong su-router-url (404 for everything: no router answers so) is said
 // once, naming that input.
 func TestAWrongRouterURLIsOneConfigurationError(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	notARouter := httptest.NewServer(http.NotFoundHandler())
 	t.Cleanup(notARouter.Close)
@@ -321,6 +333,7 @@ func TestAWrongRouterURLIsOneConfigurationError(t *testing.T) {
 
 // One unknown process among known ones on a host is just unknown.
 func TestOneUnknownProcessIsNotAConfigurationError(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.fleet.Set(pidA, 5, 5)
 	h.fleet.Set(pidB, 5, 5)

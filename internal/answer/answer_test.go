@@ -30,6 +30,7 @@ const (
 )
 
 func TestOf(t *testing.T) {
+	t.Parallel()
 	html := http.Header{"Content-Type": {"text/html"}}
 	none := http.Header{}
 	jsonH := http.Header{"Content-Type": {"application/json"}}
@@ -118,6 +119,7 @@ func TestOf(t *testing.T) {
 }
 
 func TestOfError(t *testing.T) {
+	t.Parallel()
 	wrap := func(err error) error { return &url.Error{Op: "Get", URL: "https://state.example/x", Err: err} }
 	refused := wrap(&net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)})
 	reset := wrap(&net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)})

@@ -15,6 +15,7 @@ import (
 )
 
 func TestNoMessagesWithSlotZeroIsInStep(t *testing.T) {
+	t.Parallel()
 	f := aotest.Start()
 	defer f.Close()
 	f.Set(pid, 0, 0)
@@ -26,6 +27,7 @@ func TestNoMessagesWithSlotZeroIsInStep(t *testing.T) {
 }
 
 func TestNoMessagesPastSlotZeroIsTheSchedulers(t *testing.T) {
+	t.Parallel()
 	f := aotest.Start()
 	defer f.Close()
 	f.Set(pid, 14204, 0)
@@ -48,7 +50,8 @@ func asError(err error, e **Error) bool {
 }
 
 // A 10 MiB message before the assignment: the nonce is read, and the body
-// is streamed past, never held.
+// is streamed past, never held. Not parallel: it measures the process's
+// allocations, and parallel tests run only after it.
 func TestHugeLatestIsStreamed(t *testing.T) {
 	f := aotest.Start()
 	defer f.Close()
@@ -71,6 +74,7 @@ func TestHugeLatestIsStreamed(t *testing.T) {
 }
 
 func TestReadLatest(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ body, want string }{
 		{string(aotest.LatestBody(pid, "7", 100)), ""},
 		{`{"message":null,"assignment":{"tags":[{"name":"Nonce","value":"7"}]}}`, `{"assignment":{"tags":[{"name":"Nonce","value":"7"}]}}`},
@@ -103,6 +107,7 @@ func TestReadLatest(t *testing.T) {
 // An SU behind the router is its own host: one that refuses connections
 // is the SU's failure, named by its host, and the router stays up.
 func TestSUBehindTheRouterIsItsOwnHost(t *testing.T) {
+	t.Parallel()
 	f := aotest.Start()
 	defer f.Close()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -129,6 +134,7 @@ func TestSUBehindTheRouterIsItsOwnHost(t *testing.T) {
 // out while the node answers the others: that process is failing, the
 // host is up, and it gets at most one retry.
 func TestTimeoutOnAnAnsweringNodeIsTheProcesss(t *testing.T) {
+	t.Parallel()
 	f := aotest.Start()
 	defer f.Close()
 	const loading = "LOADINGxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
