@@ -2,12 +2,14 @@ package retryhttp
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/org/nonce-monitor-action/internal/answer"
 )
@@ -108,5 +110,30 @@ func TestReduceStreamsOnlyASuccess(t *testing.T) {
 func TestSpellingsOfAHostAreOneHost(t *testing.T) {
 	if a, b := hostOf("https://STATE.example./x"), hostOf("https://state.example:443/y"); a != b {
 		t.Errorf("%q and %q: one host", a, b)
+	}
+}
+
+// A state-server request that times out on a node answering others is
+// retried once at most (a node loading the process computes before it
+// replies); a delivery's timeout keeps its retries.
+func TestATimeoutOnAnAnsweringNodeIsRetriedOnce(t *testing.T) {
+	for _, tc := range []struct {
+		ep   answer.Endpoint
+		want int32
+	}{{answer.StateSlot, 2}, {answer.Delivery, 4}} {
+		srv, n := hanging(t, func(n int32) bool { return n == 1 })
+		c := guarded(3)
+		if _, err := c.Do(context.Background(), Request{URL: srv.URL, Endpoint: tc.ep}); err != nil {
+			t.Fatal(err)
+		}
+		c.Timeout = 50 * time.Millisecond // the hanging requests only
+		_, err := c.Do(context.Background(), Request{URL: srv.URL, Endpoint: tc.ep})
+		var na *NoAnswerError
+		if !errors.As(err, &na) || !na.HostAnswering {
+			t.Fatalf("%s: err %v, want no answer from a host that answers", tc.ep, err)
+		}
+		if got := n.Load() - 1; got != tc.want {
+			t.Errorf("%s: %d attempts, want %d", tc.ep, got, tc.want)
+		}
 	}
 }

@@ -163,10 +163,10 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 			switch {
 			case verdict.Retry == answer.Never || ctx.Err() != nil:
 				return nil, backoff.Permanent(err)
-			case answer.Timeout(err) && attempts >= 2 && c.Hosts != nil && c.Hosts.answering(host):
-				// The host answers others: this process is slow there (a
-				// node loading it computes from slot 0), and each retry
-				// would restart or pile onto that computation.
+			case r.Endpoint == answer.StateSlot && answer.Timeout(err) && attempts >= 2 && c.Hosts != nil && c.Hosts.answering(host):
+				// The node answers others: this process is slow there (a
+				// node loading it computes from slot 0 before replying),
+				// and each retry would restart or pile onto that work.
 				return nil, backoff.Permanent(err)
 			}
 			return nil, err
