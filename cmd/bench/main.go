@@ -50,6 +50,10 @@ type result struct {
 	ExitCode                 int
 	Incidents                map[string]int // PagerDuty triggers by incident type
 	HistoryBytes             int64          // the history file after the pass
+	// From the report file: processes by status, and those reported as
+	// not asked because their host was taken for down.
+	Statuses map[string]int
+	NotAsked int
 }
 
 // An outage puts part of the fleet (or the scheduler) out of reach.
@@ -60,6 +64,8 @@ const (
 	hangingState  outage = "hang"   // a tenth of the processes on a state server that never answers
 	refusingState outage = "refuse" // ... on one that refuses connections
 	hangingRouter outage = "router" // the scheduler router never answers, for every process
+	all500        outage = "all500" // the state server answers 500 (HTML) for every process
+	broken10      outage = "broken" // ... for a tenth of them (spread through the list), 200 for the rest
 )
 
 func (r result) ratio() float64 { return r.Wall.Seconds() / r.Floor.Seconds() }
@@ -79,7 +85,7 @@ func main() {
 	lagging := flag.Float64("lagging", 0.01, "fraction of processes behind their scheduler")
 	table := flag.Bool("table", false, "run N = 100, 1000, 10000 at concurrency 8, 16, 64 and print a Markdown table")
 	outages := flag.Bool("outages", false, "run the healthy fleet and each outage at N = 1000, default inputs, and print a Markdown table")
-	scenario := flag.String("outage", "", "one outage: hang, refuse or router")
+	scenario := flag.String("outage", "", "one outage: hang, refuse, router, all500 or broken")
 	flag.IntVar(&historySamples, "history", 0, "seed the history file with this many samples per process (12: an hour of five-minute runs)")
 	flag.Parse()
 
@@ -117,8 +123,8 @@ func main() {
 func outageTable(latency time.Duration, lagging float64) {
 	fmt.Printf("Measured %s on %s/%s, %d CPUs, %s, latency %s, 1,000 processes, every input at its default.\n\n",
 		time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), latency)
-	fmt.Println("| scenario | wall | exit | PagerDuty triggers |")
-	fmt.Println("|---|---:|---:|---|")
+	fmt.Println("| scenario | wall | exit | PagerDuty triggers | statuses | not asked (host taken for down) |")
+	fmt.Println("|---|---:|---:|---|---|---:|")
 	for _, o := range []struct {
 		name string
 		o    outage
@@ -127,13 +133,15 @@ func outageTable(latency time.Duration, lagging float64) {
 		{"(a) 100 processes on a state server that never answers", hangingState},
 		{"(b) 100 processes on a state server that refuses connections", refusingState},
 		{"(c) the scheduler router never answers", hangingRouter},
+		{"(d) the state server answers 500 for every process", all500},
+		{"(e) the state server answers 500 for a tenth of the processes", broken10},
 	} {
 		r, err := runOutage(1000, 16, latency, lagging, o.o)
 		if err != nil && r.ExitCode == 0 {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
-		fmt.Printf("| %s | %.1f s | %d | %s |\n", o.name, r.Wall.Seconds(), r.ExitCode, incidentList(r.Incidents))
+		fmt.Printf("| %s | %.1f s | %d | %s | %s | %d |\n", o.name, r.Wall.Seconds(), r.ExitCode, incidentList(r.Incidents), statusList(r.Statuses), r.NotAsked)
 	}
 }
 
@@ -150,6 +158,16 @@ func incidentList(m map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
+func statusList(m map[string]int) string {
+	var parts []string
+	for _, s := range []string{"ok", "behind", "error", "not-checked"} {
+		if m[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", m[s], s))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
 func printResult(r result) {
 	fmt.Printf("processes        %d (concurrency %d, latency %s)\n", r.N, r.Concurrency, r.Latency)
 	fmt.Printf("wall time        %.3f s\n", r.Wall.Seconds())
@@ -160,6 +178,7 @@ func printResult(r result) {
 	fmt.Printf("connections      state %d, router %d, SU %d (concurrency %d)\n", r.StateConns, r.RouterConns, r.SUConns, r.Concurrency)
 	fmt.Printf("PagerDuty events %d (triggers: %s)\n", r.PagerDutyEvents, incidentList(r.Incidents))
 	fmt.Printf("history file     %d bytes\n", r.HistoryBytes)
+	fmt.Printf("statuses         %s (%d not asked: host taken for down)\n", statusList(r.Statuses), r.NotAsked)
 	fmt.Printf("exit code        %d\n", r.ExitCode)
 }
 
@@ -188,7 +207,7 @@ func runOutage(n, concurrency int, latency time.Duration, lagging float64, o out
 		l.Close()
 	case hangingRouter:
 		fleet.RouterHang(true)
-	case noOutage, hangingState:
+	case noOutage, hangingState, all500, broken10:
 	default:
 		return result{}, fmt.Errorf("unknown outage %q", o)
 	}
@@ -209,6 +228,9 @@ func runOutage(n, concurrency int, latency time.Duration, lagging float64, o out
 			state -= 100
 		}
 		fleet.Set(pid, state, 100_000)
+		if o == all500 || (o == broken10 && i%10 == 5) {
+			fleet.Break(pid, aotest.Status500, aotest.OK)
+		}
 		if (o == hangingState || o == refusingState) && i >= n-n/10 {
 			dead.Set(pid, state, 100_000)
 			dead.Break(pid, aotest.Hang, aotest.OK)
@@ -275,10 +297,34 @@ func runOutage(n, concurrency int, latency time.Duration, lagging float64, o out
 	if info, err := os.Stat(filepath.Join(dir, ".nonce-monitor-history.json")); err == nil {
 		r.HistoryBytes = info.Size()
 	}
+	r.Statuses, r.NotAsked = readReport(filepath.Join(dir, ".nonce-monitor-report.json"))
 	if r.ExitCode != 0 {
 		return r, fmt.Errorf("the pass exited %d", r.ExitCode)
 	}
 	return r, nil
+}
+
+// readReport counts the report file's processes by status, and those not
+// asked because their host was taken for down.
+func readReport(path string) (map[string]int, int) {
+	var f struct {
+		Processes []struct {
+			Status string  `json:"status"`
+			Error  *string `json:"error"`
+		} `json:"processes"`
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil || json.Unmarshal(raw, &f) != nil {
+		return nil, 0
+	}
+	statuses, notAsked := map[string]int{}, 0
+	for _, p := range f.Processes {
+		statuses[p.Status]++
+		if p.Error != nil && strings.Contains(*p.Error, "not asked") {
+			notAsked++
+		}
+	}
+	return statuses, notAsked
 }
 
 // child is the pass itself: the same action.Main the container runs.

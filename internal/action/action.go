@@ -95,6 +95,8 @@ func Main(ctx context.Context, env Env) int {
 
 	results := checkAll(checkCtx, con, &ao.Client{HTTP: httpClient, RouterURL: cfg.SURouterURL}, s.targets, int(cfg.Concurrency), timing)
 	cutShort := context.Cause(checkCtx)
+	misconfigured := findMisconfigured(results, s.targets, cfg.StateURL, cfg.SURouterURL)
+	sayMisconfigured(con, results, misconfigured)
 
 	now := env.Now().UTC()
 	trends := s.recordHistory(con, results, now, cfg.HistoryWindow.D())
@@ -144,9 +146,12 @@ func Main(ctx context.Context, env Env) int {
 		}
 		pass.StateChanged = store.Changed()
 	}
+	if len(misconfigured) > 0 {
+		exit = 1 // said by sayMisconfigured
+	}
 	if cutShort != nil {
 		con.Errorf("Pass cut short", "%v: %d of %d processes were not checked; they opened, resolved and changed nothing",
-			cutShort, pass.NotChecked(), len(results))
+			cutShort, pass.NotChecked()-pass.Misconfigured(), len(results))
 		exit = 1
 	}
 	pass.Open = d.openIncidents(finalState)
@@ -201,7 +206,7 @@ func heartbeat(ctx context.Context, con *console.Console, c *retryhttp.Client, r
 	switch {
 	case err != nil:
 		con.Warnf("Heartbeat", "heartbeat to %s failed: %v", escape.Host(rawURL), err)
-	case resp.Status < 200 || resp.Status > 299:
+	case resp.Verdict.Failed():
 		con.Warnf("Heartbeat", "heartbeat to %s answered HTTP %d", escape.Host(rawURL), resp.Status)
 	default:
 		con.Logf("heartbeat sent to %s", escape.Host(rawURL))

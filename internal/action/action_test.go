@@ -72,7 +72,7 @@ func TestLifecycleAcrossPasses(t *testing.T) {
 		t.Errorf("mismatch incident output: %+v", b)
 	}
 	c := triggered[1]
-	if c.SlotsBehind != nil || c.StateNonce != nil || *c.SUNonce != 1 || c.Error == nil || !strings.Contains(*c.Error, "returned HTML") {
+	if c.SlotsBehind != nil || c.StateNonce != nil || *c.SUNonce != 1 || c.Error == nil || !strings.Contains(*c.Error, "returned an HTML page") {
 		t.Errorf("error incident output: %+v", c)
 	}
 	stateAfterFirst := h.stateFile()

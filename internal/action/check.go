@@ -48,6 +48,8 @@ func checkAll(ctx context.Context, con *console.Console, client *ao.Client, targ
 		switch {
 		case r.Interrupted:
 			con.Logf("⏹ %s: not checked (the pass was cut short)", r.ProcessID)
+		case r.Misconfigured != "":
+			con.Logf("⚙ %s: not checked (configuration: %s): %s", r.ProcessID, r.Misconfigured, r.ErrorText())
 		case !r.Checked():
 			con.Logf("✗ %s: %s", r.ProcessID, r.ErrorText())
 		default:

@@ -181,7 +181,7 @@ func (d *deliverer) process(pid string) *pagerduty.Process {
 		return nil
 	}
 	p := &pagerduty.Process{StateURL: r.StateURL, StateNonce: r.StateNonce, SUNonce: r.SUNonce,
-		Error: r.ErrorText(), NotChecked: r.Interrupted}
+		Error: r.ErrorText(), NotChecked: r.NotChecked()}
 	if t, ok := d.trends[pid]; ok && t.Class != trend.Unknown {
 		p.Motion = &pagerduty.Motion{Class: string(t.Class), StateRate: trend.Round1(t.StateRate), SURate: trend.Round1(t.SURate),
 			ETA: t.ETA, StuckSince: t.StuckSince}

@@ -33,17 +33,20 @@ func TestFaultsInTheAOEndpoints(t *testing.T) {
 		state, su aotest.Fault
 		message   string
 	}{
-		{"state server 5xx", aotest.Status500, "", "state server state.test: HTTP 500"},
+		{"state server 500 for this process", aotest.Status500, "", "state server state.test: the node could not compute this process (HTTP 500, an HTML page)"},
+		{"state server compute error", aotest.ComputeError, "", "state server state.test: the process's computation reported an error (HTTP 400"},
 		{"state server timeout", aotest.Hang, "", "state server state.test: timed out"},
-		{"state server HTML", aotest.HTML, "", "returned HTML, not a slot number"},
+		{"state server HTML", aotest.HTML, "", "returned an HTML page, not a slot number"},
+		{"state server redirect", aotest.Redirect, "", "state server state.test: unexpected redirect (HTTP 307), not followed"},
 		{"state server empty body", aotest.Empty, "", "returned an empty body"},
-		{"router/SU 5xx", "", aotest.Status500, "scheduler router.test: HTTP 500"},
+		{"SU 5xx", "", aotest.Status500, "scheduler su.test: HTTP 500"},
+		{"router database trouble", "", aotest.DatabaseError, `scheduler router.test: database trouble (HTTP 400: DatabaseError("Failed to get connection from read pool."))`},
+		{"SU with no message, state past 0", "", aotest.NoMessages, "scheduler su.test: no latest message (HTTP 400: Latest message not available), while the state server has computed slot 10"},
 		{"scheduler: process not found", "", aotest.Unknown, "process not found"},
-		{"redirect loop", "", aotest.RedirectRun, "redirect loop"},
+		{"SU redirecting again", "", aotest.RedirectRun, "scheduler router.test: unexpected redirect (HTTP 307), not followed"},
 		{"non-JSON", "", aotest.NotJSON, "not JSON"},
 		{"no Nonce tag", "", aotest.NoNonce, "no Nonce tag in assignment"},
 		{"non-integer nonce", "", aotest.NotInteger, `Nonce tag "fourteen" is not a whole number`},
-		{"oversized body", "", aotest.Oversized, "response too large"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

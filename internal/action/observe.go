@@ -117,7 +117,7 @@ func observe(results []ao.Result, silenced map[string]bool, trends map[string]tr
 			StateFailed:     r.StateErr != nil,
 			SchedulerFailed: r.SUErr != nil,
 			Silenced:        silenced[r.ProcessID],
-			NotChecked:      r.Interrupted,
+			NotChecked:      r.NotChecked(),
 			Trend:           trends[r.ProcessID],
 		}
 	}

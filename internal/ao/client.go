@@ -4,21 +4,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/org/nonce-monitor-action/internal/answer"
 	"github.com/org/nonce-monitor-action/internal/escape"
 	"github.com/org/nonce-monitor-action/internal/retryhttp"
 )
 
-// Response size bounds: the slot is a few bytes; the latest message is about
-// 3.5 KB but carries the message's data, which can be large.
+// Response size bounds: the slot is a few bytes. The latest message is
+// about 3.5 KB but carries the message's data, up to 10 MiB (more once
+// escaped in JSON): it is streamed, never held (readLatest), and this
+// bounds only the bytes read.
 const (
 	maxSlotBody  = 64 << 10
-	maxNonceBody = 8 << 20
+	maxNonceBody = 64 << 20
 )
 
 // Client reads nonces from state servers and the scheduler router.
@@ -40,7 +42,16 @@ type Result struct {
 	// before this check finished, so its failure says nothing about the
 	// process. It is reported as not checked.
 	Interrupted bool
+	// Misconfigured names the input (and credential-free URL) at fault
+	// when every process on a host failed alike in a way that points at
+	// configuration: the pass says so once, and the failure says nothing
+	// about the process. It is reported as not checked.
+	Misconfigured string
 }
+
+// NotChecked reports whether the check says nothing about the process:
+// the pass was cut short, or the configuration is at fault.
+func (r Result) NotChecked() bool { return r.Interrupted || r.Misconfigured != "" }
 
 // ExplorerURL links a process on an AO explorer.
 func ExplorerURL(processID string) string {
@@ -103,73 +114,120 @@ func (c *Client) Check(ctx context.Context, processID, stateURL string) Result {
 	}
 	wg.Wait()
 	r.Duration = time.Since(start)
+	r.noMessages()
 	// A failure that ends after the pass was cut short may be the cut
 	// itself: it proves nothing about the process.
 	r.Interrupted = !r.Checked() && ctx.Err() != nil
 	return r
 }
 
-// stateSlot returns the latest slot stateURL computed for the process.
+// noMessages reads the SU's "Latest message not available" beside the state
+// server's slot: with slot 0 the process has nothing to compute and is in
+// step; past 0 the scheduler lost what the node computed, an error of the
+// scheduler's naming its text.
+func (r *Result) noMessages() {
+	var e *Error
+	if r.StateNonce == nil || !errors.As(r.SUErr, &e) || e.Kind != NoMessages {
+		return
+	}
+	if *r.StateNonce == 0 {
+		zero := int64(0)
+		r.SUNonce, r.SUErr = &zero, nil
+		return
+	}
+	e.Blame = answer.Host
+	e.Detail += fmt.Sprintf(", while the state server has computed slot %d", *r.StateNonce)
+}
+
+// stateSlot returns the latest slot stateURL computed for the process. A
+// state server's redirect is never followed: a node named in a process map
+// could point the monitor anywhere, an internal address included.
 func (c *Client) stateSlot(ctx context.Context, stateURL, processID string) (int64, error) {
 	u := strings.TrimRight(stateURL, "/") + "/" + processID + "~process@1.0/compute/at-slot"
-	return c.get(ctx, StateServer, u, maxSlotBody, parseSlot)
-}
-
-// schedulerNonce returns the latest nonce the process's scheduler assigned,
-// following the router's redirect to the SU.
-func (c *Client) schedulerNonce(ctx context.Context, processID string) (int64, error) {
-	u := strings.TrimRight(c.RouterURL, "/") + "/" + processID + "/latest"
-	return c.get(ctx, Scheduler, u, maxNonceBody, parseNonce)
-}
-
-func (c *Client) get(ctx context.Context, ep Endpoint, rawURL string, maxBody int64,
-	parse func(int, string, []byte) (int64, error)) (int64, error) {
-	host := hostOf(rawURL)
-	resp, err := c.HTTP.Do(ctx, retryhttp.Request{URL: rawURL, MaxBody: maxBody})
+	host := hostOf(u)
+	resp, err := c.HTTP.Do(ctx, retryhttp.Request{URL: u, MaxBody: maxSlotBody, Endpoint: answer.StateSlot, NoRedirects: true})
 	if err != nil {
-		return 0, transportError(ep, host, err)
+		return 0, transportError(StateServer, host, err)
 	}
-	n, err := parse(resp.Status, resp.Header.Get("Content-Type"), resp.Body)
-	if err != nil {
-		var pf *parseFailure
-		if errors.As(err, &pf) {
-			detail := pf.Detail
-			if pf.Kind == ServerError && resp.Attempts > 1 {
-				detail += fmt.Sprintf(" (after %d attempts)", resp.Attempts)
-			}
-			return 0, &Error{Endpoint: ep, Host: host, Kind: pf.Kind, Detail: detail}
-		}
-		return 0, &Error{Endpoint: ep, Host: host, Kind: BadResponse, Detail: err.Error(), Err: err}
+	if resp.Verdict.Failed() {
+		return 0, answerError(StateServer, host, resp.Verdict, resp.Attempts)
+	}
+	n, bad := parseSlot(resp.Header.Get("Content-Type"), resp.Body)
+	if bad != nil {
+		return 0, answerError(StateServer, host, *bad, 1)
 	}
 	return n, nil
 }
 
+// schedulerNonce returns the latest nonce the process's scheduler assigned.
+// The router's 307 is followed here, as a request of its own to the SU:
+// the SU is its own host, charged with its own failures.
+func (c *Client) schedulerNonce(ctx context.Context, processID string) (int64, error) {
+	u := strings.TrimRight(c.RouterURL, "/") + "/" + processID + "/latest"
+	host := hostOf(u)
+	req := retryhttp.Request{URL: u, MaxBody: maxNonceBody, Endpoint: answer.Router, NoRedirects: true, Reduce: readLatest}
+	resp, err := c.HTTP.Do(ctx, req)
+	if err != nil {
+		return 0, transportError(Scheduler, host, err)
+	}
+	if resp.Verdict.Kind == answer.Redirect {
+		su, ok := redirectTarget(u, resp.Header.Get("Location"))
+		if !ok {
+			return 0, &Error{Endpoint: Scheduler, Host: host, Kind: BadResponse, Blame: answer.Config,
+				Detail: "the router redirected to a URL that is not http(s), not followed"}
+		}
+		req.URL, req.Endpoint, host = su, answer.SU, hostOf(su)
+		if resp, err = c.HTTP.Do(ctx, req); err != nil {
+			return 0, transportError(Scheduler, host, err)
+		}
+	}
+	if resp.Verdict.Failed() {
+		return 0, answerError(Scheduler, host, resp.Verdict, resp.Attempts)
+	}
+	n, bad := parseNonce(resp.Header.Get("Content-Type"), resp.Body)
+	if bad != nil {
+		return 0, answerError(Scheduler, host, *bad, 1)
+	}
+	return n, nil
+}
+
+// redirectTarget is the router's Location resolved against the request,
+// if it is an http(s) URL with a host.
+func redirectTarget(from, location string) (string, bool) {
+	base, err := url.Parse(from)
+	if err != nil {
+		return "", false
+	}
+	to, err := base.Parse(location)
+	if err != nil || (to.Scheme != "http" && to.Scheme != "https") || to.Host == "" {
+		return "", false
+	}
+	return to.String(), true
+}
+
+func answerError(ep Endpoint, host string, v answer.Verdict, attempts int) error {
+	detail := v.Detail
+	if attempts > 1 {
+		detail += fmt.Sprintf(" (after %d attempts)", attempts)
+	}
+	return &Error{Endpoint: ep, Host: host, Kind: v.Kind, Blame: v.Blame, Detail: detail}
+}
+
 func transportError(ep Endpoint, host string, err error) error {
-	e := &Error{Endpoint: ep, Host: host, Kind: Unreachable, Err: err}
-	var ne net.Error
+	v := answer.OfError(err)
+	e := &Error{Endpoint: ep, Host: host, Kind: v.Kind, Blame: v.Blame, Detail: v.Detail + attemptsSuffix(err), Err: err}
 	var down *retryhttp.HostDownError
+	var na *retryhttp.NoAnswerError
 	switch {
 	case errors.As(err, &down):
 		e.Detail = "down: not asked, after earlier requests of this pass got no answer"
-	case errors.Is(err, retryhttp.ErrBodyTooLarge):
-		e.Kind, e.Detail = BadResponse, "response too large"
-	case errors.Is(err, retryhttp.ErrTooManyRedirects):
-		e.Kind, e.Detail = BadResponse, "redirect loop"
-	case errors.As(err, &ne) && ne.Timeout():
-		e.Detail = "timed out" + attemptsSuffix(err)
-	default:
-		e.Detail = "unreachable: " + rootCause(err)
+	case ep == StateServer && errors.As(err, &na) && na.HostAnswering:
+		// A node loading a process computes it from slot 0 before it
+		// replies; it answers the others meanwhile.
+		e.Kind, e.Blame = Failing, answer.Process
+		e.Detail = "timed out while the node answers other processes: the process is not loaded there yet, or still computing" + attemptsSuffix(err)
 	}
 	return e
-}
-
-// rootCause drops url.Error's "Get <url>:" prefix, already said by the host.
-func rootCause(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err.Error() + attemptsSuffix(err)
-	}
-	return err.Error()
 }
 
 func attemptsSuffix(err error) string {

@@ -58,8 +58,12 @@ func TestCheckFailuresAreClassified(t *testing.T) {
 		kind      Kind
 		msg       string
 	}{
-		{aotest.Status500, "", StateServer, ServerError, "HTTP 500: internal error (after 2 attempts)"},
-		{aotest.HTML, "", StateServer, BadResponse, "returned HTML, not a slot number"},
+		{aotest.Status500, "", StateServer, Failing, "the node could not compute this process (HTTP 500, an HTML page) (after 2 attempts)"},
+		{aotest.ComputeError, "", StateServer, Failing, "the process's computation reported an error (HTTP 400: --b"},
+		{aotest.Gateway, "", StateServer, Unreachable, "HTTP 502, an HTML page (after 2 attempts)"},
+		{aotest.Unknown, "", StateServer, NotFound, "does not have this process (HTTP 404)"},
+		{aotest.Redirect, "", StateServer, BadResponse, "unexpected redirect (HTTP 307), not followed"},
+		{aotest.HTML, "", StateServer, BadResponse, "returned an HTML page, not a slot number"},
 		{aotest.Empty, "", StateServer, BadResponse, "returned an empty body"},
 		{aotest.NotInteger, "", StateServer, BadResponse, `returned "14204.5", not a slot number`},
 		{aotest.Hang, "", StateServer, Unreachable, "timed out (after 2 attempts)"},
@@ -70,9 +74,10 @@ func TestCheckFailuresAreClassified(t *testing.T) {
 		{"", aotest.NoAssign, Scheduler, BadResponse, "no assignment"},
 		{"", aotest.NoNonce, Scheduler, BadResponse, "no Nonce tag in assignment"},
 		{"", aotest.NotInteger, Scheduler, BadResponse, `Nonce tag "fourteen" is not a whole number`},
-		{"", aotest.HTML, Scheduler, BadResponse, "returned HTML, not JSON"},
-		{"", aotest.Oversized, Scheduler, BadResponse, "response too large"},
-		{"", aotest.RedirectRun, Scheduler, BadResponse, "redirect loop"},
+		{"", aotest.HTML, Scheduler, BadResponse, "returned an HTML page, not JSON"},
+		{"", aotest.RedirectRun, Scheduler, BadResponse, "unexpected redirect (HTTP 307), not followed"},
+		{"", aotest.DatabaseError, Scheduler, ServerError, `database trouble (HTTP 400: DatabaseError("Failed to get connection from read pool.")) (after 2 attempts)`},
+		{"", aotest.Forbidden, Scheduler, Forbidden, "not on the server's allow-list (HTTP 403: Process not in allow list)"},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.ep)+"/"+string(tt.state)+string(tt.su), func(t *testing.T) {
@@ -81,6 +86,7 @@ func TestCheckFailuresAreClassified(t *testing.T) {
 			defer f.Close()
 			f.Set(pid, 1, 1)
 			f.Break(pid, tt.state, tt.su)
+			f.RedirectTo = f.SU.URL + "/" + pid + "/latest"
 			c := newClient(f)
 			if tt.state == aotest.Hang {
 				// It never answers: only the state server's error is checked.
@@ -127,13 +133,13 @@ func TestDeadStateServerIsUnreachable(t *testing.T) {
 
 func TestParseSlot(t *testing.T) {
 	t.Parallel()
-	for body, want := range map[string]int64{"14204": 14204, " 0\n": 0} {
-		if n, err := parseSlot(200, "text/plain", []byte(body)); err != nil || n != want {
-			t.Errorf("parseSlot(%q) = %d, %v", body, n, err)
+	for body, want := range map[string]int64{"14204": 14204, " 0\n": 0, "14204\n": 14204} {
+		if n, bad := parseSlot("", []byte(body)); bad != nil || n != want {
+			t.Errorf("parseSlot(%q) = %d, %v", body, n, bad)
 		}
 	}
-	for _, body := range []string{"-1", "1e3", "99999999999999999999", "<html>"} {
-		if _, err := parseSlot(200, "text/plain", []byte(body)); err == nil {
+	for _, body := range []string{"-1", "1e3", "99999999999999999999", "<html>", `{"ao-result":"body","body":14204}`} {
+		if _, bad := parseSlot("", []byte(body)); bad == nil {
 			t.Errorf("parseSlot(%q) accepted", body)
 		}
 	}
@@ -141,8 +147,8 @@ func TestParseSlot(t *testing.T) {
 
 func TestParseNonceRealShape(t *testing.T) {
 	t.Parallel()
-	n, err := parseNonce(200, "application/json", aotest.LatestBody(pid, "14204", 0))
-	if err != nil || n != 14204 {
-		t.Fatalf("parseNonce = %d, %v", n, err)
+	n, bad := parseNonce("application/json", aotest.LatestBody(pid, "14204", 0))
+	if bad != nil || n != 14204 {
+		t.Fatalf("parseNonce = %d, %v", n, bad)
 	}
 }

@@ -5,6 +5,8 @@ package ao
 import (
 	"errors"
 	"fmt"
+
+	"github.com/org/nonce-monitor-action/internal/answer"
 )
 
 // Endpoint names which side of a check failed.
@@ -16,28 +18,39 @@ const (
 )
 
 // Kind classifies a failure so a dead server can be told from a bad process
-// ID or a garbled answer.
-type Kind string
+// ID or a garbled answer; package answer decides it.
+type Kind = answer.Kind
 
 const (
-	// Unreachable: no answer (connection refused, DNS, timeout) after retries.
-	Unreachable Kind = "unreachable"
-	// ServerError: the server kept answering 429 or 5xx.
-	ServerError Kind = "server error"
+	// Unreachable: no answer (refused, reset, TLS, timeout, a gateway's
+	// 502/503/504) after retries.
+	Unreachable = answer.NoAnswer
+	// ServerError: the server answered, in trouble (429, a scheduler's
+	// 5xx, the router's DatabaseError), after retries.
+	ServerError = answer.Overloaded
+	// Failing: the node could not compute this process (its 500 or 400).
+	Failing = answer.Failing
 	// BadResponse: an answer that is not what the endpoint returns (HTML,
-	// empty, not a number, no Nonce tag, too large, redirect loop, ...).
-	BadResponse Kind = "bad response"
+	// empty, not a number, no Nonce tag, too large, a redirect, ...).
+	BadResponse = answer.Unexpected
 	// NotFound: the endpoint does not know the process (check its ID).
-	NotFound Kind = "process not found"
+	NotFound = answer.NotFound
+	// NoMessages: the SU has no latest message for the process.
+	NoMessages = answer.NoMessages
+	// Forbidden: the process is not on the server's allow-list.
+	Forbidden = answer.Forbidden
 )
 
 // Error is a classified failure of one endpoint for one process.
 type Error struct {
 	Endpoint Endpoint
-	Host     string
+	Host     string // credential-free, normalised
 	Kind     Kind
-	Detail   string
-	Err      error // underlying cause, if any
+	// Blame is whose failure it is: answer.Config marks one that, when
+	// every process on the host shows it, is the configuration's.
+	Blame  answer.Blame
+	Detail string
+	Err    error // underlying cause, if any
 }
 
 func (e *Error) Error() string {

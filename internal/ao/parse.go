@@ -1,40 +1,28 @@
 package ao
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/org/nonce-monitor-action/internal/answer"
 )
 
-// parseFailure is a classified problem with an answer, before the caller
-// adds which endpoint and host it came from.
-type parseFailure struct {
-	Kind   Kind
-	Detail string
-}
-
-func (p *parseFailure) Error() string { return p.Detail }
-
-// parseSlot reads the state server's answer to /compute/at-slot: 200 with a
-// bare integer.
-func parseSlot(status int, contentType string, body []byte) (int64, error) {
+// parseSlot reads the body of the state server's 200 to /compute/at-slot:
+// the bare decimal slot (no Content-Type to rely on). Anything else is not
+// a HyperBEAM node's answer.
+func parseSlot(contentType string, body []byte) (int64, *answer.Verdict) {
 	text := strings.TrimSpace(string(body))
 	switch {
-	case status == http.StatusNotFound:
-		return 0, &parseFailure{NotFound, "does not have this process (HTTP 404)"}
-	case status != http.StatusOK:
-		return 0, statusFailure(status, text)
-	case looksLikeHTML(contentType, text):
-		return 0, &parseFailure{BadResponse, "returned HTML, not a slot number (a gateway error page?)"}
+	case answer.LooksLikeHTML(contentType, text):
+		return 0, notAO("returned an HTML page, not a slot number (a proxy's error page, or not a HyperBEAM node)")
 	case text == "":
-		return 0, &parseFailure{BadResponse, "returned an empty body, not a slot number"}
+		return 0, notAO("returned an empty body, not a slot number")
 	}
 	n, err := strconv.ParseInt(text, 10, 64)
 	if err != nil || n < 0 {
-		return 0, &parseFailure{BadResponse, fmt.Sprintf("returned %s, not a slot number", quoteSnippet(text))}
+		return 0, notAO(fmt.Sprintf("returned %s, not a slot number", quoteSnippet(text)))
 	}
 	return n, nil
 }
@@ -48,27 +36,22 @@ type latestAssignment struct {
 	} `json:"assignment"`
 }
 
-// parseNonce reads the scheduler's answer to /{pid}/latest: JSON whose
-// assignment carries a Nonce tag holding an integer as a string. An unknown
-// process is a 400 whose body says NotFound.
-func parseNonce(status int, contentType string, body []byte) (int64, error) {
+// parseNonce reads the SU's 200 to /{pid}/latest, reduced by readLatest to
+// its assignment: the Nonce tag's value, a decimal integer as a string.
+func parseNonce(contentType string, body []byte) (int64, *answer.Verdict) {
 	text := strings.TrimSpace(string(body))
 	switch {
-	case (status == http.StatusBadRequest && strings.Contains(text, "NotFound")) || status == http.StatusNotFound:
-		return 0, &parseFailure{NotFound, "process not found (" + snippet(schedulerError(body), 120) + ")"}
-	case status != http.StatusOK:
-		return 0, statusFailure(status, text)
-	case looksLikeHTML(contentType, text):
-		return 0, &parseFailure{BadResponse, "returned HTML, not JSON (a gateway error page?)"}
+	case answer.LooksLikeHTML(contentType, text):
+		return 0, notAO("returned an HTML page, not JSON (a proxy's error page, or not a scheduler)")
 	case text == "":
-		return 0, &parseFailure{BadResponse, "returned an empty body, not JSON"}
+		return 0, notAO("returned an empty body, not JSON")
 	}
 	var latest latestAssignment
 	if err := json.Unmarshal(body, &latest); err != nil {
-		return 0, &parseFailure{BadResponse, "returned a body that is not JSON: " + snippet(err.Error(), 120)}
+		return 0, notAO("returned a body that is not JSON: " + answer.Snippet(err.Error()))
 	}
 	if latest.Assignment == nil {
-		return 0, &parseFailure{BadResponse, "no assignment in the latest-message response"}
+		return 0, notAO("no assignment in the latest-message response")
 	}
 	for _, tag := range latest.Assignment.Tags {
 		if tag.Name != "Nonce" {
@@ -76,50 +59,22 @@ func parseNonce(status int, contentType string, body []byte) (int64, error) {
 		}
 		n, err := strconv.ParseInt(strings.TrimSpace(tag.Value), 10, 64)
 		if err != nil || n < 0 {
-			return 0, &parseFailure{BadResponse, fmt.Sprintf("Nonce tag %s is not a whole number", quoteSnippet(tag.Value))}
+			return 0, notAO(fmt.Sprintf("Nonce tag %s is not a whole number", quoteSnippet(tag.Value)))
 		}
 		return n, nil
 	}
-	return 0, &parseFailure{BadResponse, "no Nonce tag in assignment"}
+	return 0, notAO("no Nonce tag in assignment")
 }
 
-// schedulerError extracts {"error": "..."} when present.
-func schedulerError(body []byte) string {
-	var e struct {
-		Error string `json:"error"`
-	}
-	if json.Unmarshal(body, &e) == nil && e.Error != "" {
-		return e.Error
-	}
-	return strings.TrimSpace(string(body))
+func notAO(detail string) *answer.Verdict {
+	v := answer.NotAO(detail)
+	return &v
 }
 
-func statusFailure(status int, text string) *parseFailure {
-	kind := BadResponse
-	if status == http.StatusTooManyRequests || status >= 500 {
-		kind = ServerError
-	}
-	d := fmt.Sprintf("HTTP %d", status)
-	if text != "" && !looksLikeHTML("", text) {
-		d += ": " + snippet(text, 120)
-	}
-	return &parseFailure{kind, d}
-}
-
-func looksLikeHTML(contentType, text string) bool {
-	if strings.HasPrefix(strings.ToLower(contentType), "text/html") {
-		return true
-	}
-	return bytes.HasPrefix(bytes.ToLower([]byte(text[:min(len(text), 15)])), []byte("<!doctype html")) ||
-		strings.HasPrefix(strings.ToLower(text), "<html")
-}
-
-func snippet(s string, n int) string {
+func quoteSnippet(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
-	if len([]rune(s)) > n {
-		return string([]rune(s)[:n]) + "…"
+	if r := []rune(s); len(r) > 40 {
+		s = string(r[:40]) + "…"
 	}
-	return s
+	return strconv.Quote(s)
 }
-
-func quoteSnippet(s string) string { return strconv.Quote(snippet(s, 40)) }

@@ -21,7 +21,9 @@ import (
 type Fault string
 
 const (
-	OK          Fault = ""
+	OK Fault = ""
+	// Status500 is HyperBEAM's answer for a process whose computation
+	// failed: 500 with an HTML error page (an SU answers a plain 500).
 	Status500   Fault = "500"
 	Status429   Fault = "429"
 	HTML        Fault = "html"
@@ -32,12 +34,39 @@ const (
 	NoNonce     Fault = "no-nonce"
 	NoAssign    Fault = "no-assignment"
 	Unknown     Fault = "unknown-process"
-	Oversized   Fault = "oversized"
 	RedirectRun Fault = "redirect-loop"
 	// Hostile answers 502 with HostileText as its body: what a hostile or
 	// compromised node can send.
 	Hostile Fault = "hostile"
+	// ComputeError is a device's compute error: 400 with a multipart body.
+	ComputeError Fault = "compute-error"
+	// NoMessages is the SU's 400 "Latest message not available".
+	NoMessages Fault = "no-messages"
+	// DatabaseError is the router's 400 when its database is in trouble.
+	DatabaseError Fault = "database-error"
+	// Forbidden is a 403 JSON: the process is not on the allow-list.
+	Forbidden Fault = "forbidden"
+	// Redirect is a state server's 307 to another URL (RedirectTo).
+	Redirect Fault = "redirect"
+	// Huge is an SU /latest whose message carries 10 MiB of data, written
+	// as it is produced (the stand-in never holds it either).
+	Huge Fault = "huge"
+	// Gateway is a proxy's 502 page for a node behind it that is down.
+	Gateway Fault = "gateway"
 )
+
+// Real bodies, from shared/reference/ao-endpoints.md.
+const (
+	NodeNotFoundPage = "<!DOCTYPE html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>"
+	NodeErrorPage    = "<html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1>" +
+		"<pre>{badmatch,{error,not_found}} in dev_process:compute/3</pre></body></html>"
+	RouterNotFound = `{"error":"NotFound(\"Process scheduler not found\")"}`
+	RouterDatabase = `{"error":"DatabaseError(\"Failed to get connection from read pool.\")"}`
+	SUNoMessage    = `{"error":"Latest message not available"}`
+)
+
+// HugeData is the size of the message data a Huge /latest carries.
+const HugeData = 10 << 20
 
 // HostileText carries every shape of text that has bitten an output
 // channel: workflow commands after line breaks (and the legacy form), HTML,
@@ -66,7 +95,11 @@ type Fleet struct {
 
 	suURL string // where the router redirects; "" for SU.URL
 
+	// RedirectTo is where a Redirect fault points.
+	RedirectTo string
+
 	mu         sync.Mutex
+	suFor      map[string]string // a process's SU base URL, when not SU's
 	stateDown  bool
 	routerHang bool
 	processes  map[string]*Process
@@ -139,6 +172,16 @@ func (f *Fleet) Break(pid string, state, su Fault) {
 	p.StateFault, p.SUFault = state, su
 }
 
+// PlaceOn makes the router redirect pid to the SU at suURL.
+func (f *Fleet) PlaceOn(pid, suURL string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.suFor == nil {
+		f.suFor = map[string]string{}
+	}
+	f.suFor[pid] = suURL
+}
+
 // StateDown makes the state server drop every connection without an answer,
 // as a dead server behind a load balancer does, until called with false.
 func (f *Fleet) StateDown(down bool) {
@@ -203,19 +246,30 @@ func (f *Fleet) serveState(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pid, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/"), "~process@1.0/compute/at-slot")
-	if !ok {
-		http.NotFound(w, r)
+	p, known := f.lookup(pid)
+	if !ok || !known || p.StateFault == Unknown {
+		NodeNotFound(w)
 		return
 	}
-	p, known := f.lookup(pid)
-	if !known {
-		http.NotFound(w, r)
+	switch p.StateFault {
+	case Status500:
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusInternalServerError)
+		fmt.Fprint(w, NodeErrorPage)
+		return
+	case ComputeError:
+		w.Header().Set("Content-Type", "multipart/form-data; boundary=b")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprint(w, "--b\r\ncontent-disposition: form-data;name=\"body\"\r\n\r\nprocess error\r\n--b--\r\n")
+		return
+	case Redirect:
+		http.Redirect(w, r, f.RedirectTo, http.StatusTemporaryRedirect)
 		return
 	}
 	if fault(w, r, p.StateFault) {
 		return
 	}
-	w.Header().Set("Content-Type", "text/plain")
+	// HyperBEAM's default codec may send no Content-Type.
 	switch p.StateFault {
 	case NotInteger:
 		fmt.Fprint(w, "14204.5")
@@ -242,11 +296,30 @@ func (f *Fleet) serveRouter(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, r.URL.Path, http.StatusTemporaryRedirect)
 		return
 	}
+	switch p.SUFault {
+	case DatabaseError:
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprint(w, RouterDatabase)
+		return
+	case Forbidden:
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprint(w, `{"error":"Process not in allow list"}`)
+		return
+	}
 	su := f.suURL
 	if su == "" {
 		su = f.SU.URL
 	}
-	http.Redirect(w, r, su+"/"+pid+"/latest", http.StatusTemporaryRedirect)
+	f.mu.Lock()
+	if placed, ok := f.suFor[pid]; ok {
+		su = placed
+	}
+	f.mu.Unlock()
+	// The real router sends an empty body; http.Redirect would add HTML.
+	w.Header().Set("Location", su+"/"+pid+"/latest")
+	w.WriteHeader(http.StatusTemporaryRedirect)
 }
 
 func (f *Fleet) serveSU(w http.ResponseWriter, r *http.Request) {
@@ -255,7 +328,18 @@ func (f *Fleet) serveSU(w http.ResponseWriter, r *http.Request) {
 	if !known || p.SUFault == Unknown {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusBadRequest)
-		fmt.Fprint(w, `{"error":"NotFound(\"Process scheduler not found\")"}`)
+		fmt.Fprint(w, RouterNotFound)
+		return
+	}
+	switch p.SUFault {
+	case NoMessages:
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprint(w, SUNoMessage)
+		return
+	case Huge:
+		w.Header().Set("Content-Type", "application/json")
+		writeHuge(w, pid, p.SUNonce)
 		return
 	}
 	if fault(w, r, p.SUFault) {
@@ -271,8 +355,6 @@ func (f *Fleet) serveSU(w http.ResponseWriter, r *http.Request) {
 		w.Write(LatestBody(pid, "", 0))
 	case NotInteger:
 		w.Write(LatestBody(pid, "fourteen", 0))
-	case Oversized:
-		w.Write(LatestBody(pid, "1", 9<<20))
 	default:
 		w.Write(LatestBody(pid, fmt.Sprint(p.SUNonce), 0))
 	}
@@ -295,6 +377,10 @@ func fault(w http.ResponseWriter, r *http.Request, f Fault) bool {
 		w.WriteHeader(http.StatusOK)
 	case Hang:
 		<-r.Context().Done()
+	case Gateway:
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusBadGateway)
+		fmt.Fprint(w, "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>")
 	case Hostile:
 		w.Header().Set("Content-Type", "text/plain")
 		w.WriteHeader(http.StatusBadGateway)
@@ -303,6 +389,29 @@ func fault(w http.ResponseWriter, r *http.Request, f Fault) bool {
 		return false
 	}
 	return true
+}
+
+// NodeNotFound is a HyperBEAM node's 404: its own HTML page.
+func NodeNotFound(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/html")
+	w.WriteHeader(http.StatusNotFound)
+	fmt.Fprint(w, NodeNotFoundPage)
+}
+
+// writeHuge writes a /latest whose message carries HugeData bytes of data
+// before the assignment, a chunk at a time.
+func writeHuge(w http.ResponseWriter, pid string, nonce int64) {
+	whole := string(LatestBody(pid, fmt.Sprint(nonce), 0))
+	const marker = `"data":"`
+	head, tail, _ := strings.Cut(whole, marker)
+	fmt.Fprint(w, head+marker)
+	chunk := []byte(strings.Repeat("d", 64<<10))
+	for range HugeData / len(chunk) {
+		if _, err := w.Write(chunk); err != nil {
+			return
+		}
+	}
+	fmt.Fprint(w, tail)
 }
 
 // LatestBody is an SU /latest answer shaped like the real one (about 3.5
@@ -324,16 +433,16 @@ func LatestBody(pid, nonce string, padding int) []byte {
 		map[string]string{"name": "Type", "value": "Assignment"},
 		map[string]string{"name": "Variant", "value": "ao.TN.1"},
 	)
-	body, _ := json.Marshal(map[string]any{
-		"message": map[string]any{
-			"id": "msg", "owner": map[string]string{"address": "addr", "key": key},
-			"data": strings.Repeat("d", padding) + "1984", "tags": []map[string]string{{"name": "Action", "value": "Mint"}},
-			"signature": strings.Repeat("s", 683), "anchor": "00000000000000000000000000000001", "target": pid,
-		},
-		"assignment": map[string]any{
-			"id": "asg", "owner": map[string]string{"address": "addr", "key": key},
-			"tags": tags, "signature": strings.Repeat("s", 683), "anchor": nil, "target": "",
-		},
+	// The SU writes "message" before "assignment": marshalled apart so a
+	// map's sorted keys do not swap them.
+	message, _ := json.Marshal(map[string]any{
+		"id": "msg", "owner": map[string]string{"address": "addr", "key": key},
+		"data": strings.Repeat("d", padding) + "1984", "tags": []map[string]string{{"name": "Action", "value": "Mint"}},
+		"signature": strings.Repeat("s", 683), "anchor": "00000000000000000000000000000001", "target": pid,
 	})
-	return body
+	assignment, _ := json.Marshal(map[string]any{
+		"id": "asg", "owner": map[string]string{"address": "addr", "key": key},
+		"tags": tags, "signature": strings.Repeat("s", 683), "anchor": nil, "target": "",
+	})
+	return []byte(`{"message":` + string(message) + `,"assignment":` + string(assignment) + `}`)
 }

@@ -38,7 +38,7 @@ type Inputs struct {
 	CatchUpGrace   *Duration `env:"CATCH_UP_GRACE,noinit" help:"Do not page yet a process past the threshold that is catching up with an ETA under this, or whose state server just restarted (Go duration); empty: off."`
 	Concurrency    Int       `env:"CONCURRENCY,default=16" help:"Processes checked at once."`
 	RequestTimeout Duration  `env:"REQUEST_TIMEOUT,default=10s" help:"Timeout of each HTTP request (Go duration)."`
-	MaxRetries     Int       `env:"MAX_RETRIES,default=3" help:"Retries per request on timeouts, network errors, 429 and 5xx."`
+	MaxRetries     Int       `env:"MAX_RETRIES,default=3" help:"Retries per request when the server is in trouble (no answer, 429, a scheduler's 5xx); a process's own failure is looked at once more at most."`
 	PassTimeout    Duration  `env:"PASS_TIMEOUT,default=4m" help:"Deadline of the whole pass (Go duration): processes not checked by then are reported as not checked and change nothing; what was decided is still sent."`
 	PagerDutyTest  bool      `env:"PAGERDUTY_TEST,default=false" help:"Only send one clearly labelled test event to PagerDuty, report its answer and resolve it: no checks, no state change."`
 	DryRun         bool      `env:"DRY_RUN,default=false" help:"Check and report what would be sent; send nothing; leave the state file untouched."`

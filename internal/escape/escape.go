@@ -167,10 +167,25 @@ func URL(raw string) string {
 	return scheme + "://***@" + rest
 }
 
-// Host is the host (and port) of a URL, never its credentials.
+// Host is the host (and port) of a URL, never its credentials, in one
+// spelling per host: lower case, no trailing dot, no default port
+// (STATE.example, state.example. and state.example:443 on https are all
+// state.example), so the breaker, the per-host limit and grouping see one
+// host where DNS does.
 func Host(raw string) string {
-	if u, err := url.Parse(strings.TrimSpace(raw)); err == nil && u.Host != "" {
-		return u.Host
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Host == "" {
+		return URL(raw)
 	}
-	return URL(raw)
+	name, port := strings.TrimSuffix(strings.ToLower(u.Hostname()), "."), u.Port()
+	if (port == "443" && strings.EqualFold(u.Scheme, "https")) || (port == "80" && strings.EqualFold(u.Scheme, "http")) {
+		port = ""
+	}
+	if strings.Contains(name, ":") {
+		name = "[" + name + "]" // IPv6
+	}
+	if port != "" {
+		return name + ":" + port
+	}
+	return name
 }

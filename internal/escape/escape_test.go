@@ -111,6 +111,14 @@ func TestURLDropsCredentials(t *testing.T) {
 			t.Errorf("URL(%q) = %q leaks a credential", in, got)
 		}
 	}
+	for _, spelling := range []string{"https://STATE.example/x", "https://state.example./", "https://state.example:443", "HTTPS://State.Example.:443/y", "http://state.example:80/"} {
+		if got := Host(spelling); got != "state.example" {
+			t.Errorf("Host(%q) = %q, want state.example: one host, one spelling", spelling, got)
+		}
+	}
+	if got := Host("http://[::1]:8080/x"); got != "[::1]:8080" {
+		t.Errorf("Host of an IPv6 URL = %q", got)
+	}
 	if got := Host("https://user:pass@state.example:8443/x"); got != "state.example:8443" {
 		t.Errorf("Host = %q", got)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	pd "github.com/PagerDuty/go-pagerduty"
+	"github.com/org/nonce-monitor-action/internal/answer"
 	"github.com/org/nonce-monitor-action/internal/retryhttp"
 	"golang.org/x/time/rate"
 )
@@ -50,13 +51,14 @@ func (s *Sender) Send(ctx context.Context, ev pd.V2Event) (notes []string, err e
 		var na *retryhttp.NoAnswerError
 		return notes, &UnavailableError{Err: err, NotSent: errors.As(err, &na) && !na.MayHaveArrived}
 	}
+	// What the answer means is package answer's to say (Delivery).
 	switch {
-	case resp.Status >= 200 && resp.Status < 300:
+	case !resp.Verdict.Failed():
 		return notes, nil
-	case resp.Status == http.StatusTooManyRequests || resp.Status >= 500:
+	case resp.Verdict.Retry != answer.Never:
 		return notes, &UnavailableError{Status: resp.Status, Attempts: resp.Attempts}
 	}
-	var answer pd.V2EventResponse
-	_ = json.Unmarshal(resp.Body, &answer) // a non-JSON 4xx still gets its status reported
-	return notes, &RejectedError{Status: resp.Status, Message: answer.Message, Errors: answer.Errors}
+	var said pd.V2EventResponse
+	_ = json.Unmarshal(resp.Body, &said) // a non-JSON 4xx still gets its status reported
+	return notes, &RejectedError{Status: resp.Status, Message: said.Message, Errors: said.Errors}
 }

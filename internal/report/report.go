@@ -115,8 +115,21 @@ func (p Pass) Stuck() int {
 	return n
 }
 
-// NotChecked counts processes the pass ended before checking.
+// NotChecked counts processes the pass ended before checking, or whose
+// failure was the configuration's.
 func (p Pass) NotChecked() int { return p.count(incident.StatusNotChecked) }
+
+// Misconfigured counts processes not checked because of a configuration
+// error (said once, by input).
+func (p Pass) Misconfigured() int {
+	n := 0
+	for _, r := range p.Results {
+		if r.Misconfigured != "" {
+			n++
+		}
+	}
+	return n
+}
 
 func (p Pass) count(s incident.Status) int {
 	n := 0
@@ -146,8 +159,11 @@ func troubleParts(p Pass) []string {
 	if n := p.Errors(); n > 0 {
 		parts = append(parts, fmt.Sprintf("%d failing", n))
 	}
-	if n := p.NotChecked(); n > 0 {
-		parts = append(parts, fmt.Sprintf("%d not checked (pass cut short)", n))
+	if n, misconfigured := p.NotChecked(), p.Misconfigured(); n > misconfigured {
+		parts = append(parts, fmt.Sprintf("%d not checked (pass cut short)", n-misconfigured))
+	}
+	if n := p.Misconfigured(); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d not checked (configuration error)", n))
 	}
 	return parts
 }

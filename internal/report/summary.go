@@ -278,6 +278,9 @@ func processTable(b *strings.Builder, p Pass) {
 			status = "🔇 silenced"
 		case incident.StatusNotChecked:
 			status = "⏹ not checked"
+			if r.Misconfigured != "" {
+				status = "⚙ configuration error"
+			}
 		case incident.StatusFailing:
 			status = "❌ " + string(ao.KindOf(firstErr(r)))
 		case incident.StatusBehind:

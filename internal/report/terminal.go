@@ -138,6 +138,10 @@ func troubleTable(p Pass, list []ao.Result) []Line {
 			details[i] = r.ErrorText()
 		case incident.StatusNotChecked:
 			status, tone = "not checked", Dim
+			if r.Misconfigured != "" {
+				status, tone = "configuration error", Bad
+				details[i] = r.ErrorText()
+			}
 		default:
 			behind = fmt.Sprint(r.SlotsBehind())
 		}

@@ -90,7 +90,7 @@ var errFailed = errors.New("failed")
 
 // acquire waits for a slot to the host and the breaker's permission. The
 // returned release must be called with the attempt's outcome.
-func (h *Hosts) acquire(ctx context.Context, name string) (release func(status int, err error), err error) {
+func (h *Hosts) acquire(ctx context.Context, name string) (release func(answered bool, err error), err error) {
 	x := h.get(name)
 	done, berr := x.breaker.Allow()
 	if berr != nil {
@@ -102,25 +102,29 @@ func (h *Hosts) acquire(ctx context.Context, name string) (release func(status i
 		done(errExcluded)
 		return nil, ctx.Err()
 	}
-	return func(status int, err error) {
+	return func(answered bool, err error) {
 		<-x.slots
-		done(outcome(ctx, status, err))
+		done(outcome(ctx, answered))
 	}, nil
 }
 
-// outcome classifies an attempt for the breaker: no answer (timeout,
-// refused, reset) or a 5xx is a failure; any other answer, even 4xx or
-// 429, shows the host is up.
-func outcome(ctx context.Context, status int, err error) error {
+// answering reports whether the host answered a request in the breaker's
+// window: a timeout there is then the request's, not the host's.
+func (h *Hosts) answering(name string) bool {
+	return h.get(name).breaker.Counts().TotalSuccesses > 0
+}
+
+// outcome is an attempt for the breaker: only no answer (package answer:
+// timeout, refused, reset, TLS, a gateway's 502/503/504) is a failure; any
+// answer from the host itself, a 500 page included, shows it is up.
+func outcome(ctx context.Context, answered bool) error {
 	switch {
 	case ctx.Err() != nil:
 		return errExcluded
-	case errors.Is(err, ErrBodyTooLarge), errors.Is(err, ErrTooManyRedirects):
-		return nil // it answered
-	case err != nil, status >= 500:
-		return errFailed
+	case answered:
+		return nil
 	}
-	return nil
+	return errFailed
 }
 
 // RetryBudget bounds the retries of timed-out requests in a pass, as

@@ -1,6 +1,7 @@
 // Package retryhttp sends HTTP requests with a per-attempt timeout, a bounded
-// response body, and retries on network errors, timeouts, 429 and 5xx with
-// exponential backoff and jitter, honouring Retry-After.
+// response body, and retries with exponential backoff and jitter,
+// honouring Retry-After. What an answer means (did the host answer, is it
+// worth asking again) is package answer's to say, per endpoint.
 package retryhttp
 
 import (
@@ -11,11 +12,11 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
+	"github.com/org/nonce-monitor-action/internal/answer"
 	"github.com/org/nonce-monitor-action/internal/escape"
 )
 
@@ -47,6 +48,17 @@ type Request struct {
 	Body    []byte
 	Header  http.Header
 	MaxBody int64
+	// Endpoint says how its answers are read (package answer); the zero
+	// value is a receiver of the monitor's own messages (answer.Delivery).
+	Endpoint answer.Endpoint
+	// NoRedirects returns a redirect as the answer instead of following
+	// it: the caller decides (the AO client follows only the router's 307
+	// to an SU, as a request of its own to that host).
+	NoRedirects bool
+	// Reduce, if set, reads a 2xx body as a stream and keeps only what
+	// the caller needs (bounded memory for a body that may be large);
+	// MaxBody then bounds the bytes streamed, not the bytes kept.
+	Reduce func(io.Reader) ([]byte, error)
 }
 
 // Response is the last answer the server gave.
@@ -55,13 +67,14 @@ type Response struct {
 	Header   http.Header
 	Body     []byte
 	Attempts int
+	Verdict  answer.Verdict // what the answer means, for its endpoint
 }
 
 var (
 	// ErrBodyTooLarge means the response exceeded Request.MaxBody.
-	ErrBodyTooLarge = errors.New("response body too large")
+	ErrBodyTooLarge = answer.ErrTooLarge
 	// ErrTooManyRedirects means a redirect chain did not end (a loop).
-	ErrTooManyRedirects = errors.New("too many redirects")
+	ErrTooManyRedirects = answer.ErrTooManyRedirects
 )
 
 // maxRedirects is generous for the router's single 307.
@@ -78,7 +91,14 @@ func NewHTTPClient(concurrency int) *http.Client {
 	return &http.Client{Transport: t, CheckRedirect: checkRedirect}
 }
 
+// noRedirects marks a request's context: its redirects are returned, not
+// followed (the http.Client is shared by requests of both kinds).
+type noRedirects struct{}
+
 func checkRedirect(req *http.Request, via []*http.Request) error {
+	if req.Context().Value(noRedirects{}) != nil {
+		return http.ErrUseLastResponse
+	}
 	if len(via) >= maxRedirects {
 		return fmt.Errorf("%w (%d, last to %s)", ErrTooManyRedirects, len(via), escape.URL(req.URL.String()))
 	}
@@ -105,7 +125,7 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 				return nil, backoff.Permanent(lastErr) // the pass's budget for retrying timeouts is spent
 			}
 		}
-		var release func(int, error)
+		var release func(bool, error)
 		if c.Hosts != nil {
 			rel, err := c.Hosts.acquire(ctx, host)
 			if err != nil {
@@ -117,12 +137,15 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 			release = rel
 		}
 		resp, err := c.once(ctx, r)
+		var verdict answer.Verdict
+		if err != nil {
+			verdict = answer.OfError(err)
+		} else {
+			verdict = answer.Of(r.Endpoint, resp.Status, resp.Header, resp.Body)
+			resp.Verdict = verdict
+		}
 		if release != nil {
-			status := 0
-			if resp != nil {
-				status = resp.Status
-			}
-			release(status, err)
+			release(verdict.Answered, err)
 		}
 		lastErr = err
 		if err != nil && !neverSent(err) {
@@ -137,14 +160,28 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 			return resp, nil
 		}
 		if err != nil {
-			if errors.Is(err, ErrBodyTooLarge) || errors.Is(err, ErrTooManyRedirects) || ctx.Err() != nil {
+			switch {
+			case verdict.Retry == answer.Never || ctx.Err() != nil:
+				return nil, backoff.Permanent(err)
+			case r.Endpoint == answer.StateSlot && answer.Timeout(err) && attempts >= 2 && c.Hosts != nil && c.Hosts.answering(host):
+				// The node answers others: this process is slow there (a
+				// node loading it computes from slot 0 before replying),
+				// and each retry would restart or pile onto that work.
 				return nil, backoff.Permanent(err)
 			}
 			return nil, err
 		}
 		resp.Attempts = attempts
-		if !retryable(resp.Status) {
+		switch {
+		case !verdict.Failed() || verdict.Retry == answer.Never:
 			return resp, nil
+		case verdict.Retry == answer.Once:
+			// A process-level failure: one more look, at once (a crashed
+			// computation answers the same a second later).
+			if attempts >= 2 {
+				return resp, nil
+			}
+			return resp, &backoff.RetryAfterError{Duration: 0}
 		}
 		retryErr := fmt.Errorf("HTTP %d", resp.Status)
 		if wait, ok := retryAfter(resp.Header.Get("Retry-After"), clock.Now()); ok {
@@ -172,7 +209,8 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 		resp.Attempts = attempts
 		return resp, nil
 	}
-	return nil, &NoAnswerError{Err: err, Attempts: attempts, MayHaveArrived: mayHaveArrived}
+	return nil, &NoAnswerError{Err: err, Attempts: attempts, MayHaveArrived: mayHaveArrived,
+		HostAnswering: answer.Timeout(err) && c.Hosts != nil && c.Hosts.answering(host)}
 }
 
 // NoAnswerError is a request that got no usable answer after every
@@ -184,6 +222,9 @@ type NoAnswerError struct {
 	// server (every one failed to connect): for a POST, whether the server
 	// acted on it is then known.
 	MayHaveArrived bool
+	// HostAnswering: the request timed out while its host answered other
+	// requests of the pass: the host is up and this request is slow.
+	HostAnswering bool
 }
 
 func (e *NoAnswerError) Error() string {
@@ -210,16 +251,16 @@ func isTimeout(err error) bool {
 	return err != nil && (errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded))
 }
 
-func hostOf(raw string) string {
-	if u, err := url.Parse(raw); err == nil {
-		return u.Host
-	}
-	return raw
-}
+// hostOf is the host a request is charged to, normalised (case, trailing
+// dot, default port) so that two spellings of one host are one host.
+func hostOf(raw string) string { return escape.Host(raw) }
 
 func (c *Client) once(ctx context.Context, r Request) (*Response, error) {
 	ctx, cancel := context.WithTimeout(ctx, orDefault(c.Timeout, 10*time.Second))
 	defer cancel()
+	if r.NoRedirects {
+		ctx = context.WithValue(ctx, noRedirects{}, true)
+	}
 	var body io.Reader
 	if r.Body != nil {
 		body = bytes.NewReader(r.Body)
@@ -240,18 +281,36 @@ func (c *Client) once(ctx context.Context, r Request) (*Response, error) {
 	if limit <= 0 {
 		limit = 1 << 20
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	read := io.ReadAll
+	if r.Reduce != nil && resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		read = r.Reduce
+	} else if r.Reduce != nil {
+		limit = min(limit, maxErrorBody) // an error body is read whole: keep it small
+	}
+	counted := &countingReader{r: io.LimitReader(resp.Body, limit+1)}
+	data, err := read(counted)
+	if counted.n > limit {
+		return nil, fmt.Errorf("%w: more than %d bytes", ErrBodyTooLarge, limit)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading response: %w", err)
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%w: more than %d bytes", ErrBodyTooLarge, limit)
 	}
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: data}, nil
 }
 
-func retryable(status int) bool {
-	return status == http.StatusTooManyRequests || status >= 500
+// maxErrorBody bounds an error answer's body where the success body is
+// streamed: what it says fits in far less.
+const maxErrorBody = 64 << 10
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // retryAfter parses a Retry-After header: delay-seconds or an HTTP date.

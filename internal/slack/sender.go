@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/org/nonce-monitor-action/internal/answer"
 	"github.com/org/nonce-monitor-action/internal/escape"
 	"github.com/org/nonce-monitor-action/internal/retryhttp"
 )
@@ -34,12 +35,12 @@ func (s *Sender) Send(ctx context.Context, m Message) error {
 		return fmt.Errorf("Slack unreachable: %s", secret.Redact(err.Error()))
 	}
 	// Slack's answer is untrusted and may echo the webhook.
-	answer := secret.Redact(escape.OneLine(string(resp.Body)))
+	said := secret.Redact(escape.OneLine(string(resp.Body)))
 	switch {
-	case resp.Status == http.StatusOK:
+	case !resp.Verdict.Failed(): // Slack's own success is 200 "ok"
 		return nil
-	case resp.Status == http.StatusTooManyRequests || resp.Status >= 500:
-		return fmt.Errorf("Slack unavailable: HTTP %d %s after %d attempts", resp.Status, answer, resp.Attempts)
+	case resp.Verdict.Retry != answer.Never:
+		return fmt.Errorf("Slack unavailable: HTTP %d %s after %d attempts", resp.Status, said, resp.Attempts)
 	}
-	return fmt.Errorf("Slack rejected the message: HTTP %d %s", resp.Status, answer)
+	return fmt.Errorf("Slack rejected the message: HTTP %d %s", resp.Status, said)
 }

@@ -1,0 +1,103 @@
+package action
+
+// Configuration errors, said once: when every process on one host fails the
+// same way, in a way that points at configuration (404 everywhere, answers
+// that are not from an AO server), the input is wrong, not the processes.
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/org/nonce-monitor-action/internal/answer"
+	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/console"
+	"github.com/org/nonce-monitor-action/internal/escape"
+	"github.com/org/nonce-monitor-action/internal/processlist"
+	"github.com/org/nonce-monitor-action/internal/report"
+)
+
+// minMisconfigured is how many processes must answer alike before the
+// answer is the configuration's: one unknown process is just unknown.
+const minMisconfigured = 2
+
+// misconfiguration is one host whose every process failed alike.
+type misconfiguration struct {
+	input, url string // the input at fault, and the URL without credentials
+	endpoint   ao.Endpoint
+	kind       ao.Kind
+	detail     string // the first process's failure
+	processes  []int  // indexes into the results
+}
+
+// findMisconfigured groups the failures that point at configuration by
+// endpoint and host, and keeps the hosts on which every process (that was
+// checked at all) failed that way, with the same kind.
+func findMisconfigured(results []ao.Result, targets []processlist.Target, stateURL, routerURL string) []misconfiguration {
+	type key struct {
+		ep   ao.Endpoint
+		host string
+	}
+	groups := map[key]*misconfiguration{}
+	var order []key
+	spoilt := map[key]bool{} // a host that answered some process, or failed it otherwise
+	note := func(k key, i int, err error, raw string) {
+		var e *ao.Error
+		if !errors.As(err, &e) || e.Blame != answer.Config {
+			spoilt[k] = true
+			return
+		}
+		g, ok := groups[k]
+		if !ok {
+			g = &misconfiguration{endpoint: k.ep, url: escape.URL(raw), kind: e.Kind, detail: e.Error()}
+			groups[k] = g
+			order = append(order, k)
+		}
+		if g.kind != e.Kind {
+			spoilt[k] = true
+		}
+		g.processes = append(g.processes, i)
+	}
+	for i, r := range results {
+		if r.Interrupted {
+			continue
+		}
+		stateHost := key{ao.StateServer, escape.Host(r.StateURL)}
+		note(stateHost, i, r.StateErr, targets[i].StateURL)
+		if r.SUErr != nil {
+			if e := (*ao.Error)(nil); errors.As(r.SUErr, &e) && e.Host == escape.Host(routerURL) {
+				note(key{ao.Scheduler, e.Host}, i, r.SUErr, routerURL)
+				continue
+			}
+		}
+		spoilt[key{ao.Scheduler, escape.Host(routerURL)}] = true
+	}
+	var found []misconfiguration
+	for _, k := range order {
+		g := groups[k]
+		if spoilt[k] || len(g.processes) < minMisconfigured {
+			continue
+		}
+		g.input = "su-router-url"
+		if k.ep == ao.StateServer {
+			g.input = "state-url"
+			if escape.Host(stateURL) != k.host {
+				g.input = "the process list or process map (the state server URLs it names)"
+			}
+		}
+		found = append(found, *g)
+	}
+	return found
+}
+
+// sayMisconfigured reports each misconfiguration once, as an error naming
+// the input and the URL, and marks its processes' results so they page
+// nothing of their own: the failure is the configuration's, not theirs.
+func sayMisconfigured(con *console.Console, results []ao.Result, found []misconfiguration) {
+	for _, m := range found {
+		con.Errorf("Configuration", "%s: %s %s answered every one of its %s the same way (%s), which no real %s does: check %s. First: %s",
+			m.input, m.endpoint, m.url, report.Count(len(m.processes), "process", "processes"), m.kind, m.endpoint, m.input, m.detail)
+		for _, i := range m.processes {
+			results[i].Misconfigured = fmt.Sprintf("%s %s", m.input, m.url)
+		}
+	}
+}

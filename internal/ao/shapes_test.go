@@ -1,0 +1,159 @@
+package ao
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/org/nonce-monitor-action/internal/answer"
+	"github.com/org/nonce-monitor-action/internal/aotest"
+	"github.com/org/nonce-monitor-action/internal/retryhttp"
+)
+
+func TestNoMessagesWithSlotZeroIsInStep(t *testing.T) {
+	t.Parallel()
+	f := aotest.Start()
+	defer f.Close()
+	f.Set(pid, 0, 0)
+	f.Break(pid, aotest.OK, aotest.NoMessages)
+	r := newClient(f).Check(context.Background(), pid, f.State.URL)
+	if !r.Checked() || r.SlotsBehind() != 0 || r.SUErr != nil {
+		t.Fatalf("a process with no messages and state slot 0: checked=%v, err %v; want in step", r.Checked(), r.ErrorText())
+	}
+}
+
+func TestNoMessagesPastSlotZeroIsTheSchedulers(t *testing.T) {
+	t.Parallel()
+	f := aotest.Start()
+	defer f.Close()
+	f.Set(pid, 14204, 0)
+	f.Break(pid, aotest.OK, aotest.NoMessages)
+	r := newClient(f).Check(context.Background(), pid, f.State.URL)
+	var e *Error
+	if r.Checked() || KindOf(r.SUErr) != NoMessages || !strings.Contains(r.ErrorText(), "Latest message not available") ||
+		!strings.Contains(r.ErrorText(), "slot 14204") {
+		t.Fatalf("got %q; want a scheduler error naming the SU's text and the slot", r.ErrorText())
+	}
+	if asError(r.SUErr, &e); e.Blame != answer.Host {
+		t.Errorf("blame %q, want the scheduler's (host)", e.Blame)
+	}
+}
+
+func asError(err error, e **Error) bool {
+	x, ok := err.(*Error)
+	*e = x
+	return ok
+}
+
+// A 10 MiB message before the assignment: the nonce is read, and the body
+// is streamed past, never held. Not parallel: it measures the process's
+// allocations, and parallel tests run only after it.
+func TestHugeLatestIsStreamed(t *testing.T) {
+	f := aotest.Start()
+	defer f.Close()
+	f.Set(pid, 14204, 14204)
+	f.Break(pid, aotest.OK, aotest.Huge)
+	c := newClientTimeout(f, 60*time.Second)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	r := c.Check(context.Background(), pid, f.State.URL)
+	runtime.ReadMemStats(&after)
+	if !r.Checked() || *r.SUNonce != 14204 {
+		t.Fatalf("nonce not read: %s", r.ErrorText())
+	}
+	// Allocations of the whole check, stand-in included, stay far below
+	// the 10 MiB it streamed.
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > aotest.HugeData/2 {
+		t.Errorf("the check allocated %d bytes for a %d-byte message: the body was held", alloc, aotest.HugeData)
+	}
+}
+
+func TestReadLatest(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ body, want string }{
+		{string(aotest.LatestBody(pid, "7", 100)), ""},
+		{`{"message":null,"assignment":{"tags":[{"name":"Nonce","value":"7"}]}}`, `{"assignment":{"tags":[{"name":"Nonce","value":"7"}]}}`},
+		{` { "message" : {"data":"a\"}{]"} , "assignment" : {"tags":[{"name":"Nonce","value":"7"}],"n":-1.5e3,"x":true} } `,
+			`{"assignment":{"tags":[{"name":"Nonce","value":"7"}],"n":-1.5e3,"x":true}}`},
+		{`{"message":{"data":"x"}}`, `{}`},
+		{`<html>oops</html>`, `<html>oops</html>`},
+		{`{"message":{"data":"unterminated`, `{"message":{"data":"unterminated`},
+	} {
+		got, err := readLatest(strings.NewReader(tc.body))
+		if err != nil {
+			t.Fatalf("readLatest(%.40q): %v", tc.body, err)
+		}
+		if tc.want == "" {
+			if n, bad := parseNonce("", got); bad != nil || n != 7 {
+				t.Errorf("readLatest then parseNonce of the real shape = %d, %v", n, bad)
+			}
+			continue
+		}
+		if string(got) != tc.want {
+			t.Errorf("readLatest(%.40q) = %s, want %s", tc.body, got, tc.want)
+		}
+	}
+	big := `{"message":null,"assignment":{"data":"` + strings.Repeat("a", maxAssignment) + `"}}`
+	if got, _ := readLatest(strings.NewReader(big)); bytes.Contains(got, []byte("assignment\":")) && len(got) > keptPrefix {
+		t.Errorf("an assignment past %d bytes was kept whole", maxAssignment)
+	}
+}
+
+// An SU behind the router is its own host: one that refuses connections
+// is the SU's failure, named by its host, and the router stays up.
+func TestSUBehindTheRouterIsItsOwnHost(t *testing.T) {
+	t.Parallel()
+	f := aotest.Start()
+	defer f.Close()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadSU := "http://" + l.Addr().String()
+	l.Close()
+	f.Set(pid, 5, 5)
+	f.PlaceOn(pid, deadSU)
+	hosts := retryhttp.NewHosts(4)
+	c := newClient(f)
+	c.HTTP.Hosts = hosts
+	r := c.Check(context.Background(), pid, f.State.URL)
+	if KindOf(r.SUErr) != Unreachable || !strings.Contains(r.ErrorText(), "scheduler "+l.Addr().String()+": unreachable") {
+		t.Fatalf("got %q; want the SU's own host unreachable", r.ErrorText())
+	}
+	if hosts.Down(strings.TrimPrefix(f.Router.URL, "http://")) {
+		t.Error("the router answered (307): it must not be charged with its SU's failure")
+	}
+}
+
+// A process the node has not loaded (it computes before answering) times
+// out while the node answers the others: that process is failing, the
+// host is up, and it gets at most one retry.
+func TestTimeoutOnAnAnsweringNodeIsTheProcesss(t *testing.T) {
+	t.Parallel()
+	f := aotest.Start()
+	defer f.Close()
+	const loading = "LOADINGxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	f.Set(pid, 5, 5)
+	f.Set(loading, 5, 5)
+	f.Break(loading, aotest.Hang, aotest.OK)
+	c := newClient(f) // an answer is never late
+	c.HTTP.MaxRetries = 3
+	c.HTTP.Hosts = retryhttp.NewHosts(4)
+	if r := c.Check(context.Background(), pid, f.State.URL); !r.Checked() {
+		t.Fatalf("healthy process: %s", r.ErrorText())
+	}
+	c.HTTP.Timeout = 200 * time.Millisecond // the loading process never answers
+	before := f.Requests("state")
+	r := c.Check(context.Background(), loading, f.State.URL)
+	if KindOf(r.StateErr) != Failing || !strings.Contains(r.ErrorText(), "not loaded there yet, or still computing (after 2 attempts)") {
+		t.Fatalf("got %q (%s); want the process failing as not loaded, after 2 attempts", r.ErrorText(), KindOf(r.StateErr))
+	}
+	if n := f.Requests("state") - before; n != 2 {
+		t.Errorf("%d requests for the loading process, want 2 (one retry at most)", n)
+	}
+}
