@@ -1,7 +1,6 @@
 package incident
 
 import (
-	"sort"
 	"time"
 
 	"github.com/org/nonce-monitor-action/internal/trend"
@@ -50,6 +49,14 @@ type Policy struct {
 	// an ETA under this, or whose server just restarted, is not paged yet
 	// (0: off).
 	CatchUpGrace time.Duration
+	// Job is this job's identity in grouped dedup keys (its shard, or a
+	// hash of its state file): "" for one job with the default state file.
+	Job string
+	// Narrowed: this pass checks a different list than the one the state
+	// file was written for (a manual run with process-ids, a new shard
+	// layout). Incidents of processes it does not list are held, not
+	// resolved as removed, and grouped incidents it does not want are held.
+	Narrowed bool
 }
 
 // Action is what to do with one incident.
@@ -111,259 +118,52 @@ type subjectKey struct {
 	name string
 }
 
-// Decide is the incident policy.
+// Decide is the incident policy, in three pure phases:
 //
-// Per process: not checked at all (the pass was cut short) holds
-// everything, and so does any grouped incident not wanted in such a pass;
-// not checkable while a mismatch incident is open holds
-// everything (the responder is already paged for it, and we cannot tell
-// whether it recovered); not checkable for ErrorThreshold passes in a row
-// wants an error incident; at or past Threshold (or, with a mismatch open,
-// at or past ResolveThreshold) wants a mismatch incident.
+//  1. wantsOf: what each process wants on its own (an incident type and
+//     severity), what it holds as it is, and what waits (catch-up grace).
+//  2. cover: which grouped incidents are wanted and which processes they
+//     cover. A group opens when more than GroupThreshold processes of one
+//     state server (or, for the scheduler, most processes) are in trouble,
+//     and once open it stays open while any process it covers is still in
+//     trouble: covered processes open nothing of their own, so a server
+//     that recovers in steps pages nobody again.
+//  3. reconcile: each subject's open incidents against what it wants:
+//     closes (resolve, or forget without auto-resolve), rotations to a new
+//     UTC day, severity raises, unconfirmed re-sends, and new triggers.
 //
-// Storms: when more than GroupThreshold processes on one state server want
-// an incident, one server incident is wanted instead and those processes
-// open none of their own (incidents they already have are held). Likewise
-// one scheduler incident when the scheduler side fails for more than
-// GroupThreshold processes and for most of them.
-//
-// For every subject, open incidents no longer wanted close (resolve, or
-// forget when auto-resolve is off); wanted ones from an earlier UTC day
-// rotate; a wanted incident whose severity rose is re-triggered under its
-// key; a wanted type with no incident under today's key is triggered.
-// Processes no longer observed have their incidents closed as removed.
+// The principle throughout: an incident opens on evidence of trouble and
+// resolves only on evidence of recovery. Whatever this pass did not
+// observe (cut short, a narrowed list, no trend yet, an incident type this
+// version does not know) is held as it is; only a process removed from the
+// configured lists closes unobserved.
 func Decide(prev State, observations []Observation, now time.Time, p Policy) Plan {
+	v := wantsOf(prev, observations, now, p)
+	c := cover(prev, observations, v, p)
+	events, affected := reconcileAll(prev, observations, v, c, now, p)
 	next := prev.Clone()
-	next.Failing = map[string]int{}
+	next.Failing = v.failing
+	for _, ev := range events {
+		next.Apply(ev)
+	}
+	return Plan{Events: events, Next: next, Affected: affected, Deferred: v.deferred}
+}
 
+// openBySubject indexes the open incidents this version knows by subject;
+// incidents of unknown types are left out, so they are held untouched.
+func openBySubject(prev State) map[subjectKey][]Incident {
 	openBy := map[subjectKey][]Incident{}
 	for _, inc := range prev.Open {
+		if !inc.Type.Known() {
+			continue
+		}
 		k := subjectKey{name: inc.Subject()}
 		if inc.Type.Grouped() {
 			k.t = inc.Type
 		}
 		openBy[k] = append(openBy[k], inc)
 	}
-
-	obs := map[string]Observation{}
-	wants := map[string]wanted{}
-	held := map[string]bool{}
-	var deferred []string
-	partial := false
-	for _, o := range observations {
-		obs[o.ProcessID] = o
-		if o.NotChecked {
-			partial = true
-			held[o.ProcessID] = true
-			if n, ok := prev.Failing[o.ProcessID]; ok {
-				next.Failing[o.ProcessID] = n
-			}
-			continue
-		}
-		streak := 0
-		if !o.Checked {
-			streak = min(prev.Failing[o.ProcessID]+1, max(p.ErrorThreshold, 1))
-			if p.ErrorThreshold > 1 {
-				next.Failing[o.ProcessID] = streak
-			}
-		}
-		open := openBy[subjectKey{name: o.ProcessID}]
-		status := Classify(o, p.Threshold)
-		switch {
-		case status == StatusSilenced:
-			held[o.ProcessID] = true
-		case status == StatusFailing && hasType(open, Mismatch):
-			held[o.ProcessID] = true
-		case status == StatusFailing:
-			if streak >= p.ErrorThreshold || hasType(open, Error) {
-				wants[o.ProcessID] = wanted{Error, p.ErrorSeverity}
-			}
-		case hasType(open, Stuck) && (status == StatusBehind || stuck(o, now, p)):
-			// One page per process: a stuck incident already pages for it,
-			// and stays until the state server moves.
-			wants[o.ProcessID] = wanted{Stuck, SeverityError}
-		case status == StatusBehind && !hasType(open, Mismatch) && catchingUp(o, p):
-			deferred = append(deferred, o.ProcessID)
-		case status == StatusBehind || (hasType(open, Mismatch) && o.SlotsBehind >= p.ResolveThreshold):
-			wants[o.ProcessID] = wanted{Mismatch, severityFor(p.Levels, o.SlotsBehind)}
-		case stuck(o, now, p):
-			wants[o.ProcessID] = wanted{Stuck, SeverityError}
-		}
-	}
-	sort.Strings(deferred)
-
-	groups, covered := storms(observations, wants, held, p)
-	affected := map[string][]string{}
-
-	var events []Event
-	for _, k := range subjects(openBy, obs, groups) {
-		open := openBy[k]
-		sort.Slice(open, func(i, j int) bool { return open[i].DedupKey < open[j].DedupKey })
-		if k.t != "" {
-			var want *wanted
-			members, isWanted := groups[k]
-			if isWanted {
-				want = &wanted{k.t, p.GroupSeverity}
-				affected[DedupKey(k.t, k.name, now)] = members
-			}
-			if partial && !isWanted {
-				// Its processes may be among those not checked: whether
-				// it recovered is unknown, so it is held.
-				continue
-			}
-			evs := reconcile(open, want, k.t, k.name, now, p)
-			for i := range evs {
-				evs[i].Affected = members
-				if evs[i].Action != Trigger {
-					evs[i].Affected = onServer(observations, k)
-				}
-			}
-			events = append(events, evs...)
-			continue
-		}
-		if _, observed := obs[k.name]; !observed {
-			for _, inc := range open {
-				events = append(events, closeEvent(inc, Removed, p))
-			}
-			continue
-		}
-		if held[k.name] || covered[k.name] {
-			continue
-		}
-		var want *wanted
-		if w, ok := wants[k.name]; ok {
-			want = &w
-		}
-		events = append(events, reconcile(open, want, "", k.name, now, p)...)
-	}
-
-	for _, ev := range events {
-		next.Apply(ev)
-	}
-	return Plan{Events: events, Next: next, Affected: affected, Deferred: deferred}
-}
-
-// stuck reports whether o's state slot has been still for StuckAfter while
-// its scheduler advanced.
-func stuck(o Observation, now time.Time, p Policy) bool {
-	return p.StuckAfter > 0 && o.Trend.Class == trend.Stuck && now.Sub(o.Trend.StuckSince) >= p.StuckAfter
-}
-
-// catchingUp reports whether o, past the threshold, may wait: it closes
-// its gap within CatchUpGrace, or its server just restarted and one more
-// pass will tell.
-func catchingUp(o Observation, p Policy) bool {
-	if p.CatchUpGrace <= 0 {
-		return false
-	}
-	t := o.Trend
-	return (t.Class == trend.CatchingUp && t.ETA < p.CatchUpGrace) || (t.Class == trend.Unknown && t.Reset)
-}
-
-// storms finds the grouped incidents wanted this pass and the processes
-// they cover.
-func storms(observations []Observation, wants map[string]wanted, held map[string]bool, p Policy) (map[subjectKey][]string, map[string]bool) {
-	groups := map[subjectKey][]string{}
-	covered := map[string]bool{}
-	if p.GroupThreshold <= 0 {
-		return groups, covered
-	}
-	troubled := map[string][]string{}
-	var schedulerDown []string
-	active := 0
-	for _, o := range observations {
-		if o.Silenced || o.NotChecked {
-			continue
-		}
-		active++
-		w, ok := wants[o.ProcessID]
-		mismatch := ok && (w.t == Mismatch || w.t == Stuck)
-		failing := ok && w.t == Error
-		heldFailing := held[o.ProcessID] && !o.Checked
-		switch {
-		case mismatch || ((failing || heldFailing) && o.StateFailed):
-			troubled[o.Server] = append(troubled[o.Server], o.ProcessID)
-		case (failing || heldFailing) && o.SchedulerFailed:
-			schedulerDown = append(schedulerDown, o.ProcessID)
-		}
-	}
-	for host, pids := range troubled {
-		if len(pids) > p.GroupThreshold {
-			sort.Strings(pids)
-			groups[subjectKey{Server, host}] = pids
-			for _, pid := range pids {
-				covered[pid] = true
-			}
-		}
-	}
-	if len(schedulerDown) > p.GroupThreshold && 2*len(schedulerDown) > active {
-		sort.Strings(schedulerDown)
-		groups[subjectKey{Scheduler, p.SchedulerHost}] = schedulerDown
-		for _, pid := range schedulerDown {
-			covered[pid] = true
-		}
-	}
-	return groups, covered
-}
-
-// reconcile turns one subject's open incidents and wanted types into events:
-// closes first, so a responder never sees today's incident while
-// yesterday's still looks current.
-func reconcile(open []Incident, want *wanted, groupType Type, subject string, now time.Time, p Policy) []Event {
-	var closes, triggers []Event
-	rotated, haveToday := false, false
-	for _, inc := range open {
-		switch {
-		case want == nil || want.t != inc.Type:
-			closes = append(closes, closeEvent(inc, Recovered, p))
-		case inc.DedupKey != DedupKey(inc.Type, subject, now):
-			closes = append(closes, closeEvent(inc, Rotated, p))
-			rotated = true
-		default:
-			haveToday = true
-			switch {
-			case want.severity.MoreSevere(inc.Severity):
-				raised := inc
-				raised.Severity = want.severity
-				triggers = append(triggers, Event{Action: Trigger, Reason: SeverityRaised, Incident: raised})
-			case inc.Unconfirmed:
-				triggers = append(triggers, Event{Action: Trigger, Reason: Unconfirmed, Incident: inc})
-			}
-		}
-	}
-	if want != nil && !haveToday {
-		why := Opened
-		if rotated {
-			why = Rotated
-		}
-		inc := Incident{Type: want.t, DedupKey: DedupKey(want.t, subject, now), Severity: want.severity, Since: now.UTC()}
-		if groupType != "" {
-			inc.Server = subject
-		} else {
-			inc.ProcessID = subject
-		}
-		triggers = append(triggers, Event{Action: Trigger, Reason: why, Incident: inc})
-	}
-	return append(closes, triggers...)
-}
-
-func closeEvent(inc Incident, why Reason, p Policy) Event {
-	if p.AutoResolve {
-		return Event{Action: Resolve, Reason: why, Incident: inc}
-	}
-	return Event{Action: Forget, Reason: why, Incident: inc}
-}
-
-// onServer lists the observed processes a grouped incident is about.
-func onServer(observations []Observation, k subjectKey) []string {
-	var pids []string
-	for _, o := range observations {
-		if k.t == Scheduler || o.Server == k.name {
-			pids = append(pids, o.ProcessID)
-		}
-	}
-	sort.Strings(pids)
-	return pids
+	return openBy
 }
 
 func hasType(incs []Incident, t Type) bool {
@@ -373,38 +173,4 @@ func hasType(incs []Incident, t Type) bool {
 		}
 	}
 	return false
-}
-
-// subjects lists every subject with an open incident, an observation or a
-// wanted group: groups first (the root cause leads), then processes, each
-// sorted.
-func subjects(open map[subjectKey][]Incident, obs map[string]Observation, groups map[subjectKey][]string) []subjectKey {
-	seen := map[subjectKey]bool{}
-	var keys []subjectKey
-	add := func(k subjectKey) {
-		if !seen[k] {
-			seen[k] = true
-			keys = append(keys, k)
-		}
-	}
-	for k := range open {
-		add(k)
-	}
-	for pid := range obs {
-		add(subjectKey{name: pid})
-	}
-	for k := range groups {
-		add(k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		a, b := keys[i], keys[j]
-		if (a.t != "") != (b.t != "") {
-			return a.t != ""
-		}
-		if a.t != b.t {
-			return a.t < b.t
-		}
-		return a.name < b.name
-	})
-	return keys
 }

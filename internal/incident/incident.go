@@ -4,7 +4,7 @@
 package incident
 
 import (
-	"fmt"
+	"encoding/json"
 	"time"
 )
 
@@ -29,6 +29,16 @@ const (
 // Grouped reports whether t is about a server rather than one process.
 func (t Type) Grouped() bool { return t == Server || t == Scheduler }
 
+// Known reports whether this version knows t. An incident of another type
+// (a newer version wrote it) is kept in the state and never acted on.
+func (t Type) Known() bool {
+	switch t {
+	case Mismatch, Error, Stuck, Server, Scheduler:
+		return true
+	}
+	return false
+}
+
 // Incident is an incident this monitor opened and has not yet closed. It
 // holds only what changes when the incident does, so that a pass in which
 // nothing changed leaves the state file byte-identical.
@@ -44,6 +54,9 @@ type Incident struct {
 	// may not have it open. The next pass sends whatever the incident then
 	// needs, even if that looks like no change.
 	Unconfirmed bool `json:"unconfirmed,omitempty"`
+	// Extra holds the entry's fields this version does not know (a newer
+	// version wrote them), written back as they were. Never acted on.
+	Extra map[string]json.RawMessage `json:"-"`
 }
 
 // Subject is the process ID, or the host of a grouped incident.
@@ -52,13 +65,6 @@ func (i Incident) Subject() string {
 		return i.Server
 	}
 	return i.ProcessID
-}
-
-// DedupKey is the PagerDuty dedup key for a subject (a process ID, or a host
-// for grouped types) and type on now's UTC day. The date makes incidents
-// rotate daily, as the old monitor did.
-func DedupKey(t Type, subject string, now time.Time) string {
-	return fmt.Sprintf("nonce-monitor-%s-%s-%s", t, subject, now.UTC().Format("20060102"))
 }
 
 // Open is the set of open incidents, keyed by dedup key. Keying by dedup key
