@@ -101,8 +101,10 @@ func Main(ctx context.Context, env Env) int {
 	now := env.Now().UTC()
 	trends := s.recordHistory(con, results, now, cfg.HistoryWindow.D())
 	obs := observe(results, s.silenced, trends)
-	plan := incident.Decide(s.loaded.State, obs, now, policy(cfg))
-	store := state.NewStore(s.ws, s.statePath, s.loaded.Raw)
+	pol := policy(cfg)
+	pol.Job, pol.Narrowed = jobID(cfg), s.narrowed
+	plan := incident.Decide(s.loaded.State, obs, now, pol)
+	store := state.NewStore(s.ws, s.statePath, s.loaded.Raw, s.header)
 	d := deliverer{
 		con: con, cfg: cfg, now: now, results: indexByProcess(results), affected: plan.Affected,
 		sender: &pagerduty.Sender{HTTP: httpClient, EventsURL: cfg.EventsURL, Limiter: pagerduty.NewLimiter()},

@@ -280,6 +280,10 @@ func (c Config) EffectiveStateFile() string {
 	return c.StateFile
 }
 
+// DefaultStateFile reports whether state-file is its default (with a
+// shard, each shard then has its own file beside it).
+func (c Config) DefaultStateFile() bool { return c.StateFile == defaultOf("state-file") }
+
 // EffectiveHistoryFile is history-file, per shard when the default is used.
 func (c Config) EffectiveHistoryFile() string {
 	if c.Shard.Enabled() && c.HistoryFile == defaultOf("history-file") {

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/org/nonce-monitor-action/internal/incident"
@@ -21,13 +20,34 @@ import (
 const Version = 1
 
 type file struct {
-	Version   int                 `json:"version"`
-	Incidents []incident.Incident `json:"incidents"`
+	Version int `json:"version"`
+	// Shard is the shard ("i/n") that wrote the file; absent for one job.
+	Shard string `json:"shard,omitempty"`
+	// Lists names the process lists the writing pass read (see Header).
+	Lists     string            `json:"lists,omitempty"`
+	Incidents []json.RawMessage `json:"incidents"`
 	// Failing counts consecutive failed checks (pagerduty-error-threshold).
 	Failing map[string]int `json:"failing,omitempty"`
 	// Slack is what the Slack channel was last told, kept for the Slack
 	// notifier; the store does not read it.
 	Slack json.RawMessage `json:"slack,omitempty"`
+}
+
+// Header is what the file says about the job that wrote it, and what it
+// holds that this version does not know: written back as it was read.
+type Header struct {
+	// Version is the format version read (at least Version): a file a
+	// newer version wrote keeps its number, since everything this version
+	// does not know in it is kept too.
+	Version int
+	// Shard is the shard ("i/n") that wrote the file, "" for one job.
+	Shard string
+	// Lists identifies the process lists the writing pass read (which
+	// list inputs, and their files): a pass reading other lists is a
+	// partial view of the fleet.
+	Lists string
+	// Extra: top-level fields this version does not know.
+	Extra map[string]json.RawMessage
 }
 
 // legacyEntry is one process in the old monitor's file:
@@ -51,6 +71,11 @@ type Loaded struct {
 	Warning    string
 	BackupPath string
 	Legacy     bool
+	// Header is what the file says about its writer.
+	Header Header
+	// Dropped describes each entry that was unusable and left out (the
+	// rest of the file is used).
+	Dropped []string
 }
 
 // Files is where the state file lives (the workspace). ReadOwn refuses
@@ -60,8 +85,11 @@ type Files interface {
 	Write(name string, data []byte) error
 }
 
-// Load reads the state file. A missing file is an empty state. A corrupt or
-// unknown-version file is a warning, a copy beside it and an empty state. Only
+// Load reads the state file. A missing file is an empty state. A file that
+// is not a JSON object, or not a version this reads, is a warning, a copy
+// beside it and an empty state. An unusable entry is dropped alone (and
+// listed in Dropped); fields and incident types this version does not know
+// are kept and written back. Only
 // a file that exists but cannot be read is an error: proceeding would page
 // every open incident again.
 func Load(files Files, path string) (Loaded, error) {
@@ -72,9 +100,9 @@ func Load(files Files, path string) (Loaded, error) {
 	if err != nil {
 		return Loaded{}, fmt.Errorf("state file %s: %w", path, err)
 	}
-	st, announced, legacy, perr := parse(raw)
+	p, perr := parse(raw)
 	if perr == nil {
-		return Loaded{State: st, Slack: announced, Raw: raw, Legacy: legacy}, nil
+		return Loaded{State: p.state, Slack: p.slack, Raw: raw, Legacy: p.legacy, Header: p.header, Dropped: p.dropped}, nil
 	}
 	backup := path + ".corrupt"
 	l := Loaded{State: incident.NewState(), Raw: raw, BackupPath: backup}
@@ -87,143 +115,76 @@ func Load(files Files, path string) (Loaded, error) {
 	return l, nil
 }
 
-// parse decodes either format. It is exported for fuzzing.
-func parse(raw []byte) (st incident.State, announced json.RawMessage, legacy bool, err error) {
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return incident.NewState(), announced, false, nil
-	}
-	var probe map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &probe); err != nil {
-		return incident.State{}, announced, false, fmt.Errorf("not a JSON object: %w", err)
-	}
-	if _, ok := probe["version"]; ok {
-		st, announced, err := parseCurrent(raw)
-		return st, announced, false, err
-	}
-	st = incident.NewState()
-	st.Open, err = parseLegacy(probe)
-	return st, announced, true, err
-}
-
-func parseCurrent(raw []byte) (incident.State, json.RawMessage, error) {
-	var f file
-	var none json.RawMessage
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
-		return incident.State{}, none, err
-	}
-	if f.Version != Version {
-		return incident.State{}, none, fmt.Errorf("version %d is not the version %d this action reads", f.Version, Version)
-	}
-	st := incident.NewState()
-	for i, inc := range f.Incidents {
-		if err := validate(inc); err != nil {
-			return incident.State{}, none, fmt.Errorf("incident %d: %w", i, err)
-		}
-		st.Open[inc.DedupKey] = inc
-	}
-	for pid, n := range f.Failing {
-		if n < 1 {
-			return incident.State{}, none, fmt.Errorf("failing count %d for %s is not positive", n, pid)
-		}
-		st.Failing[pid] = n
-	}
-	if len(f.Slack) == 0 || string(f.Slack) == "null" {
-		return st, none, nil
-	}
-	if f.Slack[0] != '{' {
-		return incident.State{}, none, errors.New("slack is not a JSON object")
-	}
-	var compact bytes.Buffer
-	if err := json.Compact(&compact, f.Slack); err != nil {
-		return incident.State{}, none, err
-	}
-	return st, compact.Bytes(), nil
-}
-
-func parseLegacy(entries map[string]json.RawMessage) (incident.Open, error) {
-	open := incident.Open{}
-	for pid, raw := range entries {
-		var e legacyEntry
-		if err := json.Unmarshal(raw, &e); err != nil {
-			return nil, fmt.Errorf("old-format entry %s: %w", pid, err)
-		}
-		inc := incident.Incident{
-			ProcessID: pid,
-			Type:      legacyType(e.DedupKey),
-			DedupKey:  e.DedupKey,
-			Severity:  incident.Severity(e.Severity),
-			Since:     e.AlertedAt.UTC(),
-		}
-		if inc.Severity == "" {
-			inc.Severity = incident.SeverityError
-		}
-		if err := validate(inc); err != nil {
-			return nil, fmt.Errorf("old-format entry %s: %w", pid, err)
-		}
-		open[inc.DedupKey] = inc
-	}
-	return open, nil
-}
-
-// legacyType reads the type out of nonce-monitor-{type}-{pid}-{date}.
-func legacyType(key string) incident.Type {
-	if strings.HasPrefix(key, "nonce-monitor-error-") {
-		return incident.Error
-	}
-	return incident.Mismatch
-}
-
-func validate(inc incident.Incident) error {
-	switch inc.Type {
-	case incident.Mismatch, incident.Error, incident.Stuck:
-		if inc.ProcessID == "" || inc.Server != "" {
-			return fmt.Errorf("a %s incident needs a process_id and no server", inc.Type)
-		}
-	case incident.Server, incident.Scheduler:
-		if inc.Server == "" || inc.ProcessID != "" {
-			return fmt.Errorf("a %s incident needs a server and no process_id", inc.Type)
-		}
-	default:
-		return fmt.Errorf("unknown type %q", inc.Type)
-	}
-	if inc.DedupKey == "" || len(inc.DedupKey) > 255 {
-		return errors.New("dedup_key missing or longer than 255 characters")
-	}
-	return nil
-}
-
 // Encode renders the state deterministically: sorted, indented, with a
 // trailing newline. Only changes to incidents or failure counts change the
 // bytes.
 func Encode(st incident.State, announced json.RawMessage) []byte {
-	f := file{Version: Version, Incidents: make([]incident.Incident, 0, len(st.Open)), Failing: st.Failing}
+	return EncodeWith(Header{}, st, announced)
+}
+
+// EncodeWith is Encode with the file's header: who writes it, and the
+// fields read from it that this version does not know.
+func EncodeWith(h Header, st incident.State, announced json.RawMessage) []byte {
+	f := file{Version: max(h.Version, Version), Shard: h.Shard, Lists: h.Lists, Incidents: make([]json.RawMessage, 0, len(st.Open)), Failing: st.Failing}
 	if len(announced) > 0 {
 		f.Slack = announced
 	}
+	incs := make([]incident.Incident, 0, len(st.Open))
 	for _, inc := range st.Open {
 		inc.Since = inc.Since.UTC()
-		f.Incidents = append(f.Incidents, inc)
+		incs = append(incs, inc)
 	}
-	sort.Slice(f.Incidents, func(i, j int) bool {
-		a, b := f.Incidents[i], f.Incidents[j]
+	sort.Slice(incs, func(i, j int) bool {
+		a, b := incs[i], incs[j]
 		if a.Subject() != b.Subject() {
 			return a.Subject() < b.Subject()
 		}
 		return a.DedupKey < b.DedupKey
 	})
+	for _, inc := range incs {
+		f.Incidents = append(f.Incidents, encodeIncident(inc))
+	}
 	out, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
-		panic(err) // only plain strings and times: cannot fail
+		panic(err) // only plain strings, times and valid JSON: cannot fail
+	}
+	if len(h.Extra) > 0 {
+		out = appendExtra(out, h.Extra)
 	}
 	return append(out, '\n')
 }
 
-// Save writes open atomically (temp file, fsync, rename) unless the file
+// appendExtra adds the top-level fields this version does not know to an
+// indented object, sorted, after its own.
+func appendExtra(out []byte, extra map[string]json.RawMessage) []byte {
+	names := make([]string, 0, len(extra))
+	for name := range extra {
+		if !knownFields[name] {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	out = bytes.TrimSuffix(out, []byte("\n}"))
+	for _, name := range names {
+		key, _ := json.Marshal(name)
+		var v bytes.Buffer
+		if err := json.Indent(&v, extra[name], "  ", "  "); err != nil {
+			v.Reset()
+			v.Write(extra[name])
+		}
+		out = append(append(append(append(out, ",\n  "...), key...), ": "...), v.Bytes()...)
+	}
+	return append(out, "\n}"...)
+}
+
+// Save writes st atomically (temp file, fsync, rename) unless the file
 // already holds exactly these bytes. It reports whether the content changed.
 func Save(files Files, path string, previous []byte, st incident.State, announced json.RawMessage) (changed bool, err error) {
-	data := Encode(st, announced)
+	return saveWith(files, path, previous, Header{}, st, announced)
+}
+
+func saveWith(files Files, path string, previous []byte, h Header, st incident.State, announced json.RawMessage) (bool, error) {
+	data := EncodeWith(h, st, announced)
 	if previous != nil && bytes.Equal(previous, data) {
 		return false, nil
 	}
@@ -239,21 +200,22 @@ func Save(files Files, path string, previous []byte, st incident.State, announce
 type Store struct {
 	files           Files
 	path            string
+	header          Header
 	loaded, current []byte
 }
 
 // NewStore returns a store for path whose content is loaded (nil if the
-// file was missing).
-func NewStore(files Files, path string, loaded []byte) *Store {
-	return &Store{files: files, path: path, loaded: loaded, current: loaded}
+// file was missing), written with header h.
+func NewStore(files Files, path string, loaded []byte, h Header) *Store {
+	return &Store{files: files, path: path, header: h, loaded: loaded, current: loaded}
 }
 
 // Save writes st unless the file already holds exactly its bytes.
 func (s *Store) Save(st incident.State, announced json.RawMessage) error {
-	if _, err := Save(s.files, s.path, s.current, st, announced); err != nil {
+	if _, err := saveWith(s.files, s.path, s.current, s.header, st, announced); err != nil {
 		return err
 	}
-	s.current = Encode(st, announced)
+	s.current = EncodeWith(s.header, st, announced)
 	return nil
 }
 
