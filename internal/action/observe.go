@@ -94,7 +94,9 @@ func (s *setup) recordHistory(con *console.Console, results []ao.Result, now tim
 			samples[r.ProcessID] = trend.Sample{At: now, State: *r.StateNonce, SU: *r.SUNonce}
 		}
 	}
-	s.history.Record(now, samples, monitored, window)
+	if n := s.history.Record(now, samples, monitored, window); n > 0 {
+		con.Warnf("History file", "history file %s: %d samples from the future or with a negative slot were left out (a clock step, or an edited file)", s.historyPath, n)
+	}
 	if err := s.ws.Write(s.historyPath, s.history.Encode()); err != nil {
 		con.Warnf("History file", "history file %s: %v; trends will start afresh", s.historyPath, err)
 	}

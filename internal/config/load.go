@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -153,6 +155,9 @@ const (
 	maxPassTimeout    = 6 * time.Hour // GitHub's longest job
 	minHistoryWindow  = 10 * time.Minute
 	maxHistoryWindow  = 24 * time.Hour
+	// minStuckAfter is the least history a trend reads anything from
+	// (trend.MinSpan).
+	minStuckAfter = 2 * time.Minute
 )
 
 // validate checks the inputs against each other and their bounds. Inputs
@@ -199,8 +204,9 @@ func (c *Config) validate(undecoded func(input string) bool) []error {
 	if d := c.HistoryWindow.D(); d < minHistoryWindow || d > maxHistoryWindow {
 		bad("history-window", "%s is out of range %s..%s", d, minHistoryWindow, maxHistoryWindow)
 	}
-	if c.StuckAfter != nil && (c.StuckAfter.D() < time.Minute || c.StuckAfter.D() > c.HistoryWindow.D()) {
-		bad("stuck-after", "%s must be between 1m and history-window (%s): a longer stillness cannot be seen", c.StuckAfter.D(), c.HistoryWindow.D())
+	if c.StuckAfter != nil && (c.StuckAfter.D() < minStuckAfter || c.StuckAfter.D() > c.HistoryWindow.D()) {
+		bad("stuck-after", "%s must be between %s and history-window (%s): a shorter stillness is not told from jitter, a longer one cannot be seen",
+			c.StuckAfter.D(), minStuckAfter, c.HistoryWindow.D())
 	}
 	if c.CatchUpGrace != nil && (c.CatchUpGrace.D() < time.Minute || c.CatchUpGrace.D() > maxHistoryWindow) {
 		bad("catch-up-grace", "%s is out of range 1m..%s", c.CatchUpGrace.D(), maxHistoryWindow)
@@ -230,6 +236,15 @@ func (c *Config) validate(undecoded func(input string) bool) []error {
 			bad(u.input, "%v", err)
 		}
 	}
+	if c.PagerDutyTest && !c.PagerDutyEnabled && !undecoded("pagerduty-enabled") {
+		bad("pagerduty-test", "sends a test event to PagerDuty, and pagerduty-enabled is false: set one of them, not both")
+	}
+	for _, clash := range sameFiles(*c) {
+		bad(clash[1], "names the same file as %s (%s): each file input needs a file of its own", clash[0], c.fileInput(clash[0]))
+	}
+	if trimmed := trimEnqueue(c.EventsURL); trimmed != c.EventsURL {
+		c.EventsURL = trimmed
+	}
 	if c.PagerDutyTest && !c.DryRun && c.RoutingKey == "" {
 		bad("pagerduty-routing-key", "is required to send the test event (pagerduty-test: true)")
 	} else if c.PagerDutyEnabled && !c.DryRun && c.RoutingKey == "" && !undecoded("dry-run") && !undecoded("pagerduty-enabled") {
@@ -244,6 +259,62 @@ func (c *Config) validate(undecoded func(input string) bool) []error {
 		}
 	}
 	return errs
+}
+
+// fileInput is the file a file input names, as the pass uses it (per
+// shard, for the defaults).
+func (c Config) fileInput(input string) string {
+	switch input {
+	case "state-file":
+		return c.EffectiveStateFile()
+	case "report-file":
+		return c.EffectiveReportFile()
+	case "history-file":
+		return c.EffectiveHistoryFile()
+	case "process-ids-file":
+		return c.ProcessIDsFile
+	case "process-map-file":
+		return c.ProcessMapFile
+	}
+	return ""
+}
+
+// sameFiles lists the pairs of file inputs that name one file: a report or
+// history written over the state file (or a list) destroys it.
+func sameFiles(c Config) [][2]string {
+	inputs := []string{"state-file", "report-file", "history-file", "process-ids-file", "process-map-file"}
+	var clashes [][2]string
+	seen := map[string]string{}
+	for _, in := range inputs {
+		names := []string{c.fileInput(in)}
+		if in == "state-file" && c.Shard.Enabled() && c.DefaultStateFile() {
+			// A new shard also reads the one job's state file (adoption).
+			names = append(names, c.StateFile)
+		}
+		for _, v := range names {
+			v = strings.TrimSpace(v)
+			if v == "" {
+				continue
+			}
+			key := path.Clean(strings.TrimPrefix(filepath.ToSlash(v), "./"))
+			if first, ok := seen[key]; ok {
+				clashes = append(clashes, [2]string{first, in})
+				break
+			}
+			seen[key] = in
+		}
+	}
+	return clashes
+}
+
+// trimEnqueue accepts the Events API's full endpoint where its base URL is
+// asked for (a common paste): the sender adds /v2/enqueue itself.
+func trimEnqueue(raw string) string {
+	trimmed := strings.TrimSuffix(strings.TrimRight(raw, "/"), "/v2/enqueue")
+	if trimmed == strings.TrimRight(raw, "/") {
+		return raw
+	}
+	return trimmed
 }
 
 // CheckURL accepts absolute http and https URLs with a host.

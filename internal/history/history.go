@@ -149,9 +149,15 @@ func (h History) Encode() []byte {
 	return append(b, "}}\n"...)
 }
 
-// Record adds this pass's samples and forgets what fell out of the window
-// (or past maxSamples) and every process no longer monitored.
-func (h History) Record(now time.Time, samples map[string]trend.Sample, monitored []string, window time.Duration) {
+// Record adds this pass's samples and forgets every process no longer
+// monitored, every sample from the future or with a negative slot (a clock
+// step, a forged file: it returns how many, for a warning), and what fell
+// out of the window, except the last sample before it: the anchor, which
+// shows how long a slot has been still across a run gap longer than the
+// window. Past maxSamples, samples are thinned where they are densest,
+// never the oldest, the newest or one where the slot changed (unless only
+// those are left), so the history still spans the window.
+func (h History) Record(now time.Time, samples map[string]trend.Sample, monitored []string, window time.Duration) (dropped int) {
 	keep := make(map[string]bool, len(monitored))
 	for _, pid := range monitored {
 		keep[pid] = true
@@ -167,10 +173,17 @@ func (h History) Record(now time.Time, samples map[string]trend.Sample, monitore
 	}
 	cutoff := now.Add(-window)
 	for pid, list := range h {
-		i := sort.Search(len(list), func(i int) bool { return !list[i].At.Before(cutoff) })
-		list = list[i:]
-		if len(list) > maxSamples {
-			list = list[len(list)-maxSamples:]
+		valid := list[:0:0]
+		for _, x := range list {
+			if x.Valid(now) {
+				valid = append(valid, x)
+			}
+		}
+		dropped += len(list) - len(valid)
+		i := sort.Search(len(valid), func(i int) bool { return !valid[i].At.Before(cutoff) })
+		list = valid[max(i-1, 0):]
+		for len(list) > maxSamples {
+			list = thin(list)
 		}
 		if len(list) == 0 {
 			delete(h, pid)
@@ -178,4 +191,21 @@ func (h History) Record(now time.Time, samples map[string]trend.Sample, monitore
 		}
 		h[pid] = list
 	}
+	return dropped
+}
+
+// thin removes one sample: the one whose removal leaves the shortest span
+// between its neighbours, among those that are not a change of the slot
+// (among all if every one is).
+func thin(list []trend.Sample) []trend.Sample {
+	best, bestChange := -1, false
+	var bestSpan time.Duration
+	for i := 1; i < len(list)-1; i++ {
+		change := list[i].State != list[i-1].State
+		span := list[i+1].At.Sub(list[i-1].At)
+		if best < 0 || (bestChange && !change) || (change == bestChange && span < bestSpan) {
+			best, bestChange, bestSpan = i, change, span
+		}
+	}
+	return slices.Delete(slices.Clone(list), best, best+1)
 }

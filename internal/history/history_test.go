@@ -18,8 +18,9 @@ func TestRecordKeepsTheWindowAndTheMonitored(t *testing.T) {
 		h.Record(now, map[string]trend.Sample{"a": {At: now, State: int64(i), SU: int64(i)}, "b": {At: now, State: 1, SU: 2}},
 			[]string{"a", "b"}, time.Hour)
 	}
-	// An hour back from the last pass (t0+95m): t0+35m onwards, 13 samples.
-	if n := len(h["a"]); n != 13 || h["a"][0].At != t0.Add(35*time.Minute) {
+	// An hour back from the last pass (t0+95m): t0+35m onwards, 13 samples,
+	// and the anchor before them (t0+30m).
+	if n := len(h["a"]); n != 14 || h["a"][0].At != t0.Add(30*time.Minute) {
 		t.Errorf("a keeps %d samples from %s", n, h["a"][0].At)
 	}
 	h.Record(t0.Add(100*time.Minute), nil, []string{"a"}, time.Hour)

@@ -13,6 +13,9 @@ type RejectedError struct {
 	Status  int
 	Message string
 	Errors  []string // PagerDuty's own explanations, verbatim
+	// URL is where the event went, without credentials: named on a 404,
+	// which says pagerduty-events-url points at no Events API.
+	URL string
 }
 
 func (e *RejectedError) Error() string {
@@ -21,6 +24,9 @@ func (e *RejectedError) Error() string {
 		msg += " " + e.Message
 	}
 	msg += ")"
+	if e.Status == http.StatusNotFound {
+		msg += fmt.Sprintf(" at %s: no Events API there; input pagerduty-events-url is its base URL (e.g. https://events.pagerduty.com)", e.URL)
+	}
 	if len(e.Errors) > 0 {
 		msg += ": " + strings.Join(e.Errors, "; ")
 	}

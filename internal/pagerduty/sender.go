@@ -10,6 +10,7 @@ import (
 
 	pd "github.com/PagerDuty/go-pagerduty"
 	"github.com/org/nonce-monitor-action/internal/answer"
+	"github.com/org/nonce-monitor-action/internal/escape"
 	"github.com/org/nonce-monitor-action/internal/retryhttp"
 	"golang.org/x/time/rate"
 )
@@ -40,9 +41,10 @@ func (s *Sender) Send(ctx context.Context, ev pd.V2Event) (notes []string, err e
 			return notes, &UnavailableError{Err: err, NotSent: true}
 		}
 	}
+	endpoint := strings.TrimRight(s.EventsURL, "/") + "/v2/enqueue"
 	resp, err := s.HTTP.Do(ctx, retryhttp.Request{
 		Method:  http.MethodPost,
-		URL:     strings.TrimRight(s.EventsURL, "/") + "/v2/enqueue",
+		URL:     endpoint,
 		Body:    body,
 		Header:  http.Header{"Content-Type": {"application/json"}},
 		MaxBody: 64 << 10,
@@ -60,5 +62,5 @@ func (s *Sender) Send(ctx context.Context, ev pd.V2Event) (notes []string, err e
 	}
 	var said pd.V2EventResponse
 	_ = json.Unmarshal(resp.Body, &said) // a non-JSON 4xx still gets its status reported
-	return notes, &RejectedError{Status: resp.Status, Message: said.Message, Errors: said.Errors}
+	return notes, &RejectedError{Status: resp.Status, Message: said.Message, Errors: said.Errors, URL: escape.URL(endpoint)}
 }

@@ -18,6 +18,13 @@ type Sample struct {
 	SU    int64 // the scheduler's latest nonce
 }
 
+// Valid reports whether a sample can be true at now: not from the future,
+// no negative slot or nonce. Anything else (a clock step, a forged file)
+// is left out.
+func (x Sample) Valid(now time.Time) bool {
+	return !x.At.After(now) && x.State >= 0 && x.SU >= 0
+}
+
 // Class is what the motion means.
 type Class string
 
@@ -57,15 +64,33 @@ const (
 	minGapChange = 3
 )
 
-// Of reads the trend of samples (any order; only those at or before now
-// count). A state slot lower than an earlier one is a server that reset:
-// only what follows the reset is read.
+// MinSpan is the least history that says anything: the shortest stillness
+// a stuck process can show (stuck-after's lower bound).
+const MinSpan = minSpan
+
+// recentSpan is how far back from the latest sample rates and catching up
+// are judged: a process that recovered and relapsed within the window is
+// judged by what it does now, not by where the window started.
+const recentSpan = 15 * time.Minute
+
+// MaxETA bounds an ETA: a gap closing at a crawl is not "catching up" in
+// any sense that matters, and the division must not overflow.
+const MaxETA = 30 * 24 * time.Hour
+
+// Of reads the trend of samples (any order; only those at or before now,
+// with no negative slot, count). A state slot lower than an earlier one is
+// a server that reset: only what follows the reset is read. Stillness is
+// read over every sample kept; rates and catching up over the latest
+// recentSpan (at least minSpan) of them, and catching up also needs the
+// gap not to have grown at the latest sample.
 func Of(samples []Sample, now time.Time) Trend {
 	s, resets := usable(samples, now)
 	reset := resets == 1
 	if len(s) < 2 {
 		return Trend{Class: Unknown, Reset: reset}
 	}
+	all := s
+	s = recent(s)
 	first, last := s[0], s[len(s)-1]
 	span := last.At.Sub(first.At)
 	if span < minSpan {
@@ -81,25 +106,48 @@ func Of(samples []Sample, now time.Time) Trend {
 
 	// Stuck: the state slot is where it was at the start of its run of
 	// equal readings, and the scheduler moved meanwhile.
-	runStart := len(s) - 1
-	for runStart > 0 && s[runStart-1].State == last.State {
+	runStart := len(all) - 1
+	for runStart > 0 && all[runStart-1].State == last.State {
 		runStart--
 	}
-	if runStart < len(s)-1 && last.SU > s[runStart].SU && last.At.Sub(s[runStart].At) >= minSpan {
+	if runStart < len(all)-1 && last.SU > all[runStart].SU && last.At.Sub(all[runStart].At) >= minSpan {
 		t.Class = Stuck
-		t.StuckSince = s[runStart].At
+		t.StuckSince = all[runStart].At
 		return t
 	}
+	prev := s[len(s)-2]
+	lastStep := gapLast - (prev.SU - prev.State)
 	switch change := gapLast - gapFirst; {
-	case change <= -minGapChange && gapLast > 0:
+	case change <= -minGapChange && gapLast > 0 && lastStep <= 0:
 		t.Class = CatchingUp
-		t.ETA = time.Duration(float64(gapLast) / -t.GapRate * float64(time.Minute)).Round(time.Minute)
-	case change >= minGapChange:
+		t.ETA = eta(gapLast, t.GapRate)
+	case change >= minGapChange || lastStep >= minGapChange:
 		t.Class = FallingBehind
 	default:
 		t.Class = Steady
 	}
 	return t
+}
+
+// eta is how long a gap closing at rate (slots a minute, negative) takes
+// to close, to the minute, at most MaxETA.
+func eta(gap int64, rate float64) time.Duration {
+	minutes := float64(gap) / -rate
+	if math.IsNaN(minutes) || minutes < 0 || minutes > MaxETA.Minutes() {
+		return MaxETA
+	}
+	return time.Duration(minutes * float64(time.Minute)).Round(time.Minute)
+}
+
+// recent returns the latest samples: those within recentSpan of the last,
+// and earlier ones as needed to span minSpan.
+func recent(s []Sample) []Sample {
+	last := s[len(s)-1]
+	i := len(s) - 1
+	for i > 0 && (last.At.Sub(s[i].At) < minSpan || !s[i-1].At.Before(last.At.Add(-recentSpan))) {
+		i--
+	}
+	return s[i:]
 }
 
 // usable returns the samples at or before now, in time order, from the
@@ -110,7 +158,7 @@ func usable(samples []Sample, now time.Time) ([]Sample, int) {
 	}
 	s := make([]Sample, 0, len(samples))
 	for _, x := range samples {
-		if !x.At.After(now) {
+		if x.Valid(now) {
 			s = append(s, x)
 		}
 	}
@@ -122,7 +170,7 @@ func usable(samples []Sample, now time.Time) ([]Sample, int) {
 // now.
 func inOrderUpTo(samples []Sample, now time.Time) bool {
 	for i, x := range samples {
-		if x.At.After(now) || (i > 0 && x.At.Before(samples[i-1].At)) {
+		if !x.Valid(now) || (i > 0 && x.At.Before(samples[i-1].At)) {
 			return false
 		}
 	}
