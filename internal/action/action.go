@@ -104,7 +104,13 @@ func Main(ctx context.Context, env Env) int {
 	pol := policy(cfg)
 	pol.Job, pol.Narrowed = jobID(cfg), s.narrowed
 	plan := incident.Decide(s.loaded.State, obs, now, pol)
-	store := state.NewStore(s.ws, s.statePath, s.loaded.Raw, s.header)
+	header := s.header
+	if cutShort != nil {
+		// A partial view changes nothing it did not decide: not which
+		// lists the state file was written for.
+		header.Lists = s.loaded.Header.Lists
+	}
+	store := state.NewStore(s.ws, s.statePath, s.loaded.Raw, header)
 	d := deliverer{
 		con: con, cfg: cfg, now: now, results: indexByProcess(results), affected: plan.Affected,
 		sender: &pagerduty.Sender{HTTP: httpClient, EventsURL: cfg.EventsURL, Limiter: pagerduty.NewLimiter()},
@@ -142,6 +148,9 @@ func Main(ctx context.Context, env Env) int {
 		if out.unrecorded != nil {
 			con.Errorf("State file", "%v: nothing was sent to PagerDuty, because what is sent must be recorded first", out.unrecorded)
 			exit = 1
+		} else if cutShort != nil && s.loaded.Raw == nil && len(out.next.Open) == 0 && len(out.next.Failing) == 0 && len(announced.Encode()) == 0 {
+			// Nothing decided and no file yet: a cut-short pass writes no
+			// empty state file.
 		} else if err := store.Save(out.next, announced.Encode()); err != nil {
 			con.Errorf("State file", "%v: the outcome of this pass's events is not recorded; the next run sends them again", err)
 			exit = 1

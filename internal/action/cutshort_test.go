@@ -83,3 +83,25 @@ func TestCutShortPassChangesNothingForTheUnchecked(t *testing.T) {
 		})
 	}
 }
+
+// A pass cut short before any check ended decided nothing: it counts no
+// process as checked, writes no (empty) state file, and reports no change.
+func TestCutShortPassWritesNothingItDidNotDecide(t *testing.T) {
+	h := newHarness(t)
+	for _, pid := range []string{pidA, pidB, pidC} {
+		h.fleet.Set(pid, 0, 0)
+		h.fleet.Break(pid, aotest.Hang, aotest.OK)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	r := h.runCtx(ctx, map[string]string{"request-timeout": "1m", "max-retries": "0"})
+	if r.exit != 1 {
+		t.Fatalf("exit %d\n%s", r.exit, r.stdout)
+	}
+	if r.outputs["checked-count"] != "0" || r.outputs["state-changed"] != "false" {
+		t.Errorf("checked-count %s, state-changed %s; want 0 and false", r.outputs["checked-count"], r.outputs["state-changed"])
+	}
+	if _, err := os.Stat(filepath.Join(h.ws, ".pagerduty-state.json")); err == nil {
+		t.Errorf("an empty state file was written:\n%s", h.stateFile())
+	}
+}

@@ -43,7 +43,7 @@ func Outputs(p Pass) ([]Output, []string) {
 		"triggered-count": strconv.Itoa(len(p.Triggered)),
 		"resolved-count":  strconv.Itoa(len(p.Resolved)),
 		"open-count":      strconv.Itoa(len(p.Open)),
-		"checked-count":   strconv.Itoa(len(p.Results)),
+		"checked-count":   strconv.Itoa(len(p.Results) - p.NotChecked()),
 		"behind-count":    strconv.Itoa(p.Behind()),
 		"error-count":     strconv.Itoa(p.Errors()),
 		"stuck-count":     strconv.Itoa(p.Stuck()),
