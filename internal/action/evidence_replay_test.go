@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/org/nonce-monitor-action/internal/aotest"
+	"github.com/org/nonce-monitor-action/internal/config"
 	"github.com/org/nonce-monitor-action/internal/incident"
 )
 
@@ -216,4 +217,56 @@ func TestReplayStateFileFromANewerVersion(t *testing.T) {
 func after(s, sep string) string {
 	_, rest, _ := strings.Cut(s, sep)
 	return rest
+}
+
+// Two shards with processes on one state server each open their own server
+// incident; one shard's recovery resolves its own, never the other's.
+func TestShardsNeverResolveEachOthersPage(t *testing.T) {
+	h := newHarness(t)
+	server := aotest.Start()
+	t.Cleanup(server.Close)
+	shard := map[int][]string{}
+	var lines []string
+	for i := 0; len(shard[1]) < 15 || len(shard[2]) < 15; i++ {
+		pid := fmt.Sprintf("T%042d", i)
+		n := 2
+		if (config.Shard{Index: 1, Count: 2}).Holds(pid) {
+			n = 1
+		}
+		if len(shard[n]) == 15 {
+			continue
+		}
+		shard[n] = append(shard[n], pid)
+		lines = append(lines, pid+" "+server.State.URL)
+	}
+	os.WriteFile(filepath.Join(h.ws, "ids.txt"), []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+	set := func(n int, behind int64) {
+		for _, pid := range shard[n] {
+			h.fleet.Set(pid, 1000-behind, 1000)
+			server.Set(pid, 1000-behind, 1000)
+		}
+	}
+	in := func(s string) map[string]string {
+		return map[string]string{"process-ids": "", "process-ids-file": "ids.txt", "group-threshold": "10", "shard": s}
+	}
+	set(1, 300)
+	set(2, 300)
+	h.run(in("1/2"))
+	h.run(in("2/2"))
+	host := mustHost(t, server.State.URL)
+	key1 := incident.GroupKey(incident.Server, host, "shard-1-of-2", day1)
+	key2 := incident.GroupKey(incident.Server, host, "shard-2-of-2", day1)
+	if diff := cmp.Diff([]string{key1, key2}, h.pd.Open()); diff != "" {
+		t.Fatalf("open after both shards (-want +got):\n%s", diff)
+	}
+	set(1, 0)
+	h.now = day1.Add(5 * time.Minute)
+	h.run(in("1/2"))
+	r := h.run(in("2/2"))
+	if diff := cmp.Diff([]string{key2}, h.pd.Open()); diff != "" {
+		t.Errorf("shard 1 recovered (-want +got):\n%s", diff)
+	}
+	if r.outputs["open-count"] != "15" {
+		t.Errorf("shard 2's open-count = %s, want 15 (one per covered process)", r.outputs["open-count"])
+	}
 }

@@ -43,9 +43,10 @@ func TestETAIsClamped(t *testing.T) {
 	}
 }
 
-// Negative slots (a forged or corrupt history) are left out.
+// Negative slots (a forged or corrupt history) are left out: one would
+// read as a huge gap closing fast, deferring a process behind.
 func TestNegativeSamplesAreIgnored(t *testing.T) {
-	s := at([3]float64{0, -5000, 100}, [3]float64{5, 100, 100}, [3]float64{10, 100, 100})
+	s := at([3]float64{0, -100000, 1000}, [3]float64{5, 900, 1050}, [3]float64{10, 950, 1100})
 	if got := Of(s, t0.Add(10*time.Minute)); got.Class != Steady {
 		t.Errorf("%+v: want steady, the negative sample ignored", got)
 	}
