@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/org/nonce-monitor-action/internal/trend"
 )
 
@@ -80,14 +79,7 @@ func TestIntendApplyRevert(t *testing.T) {
 
 func TestDecide(t *testing.T) {
 	raisedA := inc(pidA, Mismatch, "critical", day1)
-	tests := []struct {
-		name   string
-		prev   State
-		obs    []Observation
-		now    time.Time
-		policy Policy
-		want   Plan
-	}{
+	tests := []decideCase{
 		{
 			name: "healthy process, nothing open: nothing to do",
 			prev: open(), obs: []Observation{behind(pidA, 3)}, now: day1, policy: policyOn,
@@ -316,18 +308,7 @@ func TestDecide(t *testing.T) {
 			},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			before := tt.prev.Clone()
-			got := Decide(tt.prev, tt.obs, tt.now, tt.policy)
-			if diff := cmp.Diff(tt.want, got, cmpopts.EquateEmpty()); diff != "" {
-				t.Errorf("Decide() mismatch (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(before, tt.prev); diff != "" {
-				t.Errorf("Decide() changed its input state (-before +after):\n%s", diff)
-			}
-		})
-	}
+	runCases(t, tests)
 }
 
 // Undelivered events are decided again: applying only some events and
@@ -456,12 +437,9 @@ func TestDecideWithTrends(t *testing.T) {
 		{"already paged and now catching up: the page stands until it recovers", open(inc(pidA, Mismatch, "critical", day1)), moving(pidA, 120, catching(4*time.Minute)), p,
 			nil, open(inc(pidA, Mismatch, "critical", day1)), nil},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got := Decide(tc.prev, []Observation{tc.obs}, day1, tc.policy)
-			want := Plan{Events: tc.events, Next: tc.next, Deferred: tc.deferred}
-			if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
-		})
+		t.Run(tc.name, decideCase{
+			prev: tc.prev, obs: []Observation{tc.obs}, now: day1, policy: tc.policy,
+			want: Plan{Events: tc.events, Next: tc.next, Deferred: tc.deferred},
+		}.check)
 	}
 }

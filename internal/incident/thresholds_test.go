@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 const (
@@ -41,13 +40,7 @@ func TestDecideThresholdsSilenceAndStorms(t *testing.T) {
 	twoPasses := with(policyOn, func(p *Policy) { p.ErrorThreshold = 2 })
 	hysteresis := with(policyOn, func(p *Policy) { p.ResolveThreshold = 20 })
 	grouping := with(policyOn, func(p *Policy) { p.GroupThreshold = 2 })
-	tests := []struct {
-		name   string
-		prev   State
-		obs    []Observation
-		policy Policy
-		want   Plan
-	}{
+	tests := []decideCase{
 		{
 			name: "error threshold 2: a first failure opens nothing and is counted",
 			prev: open(), obs: []Observation{failing(pidA)}, policy: twoPasses,
@@ -165,14 +158,7 @@ func TestDecideThresholdsSilenceAndStorms(t *testing.T) {
 			},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := Decide(tt.prev, tt.obs, day1, tt.policy)
-			if diff := cmp.Diff(tt.want, got, cmpopts.EquateEmpty()); diff != "" {
-				t.Errorf("Decide() mismatch (-want +got):\n%s", diff)
-			}
-		})
-	}
+	runCases(t, tests)
 }
 
 // Grouped incidents rotate like any other.
