@@ -41,7 +41,7 @@ func parse(raw []byte) (parsed, error) {
 }
 
 // knownFields are the top-level fields of the file this version reads.
-var knownFields = map[string]bool{"version": true, "shard": true, "lists": true, "incidents": true, "failing": true, "slack": true}
+var knownFields = jsonFields(reflect.TypeOf(file{}))
 
 func parseCurrent(probe map[string]json.RawMessage) (parsed, error) {
 	var f file
@@ -113,11 +113,13 @@ func compact(v json.RawMessage) json.RawMessage {
 	return b.Bytes()
 }
 
-// incidentFields are the JSON names of incident.Incident's fields: read
-// from the type, so a field added to it is known here at once.
-var incidentFields = func() map[string]bool {
+// incidentFields are the JSON names of incident.Incident's fields.
+var incidentFields = jsonFields(reflect.TypeOf(incident.Incident{}))
+
+// jsonFields are the JSON names of a struct's fields: read from the type,
+// so a field added to it is known here at once (and never kept twice).
+func jsonFields(t reflect.Type) map[string]bool {
 	known := map[string]bool{}
-	t := reflect.TypeOf(incident.Incident{})
 	for i := range t.NumField() {
 		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
 		if name != "" && name != "-" {
@@ -125,7 +127,7 @@ var incidentFields = func() map[string]bool {
 		}
 	}
 	return known
-}()
+}
 
 // decodeIncident reads one entry; its fields this version does not know go
 // to Extra.

@@ -174,6 +174,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"version": 1}`))
 	f.Add([]byte(`{"version": 1, "incidents": [], "slack": {"behind": ["p"], "failing": ["q"]}}`))
 	f.Add([]byte(`null`))
+	f.Add([]byte(`{"version": 2, "shard": "1/2", "lists": "process-ids", "x": [1], "incidents": [{"process_id": "p", "type": "new", "dedup_key": "k", "since": "2026-11-23T10:00:00Z", "n": {"a": 1}}, {"type": 3}]}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		p, err := parse(raw)
 		if err != nil {
