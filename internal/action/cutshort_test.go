@@ -87,13 +87,16 @@ func TestCutShortPassChangesNothingForTheUnchecked(t *testing.T) {
 // A pass cut short before any check ended decided nothing: it counts no
 // process as checked, writes no (empty) state file, and reports no change.
 func TestCutShortPassWritesNothingItDidNotDecide(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	for _, pid := range []string{pidA, pidB, pidC} {
 		h.fleet.Set(pid, 0, 0)
 		h.fleet.Break(pid, aotest.Hang, aotest.OK)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
+	// Cut when the first request arrives: no check can have ended.
+	ctx, cut := context.WithCancelCause(context.Background())
+	defer cut(nil)
+	h.fleet.BeforeEach = func(*http.Request) { cut(context.DeadlineExceeded) }
 	r := h.runCtx(ctx, map[string]string{"request-timeout": "1m", "max-retries": "0"})
 	if r.exit != 1 {
 		t.Fatalf("exit %d\n%s", r.exit, r.stdout)

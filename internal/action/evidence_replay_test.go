@@ -18,6 +18,7 @@ import (
 // then none) is one page: the server incident stays open while any of its
 // processes fails, none of them pages on its own, and it resolves once.
 func TestReplayOutageRecoveringInSteps(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	server := aotest.Start()
 	t.Cleanup(server.Close)
@@ -54,6 +55,7 @@ func TestReplayOutageRecoveringInSteps(t *testing.T) {
 // A run gap longer than the history window does not resolve a stuck
 // incident whose slot never moved; the slot moving does.
 func TestReplayRunGapKeepsAStuckIncident(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	in := map[string]string{"process-ids": pidA, "stuck-after": "20m"}
 	key := incident.DedupKey(incident.Stuck, pidA, day1)
@@ -94,6 +96,7 @@ func TestReplayRunGapKeepsAStuckIncident(t *testing.T) {
 // A manual run with process-ids naming one of three paged processes holds
 // the other two; the next scheduled pass pages nobody again.
 func TestReplayManualRunHoldsWhatItDoesNotList(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	os.WriteFile(filepath.Join(h.ws, "ids.txt"), []byte(pidA+"\n"+pidB+"\n"+pidC+"\n"), 0o644)
 	scheduled := map[string]string{"process-ids": "", "process-ids-file": "ids.txt"}
@@ -129,6 +132,7 @@ func TestReplayManualRunHoldsWhatItDoesNotList(t *testing.T) {
 // processes' incidents from the one job's file, says so, and resolves them
 // when they recover.
 func TestReplayShardLayoutChange(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	for _, pid := range []string{pidA, pidB, pidC} {
 		h.fleet.Set(pid, 700, 1000)
@@ -162,6 +166,7 @@ func TestReplayShardLayoutChange(t *testing.T) {
 
 // A state file a shard wrote is refused, by name, by another shard.
 func TestStateFileOfAnotherShardIsRefused(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	for _, pid := range []string{pidA, pidB, pidC} {
 		h.fleet.Set(pid, 1000, 1000)
@@ -178,6 +183,7 @@ func TestStateFileOfAnotherShardIsRefused(t *testing.T) {
 // A state file from a newer version: what this version knows is acted on
 // (a recovered process resolves), everything else is kept.
 func TestReplayStateFileFromANewerVersion(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	key := incident.DedupKey(incident.Mismatch, pidA, day1)
 	newer := `{
@@ -222,6 +228,7 @@ func after(s, sep string) string {
 // Two shards with processes on one state server each open their own server
 // incident; one shard's recovery resolves its own, never the other's.
 func TestShardsNeverResolveEachOthersPage(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	server := aotest.Start()
 	t.Cleanup(server.Close)

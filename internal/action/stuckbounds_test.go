@@ -14,6 +14,7 @@ import (
 // the slot at its frozen value, through the real history (window, anchor,
 // thinning) and trend. Runs are a little late, as scheduled runs are.
 func TestStuckAfterFiresAsDocumentedAtItsBounds(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		window, after, every time.Duration
 	}{
