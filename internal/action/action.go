@@ -136,9 +136,7 @@ func Main(ctx context.Context, env Env) int {
 		Failures: out.failures, Skipped: s.skipped,
 		DryRun: cfg.DryRun, PagerDutyEnabled: cfg.PagerDutyEnabled, StateFile: s.statePath,
 	}
-	if s.loaded.Warning != "" {
-		pass.Notes = append(pass.Notes, s.loaded.Warning)
-	}
+	pass.Notes = append(pass.Notes, s.notes...)
 	pass.SlackStatus = slackStatus
 	exit := 0
 	finalState := out.next

@@ -77,17 +77,59 @@ func ownState(cfg config.Config, loaded state.Loaded) (state.Header, bool, error
 	return h, narrowed, nil
 }
 
+// loadState reads the state file, adopts a new shard's incidents, checks
+// the file is this job's and whether this pass's lists are its own. It
+// reports every problem itself and returns errPrepare.
+func (s *setup) loadState(con *console.Console, files state.Files, cfg config.Config) error {
+	loaded, err := state.Load(files, s.statePath)
+	if err != nil {
+		con.Errorf("State file", "%v", err)
+		return errPrepare
+	}
+	note := func(warn bool, format string, args ...any) {
+		msg := fmt.Sprintf(format, args...)
+		if warn {
+			con.Warnf("State file", "%s", msg)
+		} else {
+			con.Logf("%s", msg)
+		}
+		s.notes = append(s.notes, msg)
+	}
+	if loaded.Warning != "" {
+		note(true, "%s", loaded.Warning)
+	}
+	for _, d := range loaded.Dropped {
+		note(true, "state file %s: %s is unusable and was left out; the rest is used", s.statePath, d)
+	}
+	loaded, adopted := adopt(files, cfg, loaded)
+	if adopted > 0 {
+		note(false, "state file %s is new: adopted %d open incidents of shard %s from %s, the previous layout's state file",
+			s.statePath, adopted, cfg.Shard, cfg.StateFile)
+	}
+	s.loaded = loaded
+	s.header, s.narrowed, err = ownState(cfg, loaded)
+	if err != nil {
+		reportConfigErrors(con, err)
+		return errPrepare
+	}
+	if s.narrowed {
+		note(false, "the process lists (%s) are not the ones the state file was written for (%s): incidents of processes not listed are held, not resolved",
+			s.header.Lists, loaded.Header.Lists)
+	}
+	return nil
+}
+
 // adopt gives a shard whose state file does not exist yet the incidents of
 // its processes from the previous layout's file (one job's default state
 // file): no incident is orphaned by moving to shards. The first shard also
-// takes the grouped incidents. It says what it adopted.
-func adopt(con *console.Console, files state.Files, cfg config.Config, loaded state.Loaded) state.Loaded {
+// takes the grouped incidents. It returns how many incidents it adopted.
+func adopt(files state.Files, cfg config.Config, loaded state.Loaded) (state.Loaded, int) {
 	if loaded.Raw != nil || !cfg.Shard.Enabled() || !cfg.DefaultStateFile() {
-		return loaded
+		return loaded, 0
 	}
 	prev, err := state.Load(files, cfg.StateFile)
 	if err != nil || prev.Raw == nil || prev.Header.Shard != "" {
-		return loaded
+		return loaded, 0
 	}
 	ours := func(inc incident.Incident) bool {
 		if inc.ProcessID != "" {
@@ -107,10 +149,6 @@ func adopt(con *console.Console, files state.Files, cfg config.Config, loaded st
 			loaded.State.Failing[pid] = count
 		}
 	}
-	if n > 0 {
-		con.Logf("state file %s is new: adopted %d open incidents of shard %s from %s, the previous layout's state file",
-			cfg.EffectiveStateFile(), n, cfg.Shard, cfg.StateFile)
-	}
 	loaded.Header.Lists = prev.Header.Lists
-	return loaded
+	return loaded, n
 }

@@ -29,6 +29,7 @@ type setup struct {
 	loaded      state.Loaded
 	header      state.Header // what the state file is written with
 	narrowed    bool         // the lists differ from the state file's
+	notes       []string     // what the summary repeats about the state file
 	historyPath string
 	history     history.History
 }
@@ -127,26 +128,8 @@ func prepare(env Env, con *console.Console, cfg config.Config) (s setup, err err
 	}
 
 	s.history = loadHistory(con, ws, s.historyPath)
-	s.loaded, err = state.Load(ws, s.statePath)
-	if err != nil {
-		con.Errorf("State file", "%v", err)
-		return s, errPrepare
-	}
-	if s.loaded.Warning != "" {
-		con.Warnf("State file", "%s", s.loaded.Warning)
-	}
-	for _, d := range s.loaded.Dropped {
-		con.Warnf("State file", "state file %s: %s is unusable and was left out; the rest is used", s.statePath, d)
-	}
-	s.loaded = adopt(con, ws, cfg, s.loaded)
-	s.header, s.narrowed, err = ownState(cfg, s.loaded)
-	if err != nil {
-		reportConfigErrors(con, err)
-		return s, errPrepare
-	}
-	if s.narrowed {
-		con.Logf("the process lists (%s) are not the ones the state file was written for (%s): incidents of processes not listed are held, not resolved",
-			s.header.Lists, s.loaded.Header.Lists)
+	if err := s.loadState(con, ws, cfg); err != nil {
+		return s, err
 	}
 	return s, nil
 }
