@@ -277,3 +277,17 @@ func TestShardsNeverResolveEachOthersPage(t *testing.T) {
 		t.Errorf("shard 2's open-count = %s, want 15 (one per covered process)", r.outputs["open-count"])
 	}
 }
+
+// The Events API's full endpoint pasted as pagerduty-events-url pages as
+// its base does (it posted to …/v2/enqueue/v2/enqueue, a 404 every run).
+func TestEventsURLWithEnqueuePages(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.fleet.Set(pidA, 0, 100)
+	h.fleet.Set(pidB, 0, 0)
+	h.fleet.Set(pidC, 0, 0)
+	r := h.run(map[string]string{"pagerduty-events-url": h.pd.URL + "/v2/enqueue"})
+	if r.exit != 0 || len(h.pd.Open()) != 1 {
+		t.Errorf("exit %d, open %v\n%s", r.exit, h.pd.Open(), r.stdout)
+	}
+}
