@@ -128,7 +128,7 @@ type subjectKey struct {
 //     and once open it stays open while any process it covers is still in
 //     trouble: covered processes open nothing of their own, so a server
 //     that recovers in steps pages nobody again.
-//  3. reconcile: each subject's open incidents against what it wants:
+//  3. reconcileAll: each subject's open incidents against what it wants:
 //     closes (resolve, or forget without auto-resolve), rotations to a new
 //     UTC day, severity raises, unconfirmed re-sends, and new triggers.
 //

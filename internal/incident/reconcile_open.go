@@ -44,7 +44,7 @@ func reconcileAll(prev State, observations []Observation, v processView, c cover
 			if k.t == Server && !hosts[k.name] {
 				why = Removed
 			}
-			evs := reconcile(open, want, k.t, k.name, why, now, p)
+			evs := reconcileSubject(open, want, k.t, k.name, why, now, p)
 			for i := range evs {
 				evs[i].Affected = members
 				if evs[i].Action != Trigger {
@@ -70,15 +70,15 @@ func reconcileAll(prev State, observations []Observation, v processView, c cover
 		if w, ok := v.wants[k.name]; ok {
 			want = &w
 		}
-		events = append(events, reconcile(open, want, "", k.name, Recovered, now, p)...)
+		events = append(events, reconcileSubject(open, want, "", k.name, Recovered, now, p)...)
 	}
 	return events, affected
 }
 
-// reconcile turns one subject's open incidents and wanted type into events:
+// reconcileSubject turns one subject's open incidents and wanted type into events:
 // closes first (for why, when not wanted), so a responder never sees today's
 // incident while yesterday's still looks current.
-func reconcile(open []Incident, want *wanted, groupType Type, subject string, why Reason, now time.Time, p Policy) []Event {
+func reconcileSubject(open []Incident, want *wanted, groupType Type, subject string, why Reason, now time.Time, p Policy) []Event {
 	var closes, triggers []Event
 	rotated, haveToday := false, false
 	for _, inc := range open {
