@@ -173,13 +173,16 @@ func (h History) Record(now time.Time, samples map[string]trend.Sample, monitore
 	}
 	cutoff := now.Add(-window)
 	for pid, list := range h {
-		valid := list[:0:0]
-		for _, x := range list {
-			if x.Valid(now) {
-				valid = append(valid, x)
+		valid := list
+		if !allValid(list, now) { // rare: copy only then
+			valid = nil
+			for _, x := range list {
+				if x.Valid(now) {
+					valid = append(valid, x)
+				}
 			}
+			dropped += len(list) - len(valid)
 		}
-		dropped += len(list) - len(valid)
 		i := sort.Search(len(valid), func(i int) bool { return !valid[i].At.Before(cutoff) })
 		list = valid[max(i-1, 0):]
 		for len(list) > maxSamples {
@@ -192,6 +195,15 @@ func (h History) Record(now time.Time, samples map[string]trend.Sample, monitore
 		h[pid] = list
 	}
 	return dropped
+}
+
+func allValid(list []trend.Sample, now time.Time) bool {
+	for _, x := range list {
+		if !x.Valid(now) {
+			return false
+		}
+	}
+	return true
 }
 
 // thin removes one sample: the one whose removal leaves the shortest span
@@ -207,5 +219,5 @@ func thin(list []trend.Sample) []trend.Sample {
 			best, bestChange, bestSpan = i, change, span
 		}
 	}
-	return slices.Delete(slices.Clone(list), best, best+1)
+	return slices.Delete(list, best, best+1)
 }
