@@ -1,0 +1,161 @@
+package incident
+
+import (
+	"sort"
+	"strings"
+	"time"
+)
+
+// Remote is what PagerDuty's REST API shows of this monitor's alerts at the
+// start of a pass: PagerDuty's own memory of what is open, which outlives
+// any state file.
+type Remote struct {
+	// Open holds one entry per dedup key of an open alert whose key is
+	// this monitor's (see ParseDedupKey), in any order.
+	Open []RemoteAlert
+	// Complete: the listing covered every open incident of the service.
+	// Only then does an incident missing from it count as resolved.
+	Complete bool
+}
+
+// RemoteAlert is one open alert as PagerDuty shows it.
+type RemoteAlert struct {
+	DedupKey string
+	// Severity is the alert's, when PagerDuty said it ("" otherwise).
+	Severity Severity
+	// Since is when PagerDuty opened the incident (zero if unknown).
+	Since time.Time
+	Link  Link
+}
+
+// Link is how PagerDuty shows the incident an alert belongs to: no
+// personal data (assignees, acknowledgers) is kept.
+type Link struct {
+	Number uint   `json:"number"`
+	Status string `json:"status"` // triggered | acknowledged
+	URL    string `json:"url"`    // the incident's html_url
+}
+
+// Adopted is the reason on a trigger re-sent for an incident adopted from
+// PagerDuty whose severity was unknown: PagerDuty merges it into the open
+// alert, which then carries this pass's severity and details.
+const Adopted Reason = "adopted from PagerDuty, sent again"
+
+// Reconciled is the state brought in line with PagerDuty, and what changed.
+type Reconciled struct {
+	State State
+	// Adopted: open in PagerDuty, unknown to the state (a lost, stale or
+	// overwritten state file); now open in State, decided like any other.
+	Adopted []Incident
+	// Closed: open in the state, not open in PagerDuty (a person, or an
+	// overlapping run, resolved it; or an unconfirmed trigger never
+	// arrived); dropped from State, so a process still in trouble is
+	// paged again.
+	Closed []Incident
+	// Settled: unconfirmed in the state and open in PagerDuty: confirmed.
+	Settled []Incident
+	// Links is PagerDuty's view of every open alert, by dedup key.
+	Links map[string]Link
+}
+
+// Reconcile brings the state in line with what PagerDuty holds open. adopt
+// says whether an incident unknown to the state belongs to this pass (a
+// shard adopts only its own processes); the shell decides it. Failure
+// counts are left as they are. Pure: prev is not changed.
+//
+// An alert open in PagerDuty whose key this monitor could have made is
+// adopted with PagerDuty's severity (or none, so Decide re-sends it with
+// this pass's; see Adopted). An incident open in the state that PagerDuty
+// does not show is dropped only when the listing was complete. An
+// unconfirmed incident PagerDuty shows open is confirmed.
+func Reconcile(prev State, remote Remote, adopt func(Incident) bool) Reconciled {
+	r := Reconciled{State: prev.Clone(), Links: map[string]Link{}}
+	seen := map[string]bool{}
+	for _, a := range remote.Open {
+		if seen[a.DedupKey] {
+			continue
+		}
+		seen[a.DedupKey] = true
+		r.Links[a.DedupKey] = a.Link
+		if inc, ok := r.State.Open[a.DedupKey]; ok {
+			if inc.Unconfirmed {
+				inc.Unconfirmed = false
+				r.State.Open[a.DedupKey] = inc
+				r.Settled = append(r.Settled, inc)
+			}
+			continue
+		}
+		inc, ok := ParseDedupKey(a.DedupKey)
+		if !ok || (adopt != nil && !adopt(inc)) {
+			continue
+		}
+		if !a.Since.IsZero() {
+			inc.Since = a.Since.UTC()
+		}
+		if a.Severity.Valid() {
+			inc.Severity = a.Severity
+		}
+		r.State.Open[inc.DedupKey] = inc
+		r.Adopted = append(r.Adopted, inc)
+	}
+	if remote.Complete {
+		for key, inc := range prev.Open {
+			if !seen[key] {
+				delete(r.State.Open, key)
+				r.Closed = append(r.Closed, inc)
+			}
+		}
+	}
+	for _, l := range [][]Incident{r.Adopted, r.Closed, r.Settled} {
+		sort.Slice(l, func(i, j int) bool { return l[i].DedupKey < l[j].DedupKey })
+	}
+	return r
+}
+
+// Label marks the triggers Decide re-sent for adopted incidents of unknown
+// severity with the Adopted reason (Decide sees them as a severity rise).
+func (r Reconciled) Label(events []Event) {
+	unknown := map[string]bool{}
+	for _, inc := range r.Adopted {
+		if inc.Severity == "" {
+			unknown[inc.DedupKey] = true
+		}
+	}
+	for i, ev := range events {
+		if ev.Action == Trigger && ev.Reason == SeverityRaised && unknown[ev.Incident.DedupKey] {
+			events[i].Reason = Adopted
+		}
+	}
+}
+
+// ParseDedupKey reads back a key DedupKey made: its type, subject and UTC
+// day (as Since). Keys this monitor cannot have made (another integration's,
+// the test event's) are not ok.
+func ParseDedupKey(key string) (Incident, bool) {
+	const prefix, dateLen = "nonce-monitor-", len("-20060102")
+	rest, ok := strings.CutPrefix(key, prefix)
+	if !ok || len(rest) <= dateLen {
+		return Incident{}, false
+	}
+	day, err := time.Parse("-20060102", rest[len(rest)-dateLen:])
+	if err != nil {
+		return Incident{}, false
+	}
+	typ, subject, ok := strings.Cut(rest[:len(rest)-dateLen], "-")
+	t := Type(typ)
+	switch t {
+	case Mismatch, Error, Stuck, Server, Scheduler:
+	default:
+		return Incident{}, false
+	}
+	if !ok || subject == "" || DedupKey(t, subject, day) != key {
+		return Incident{}, false
+	}
+	inc := Incident{Type: t, DedupKey: key, Since: day}
+	if t.Grouped() {
+		inc.Server = subject
+	} else {
+		inc.ProcessID = subject
+	}
+	return inc, true
+}
