@@ -36,11 +36,6 @@ type Link struct {
 	URL    string `json:"url"`    // the incident's html_url
 }
 
-// Adopted is the reason on a trigger re-sent for an incident adopted from
-// PagerDuty whose severity was unknown: PagerDuty merges it into the open
-// alert, which then carries this pass's severity and details.
-const Adopted Reason = "adopted from PagerDuty, sent again"
-
 // Reconciled is the state brought in line with PagerDuty, and what changed.
 type Reconciled struct {
 	State State
@@ -64,8 +59,7 @@ type Reconciled struct {
 // counts are left as they are. Pure: prev is not changed.
 //
 // An alert open in PagerDuty whose key this monitor could have made is
-// adopted with PagerDuty's severity (or none, so Decide re-sends it with
-// this pass's; see Adopted). An incident open in the state that PagerDuty
+// adopted with PagerDuty's severity when it said it (see Unraised). An incident open in the state that PagerDuty
 // does not show is dropped only when the listing was complete. An
 // unconfirmed incident PagerDuty shows open is confirmed.
 func Reconcile(prev State, remote Remote, adopt func(Incident) bool) Reconciled {
@@ -112,20 +106,30 @@ func Reconcile(prev State, remote Remote, adopt func(Incident) bool) Reconciled 
 	return r
 }
 
-// Label marks the triggers Decide re-sent for adopted incidents of unknown
-// severity with the Adopted reason (Decide sees them as a severity rise).
-func (r Reconciled) Label(events []Event) {
+// Unraised takes out of plan the triggers Decide made only because an
+// adopted incident's severity was unknown, and gives those incidents this
+// pass's severity in the returned state instead (the state deliver starts
+// from). PagerDuty already holds them open: re-sending every one after a
+// lost state file would page nobody and spend minutes of event pacing. A
+// later rise is sent as usual.
+func (r Reconciled) Unraised(plan Plan) (State, Plan) {
 	unknown := map[string]bool{}
 	for _, inc := range r.Adopted {
 		if inc.Severity == "" {
 			unknown[inc.DedupKey] = true
 		}
 	}
-	for i, ev := range events {
+	st := r.State.Clone()
+	kept := plan.Events[:0:0]
+	for _, ev := range plan.Events {
 		if ev.Action == Trigger && ev.Reason == SeverityRaised && unknown[ev.Incident.DedupKey] {
-			events[i].Reason = Adopted
+			st.Open[ev.Incident.DedupKey] = ev.Incident
+			continue
 		}
+		kept = append(kept, ev)
 	}
+	plan.Events = kept
+	return st, plan
 }
 
 // ParseDedupKey reads back a key DedupKey made: its type, subject and UTC

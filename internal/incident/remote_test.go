@@ -209,15 +209,30 @@ func openAfter(remote Remote, events []Event) []string {
 	return out
 }
 
-func TestLabelMarksAdoptedRetriggers(t *testing.T) {
-	rec := Reconcile(NewState(), Remote{Open: []RemoteAlert{alert(DedupKey(Mismatch, pidA, day1), 1)}, Complete: true}, nil)
-	plan := Decide(rec.State, []Observation{behind(pidA, 60), behind(pidB, 60)}, day1, policyOn)
-	rec.Label(plan.Events)
-	got := map[string]Reason{}
-	for _, ev := range plan.Events {
-		got[ev.Incident.ProcessID] = ev.Reason
+func TestUnraisedKeepsAdoptedIncidentsQuiet(t *testing.T) {
+	keyA, keyC := DedupKey(Mismatch, pidA, day1), DedupKey(Error, "C000000000000000000000000000000000000000000", day1)
+	rec := Reconcile(NewState(), Remote{Open: []RemoteAlert{alert(keyA, 1), {DedupKey: keyC, Severity: "warning"}}, Complete: true}, nil)
+	obs := []Observation{behind(pidA, 150), behind(pidB, 60), failing("C000000000000000000000000000000000000000000")}
+	st, plan := rec.Unraised(Decide(rec.State, obs, day1, policyOn))
+	// A: adopted of unknown severity, still behind: nothing sent, severity now known.
+	// B: a new breach. C: PagerDuty said warning, error wanted: a true rise.
+	wantEvents := []Event{
+		ev(Trigger, Opened, inc(pidB, Mismatch, "error", day1)),
+		ev(Trigger, SeverityRaised, Incident{ProcessID: "C000000000000000000000000000000000000000000", Type: Error, DedupKey: keyC, Severity: "error", Since: day1.Truncate(24 * time.Hour)}),
 	}
-	if diff := cmp.Diff(map[string]Reason{pidA: Adopted, pidB: Opened}, got); diff != "" {
-		t.Errorf("reasons (-want +got):\n%s", diff)
+	if diff := cmp.Diff(wantEvents, plan.Events); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+	if got := st.Open[keyA].Severity; got != "critical" {
+		t.Errorf("adopted incident's severity in the state = %q, want this pass's (critical)", got)
+	}
+	if rec.State.Open[keyA].Severity != "" {
+		t.Error("Unraised changed the reconciled state in place")
+	}
+	// Next pass, same findings: the state now knows, nothing is sent.
+	for _, e := range Decide(st, obs, day1, policyOn).Events {
+		if e.Incident.DedupKey == keyA {
+			t.Errorf("next pass sends %v", e)
+		}
 	}
 }
