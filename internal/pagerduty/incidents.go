@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -102,7 +103,7 @@ func (l *Lister) ListOpen(ctx context.Context) (Listing, error) {
 			return out, l.classify(err)
 		}
 		for _, inc := range resp.Incidents {
-			link := OpenAlert{Number: inc.IncidentNumber, Status: inc.Status, URL: inc.HTMLURL}
+			link := OpenAlert{Number: inc.IncidentNumber, Status: knownStatus(inc.Status), URL: safeURL(inc.HTMLURL)}
 			link.Since, _ = time.Parse(time.RFC3339, inc.CreatedAt)
 			if inc.IncidentKey != "" && inc.AlertCounts.All <= 1 {
 				if strings.HasPrefix(inc.IncidentKey, KeyPrefix) {
@@ -140,6 +141,27 @@ func (l *Lister) ListOpen(ctx context.Context) (Listing, error) {
 		out.Notes = append(out.Notes, fmt.Sprintf("%d incidents hold several alerts beyond the %d whose alerts are listed each pass; their alerts were not read", skipped, maxAlertLists))
 	}
 	return out, nil
+}
+
+// knownStatus keeps an incident status only if it is one PagerDuty
+// documents for open incidents: it reaches the summary and outputs.
+func knownStatus(s string) string {
+	if s == "triggered" || s == "acknowledged" {
+		return s
+	}
+	return ""
+}
+
+// safeURL keeps a link from the network only if it is a plain https URL
+// that can sit in a Markdown link as it is: no credentials, no characters
+// that would end the link or start markup.
+func safeURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.String() != raw ||
+		strings.ContainsAny(raw, "()<>[]\"'`\\ \t\r\n") || len(raw) > 512 {
+		return ""
+	}
+	return raw
 }
 
 // listAlerts lists an incident's open (triggered) alerts.

@@ -150,3 +150,19 @@ func TestListOpenFailures(t *testing.T) {
 		t.Errorf("cancelled: %v", err)
 	}
 }
+
+func TestSafeURL(t *testing.T) {
+	for raw, want := range map[string]string{
+		"https://acme.pagerduty.com/incidents/Q1":             "https://acme.pagerduty.com/incidents/Q1",
+		"http://acme.pagerduty.com/incidents/Q1":              "",
+		"javascript:alert(1)":                                 "",
+		"https://user:pw@acme.pagerduty.com/incidents/Q1":     "",
+		"https://acme.pagerduty.com/incidents/Q1) [x](https:": "",
+		"https://acme.pagerduty.com/a b":                      "",
+		"https://acme.pagerduty.com/<script>":                 "",
+	} {
+		if got := safeURL(raw); got != want {
+			t.Errorf("safeURL(%q) = %q, want %q", raw, got, want)
+		}
+	}
+}
