@@ -4,11 +4,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/org/nonce-monitor-action/internal/aotest"
+	"github.com/org/nonce-monitor-action/internal/config"
 	"github.com/org/nonce-monitor-action/internal/incident"
 	"github.com/org/nonce-monitor-action/internal/pagerdutytest"
 )
@@ -259,5 +262,45 @@ func TestUnconfirmedSettledByPagerDuty(t *testing.T) {
 	r := h.run(in)
 	if r.exit != 0 || len(h.pd.Accepted()) != sent || strings.Contains(h.stateFile(), "unconfirmed") {
 		t.Errorf("second pass: exit %d, %d sent again, state %s\n%s", r.exit, len(h.pd.Accepted())-sent, h.stateFile(), r.stdout)
+	}
+}
+
+// The shard layout changes (one job becomes two): each shard starts from a
+// state file of its own that knows nothing, adopts only its own processes'
+// incidents, leaves the other's alone while they are still behind, and
+// resolves them when they recover.
+func TestShardLayoutChange(t *testing.T) {
+	h := newHarness(t)
+	for _, pid := range []string{pidA, pidB, pidC} {
+		h.fleet.Set(pid, 0, 75)
+	}
+	h.run(h.withREST(nil))
+	if len(h.pd.Open()) != 3 {
+		t.Fatalf("one job opened %v", h.pd.Open())
+	}
+	shards := []string{"1/2", "2/2"}
+	one := config.Shard{Index: 1, Count: 2}
+	if n := len(slices.DeleteFunc([]string{pidA, pidB, pidC}, one.Holds)); n == 0 || n == 3 {
+		t.Fatal("the processes must fall in both shards for this test to mean anything")
+	}
+	for _, sh := range shards {
+		if r := h.run(h.withREST(map[string]string{"shard": sh})); r.exit != 0 || r.outputs["triggered-count"] != "0" || r.outputs["resolved-count"] != "0" {
+			t.Fatalf("shard %s, still behind: exit %d, triggered %s, resolved %s\n%s", sh, r.exit, r.outputs["triggered-count"], r.outputs["resolved-count"], r.stdout)
+		}
+	}
+	if len(h.pd.Open()) != 3 || len(h.pd.Accepted()) != 3 {
+		t.Fatalf("after the shards' first passes: open %v, %d events in all", h.pd.Open(), len(h.pd.Accepted()))
+	}
+	for _, pid := range []string{pidA, pidB, pidC} {
+		h.fleet.Set(pid, 75, 75)
+	}
+	adopted := 0
+	for _, sh := range shards {
+		r := h.run(h.withREST(map[string]string{"shard": sh}))
+		n, _ := strconv.Atoi(r.outputs["resolved-count"])
+		adopted += n
+	}
+	if len(h.pd.Open()) != 0 || adopted != 3 {
+		t.Errorf("after recovery: still open %v, %d resolved by the shards (want 3)", h.pd.Open(), adopted)
 	}
 }

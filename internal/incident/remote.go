@@ -83,7 +83,8 @@ func Reconcile(prev State, remote Remote, adopt func(Incident) bool) Reconciled 
 		if !ok || (adopt != nil && !adopt(inc)) {
 			continue
 		}
-		if !a.Since.IsZero() {
+		if day := inc.Since; !a.Since.Before(day) && a.Since.Before(day.Add(24*time.Hour)) {
+			// PagerDuty's opening time, if it falls on the key's own day.
 			inc.Since = a.Since.UTC()
 		}
 		if a.Severity.Valid() {

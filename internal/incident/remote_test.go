@@ -84,6 +84,16 @@ func TestReconcile(t *testing.T) {
 			},
 		},
 		{
+			name: "an opening time off the key's own day is not believed",
+			prev: NewState(), remote: Remote{Open: []RemoteAlert{{DedupKey: a.DedupKey, Since: day1.Add(72 * time.Hour), Link: pdA.Link}}, Complete: true},
+			adopt: all,
+			want: Reconciled{
+				State:   open(adopted(pidA, Mismatch, day1)),
+				Adopted: []Incident{adopted(pidA, Mismatch, day1)},
+				Links:   map[string]Link{a.DedupKey: pdA.Link},
+			},
+		},
+		{
 			name: "another shard's process is left to that shard",
 			prev: NewState(), remote: Remote{Open: []RemoteAlert{pdA, pdB}, Complete: true},
 			adopt: func(i Incident) bool { return i.ProcessID == pidB },
