@@ -102,7 +102,7 @@ func Main(ctx context.Context, env Env) int {
 	now := env.Now().UTC()
 	trends := s.recordHistory(con, results, now, cfg.HistoryWindow.D())
 	obs := observe(results, s.silenced, trends)
-	rec, _, recallErr := reconcileWithPagerDuty(con, cfg, s.loaded.State, recall)
+	rec, recallErr := reconcileWithPagerDuty(con, cfg, s.loaded.State, recall)
 	prev, plan := rec.Unraised(incident.Decide(rec.State, obs, now, policy(cfg)))
 	store := state.NewStore(s.ws, s.statePath, s.loaded.Raw)
 	d := deliverer{

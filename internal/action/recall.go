@@ -60,20 +60,20 @@ func startRecall(ctx context.Context, cfg config.Config, hc *http.Client, timing
 // the REST API failed) the state file alone is the memory, as without a
 // key. authErr is set when the key or service was refused: the step fails
 // at the end, after paging as usual.
-func reconcileWithPagerDuty(con *console.Console, cfg config.Config, st incident.State, wait func() recalled) (rec incident.Reconciled, remote bool, authErr error) {
+func reconcileWithPagerDuty(con *console.Console, cfg config.Config, st incident.State, wait func() recalled) (rec incident.Reconciled, authErr error) {
 	rec = incident.Reconciled{State: st, Links: map[string]incident.Link{}}
 	if wait == nil {
-		return rec, false, nil
+		return rec, nil
 	}
 	got := wait()
 	var auth *pagerduty.AuthError
 	switch {
 	case errors.As(got.err, &auth):
 		con.Errorf("PagerDuty REST API", "%v; this pass went by the state file alone", got.err)
-		return rec, false, got.err
+		return rec, got.err
 	case got.err != nil:
 		con.Warnf("PagerDuty REST API", "%v; this pass went by the state file alone (incidents it does not know of stay open until a pass can read PagerDuty)", got.err)
-		return rec, false, nil
+		return rec, nil
 	}
 	for _, n := range got.listing.Notes {
 		con.Warnf("PagerDuty REST API", "%s: incidents not read are neither adopted nor taken as resolved this pass", n)
@@ -93,7 +93,7 @@ func reconcileWithPagerDuty(con *console.Console, cfg config.Config, st incident
 	for _, inc := range rec.Closed {
 		con.Logf("not open in PagerDuty any more (resolved there, or never taken): %s", inc.DedupKey)
 	}
-	return rec, true, nil
+	return rec, nil
 }
 
 // adoptInShard: a shard adopts only its own processes' incidents, and,

@@ -304,3 +304,28 @@ func TestShardLayoutChange(t *testing.T) {
 		t.Errorf("after recovery: still open %v, %d resolved by the shards (want 3)", h.pd.Open(), adopted)
 	}
 }
+
+// With alert grouping on, PagerDuty holds several of the monitor's alerts
+// in one incident with no key of its own: their keys are read from the
+// incident's alerts, and each is adopted and resolved on its own.
+func TestGroupedAlertsAreMatchedByTheirKeys(t *testing.T) {
+	h := newHarness(t)
+	h.pd.GroupAlerts(true)
+	h.fleet.Set(pidA, 0, 75)
+	h.fleet.Set(pidB, 0, 80)
+	h.fleet.Set(pidC, 5, 5)
+	h.run(h.withREST(nil))
+	h.deleteState()
+	h.fleet.Set(pidA, 75, 75)
+	r := h.run(h.withREST(nil))
+	if diff := cmp.Diff([]string{key(incident.Mismatch, pidB)}, h.pd.Open()); diff != "" {
+		t.Errorf("open after A recovered (-want +got):\n%s", diff)
+	}
+	open := decodeIncidents(t, r.outputs["open"])
+	if len(open) != 1 || open[0].PagerDuty == nil || open[0].PagerDuty.Number == 0 {
+		t.Errorf("open output: %+v", open)
+	}
+	if h.pd.RESTRequests() < 3 { // the listings of two passes, and the grouped incident's alerts
+		t.Errorf("%d REST requests: the grouped incident's alerts were not read", h.pd.RESTRequests())
+	}
+}

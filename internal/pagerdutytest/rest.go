@@ -45,11 +45,10 @@ type restState struct {
 	next      uint  // last incident number
 	open      []*restIncident
 	byKey     map[string]*restIncident
-	now       func() time.Time
 }
 
 func newRESTState() restState {
-	return restState{token: APIToken, byKey: map[string]*restIncident{}, now: time.Now}
+	return restState{token: APIToken, byKey: map[string]*restIncident{}}
 }
 
 // openAlert records a trigger (called with s.mu held).
@@ -77,7 +76,7 @@ func (s *Server) openAlert(key, severity string) {
 		return
 	}
 	inc := &restIncident{id: fmt.Sprintf("Q%05d", st.next), number: st.next, key: key, status: "triggered",
-		created: st.now().UTC().Truncate(time.Second), alerts: []*restAlert{a}}
+		created: time.Now().UTC().Truncate(time.Second), alerts: []*restAlert{a}}
 	st.open = append(st.open, inc)
 	st.byKey[key] = inc
 }
