@@ -42,8 +42,10 @@ func (h *harness) deleteState() {
 // quietly while their processes are still in trouble, and resolved when
 // they recover. Without it, they stay open for good.
 func TestStateFileLostBetweenPasses(t *testing.T) {
+	t.Parallel()
 	for _, withKey := range []bool{true, false} {
 		t.Run(fmt.Sprintf("key=%v", withKey), func(t *testing.T) {
+			t.Parallel()
 			h := newHarness(t)
 			in := func() map[string]string {
 				if withKey {
@@ -105,6 +107,7 @@ func TestStateFileLostBetweenPasses(t *testing.T) {
 // nothing the other run opened is forgotten, and nothing it resolved is
 // believed open.
 func TestOverlappingRunsConverge(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	first, second := h.ws, t.TempDir()
 	h.fleet.Set(pidA, 0, 75)
@@ -148,6 +151,7 @@ func TestOverlappingRunsConverge(t *testing.T) {
 // behind: the next pass learns it and pages again (silenced-process-ids is
 // how a person stops that).
 func TestIncidentResolvedByAPersonIsPagedAgain(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.fleet.Set(pidA, 0, 75)
 	in := h.withREST(map[string]string{"process-ids": pidA})
@@ -176,6 +180,7 @@ func TestIncidentResolvedByAPersonIsPagedAgain(t *testing.T) {
 // the state file alone decides, as without a key; a refused key is an
 // error naming the input, after paging as usual.
 func TestRESTFailureNeverBlocksPaging(t *testing.T) {
+	t.Parallel()
 	for name, tc := range map[string]struct {
 		fail     []int
 		token    string
@@ -187,6 +192,7 @@ func TestRESTFailureNeverBlocksPaging(t *testing.T) {
 		"key refused": {token: "wrong", wantExit: 1, wantText: "check input pagerduty-api-token"},
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			h := newHarness(t)
 			h.fleet.Set(pidA, 0, 75)
 			h.pd.FailNextREST(tc.fail...)
@@ -216,6 +222,7 @@ func TestRESTFailureNeverBlocksPaging(t *testing.T) {
 // read, every one is adopted (those still behind quietly, those recovered
 // resolved), and the summary and outputs stay within their bounds.
 func TestReconcilesAcross250OpenIncidents(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	var pids, keys []string
 	for i := range 250 {
@@ -250,6 +257,7 @@ func TestReconcilesAcross250OpenIncidents(t *testing.T) {
 // Unconfirmed events are settled by what PagerDuty shows: a trigger taken
 // but never answered is confirmed without being sent again.
 func TestUnconfirmedSettledByPagerDuty(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.fleet.Set(pidA, 0, 75)
 	in := h.withREST(map[string]string{"process-ids": pidA, "request-timeout": "200ms", "max-retries": "0"})
@@ -270,6 +278,7 @@ func TestUnconfirmedSettledByPagerDuty(t *testing.T) {
 // incidents, leaves the other's alone while they are still behind, and
 // resolves them when they recover.
 func TestShardLayoutChange(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	for _, pid := range []string{pidA, pidB, pidC} {
 		h.fleet.Set(pid, 0, 75)
@@ -309,6 +318,7 @@ func TestShardLayoutChange(t *testing.T) {
 // in one incident with no key of its own: their keys are read from the
 // incident's alerts, and each is adopted and resolved on its own.
 func TestGroupedAlertsAreMatchedByTheirKeys(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.pd.GroupAlerts(true)
 	h.fleet.Set(pidA, 0, 75)
