@@ -113,18 +113,26 @@ func Reconcile(prev State, remote Remote, adopt func(Incident) bool) Reconciled 
 // from). PagerDuty already holds them open: re-sending every one after a
 // lost state file would page nobody and spend minutes of event pacing. A
 // later rise is sent as usual.
+//
+// An adopted incident Decide would forget (auto-resolve off: left to a
+// human) is simply not adopted: forgetting it would otherwise be reported
+// again on every pass while it stays open in PagerDuty.
 func (r Reconciled) Unraised(plan Plan) (State, Plan) {
-	unknown := map[string]bool{}
+	adopted, unknown := map[string]bool{}, map[string]bool{}
 	for _, inc := range r.Adopted {
-		if inc.Severity == "" {
-			unknown[inc.DedupKey] = true
-		}
+		adopted[inc.DedupKey] = true
+		unknown[inc.DedupKey] = inc.Severity == ""
 	}
 	st := r.State.Clone()
 	kept := plan.Events[:0:0]
 	for _, ev := range plan.Events {
-		if ev.Action == Trigger && ev.Reason == SeverityRaised && unknown[ev.Incident.DedupKey] {
-			st.Open[ev.Incident.DedupKey] = ev.Incident
+		key := ev.Incident.DedupKey
+		switch {
+		case ev.Action == Trigger && ev.Reason == SeverityRaised && unknown[key]:
+			st.Open[key] = ev.Incident
+			continue
+		case ev.Action == Forget && adopted[key]:
+			delete(st.Open, key)
 			continue
 		}
 		kept = append(kept, ev)

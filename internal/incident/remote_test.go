@@ -246,3 +246,18 @@ func TestUnraisedKeepsAdoptedIncidentsQuiet(t *testing.T) {
 		}
 	}
 }
+
+func TestUnraisedDoesNotAdoptWhatItWouldForget(t *testing.T) {
+	keyA := DedupKey(Mismatch, pidA, day1)
+	known := inc(pidB, Mismatch, "error", day1)
+	rec := Reconcile(open(known), Remote{Open: []RemoteAlert{alert(keyA, 1), alert(known.DedupKey, 2)}, Complete: true}, nil)
+	st, plan := rec.Unraised(Decide(rec.State, []Observation{behind(pidA, 0), behind(pidB, 0)}, day1, withAutoResolve(policyOn, false)))
+	// A recovered, auto-resolve off: left to a human, and not reported as
+	// forgotten on every pass. B was the state's own: forgotten as usual.
+	if diff := cmp.Diff([]Event{ev(Forget, Recovered, known)}, plan.Events); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+	if _, ok := st.Open[keyA]; ok {
+		t.Error("the adopted incident stays in the state")
+	}
+}
