@@ -166,3 +166,19 @@ func TestSafeURL(t *testing.T) {
 		}
 	}
 }
+
+// PagerDuty's text is untrusted: a link that is not plain https, or a
+// status it does not document, never leaves the lister.
+func TestListOpenDropsHostileLinksAndStatuses(t *testing.T) {
+	s := pagerdutytest.Start()
+	defer s.Close()
+	s.OpenAlerts("error", "nonce-monitor-error-A-20261122")
+	s.Disguise("javascript:alert(1)//", "triggered](https://evil.example)")
+	got, err := lister(s).ListOpen(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Alerts) != 1 || got.Alerts[0].URL != "" || got.Alerts[0].Status != "" || got.Alerts[0].Number == 0 {
+		t.Errorf("hostile view passed on: %+v", got.Alerts)
+	}
+}

@@ -45,10 +45,12 @@ type restState struct {
 	next      uint  // last incident number
 	open      []*restIncident
 	byKey     map[string]*restIncident
+	htmlBase  string // incidents' html_url is htmlBase + id
+	status    string // if set, every incident's status shows as this
 }
 
 func newRESTState() restState {
-	return restState{token: APIToken, byKey: map[string]*restIncident{}}
+	return restState{token: APIToken, byKey: map[string]*restIncident{}, htmlBase: "https://standin.pagerduty.com/incidents/"}
 }
 
 // openAlert records a trigger (called with s.mu held).
@@ -146,6 +148,15 @@ func (s *Server) GroupAlerts(on bool) {
 	s.rest.grouping = on
 }
 
+// Disguise makes the listing show every incident's html_url as htmlBase +
+// its ID, and, if status is not empty, its status as status: PagerDuty's
+// text is untrusted too.
+func (s *Server) Disguise(htmlBase, status string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rest.htmlBase, s.rest.status = htmlBase, status
+}
+
 // SetAPIToken changes the REST API key the stand-in accepts.
 func (s *Server) SetAPIToken(token string) {
 	s.mu.Lock()
@@ -231,10 +242,14 @@ func (s *Server) listIncidents(w http.ResponseWriter, q map[string][]string, sta
 		if len(statuses) > 0 && !statuses[inc.status] {
 			continue
 		}
+		status := inc.status
+		if s.rest.status != "" {
+			status = s.rest.status
+		}
 		all = append(all, map[string]any{
-			"id": inc.id, "type": "incident", "incident_number": inc.number, "status": inc.status,
+			"id": inc.id, "type": "incident", "incident_number": inc.number, "status": status,
 			"incident_key": nilIfEmpty(inc.key), "created_at": inc.created.Format(time.RFC3339),
-			"html_url":     "https://standin.pagerduty.com/incidents/" + inc.id,
+			"html_url":     s.rest.htmlBase + inc.id,
 			"title":        "[FIRING] stand-in incident " + inc.id,
 			"service":      map[string]string{"id": ServiceID, "type": "service_reference"},
 			"alert_counts": map[string]int{"all": len(inc.alerts), "triggered": len(inc.alerts), "resolved": 0},
