@@ -217,6 +217,7 @@ func withTrends(p Pass) Pass {
 // With a REST API key, "Still open" and the outputs show each incident as
 // PagerDuty does: its number, linked, and its status.
 func TestStillOpenShowsPagerDutysView(t *testing.T) {
+	t.Parallel()
 	r := healthy(pid('A', 1), 80)
 	linked := openIncident(r, incident.Mismatch, now.Add(-time.Hour))
 	linked.PagerDuty = &incident.Link{Number: 4711, Status: "acknowledged", URL: "https://acme.pagerduty.com/incidents/Q1ABC"}
@@ -241,7 +242,7 @@ func TestStillOpenShowsPagerDutysView(t *testing.T) {
 	if len(open) != 2 || !cmp.Equal(open[0]["pagerduty"], want) || open[1]["pagerduty"] != nil {
 		t.Errorf("open output: %v", open)
 	}
-	if strings.Contains(summary, "in PagerDuty") && !strings.Contains(Summary(Pass{Threshold: 50, Now: now, Open: []Incident{fresh}}), "| dedup key |\n") {
+	if strings.Contains(summary, "in PagerDuty") && !strings.Contains(Summary(Pass{Threshold: 50, Now: now, Open: []Incident{fresh}}), "| state server |\n") {
 		t.Error("without PagerDuty's view the table keeps its columns")
 	}
 }
