@@ -50,6 +50,9 @@ func startRecall(ctx context.Context, cfg config.Config, hc *http.Client, timing
 		defer cancel()
 		start := time.Now()
 		listing, err := l.ListOpen(ctx)
+		if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			err = fmt.Errorf("%w: no listing within a quarter of pass-timeout (%s)", pagerduty.ErrRESTUnavailable, cfg.PassTimeout.D()/recallShare)
+		}
 		done <- recalled{listing: listing, err: err, elapsed: time.Since(start)}
 	}()
 	return func() recalled { return <-done }

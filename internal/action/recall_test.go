@@ -184,12 +184,18 @@ func TestRESTFailureNeverBlocksPaging(t *testing.T) {
 	for name, tc := range map[string]struct {
 		fail     []int
 		token    string
+		hang     bool
+		extra    map[string]string
 		wantExit int
 		wantText string
 	}{
 		"throttled":   {fail: []int{429, 429, 429}, wantExit: 0, wantText: "::warning title=PagerDuty REST API::PagerDuty REST API unavailable: HTTP 429"},
 		"down":        {fail: []int{503, 503, 503}, wantExit: 0, wantText: "::warning title=PagerDuty REST API::PagerDuty REST API unavailable: HTTP 503"},
 		"key refused": {token: "wrong", wantExit: 1, wantText: "check input pagerduty-api-token"},
+		// A quarter of pass-timeout (10 s here) bounds the listing, however
+		// long request-timeout and retries would let it wait.
+		"hangs": {hang: true, extra: map[string]string{"pass-timeout": "10s"}, wantExit: 0,
+			wantText: "::warning title=PagerDuty REST API::PagerDuty REST API unavailable: no listing within a quarter of pass-timeout (2.5s)"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -199,7 +205,12 @@ func TestRESTFailureNeverBlocksPaging(t *testing.T) {
 			if tc.token != "" {
 				h.pd.SetAPIToken(tc.token)
 			}
-			r := h.run(h.withREST(map[string]string{"process-ids": pidA}))
+			h.pd.HangREST(tc.hang)
+			in := h.withREST(map[string]string{"process-ids": pidA})
+			for k, v := range tc.extra {
+				in[k] = v
+			}
+			r := h.run(in)
 			if r.exit != tc.wantExit || !strings.Contains(r.stdout, tc.wantText) {
 				t.Errorf("exit %d, want %d; stdout lacks %q:\n%s", r.exit, tc.wantExit, tc.wantText, r.stdout)
 			}

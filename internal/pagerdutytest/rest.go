@@ -45,6 +45,7 @@ type restState struct {
 	next      uint  // last incident number
 	open      []*restIncident
 	byKey     map[string]*restIncident
+	hang      bool   // never answer a REST request
 	htmlBase  string // incidents' html_url is htmlBase + id
 	status    string // if set, every incident's status shows as this
 }
@@ -157,6 +158,14 @@ func (s *Server) Disguise(htmlBase, status string) {
 	s.rest.htmlBase, s.rest.status = htmlBase, status
 }
 
+// HangREST makes every REST request wait until the client gives up (the
+// Events API side still answers).
+func (s *Server) HangREST(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rest.hang = on
+}
+
 // SetAPIToken changes the REST API key the stand-in accepts.
 func (s *Server) SetAPIToken(token string) {
 	s.mu.Lock()
@@ -192,6 +201,12 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	st := &s.rest
 	st.requests++
+	if st.hang {
+		s.mu.Unlock()
+		<-r.Context().Done()
+		s.mu.Lock()
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	if len(st.script) > 0 {
 		status := st.script[0]
