@@ -26,10 +26,17 @@ import (
 // Its seed is logged; NONCE_MONITOR_KILL_SEED=<seed> replays the same
 // PagerDuty latencies and kill moments (the machine's scheduling, which no
 // seed fixes, still varies).
+func TestKilledAtRandomNothingIsLost(t *testing.T) { killedAtRandom(t, false) }
+
+// The same, with PagerDuty's memory (a REST API key) while the state file
+// is also deleted at random between passes (an evicted cache, a lost push):
+// nothing is lost and nothing is left open.
+func TestKilledAtRandomStateLostPagerDutyRemembers(t *testing.T) { killedAtRandom(t, true) }
+
 // killSeedVar sets the kill test's seed, to replay a run.
 const killSeedVar = "NONCE_MONITOR_KILL_SEED"
 
-func TestKilledAtRandomNothingIsLost(t *testing.T) {
+func killedAtRandom(t *testing.T, loseState bool) {
 	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs the binary about 50 times")
@@ -46,7 +53,7 @@ func TestKilledAtRandomNothingIsLost(t *testing.T) {
 	t.Logf("seed %d", seed)
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("replay: %s=%d go test -run 'TestKilledAtRandomNothingIsLost$' .", killSeedVar, seed)
+			t.Logf("replay: %s=%d go test -run '%s$' .", killSeedVar, seed, t.Name())
 		}
 	})
 
@@ -70,6 +77,18 @@ func TestKilledAtRandomNothingIsLost(t *testing.T) {
 		"max-retries":           "0",
 		"group-threshold":       "0",
 	}
+	statePath := filepath.Join(workspace, ".pagerduty-state.json")
+	maybeLoseState := func() {}
+	if loseState {
+		with["pagerduty-api-token"] = pagerdutytest.APIToken
+		with["pagerduty-service-id"] = pagerdutytest.ServiceID
+		with["pagerduty-api-url"] = pd.URL
+		maybeLoseState = func() {
+			if rng.IntN(3) == 0 {
+				os.Remove(statePath)
+			}
+		}
+	}
 	setLag := func(lagging map[string]bool) {
 		for _, pid := range pids {
 			if lagging[pid] {
@@ -82,6 +101,7 @@ func TestKilledAtRandomNothingIsLost(t *testing.T) {
 	killedPasses := func(n int) {
 		for range n {
 			pd.SetLatency(time.Duration(rng.IntN(60)) * time.Millisecond)
+			maybeLoseState()
 			cmd := actionCommand(t, workspace, t.TempDir(), with)
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
@@ -94,6 +114,7 @@ func TestKilledAtRandomNothingIsLost(t *testing.T) {
 	fullPass := func() {
 		t.Helper()
 		pd.SetLatency(0)
+		maybeLoseState()
 		cmd := actionCommand(t, workspace, t.TempDir(), with)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("a pass that ran to the end failed: %v\n%s", err, out)
@@ -147,7 +168,7 @@ func TestKilledAtRandomNothingIsLost(t *testing.T) {
 			t.Errorf("%s opened %d times", key, n)
 		}
 	}
-	state, _ := os.ReadFile(filepath.Join(workspace, ".pagerduty-state.json"))
+	state, _ := os.ReadFile(statePath)
 	if strings.Contains(string(state), "nonce-monitor-") {
 		t.Errorf("state after recovery:\n%s", state)
 	}

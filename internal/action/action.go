@@ -93,6 +93,7 @@ func Main(ctx context.Context, env Env) int {
 	sendCtx, stopSends := graceContext(ctx, time.Now().Add(cfg.PassTimeout.D()), timing.DeliveryGrace)
 	defer stopSends()
 
+	recall := startRecall(checkCtx, cfg, httpClient.HTTP, timing)
 	results := checkAll(checkCtx, con, &ao.Client{HTTP: httpClient, RouterURL: cfg.SURouterURL}, s.targets, int(cfg.Concurrency), timing)
 	cutShort := context.Cause(checkCtx)
 	misconfigured := findMisconfigured(results, s.targets, cfg.StateURL, cfg.SURouterURL)
@@ -103,7 +104,8 @@ func Main(ctx context.Context, env Env) int {
 	obs := observe(results, s.silenced, trends)
 	pol := policy(cfg)
 	pol.Job, pol.Narrowed = jobID(cfg), s.narrowed
-	plan := incident.Decide(s.loaded.State, obs, now, pol)
+	rec, recallErr := reconcileWithPagerDuty(con, cfg, s.targets, s.loaded.State, recall)
+	prev, plan := rec.Unraised(incident.Decide(rec.State, obs, now, pol))
 	header := s.header
 	if cutShort != nil {
 		// A partial view changes nothing it did not decide: not which
@@ -116,9 +118,9 @@ func Main(ctx context.Context, env Env) int {
 		sender: &pagerduty.Sender{HTTP: httpClient, EventsURL: cfg.EventsURL, Limiter: pagerduty.NewLimiter()},
 		origin: runOrigin(env.Getenv),
 		record: func(st incident.State) error { return store.Save(st, s.loaded.Slack) },
-		trends: trends,
+		trends: trends, links: rec.Links,
 	}
-	out := d.deliver(sendCtx, s.loaded.State, plan)
+	out := d.deliver(sendCtx, prev, plan)
 	annotateNewTrouble(con, out.triggered, int64(cfg.SeverityThreshold), cfg.DryRun)
 	told, err := slack.DecodeAnnounced(s.loaded.Slack)
 	if err != nil {
@@ -129,6 +131,7 @@ func Main(ctx context.Context, env Env) int {
 		motion: describe(trends, now),
 	})
 
+	exit := 0
 	pass := report.Pass{
 		Results: results, Threshold: int64(cfg.SeverityThreshold), Status: classify(obs, int64(cfg.SeverityThreshold)), Now: now,
 		Trends: trends, History: s.history, Deferred: plan.Deferred,
@@ -137,8 +140,13 @@ func Main(ctx context.Context, env Env) int {
 		DryRun: cfg.DryRun, PagerDutyEnabled: cfg.PagerDutyEnabled, StateFile: s.statePath,
 	}
 	pass.Notes = append(pass.Notes, s.notes...)
+	if note := recallNote(rec); note != "" {
+		pass.Notes = append(pass.Notes, note)
+	}
+	if recallErr != nil {
+		exit = 1
+	}
 	pass.SlackStatus = slackStatus
-	exit := 0
 	finalState := out.next
 	if cfg.DryRun {
 		finalState = plan.Next

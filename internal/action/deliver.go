@@ -27,6 +27,9 @@ type deliverer struct {
 	sender   *pagerduty.Sender
 	origin   pagerduty.Origin
 	trends   map[string]trend.Trend
+	// links is how PagerDuty showed each open alert at the start of the
+	// pass (empty without a REST API key), by dedup key.
+	links map[string]incident.Link
 	// record writes the state file; deliver calls it with the intent
 	// before sending anything.
 	record func(incident.State) error
@@ -222,7 +225,13 @@ func (d *deliverer) openIncidents(st incident.State) []report.Incident {
 	})
 	var out []report.Incident
 	for _, inc := range incs {
-		out = append(out, d.views(inc, "", d.affected[inc.DedupKey])...)
+		views := d.views(inc, "", d.affected[inc.DedupKey])
+		if l, ok := d.links[inc.DedupKey]; ok {
+			for i := range views {
+				views[i].PagerDuty = &l
+			}
+		}
+		out = append(out, views...)
 	}
 	return out
 }

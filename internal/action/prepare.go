@@ -46,10 +46,10 @@ func loadConfig(env Env, con *console.Console) (config.Config, error) {
 		reportConfigErrors(con, err)
 		return cfg, errPrepare
 	}
-	con.AddSecrets(cfg.RoutingKey, cfg.HeartbeatURL, cfg.SlackWebhookURL)
+	con.AddSecrets(cfg.RoutingKey, cfg.APIToken, cfg.HeartbeatURL, cfg.SlackWebhookURL)
 	con.SetVerbose(cfg.Verbose)
 	con.SetTerminal(cfg.SummaryFile, cfg.JSON, env.Stderr)
-	for _, u := range []string{cfg.StateURL, cfg.SURouterURL, cfg.EventsURL} {
+	for _, u := range []string{cfg.StateURL, cfg.SURouterURL, cfg.EventsURL, cfg.APIURL} {
 		con.AddSecrets(escape.Credentials(u)...)
 	}
 	for _, w := range cfg.Warnings {

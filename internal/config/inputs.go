@@ -22,6 +22,9 @@ type Inputs struct {
 	SeverityLevels    SeverityLevels `env:"PAGERDUTY_SEVERITY_LEVELS,default=critical:100,error:50,warning:0" help:"Slots apart -> PagerDuty severity; the highest level reached wins."`
 	AutoResolve       bool           `env:"PAGERDUTY_AUTO_RESOLVE,default=true" help:"Resolve incidents when the process recovers."`
 	EventsURL         string         `env:"PAGERDUTY_EVENTS_URL,default=https://events.pagerduty.com" help:"PagerDuty Events API base URL (EU: https://events.eu.pagerduty.com)."`
+	APIToken          string         `env:"PAGERDUTY_API_TOKEN" help:"PagerDuty REST API key (secret); with it, every pass reconciles the state file with the incidents PagerDuty holds open."`
+	ServiceID         string         `env:"PAGERDUTY_SERVICE_ID" help:"PagerDuty service the routing key feeds (e.g. PXXXXXX); required with pagerduty-api-token."`
+	APIURL            string         `env:"PAGERDUTY_API_URL,default=https://api.pagerduty.com" help:"PagerDuty REST API base URL (EU: https://api.eu.pagerduty.com)."`
 	ErrorThreshold    Int            `env:"PAGERDUTY_ERROR_THRESHOLD,default=1" help:"Consecutive passes a process must fail to be checked before an error incident opens."`
 	ResolveThreshold  *Int64         `env:"PAGERDUTY_RESOLVE_THRESHOLD,noinit" help:"Slots apart below which a mismatch incident resolves (default: the severity threshold)."`
 	GroupThreshold    Int            `env:"GROUP_THRESHOLD,default=10" help:"More than this many processes in trouble on one state server open one server incident instead of one each; 0 turns grouping off."`
@@ -47,7 +50,7 @@ type Inputs struct {
 }
 
 // Secret inputs are masked in logs and never echoed in error messages.
-var secretInputs = map[string]bool{"pagerduty-routing-key": true, "heartbeat-url": true, "slack-webhook-url": true}
+var secretInputs = map[string]bool{"pagerduty-routing-key": true, "pagerduty-api-token": true, "heartbeat-url": true, "slack-webhook-url": true}
 
 // isSecret reports whether the named input holds a secret.
 func isSecret(input string) bool { return secretInputs[input] }

@@ -229,6 +229,7 @@ func (c *Config) validate(undecoded func(input string) bool) []error {
 	}
 	for _, u := range []struct{ input, value string }{
 		{"state-url", c.StateURL}, {"su-router-url", c.SURouterURL}, {"pagerduty-events-url", c.EventsURL},
+		{"pagerduty-api-url", c.APIURL},
 	} {
 		if err := checkBaseURL(u.value); err != nil {
 			bad(u.input, "%v", err)
@@ -256,7 +257,33 @@ func (c *Config) validate(undecoded func(input string) bool) []error {
 			c.Warnings = append(c.Warnings, "input pagerduty-events-url uses plain http: the routing key travels unencrypted to "+u.Host)
 		}
 	}
+	if c.APIToken != "" {
+		if c.ServiceID == "" {
+			bad("pagerduty-service-id", "is required with pagerduty-api-token: it names the service whose open incidents are reconciled")
+		}
+		if u, err := url.Parse(c.APIURL); err == nil && u.Scheme == "http" && !isLoopback(u.Hostname()) {
+			c.Warnings = append(c.Warnings, "input pagerduty-api-url uses plain http: the API token travels unencrypted to "+u.Host)
+		}
+	} else if c.ServiceID != "" {
+		c.Warnings = append(c.Warnings, "input pagerduty-service-id is set without pagerduty-api-token: PagerDuty's open incidents are not reconciled")
+	}
+	if c.ServiceID != "" && !validServiceID(c.ServiceID) {
+		bad("pagerduty-service-id", "%q is not a PagerDuty ID (letters and digits, e.g. PXXXXXX)", c.ServiceID)
+	}
 	return errs
+}
+
+// validServiceID accepts PagerDuty object IDs: a few letters and digits.
+func validServiceID(id string) bool {
+	if len(id) > 32 {
+		return false
+	}
+	for _, r := range id {
+		if !('A' <= r && r <= 'Z' || 'a' <= r && r <= 'z' || '0' <= r && r <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // CheckURL accepts absolute http and https URLs with a host.

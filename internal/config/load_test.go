@@ -35,6 +35,7 @@ func TestLoadDefaults(t *testing.T) {
 		SeverityLevels:    SeverityLevels{{Severity: "critical", MinSlots: 100}, {Severity: "error", MinSlots: 50}, {Severity: "warning", MinSlots: 0}},
 		AutoResolve:       true,
 		EventsURL:         "https://events.pagerduty.com",
+		APIURL:            "https://api.pagerduty.com",
 		ErrorThreshold:    1,
 		GroupThreshold:    10,
 		SlackThreshold:    50,
@@ -103,6 +104,9 @@ func TestInvalidInputsNameTheInput(t *testing.T) {
 		{"shard out of range", "INPUT_SHARD", "5/4", `input shard: "5/4" is not i/n`},
 		{"shard not i/n", "INPUT_SHARD", "two", `input shard: "two" is not i/n`},
 		{"slack threshold", "INPUT_SLACK-THRESHOLD", "-1", "input slack-threshold: -1 is negative"},
+		{"api token without a service", "INPUT_PAGERDUTY-API-TOKEN", "u+token", "input pagerduty-service-id: is required with pagerduty-api-token"},
+		{"service id not an ID", "INPUT_PAGERDUTY-SERVICE-ID", "my service", `input pagerduty-service-id: "my service" is not a PagerDuty ID`},
+		{"api url with a query", "INPUT_PAGERDUTY-API-URL", "https://api.pagerduty.com/?x=1", "input pagerduty-api-url:"},
 		{"slack webhook", "INPUT_SLACK-WEBHOOK-URL", "hooks.slack.com/services/T0/B0/secret", "input slack-webhook-url: is not an http(s) URL"},
 	}
 	for _, tt := range tests {
@@ -358,5 +362,20 @@ func TestTerminalFlags(t *testing.T) {
 		if inputs[f.Name] {
 			t.Errorf("--%s is both an input and a terminal flag", f.Name)
 		}
+	}
+}
+
+func TestAPITokenIsSecretAndWarnsOverPlainHTTP(t *testing.T) {
+	token := "u+SecretRestToken123"
+	cfg, err := Load(nil, env(map[string]string{"INPUT_PROCESS-IDS": "x", "INPUT_DRY-RUN": "true",
+		"INPUT_PAGERDUTY-API-TOKEN": token, "INPUT_PAGERDUTY-SERVICE-ID": "PSVC123", "INPUT_PAGERDUTY-API-URL": "http://pd.internal"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !isSecret("pagerduty-api-token") {
+		t.Error("pagerduty-api-token is not a secret input")
+	}
+	if len(cfg.Warnings) != 1 || !strings.Contains(cfg.Warnings[0], "pagerduty-api-url uses plain http") || strings.Contains(cfg.Warnings[0], token) {
+		t.Errorf("warnings %q, want one about plain http that does not quote the token", cfg.Warnings)
 	}
 }

@@ -1,5 +1,5 @@
 // Package pagerdutytest is a local stand-in for the PagerDuty Events API v2
-// that validates events the way the real one documents (routing key length,
+// (and the REST API's incident listing, from the same alerts) that validates events the way the real one documents (routing key length,
 // required trigger fields, summary and dedup key limits), answers 202 with
 // a dedup key, and can be told to answer 400, 429 or 5xx. It tracks which
 // alerts are open, so tests can assert what PagerDuty ends up with.
@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -57,6 +58,7 @@ type Server struct {
 	open       map[string]bool
 	opened     map[string]int // alerts ever opened per dedup key
 	requests   int
+	rest       restState // the REST API's view of the same alerts
 }
 
 // Start starts the stand-in on loopback.
@@ -65,7 +67,7 @@ func Start() *Server { return StartListening(nil) }
 // StartListening starts the stand-in on l (nil: loopback), for a run
 // outside tests (cmd/standins).
 func StartListening(l net.Listener) *Server {
-	s := &Server{open: map[string]bool{}, opened: map[string]int{}}
+	s := &Server{open: map[string]bool{}, opened: map[string]int{}, rest: newRESTState()}
 	s.Server = standin.Serve(http.HandlerFunc(s.serve), l, nil)
 	return s
 }
@@ -167,6 +169,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done()
 		return
 	}
+	if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/incidents") {
+		s.serveREST(w, r)
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests++
@@ -217,12 +223,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	switch ev.EventAction {
 	case "trigger":
-		if !s.open[ev.DedupKey] {
-			s.opened[ev.DedupKey]++
-		}
-		s.open[ev.DedupKey] = true
+		s.openAlert(ev.DedupKey, ev.Payload.Severity)
 	case "resolve":
-		delete(s.open, ev.DedupKey) // a resolve for no open alert is dropped, still 202
+		s.closeAlert(ev.DedupKey) // a resolve for no open alert is dropped, still 202
 	}
 	s.accepted = append(s.accepted, ev)
 	s.bodies = append(s.bodies, body)

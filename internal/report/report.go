@@ -27,6 +27,9 @@ type Incident struct {
 	// Unconfirmed: the last event for it may not have reached PagerDuty;
 	// the next pass sends it again.
 	Unconfirmed bool `json:"unconfirmed,omitempty"`
+	// PagerDuty is the incident as PagerDuty showed it at the start of the
+	// pass (its number, status and link); only with a REST API key.
+	PagerDuty *incident.Link `json:"pagerduty,omitempty"`
 
 	// Reason is why the event was sent (opened, rotated, recovered, ...).
 	Reason string `json:"-"`

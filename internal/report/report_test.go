@@ -213,3 +213,36 @@ func withTrends(p Pass) Pass {
 	p.Deferred = []string{pid('L', 4)}
 	return p
 }
+
+// With a REST API key, "Still open" and the outputs show each incident as
+// PagerDuty does: its number, linked, and its status.
+func TestStillOpenShowsPagerDutysView(t *testing.T) {
+	t.Parallel()
+	r := healthy(pid('A', 1), 80)
+	linked := openIncident(r, incident.Mismatch, now.Add(-time.Hour))
+	linked.PagerDuty = &incident.Link{Number: 4711, Status: "acknowledged", URL: "https://acme.pagerduty.com/incidents/Q1ABC"}
+	fresh := openIncident(healthy(pid('B', 2), 90), incident.Mismatch, now)
+	p := Pass{Threshold: 50, Now: now, PagerDutyEnabled: true, Results: []ao.Result{r}, Open: []Incident{linked, fresh}}
+	summary := Summary(p)
+	for _, want := range []string{"| in PagerDuty |", "[#4711](https://acme.pagerduty.com/incidents/Q1ABC) acknowledged |", "| – |"} {
+		if !strings.Contains(summary, want) {
+			t.Errorf("summary lacks %q:\n%s", want, summary)
+		}
+	}
+	outputs, _ := Outputs(p)
+	var open []map[string]any
+	for _, o := range outputs {
+		if o.Name == "open" {
+			if err := json.Unmarshal([]byte(o.Value), &open); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	want := map[string]any{"number": float64(4711), "status": "acknowledged", "url": "https://acme.pagerduty.com/incidents/Q1ABC"}
+	if len(open) != 2 || !cmp.Equal(open[0]["pagerduty"], want) || open[1]["pagerduty"] != nil {
+		t.Errorf("open output: %v", open)
+	}
+	if strings.Contains(summary, "in PagerDuty") && !strings.Contains(Summary(Pass{Threshold: 50, Now: now, Open: []Incident{fresh}}), "| state server |\n") {
+		t.Error("without PagerDuty's view the table keeps its columns")
+	}
+}

@@ -141,9 +141,16 @@ func incidentTable(b *strings.Builder, p Pass, title string, incs []Incident, wi
 		return
 	}
 	fmt.Fprintf(b, "### %s (%d)\n\n| process | type | severity | slots behind | trend | in trouble for | state server |", title, len(incs))
-	if withReason {
+	linked := false
+	for _, inc := range incs {
+		linked = linked || inc.PagerDuty != nil
+	}
+	switch {
+	case withReason:
 		b.WriteString(" why |\n|---|---|---|---:|---|---:|---|---|\n")
-	} else {
+	case linked:
+		b.WriteString(" in PagerDuty |\n|---|---|---|---:|---|---:|---|---|\n")
+	default:
 		b.WriteString("\n|---|---|---|---:|---|---:|---|\n")
 	}
 	rows(b, len(incs), func(i int) string {
@@ -156,9 +163,24 @@ func incidentTable(b *strings.Builder, p Pass, title string, incs []Incident, wi
 			intOrDash(inc.SlotsBehind), p.motion(inc.ProcessID), p.troubleFor(inc.ProcessID), hostOrDash(inc.StateURL))
 		if withReason {
 			row += " " + inc.Reason + " |"
+		} else if linked {
+			row += " " + pagerDutyCell(inc.PagerDuty) + " |"
 		}
 		return row
 	})
+}
+
+// pagerDutyCell links an incident to PagerDuty by its number, with its
+// status. The pagerduty package only passes on plain https links and
+// documented statuses; the status is escaped all the same.
+func pagerDutyCell(l *incident.Link) string {
+	switch {
+	case l == nil:
+		return "–"
+	case l.URL == "":
+		return fmt.Sprintf("#%d %s", l.Number, escape.Markdown(l.Status))
+	}
+	return fmt.Sprintf("[#%d](%s) %s", l.Number, l.URL, escape.Markdown(l.Status))
 }
 
 // motion is a process's trend in words, or a dash.

@@ -1,0 +1,137 @@
+package action
+
+// PagerDuty as a second memory: with a REST API key, what PagerDuty holds
+// open is read while the checks run, and the state file is reconciled with
+// it before anything is decided.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/org/nonce-monitor-action/internal/config"
+	"github.com/org/nonce-monitor-action/internal/console"
+	"github.com/org/nonce-monitor-action/internal/escape"
+	"github.com/org/nonce-monitor-action/internal/incident"
+	"github.com/org/nonce-monitor-action/internal/pagerduty"
+	"github.com/org/nonce-monitor-action/internal/processlist"
+	"github.com/org/nonce-monitor-action/internal/report"
+	"github.com/org/nonce-monitor-action/internal/retryhttp"
+)
+
+// recallShare is the part of pass-timeout the listing may take: it runs
+// beside the checks, and a pass never waits longer than this for it.
+const recallShare = 4
+
+// recalled is the outcome of reading PagerDuty's memory.
+type recalled struct {
+	listing pagerduty.Listing
+	err     error
+	elapsed time.Duration
+}
+
+// startRecall lists the service's open alerts in the background, when a
+// REST API key is set and events are sent; the returned function waits for
+// the listing (nil: nothing to wait for).
+func startRecall(ctx context.Context, cfg config.Config, hc *http.Client, timing Timing) func() recalled {
+	if cfg.APIToken == "" || !cfg.PagerDutyEnabled {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, cfg.PassTimeout.D()/recallShare)
+	l := &pagerduty.Lister{
+		// Its own client: no breaker or retry budget shared with events, so
+		// a failing REST API can never hold up a page.
+		HTTP: &retryhttp.Client{HTTP: hc, MaxRetries: int(cfg.MaxRetries), Timeout: cfg.RequestTimeout.D(),
+			InitialBackoff: timing.FirstBackoff, Clock: timing.RetryClock},
+		APIURL: cfg.APIURL, Token: cfg.APIToken, ServiceID: cfg.ServiceID,
+	}
+	done := make(chan recalled, 1)
+	go func() {
+		defer cancel()
+		start := time.Now()
+		listing, err := l.ListOpen(ctx)
+		if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			err = fmt.Errorf("%w: no listing within a quarter of pass-timeout (%s)", pagerduty.ErrRESTUnavailable, cfg.PassTimeout.D()/recallShare)
+		}
+		done <- recalled{listing: listing, err: err, elapsed: time.Since(start)}
+	}()
+	return func() recalled { return <-done }
+}
+
+// reconcileWithPagerDuty brings the loaded state in line with what
+// PagerDuty showed, and reports what changed. Without a listing (no key, or
+// the REST API failed) the state file alone is the memory, as without a
+// key. authErr is set when the key or service was refused: the step fails
+// at the end, after paging as usual.
+func reconcileWithPagerDuty(con *console.Console, cfg config.Config, targets []processlist.Target, st incident.State, wait func() recalled) (rec incident.Reconciled, authErr error) {
+	rec = incident.Reconciled{State: st, Links: map[string]incident.Link{}}
+	if wait == nil {
+		return rec, nil
+	}
+	got := wait()
+	var auth *pagerduty.AuthError
+	switch {
+	case errors.As(got.err, &auth):
+		con.Errorf("PagerDuty REST API", "%v; this pass went by the state file alone", got.err)
+		return rec, got.err
+	case got.err != nil:
+		con.Warnf("PagerDuty REST API", "%v; this pass went by the state file alone (incidents it does not know of stay open until a pass can read PagerDuty)", got.err)
+		return rec, nil
+	}
+	for _, n := range got.listing.Notes {
+		con.Warnf("PagerDuty REST API", "%s: incidents not read are neither adopted nor taken as resolved this pass", n)
+	}
+	remoteAlerts := make([]incident.RemoteAlert, len(got.listing.Alerts))
+	for i, a := range got.listing.Alerts {
+		remoteAlerts[i] = incident.RemoteAlert{DedupKey: a.DedupKey, Severity: incident.Severity(a.Severity), Since: a.Since,
+			Link: incident.Link{Number: a.Number, Status: a.Status, URL: a.URL}}
+	}
+	rec = incident.Reconcile(st, incident.Remote{Open: remoteAlerts, Complete: got.listing.Complete}, scopeOf(cfg, targets))
+	con.Logf("PagerDuty holds %s open on service %s (%d requests, %s): %d adopted, %d resolved there, %d confirmed",
+		report.Count(len(got.listing.Alerts), "alert", "alerts"), cfg.ServiceID, got.listing.Requests,
+		got.elapsed.Round(time.Millisecond), len(rec.Adopted), len(rec.Closed), len(rec.Settled))
+	for _, inc := range rec.Adopted {
+		con.Logf("adopted from PagerDuty (unknown to the state file): %s", inc.DedupKey)
+	}
+	for _, inc := range rec.Closed {
+		con.Logf("not open in PagerDuty any more (resolved there, or never taken): %s", inc.DedupKey)
+	}
+	return rec, nil
+}
+
+// scopeOf is what this job adopts from PagerDuty: grouped incidents under
+// its own job and hosts (the keys carry both), and processes' incidents
+// that are its own. One job on the default state file owns every process
+// of the service, so an incident of a process no longer configured is
+// adopted and resolved as removed. A shard owns the processes its shard
+// holds, configured or not. A job with its own state file (one job per
+// state server) may share the service with others: it adopts only the
+// processes it lists, so it never resolves another job's page.
+func scopeOf(cfg config.Config, targets []processlist.Target) incident.Scope {
+	listed := map[string]bool{}
+	hosts := []string{escape.Host(cfg.SURouterURL)}
+	for _, t := range targets {
+		listed[t.ProcessID] = true
+		hosts = append(hosts, escape.Host(t.StateURL))
+	}
+	slices.Sort(hosts)
+	scope := incident.Scope{Job: jobID(cfg), Hosts: slices.Compact(hosts)}
+	switch {
+	case cfg.Shard.Enabled():
+		scope.Holds = cfg.Shard.Holds
+	case !cfg.DefaultStateFile():
+		scope.Holds = func(pid string) bool { return listed[pid] }
+	}
+	return scope
+}
+
+// recallNote is the summary's line about PagerDuty's memory.
+func recallNote(rec incident.Reconciled) string {
+	if len(rec.Adopted)+len(rec.Closed) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("PagerDuty's open incidents reconciled with the state file: %d adopted (unknown to it), %d resolved in PagerDuty.", len(rec.Adopted), len(rec.Closed))
+}
