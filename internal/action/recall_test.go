@@ -271,7 +271,10 @@ func TestUnconfirmedSettledByPagerDuty(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	h.fleet.Set(pidA, 0, 75)
-	in := h.withREST(map[string]string{"process-ids": pidA, "request-timeout": "200ms", "max-retries": "0"})
+	// The timeout is for PagerDuty's answer, but it applies to the checks
+	// too: 2 s leaves a busy machine's stand-ins time to answer them
+	// (at 200 ms, a loaded run saw the check time out and paged an error).
+	in := h.withREST(map[string]string{"process-ids": pidA, "request-timeout": "2s", "max-retries": "0"})
 	h.pd.SetLatency(10e9) // PagerDuty takes the trigger, its answer never comes in time
 	if r := h.run(in); r.exit == 0 || !strings.Contains(h.stateFile(), `"unconfirmed": true`) {
 		t.Fatalf("first pass: exit %d, state %s\n%s", r.exit, h.stateFile(), r.stdout)
