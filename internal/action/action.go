@@ -236,9 +236,13 @@ func findingsFail(on config.FailOn, p report.Pass) string {
 	behind, failing := p.Behind(), p.Errors()
 	switch {
 	case on == config.FailError && failing > 0:
-		return fmt.Sprintf("%d processes could not be checked", failing)
+		return report.Count(failing, "process", "processes") + " could not be checked"
 	case on == config.FailBehind && behind > 0:
-		return fmt.Sprintf("%d processes are %d or more slots behind their scheduler", behind, p.Threshold)
+		verb := "are"
+		if behind == 1 {
+			verb = "is"
+		}
+		return fmt.Sprintf("%s %s %d or more slots behind their scheduler", report.Count(behind, "process", "processes"), verb, p.Threshold)
 	}
 	return ""
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/org/nonce-monitor-action/internal/escape"
 	"github.com/org/nonce-monitor-action/internal/history"
 	"github.com/org/nonce-monitor-action/internal/incident"
+	"github.com/org/nonce-monitor-action/internal/report"
 	"github.com/org/nonce-monitor-action/internal/trend"
 	"github.com/org/nonce-monitor-action/internal/workspace"
 )
@@ -95,7 +96,7 @@ func (s *setup) recordHistory(con *console.Console, results []ao.Result, now tim
 		}
 	}
 	if n := s.history.Record(now, samples, monitored, window); n > 0 {
-		con.Warnf("History file", "history file %s: %d samples from the future or with a negative slot were left out (a clock step, or an edited file)", s.historyPath, n)
+		con.Warnf("History file", "history file %s: %s from the future or with a negative slot left out (a clock step, or an edited file)", s.historyPath, report.Count(n, "sample", "samples"))
 	}
 	if err := s.ws.Write(s.historyPath, s.history.Encode()); err != nil {
 		con.Warnf("History file", "history file %s: %v; trends will start afresh", s.historyPath, err)

@@ -13,6 +13,7 @@ import (
 	"github.com/org/nonce-monitor-action/internal/escape"
 	"github.com/org/nonce-monitor-action/internal/history"
 	"github.com/org/nonce-monitor-action/internal/processlist"
+	"github.com/org/nonce-monitor-action/internal/report"
 	"github.com/org/nonce-monitor-action/internal/state"
 	"github.com/org/nonce-monitor-action/internal/workspace"
 )
@@ -107,7 +108,7 @@ func prepare(env Env, con *console.Console, cfg config.Config) (s setup, err err
 		s.skipped = append(s.skipped, p.String())
 	}
 	if len(targets) == 0 {
-		reportConfigErrors(con, &config.InputError{Input: "process-ids", Err: fmt.Errorf("no valid process ID in process-ids, process-ids-file or process-map-file (%d entries skipped)", len(problems))})
+		reportConfigErrors(con, &config.InputError{Input: "process-ids", Err: fmt.Errorf("no valid process ID in process-ids, process-ids-file or process-map-file (%s skipped)", report.Count(len(problems), "entry", "entries"))})
 		return s, errPrepare
 	}
 	if cfg.Shard.Enabled() {

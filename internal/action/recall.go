@@ -90,8 +90,8 @@ func reconcileWithPagerDuty(con *console.Console, cfg config.Config, targets []p
 			Link: incident.Link{Number: a.Number, Status: a.Status, URL: a.URL}}
 	}
 	rec = incident.Reconcile(st, incident.Remote{Open: remoteAlerts, Complete: got.listing.Complete}, scopeOf(cfg, targets))
-	con.Logf("PagerDuty holds %s open on service %s (%d requests, %s): %d adopted, %d resolved there, %d confirmed",
-		report.Count(len(got.listing.Alerts), "alert", "alerts"), cfg.ServiceID, got.listing.Requests,
+	con.Logf("PagerDuty holds %s open on service %s (%s, %s): %d adopted, %d resolved there, %d confirmed",
+		report.Count(len(got.listing.Alerts), "alert", "alerts"), cfg.ServiceID, report.Count(got.listing.Requests, "request", "requests"),
 		got.elapsed.Round(time.Millisecond), len(rec.Adopted), len(rec.Closed), len(rec.Settled))
 	for _, inc := range rec.Adopted {
 		con.Logf("adopted from PagerDuty (unknown to the state file): %s", inc.DedupKey)

@@ -2,13 +2,18 @@ package action
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/org/nonce-monitor-action/internal/ao"
 	"github.com/org/nonce-monitor-action/internal/aotest"
+	"github.com/org/nonce-monitor-action/internal/config"
+	"github.com/org/nonce-monitor-action/internal/incident"
+	"github.com/org/nonce-monitor-action/internal/report"
 	"github.com/org/nonce-monitor-action/internal/slacktest"
 )
 
@@ -47,7 +52,7 @@ func TestTerminalLog(t *testing.T) {
 		}
 	}
 	if code != 1 || strings.Contains(out, "retrying") || !strings.Contains(out, "── Checking 3 processes") ||
-		!strings.Contains(out, "error: fail-on: error: 1 processes could not be checked") {
+		!strings.Contains(out, "error: fail-on: error: 1 process could not be checked") {
 		t.Errorf("exit %d\n%s", code, out)
 	}
 	for _, markup := range []string{"## ", "|---", "```", "mermaid", "<details>", "&#", `[{"`, "triggered=["} {
@@ -149,5 +154,34 @@ func TestRunPageAnnotationsAreCapped(t *testing.T) {
 	}
 	if !strings.Contains(r.stdout, "and 3 more processes newly failing") {
 		t.Errorf("the rest are not counted:\n%s", r.stdout)
+	}
+}
+
+// What fail-on says counts its processes right: one process is one.
+func TestFindingsFailSaysItsCountRight(t *testing.T) {
+	t.Parallel()
+	pass := func(statuses ...incident.Status) report.Pass {
+		p := report.Pass{Threshold: 50, Status: map[string]incident.Status{}}
+		for i, s := range statuses {
+			pid := fmt.Sprintf("P%042d", i)
+			p.Results = append(p.Results, ao.Result{ProcessID: pid})
+			p.Status[pid] = s
+		}
+		return p
+	}
+	for _, tc := range []struct {
+		on   config.FailOn
+		p    report.Pass
+		want string
+	}{
+		{config.FailError, pass(incident.StatusFailing, incident.StatusOK), "1 process could not be checked"},
+		{config.FailError, pass(incident.StatusFailing, incident.StatusFailing), "2 processes could not be checked"},
+		{config.FailBehind, pass(incident.StatusBehind), "1 process is 50 or more slots behind their scheduler"},
+		{config.FailBehind, pass(incident.StatusBehind, incident.StatusBehind), "2 processes are 50 or more slots behind their scheduler"},
+		{config.FailBehind, pass(incident.StatusFailing), ""},
+	} {
+		if got := findingsFail(tc.on, tc.p); got != tc.want {
+			t.Errorf("findingsFail(%s) = %q, want %q", tc.on, got, tc.want)
+		}
 	}
 }

@@ -127,11 +127,11 @@ func TestTerminalAnnotationsSayThingsOnce(t *testing.T) {
 	var out bytes.Buffer
 	c := New(&out, func(string) string { return "" })
 	c.Errorf("Invalid input: concurrency", `input concurrency: "many" is not a whole number`)
-	c.Errorf("fail-on: error", "1 processes could not be checked")
+	c.Errorf("fail-on: error", "1 process could not be checked")
 	c.WarnAt("ids.txt", 3, `"x" is not a process ID`)
 	c.Flush()
 	want := `error: input concurrency: "many" is not a whole number
-error: fail-on: error: 1 processes could not be checked
+error: fail-on: error: 1 process could not be checked
 warning: ids.txt:3: Skipped input: "x" is not a process ID
 `
 	if out.String() != want {
