@@ -3,8 +3,10 @@ package report
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/incident"
 )
 
 func text(lines []Line) string {
@@ -55,5 +57,34 @@ func TestTerminalReportOffline(t *testing.T) {
 	p.Results = append(p.Results, broken(pid('F', 9), "x", ao.ServerError))
 	if got := text(Terminal(p, nil)); strings.Contains(got, "standins") {
 		t.Errorf("a server that answers 500 is not offline:\n%s", got)
+	}
+}
+
+// A grouped incident is listed once per process in the outputs, but it is
+// one event and one page: the terminal counts and lists it once.
+func TestTerminalSaysAGroupedIncidentOnce(t *testing.T) {
+	t.Parallel()
+	p := Pass{Threshold: 50, Now: now, PagerDutyEnabled: true, StateFile: ".pagerduty-state.json", Status: map[string]incident.Status{}}
+	key := "nonce-monitor-server-state-2.forward.computer-20261123"
+	for i := range 12 {
+		r := broken(pid('F', i), "state-2.forward.computer", ao.Unreachable)
+		p.Results = append(p.Results, r)
+		p.Status[r.ProcessID] = incident.StatusFailing
+		inc := NewIncident(incident.Incident{ProcessID: r.ProcessID, Type: incident.Server, DedupKey: key,
+			Severity: "critical", Since: now.Add(-time.Duration(10+i) * time.Minute)}, "opened", &r)
+		p.Open = append(p.Open, inc)
+		p.Triggered = append(p.Triggered, inc)
+	}
+	got := text(Terminal(p, nil))
+	if n := strings.Count(got, key); n != 1 {
+		t.Errorf("the grouped incident's key is said %d times:\n%s", n, got)
+	}
+	for _, want := range []string{
+		"PagerDuty: sent 1 trigger; 1 incident open:\n",
+		"  " + key + "  server, critical    21m, 12 processes\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("no %q in:\n%s", want, got)
+		}
 	}
 }
