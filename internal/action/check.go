@@ -44,16 +44,19 @@ func checkAll(ctx context.Context, con *console.Console, client *ao.Client, targ
 	}
 	_ = g.Wait() // checks report failures in their results, never as errors
 	stop()
+	// One line per process for the run's log; a terminal's report lists
+	// the processes in trouble with their errors, so there they are shown
+	// only with --verbose (said once).
 	for _, r := range results {
 		switch {
 		case r.Interrupted:
-			con.Logf("⏹ %s: not checked (the pass was cut short)", r.ProcessID)
+			con.Detailf("⏹ %s: not checked (the pass was cut short)", r.ProcessID)
 		case r.Misconfigured != "":
-			con.Logf("⚙ %s: not checked (configuration: %s): %s", r.ProcessID, r.Misconfigured, r.ErrorText())
+			con.Detailf("⚙ %s: not checked (configuration: %s): %s", r.ProcessID, r.Misconfigured, r.ErrorText())
 		case !r.Checked():
-			con.Logf("✗ %s: %s", r.ProcessID, r.ErrorText())
+			con.Detailf("✗ %s: %s", r.ProcessID, r.ErrorText())
 		default:
-			con.Logf("✓ %s: state %d, scheduler %d, %d apart", r.ProcessID, *r.StateNonce, *r.SUNonce, r.SlotsBehind())
+			con.Detailf("✓ %s: state %d, scheduler %d, %d apart", r.ProcessID, *r.StateNonce, *r.SUNonce, r.SlotsBehind())
 		}
 	}
 	return results

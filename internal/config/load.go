@@ -375,7 +375,7 @@ type TerminalFlag struct {
 // TerminalFlags lists them; the README's terminal section names each, and
 // none shares a name with an input (tests hold both).
 var TerminalFlags = []TerminalFlag{
-	{verboseFlag, "On a terminal (outside GitHub Actions), show every retry.", true},
+	{verboseFlag, "On a terminal (outside GitHub Actions), show every retry and every process's check line.", true},
 	{summaryFileFlag, "Outside GitHub Actions, also write the job summary (Markdown) to this file.", false},
 	{jsonFlag, "Outside GitHub Actions, print the outputs as one JSON object on stdout (the log goes to stderr).", true},
 }

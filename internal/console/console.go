@@ -182,6 +182,15 @@ func (c *Console) line(s string) {
 	fmt.Fprintln(c.out, escape.LogLine(c.secrets.Redact(s)))
 }
 
+// Detailf writes a line of detail that a report later sums up: in the
+// runner's log always (inside its group), on a terminal only with
+// SetVerbose, where the terminal report that follows says it once.
+func (c *Console) Detailf(format string, args ...any) {
+	if c.actions || c.verbose {
+		c.line(fmt.Sprintf(format, args...))
+	}
+}
+
 // Debugf writes a debug line, shown when the run has debug logging on (on a
 // terminal: with SetVerbose).
 func (c *Console) Debugf(format string, args ...any) {
