@@ -69,7 +69,7 @@ func main() {
 		"slack-webhook-url=" + url(4) + "/services/T0/B0/standin",
 		"control-url=" + url(5),
 	}, "\n") + "\n"
-	fmt.Print(pasteable(inputs))
+	fmt.Print(pasteable(inputs, *maxLife))
 	if *out != "" {
 		if err := os.WriteFile(*out, []byte(inputs), 0o644); err != nil {
 			log.Fatal(err)
@@ -132,7 +132,7 @@ const routingKey = "R0123456789abcdefghijklmnopqrstu"
 // pasteable turns the inputs (name=value lines) into what a person reads:
 // a command that runs one pass against the stand-ins from the repository's
 // root, and how to see what PagerDuty and Slack received.
-func pasteable(inputs string) string {
+func pasteable(inputs string, maxLife time.Duration) string {
 	var flags []string
 	control := ""
 	for _, line := range strings.Split(strings.TrimSpace(inputs), "\n") {
@@ -149,5 +149,17 @@ func pasteable(inputs string) string {
 		"  go run . " + strings.Join(flags, " \\\n      ") + "\n\n" +
 		"What PagerDuty and Slack received:\n\n" +
 		"  curl " + control + "/pagerduty; curl " + control + "/slack\n\n" +
-		"Serving until Ctrl-C (or -for).\n"
+		"Serving until Ctrl-C, or for " + short(maxLife) + " (-for).\n"
+}
+
+// short is a duration as a person writes it: 1h, 1h30m, 30s.
+func short(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

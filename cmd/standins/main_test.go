@@ -4,6 +4,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestFreePortsByDefault(t *testing.T) {
@@ -36,11 +37,12 @@ func TestTakenPortSaysWhatToDo(t *testing.T) {
 }
 
 func TestPasteableRunsThePassAgainstTheStandins(t *testing.T) {
-	got := pasteable("process-ids=H0,L0\nstate-url=http://127.0.0.1:1\nslack-webhook-url=http://127.0.0.1:4/services/T0/B0/standin\ncontrol-url=http://127.0.0.1:5\n")
+	got := pasteable("process-ids=H0,L0\nstate-url=http://127.0.0.1:1\nslack-webhook-url=http://127.0.0.1:4/services/T0/B0/standin\ncontrol-url=http://127.0.0.1:5\n", time.Hour)
 	for _, want := range []string{
 		"  go run . --process-ids H0,L0 \\\n      --state-url http://127.0.0.1:1 \\\n",
 		"--pagerduty-routing-key " + routingKey,
 		"curl http://127.0.0.1:5/pagerduty",
+		"Serving until Ctrl-C, or for 1h (-for).\n",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("no %q in:\n%s", want, got)
@@ -48,5 +50,13 @@ func TestPasteableRunsThePassAgainstTheStandins(t *testing.T) {
 	}
 	if strings.Contains(got, "--control-url") {
 		t.Error("the control URL is not an input")
+	}
+}
+
+func TestShortDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{time.Hour: "1h", 90 * time.Minute: "1h30m", 30 * time.Second: "30s", 10 * time.Minute: "10m", 61 * time.Second: "1m1s"} {
+		if got := short(d); got != want {
+			t.Errorf("short(%v) = %q, want %q", d, got, want)
+		}
 	}
 }
