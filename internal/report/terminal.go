@@ -227,7 +227,11 @@ func incidentLines(p Pass) []Line {
 		tone = Bad
 	}
 	open := byKey(p.Open)
-	out := []Line{{{fmt.Sprintf("%s; %s open", head, Count(len(open), "incident", "incidents")), tone}}}
+	openWord := "open" // a dry run sent nothing: nothing it decided is open in PagerDuty
+	if p.DryRun {
+		openWord = "would be open"
+	}
+	out := []Line{{{fmt.Sprintf("%s; %s %s", head, Count(len(open), "incident", "incidents"), openWord), tone}}}
 	if len(open) == 0 {
 		out[0][0].Text += "."
 		return out

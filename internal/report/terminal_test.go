@@ -88,3 +88,15 @@ func TestTerminalSaysAGroupedIncidentOnce(t *testing.T) {
 		}
 	}
 }
+
+// A dry run sent nothing: what it lists would be open, it is not.
+func TestTerminalDryRunSaysWouldBeOpen(t *testing.T) {
+	t.Parallel()
+	p := fleet(3, 0, 1)
+	p.DryRun = true
+	p.Triggered = p.Open
+	got := text(Terminal(p, nil))
+	if want := "PagerDuty (dry run): would send 3 triggers; 3 incidents would be open:\n"; !strings.Contains(got, want) {
+		t.Errorf("no %q in:\n%s", want, got)
+	}
+}
