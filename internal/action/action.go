@@ -94,7 +94,7 @@ func Main(ctx context.Context, env Env) int {
 	defer stopSends()
 
 	recall := startRecall(checkCtx, cfg, httpClient.HTTP, timing)
-	results := checkAll(checkCtx, con, &ao.Client{HTTP: httpClient, RouterURL: cfg.SURouterURL}, s.targets, int(cfg.Concurrency), timing)
+	results := checkAll(checkCtx, con, &ao.Client{HTTP: httpClient, RouterURL: cfg.SURouterURL}, s.targets, int(cfg.Concurrency), int64(cfg.SeverityThreshold), timing)
 	cutShort := context.Cause(checkCtx)
 	misconfigured := findMisconfigured(results, s.targets, cfg.StateURL, cfg.SURouterURL)
 	sayMisconfigured(con, results, misconfigured)

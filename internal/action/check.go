@@ -18,8 +18,9 @@ import (
 // Each state server gets its own workers, concurrency of them, so a dead or
 // slow one holds up only its own processes, never those of a healthy
 // server (the HTTP client keeps each host, the scheduler router included,
-// to concurrency requests at once).
-func checkAll(ctx context.Context, con *console.Console, client *ao.Client, targets []processlist.Target, concurrency int, timing Timing) []ao.Result {
+// to concurrency requests at once). threshold (slots apart) only marks the
+// log lines: a process at or past it is not shown with a ✓.
+func checkAll(ctx context.Context, con *console.Console, client *ao.Client, targets []processlist.Target, concurrency int, threshold int64, timing Timing) []ao.Result {
 	con.Group(fmt.Sprintf("Checking %s (%d at once per server)", report.Count(len(targets), "process", "processes"), concurrency))
 	defer con.EndGroup()
 	results := make([]ao.Result, len(targets))
@@ -55,6 +56,8 @@ func checkAll(ctx context.Context, con *console.Console, client *ao.Client, targ
 			con.Detailf("⚙ %s: not checked (configuration: %s): %s", r.ProcessID, r.Misconfigured, r.ErrorText())
 		case !r.Checked():
 			con.Detailf("✗ %s: %s", r.ProcessID, r.ErrorText())
+		case r.SlotsBehind() >= threshold:
+			con.Detailf("⚠ %s: state %d, scheduler %d, %d apart (threshold %d)", r.ProcessID, *r.StateNonce, *r.SUNonce, r.SlotsBehind(), threshold)
 		default:
 			con.Detailf("✓ %s: state %d, scheduler %d, %d apart", r.ProcessID, *r.StateNonce, *r.SUNonce, r.SlotsBehind())
 		}
