@@ -178,10 +178,16 @@ func troubleTable(p Pass, list []ao.Result) []Line {
 		return b.String()
 	}
 	out := []Line{{{format(head), Dim}}}
+	said := ""
 	for i, row := range rows {
 		out = append(out, Line{{format(row), tones[i]}})
-		if d := details[i]; d != "" {
+		switch d := details[i]; {
+		case d == "":
+		case d == said: // a dead server's processes fail alike: said once
+			out = append(out, Line{{"      (the same error)", Dim}})
+		default:
 			out = append(out, Line{{"      " + d, Dim}})
+			said = d
 		}
 	}
 	if len(list) > terminalRows {

@@ -76,6 +76,9 @@ func TestTerminalSaysAGroupedIncidentOnce(t *testing.T) {
 		p.Triggered = append(p.Triggered, inc)
 	}
 	got := text(Terminal(p, nil))
+	if n := strings.Count(got, "unreachable: connection refused"); n != 1 || strings.Count(got, "(the same error)") != 11 {
+		t.Errorf("the processes' one error is said %d times:\n%s", n, got)
+	}
 	if n := strings.Count(got, key); n != 1 {
 		t.Errorf("the grouped incident's key is said %d times:\n%s", n, got)
 	}
