@@ -29,7 +29,7 @@ func TestReplayOutageRecoveringInSteps(t *testing.T) {
 		lines = append(lines, pid+" "+server.State.URL)
 	}
 	os.WriteFile(filepath.Join(h.ws, "ids.txt"), []byte(strings.Join(lines, "\n")+"\n"), 0o644)
-	in := map[string]string{"process-ids": "", "process-ids-file": "ids.txt", "group-threshold": "10", "max-retries": "0", "request-timeout": "1s"}
+	in := map[string]string{"process-ids": "", "process-ids-file": "ids.txt", "group-threshold": "10", "max-retries": "0"}
 	for pass, failing := range []int{18, 9, 3, 0, 0} {
 		h.now = day1.Add(time.Duration(pass) * 5 * time.Minute)
 		for i, pid := range pids {
