@@ -93,7 +93,7 @@ func Main(ctx context.Context, env Env) int {
 	sendCtx, stopSends := graceContext(ctx, time.Now().Add(cfg.PassTimeout.D()), timing.DeliveryGrace)
 	defer stopSends()
 
-	recall := startRecall(checkCtx, cfg, httpClient.HTTP, timing)
+	recall := startRecall(checkCtx, cfg, httpClient.HTTP, timing, s.loaded.State)
 	results := checkAll(checkCtx, con, &ao.Client{HTTP: httpClient, RouterURL: cfg.SURouterURL}, s.targets, int(cfg.Concurrency), int64(cfg.SeverityThreshold), timing)
 	cutShort := context.Cause(checkCtx)
 	misconfigured := findMisconfigured(results, s.targets, cfg.StateURL, cfg.SURouterURL)

@@ -36,7 +36,7 @@ type recalled struct {
 // startRecall lists the service's open alerts in the background, when a
 // REST API key is set and events are sent; the returned function waits for
 // the listing (nil: nothing to wait for).
-func startRecall(ctx context.Context, cfg config.Config, hc *http.Client, timing Timing) func() recalled {
+func startRecall(ctx context.Context, cfg config.Config, hc *http.Client, timing Timing, st incident.State) func() recalled {
 	if cfg.APIToken == "" || !cfg.PagerDutyEnabled {
 		return nil
 	}
@@ -47,6 +47,7 @@ func startRecall(ctx context.Context, cfg config.Config, hc *http.Client, timing
 		HTTP: &retryhttp.Client{HTTP: hc, MaxRetries: int(cfg.MaxRetries), Timeout: cfg.RequestTimeout.D(),
 			InitialBackoff: timing.FirstBackoff, Clock: timing.RetryClock},
 		APIURL: cfg.APIURL, Token: cfg.APIToken, ServiceID: cfg.ServiceID,
+		SeverityOf: unconfirmedKeys(st),
 	}
 	done := make(chan recalled, 1)
 	go func() {
@@ -59,6 +60,19 @@ func startRecall(ctx context.Context, cfg config.Config, hc *http.Client, timing
 		done <- recalled{listing: listing, err: err, elapsed: time.Since(start)}
 	}()
 	return func() recalled { return <-done }
+}
+
+// unconfirmedKeys are the keys whose last event may not have arrived: an
+// open alert settles one only at the severity it was sent with, which only
+// the alert's own listing shows.
+func unconfirmedKeys(st incident.State) map[string]bool {
+	keys := map[string]bool{}
+	for key, inc := range st.Open {
+		if inc.Unconfirmed {
+			keys[key] = true
+		}
+	}
+	return keys
 }
 
 // reconcileWithPagerDuty brings the loaded state in line with what

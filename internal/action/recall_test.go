@@ -389,3 +389,31 @@ func TestGroupedIncidentOfAJobIsAdoptedUnderItsServer(t *testing.T) {
 		t.Errorf("after the server recovered, still open: %v", h.pd.Open())
 	}
 }
+
+// A severity raise recorded as intended but never delivered (PagerDuty did
+// not answer, the pass ended): the alert is open in PagerDuty at the old
+// severity, which the listing of a one-alert incident does not show. The
+// next pass must not take the open alert as proof of the raise.
+func TestUnconfirmedRaiseIsNotSettledByAnOpenAlert(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	in := h.withREST(map[string]string{"process-ids": pidA, "request-timeout": "200ms", "max-retries": "0"})
+	h.fleet.Set(pidA, 0, 60) // error
+	if r := h.run(in); r.exit != 0 {
+		t.Fatalf("first pass: exit %d\n%s", r.exit, r.stdout)
+	}
+	h.fleet.Set(pidA, 0, 500) // critical: a raise, never answered
+	h.pd.Hang(true)
+	if r := h.run(in); r.exit == 0 || !strings.Contains(h.stateFile(), `"unconfirmed": true`) {
+		t.Fatalf("second pass: exit %d, state %s\n%s", r.exit, h.stateFile(), r.stdout)
+	}
+	h.pd.Hang(false)
+	r := h.run(in)
+	var raised bool
+	for _, ev := range h.pd.Accepted() {
+		raised = raised || (ev.EventAction == "trigger" && ev.Payload != nil && ev.Payload.Severity == "critical")
+	}
+	if r.exit != 0 || !raised {
+		t.Errorf("third pass: exit %d, the raise to critical never reached PagerDuty (accepted %d events)\n%s", r.exit, len(h.pd.Accepted()), r.stdout)
+	}
+}

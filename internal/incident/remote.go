@@ -47,7 +47,8 @@ type Reconciled struct {
 	// arrived); dropped from State, so a process still in trouble is
 	// paged again.
 	Closed []Incident
-	// Settled: unconfirmed in the state and open in PagerDuty: confirmed.
+	// Settled: unconfirmed in the state and open in PagerDuty at its
+	// severity or above: confirmed.
 	Settled []Incident
 	// Links is PagerDuty's view of every open alert, by dedup key.
 	Links map[string]Link
@@ -100,7 +101,8 @@ func (s Scope) Recognize(key string) (Incident, bool) {
 // An alert open in PagerDuty whose key this monitor could have made is
 // adopted with PagerDuty's severity when it said it (see Unraised). An incident open in the state that PagerDuty
 // does not show is dropped only when the listing was complete. An
-// unconfirmed incident PagerDuty shows open is confirmed.
+// unconfirmed incident PagerDuty shows open, at a known severity no lower
+// than the state's, is confirmed.
 func Reconcile(prev State, remote Remote, scope Scope) Reconciled {
 	r := Reconciled{State: prev.Clone(), Links: map[string]Link{}}
 	seen := map[string]bool{}
@@ -111,7 +113,12 @@ func Reconcile(prev State, remote Remote, scope Scope) Reconciled {
 		seen[a.DedupKey] = true
 		r.Links[a.DedupKey] = a.Link
 		if inc, ok := r.State.Open[a.DedupKey]; ok {
-			if inc.Unconfirmed {
+			// An open alert proves the key arrived, not its severity: a
+			// severity raise is settled only if PagerDuty shows it (single-
+			// alert incidents are listed without one). Otherwise it stays
+			// unconfirmed and Decide sends it again, harmlessly if it had
+			// arrived (same key, deduplicated).
+			if inc.Unconfirmed && a.Severity.Valid() && !inc.Severity.MoreSevere(a.Severity) {
 				inc.Unconfirmed = false
 				r.State.Open[a.DedupKey] = inc
 				r.Settled = append(r.Settled, inc)

@@ -14,6 +14,11 @@ func alert(key string, n uint) RemoteAlert {
 	return RemoteAlert{DedupKey: key, Link: Link{Number: n, Status: "triggered", URL: "https://acme.pagerduty.com/incidents/Q" + string(rune('A'+n))}}
 }
 
+func withSeverity(a RemoteAlert, sev Severity) RemoteAlert {
+	a.Severity = sev
+	return a
+}
+
 // adopted is an incident as Reconcile adopts it from a key alone.
 func adopted(pid string, t Type, opened time.Time) Incident {
 	day := opened.UTC().Truncate(24 * time.Hour)
@@ -115,9 +120,17 @@ func TestReconcile(t *testing.T) {
 			want: Reconciled{State: open(a, b), Links: map[string]Link{b.DedupKey: pdB.Link}},
 		},
 		{
-			name: "unconfirmed and open in PagerDuty: confirmed",
-			prev: open(unconfirmed(a)), remote: Remote{Open: []RemoteAlert{pdA}, Complete: true}, adopt: all,
+			name: "unconfirmed and open in PagerDuty at its severity: confirmed",
+			prev: open(unconfirmed(a)), remote: Remote{Open: []RemoteAlert{withSeverity(pdA, "error")}, Complete: true}, adopt: all,
 			want: Reconciled{State: open(a), Settled: []Incident{a}, Links: map[string]Link{a.DedupKey: pdA.Link}},
+		},
+		{
+			// A raise intended (error) and killed before sending: the
+			// alert is open, at the old severity or one not shown.
+			name:   "unconfirmed and open in PagerDuty, severity lower or not shown: still unconfirmed (sent again)",
+			prev:   open(unconfirmed(a), unconfirmed(b)),
+			remote: Remote{Open: []RemoteAlert{withSeverity(pdA, "warning"), pdB}, Complete: true}, adopt: all,
+			want: Reconciled{State: open(unconfirmed(a), unconfirmed(b)), Links: map[string]Link{a.DedupKey: pdA.Link, b.DedupKey: pdB.Link}},
 		},
 		{
 			name: "unconfirmed and not open in PagerDuty: dropped, decided afresh",

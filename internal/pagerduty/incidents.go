@@ -41,6 +41,10 @@ type Lister struct {
 	// MaxPages and MaxAlertLists bound the requests (0: the defaults, 10
 	// pages of 100 incidents and 50 alert listings).
 	MaxPages, MaxAlertLists int
+	// SeverityOf holds keys whose alert's severity is wanted: their
+	// incidents' alerts are listed even when an incident holds one alert
+	// (an incident does not show its alerts' severity).
+	SeverityOf map[string]bool
 }
 
 // OpenAlert is one open alert whose dedup key starts with KeyPrefix, with
@@ -105,7 +109,7 @@ func (l *Lister) ListOpen(ctx context.Context) (Listing, error) {
 		for _, inc := range resp.Incidents {
 			link := OpenAlert{Number: inc.IncidentNumber, Status: knownStatus(inc.Status), URL: safeURL(inc.HTMLURL)}
 			link.Since, _ = time.Parse(time.RFC3339, inc.CreatedAt)
-			if inc.IncidentKey != "" && inc.AlertCounts.All <= 1 {
+			if inc.IncidentKey != "" && inc.AlertCounts.All <= 1 && !l.SeverityOf[inc.IncidentKey] {
 				if strings.HasPrefix(inc.IncidentKey, KeyPrefix) {
 					link.DedupKey = inc.IncidentKey
 					out.Alerts = append(out.Alerts, link)

@@ -182,3 +182,25 @@ func TestListOpenDropsHostileLinksAndStatuses(t *testing.T) {
 		t.Errorf("hostile view passed on: %+v", got.Alerts)
 	}
 }
+
+// An incident does not show its alert's severity: the keys whose severity
+// is wanted (unconfirmed events) have their alerts listed, the rest not.
+func TestListOpenReadsTheSeverityOfKeysAsked(t *testing.T) {
+	s := pagerdutytest.Start()
+	defer s.Close()
+	asked, other := "nonce-monitor-mismatch-PA-20261122", "nonce-monitor-mismatch-PB-20261122"
+	s.OpenAlerts("warning", asked, other)
+	l := lister(s)
+	l.SeverityOf = map[string]bool{asked: true}
+	got, err := l.ListOpen(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sev := map[string]string{}
+	for _, a := range got.Alerts {
+		sev[a.DedupKey] = a.Severity
+	}
+	if diff := cmp.Diff(map[string]string{asked: "warning", other: ""}, sev); diff != "" || got.Requests != 2 || !got.Complete {
+		t.Errorf("severities (-want +got):\n%s\nrequests %d, complete %v", diff, got.Requests, got.Complete)
+	}
+}
