@@ -47,7 +47,7 @@ func startRecall(ctx context.Context, cfg config.Config, hc *http.Client, timing
 		HTTP: &retryhttp.Client{HTTP: hc, MaxRetries: int(cfg.MaxRetries), Timeout: cfg.RequestTimeout.D(),
 			InitialBackoff: timing.FirstBackoff, Clock: timing.RetryClock},
 		APIURL: cfg.APIURL, Token: cfg.APIToken, ServiceID: cfg.ServiceID,
-		SeverityOf: unconfirmedKeys(st),
+		SeverityOf: severityWanted(st),
 	}
 	done := make(chan recalled, 1)
 	go func() {
@@ -62,17 +62,20 @@ func startRecall(ctx context.Context, cfg config.Config, hc *http.Client, timing
 	return func() recalled { return <-done }
 }
 
-// unconfirmedKeys are the keys whose last event may not have arrived: an
-// open alert settles one only at the severity it was sent with, which only
-// the alert's own listing shows.
-func unconfirmedKeys(st incident.State) map[string]bool {
-	keys := map[string]bool{}
-	for key, inc := range st.Open {
-		if inc.Unconfirmed {
-			keys[key] = true
+// severityWanted says which keys' severity the listing must read, which
+// only an alert's own listing shows: an unconfirmed event's (an open alert
+// settles it only at the severity it was sent with), and a mismatch
+// incident's the state does not know (adopted, it is raised if its process
+// fell further behind while the state was lost; other types have one
+// severity).
+func severityWanted(st incident.State) func(string) bool {
+	return func(key string) bool {
+		if inc, ok := st.Open[key]; ok {
+			return inc.Unconfirmed
 		}
+		inc, ok := incident.ParseDedupKey(key)
+		return ok && inc.Type == incident.Mismatch
 	}
-	return keys
 }
 
 // reconcileWithPagerDuty brings the loaded state in line with what

@@ -417,3 +417,26 @@ func TestUnconfirmedRaiseIsNotSettledByAnOpenAlert(t *testing.T) {
 		t.Errorf("third pass: exit %d, the raise to critical never reached PagerDuty (accepted %d events)\n%s", r.exit, len(h.pd.Accepted()), r.stdout)
 	}
 }
+
+// The state file is lost while a process falls further behind (error, then
+// critical): PagerDuty holds the incident at error. The pass that adopts it
+// must raise it, as a pass with the state file would.
+func TestAdoptedIncidentIsRaisedAfterALostStateFile(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	in := h.withREST(map[string]string{"process-ids": pidA})
+	h.fleet.Set(pidA, 0, 60) // error
+	if r := h.run(in); r.exit != 0 {
+		t.Fatalf("first pass: exit %d\n%s", r.exit, r.stdout)
+	}
+	h.deleteState()
+	h.fleet.Set(pidA, 0, 500) // critical
+	r := h.run(in)
+	var raised bool
+	for _, ev := range h.pd.Accepted() {
+		raised = raised || (ev.EventAction == "trigger" && ev.Payload != nil && ev.Payload.Severity == "critical")
+	}
+	if r.exit != 0 || !raised {
+		t.Errorf("second pass: exit %d, the raise to critical never reached PagerDuty\n%s", r.exit, r.stdout)
+	}
+}

@@ -41,10 +41,12 @@ type Lister struct {
 	// MaxPages and MaxAlertLists bound the requests (0: the defaults, 10
 	// pages of 100 incidents and 50 alert listings).
 	MaxPages, MaxAlertLists int
-	// SeverityOf holds keys whose alert's severity is wanted: their
-	// incidents' alerts are listed even when an incident holds one alert
-	// (an incident does not show its alerts' severity).
-	SeverityOf map[string]bool
+	// SeverityOf says whether a key's severity is wanted: its incident's
+	// alerts are listed even when it holds one alert (an incident does
+	// not show its alerts' severity), up to MaxSeverityLists incidents;
+	// beyond, the key is listed without its severity. nil wants none.
+	SeverityOf       func(key string) bool
+	MaxSeverityLists int // 0: 50
 }
 
 // OpenAlert is one open alert whose dedup key starts with KeyPrefix, with
@@ -97,7 +99,8 @@ func (l *Lister) ListOpen(ctx context.Context) (Listing, error) {
 	c := pd.NewClient(l.Token, pd.WithAPIEndpoint(strings.TrimRight(l.APIURL, "/")))
 	c.HTTPClient = &restDoer{c: l.HTTP, requests: &out.Requests}
 	maxPages, maxAlertLists := orInt(l.MaxPages, defaultMaxPages), orInt(l.MaxAlertLists, defaultMaxAlertOf)
-	alertLists, skipped := 0, 0
+	maxSeverityLists := orInt(l.MaxSeverityLists, defaultMaxAlertOf)
+	alertLists, skipped, severityLists, unread := 0, 0, 0, 0
 	for page := range maxPages {
 		resp, err := c.ListIncidentsWithContext(ctx, pd.ListIncidentsOptions{
 			Limit: pageSize, Offset: uint(page * pageSize), DateRange: "all",
@@ -109,18 +112,27 @@ func (l *Lister) ListOpen(ctx context.Context) (Listing, error) {
 		for _, inc := range resp.Incidents {
 			link := OpenAlert{Number: inc.IncidentNumber, Status: knownStatus(inc.Status), URL: safeURL(inc.HTMLURL)}
 			link.Since, _ = time.Parse(time.RFC3339, inc.CreatedAt)
-			if inc.IncidentKey != "" && inc.AlertCounts.All <= 1 && !l.SeverityOf[inc.IncidentKey] {
+			wantSeverity := l.SeverityOf != nil && l.SeverityOf(inc.IncidentKey)
+			if wantSeverity && inc.AlertCounts.All <= 1 && severityLists >= maxSeverityLists {
+				unread++
+				wantSeverity = false
+			}
+			if inc.IncidentKey != "" && inc.AlertCounts.All <= 1 && !wantSeverity {
 				if strings.HasPrefix(inc.IncidentKey, KeyPrefix) {
 					link.DedupKey = inc.IncidentKey
 					out.Alerts = append(out.Alerts, link)
 				}
 				continue
 			}
-			if alertLists >= maxAlertLists {
+			switch {
+			case wantSeverity && inc.AlertCounts.All <= 1:
+				severityLists++
+			case alertLists >= maxAlertLists:
 				skipped++
 				continue
+			default:
+				alertLists++
 			}
-			alertLists++
 			alerts, err := listAlerts(ctx, c, inc.ID)
 			if err != nil {
 				return out, l.classify(err)
@@ -140,6 +152,9 @@ func (l *Lister) ListOpen(ctx context.Context) (Listing, error) {
 		if page == maxPages-1 {
 			out.Notes = append(out.Notes, fmt.Sprintf("more than %d incidents are open on the service; only the first %d were read", maxPages*pageSize, maxPages*pageSize))
 		}
+	}
+	if unread > 0 {
+		out.Notes = append(out.Notes, fmt.Sprintf("the severity of %d alerts was not read (beyond %d alert listings)", unread, maxSeverityLists))
 	}
 	if skipped > 0 {
 		out.Notes = append(out.Notes, fmt.Sprintf("%d incidents hold several alerts beyond the %d whose alerts are listed each pass; their alerts were not read", skipped, maxAlertLists))

@@ -191,7 +191,7 @@ func TestListOpenReadsTheSeverityOfKeysAsked(t *testing.T) {
 	asked, other := "nonce-monitor-mismatch-PA-20261122", "nonce-monitor-mismatch-PB-20261122"
 	s.OpenAlerts("warning", asked, other)
 	l := lister(s)
-	l.SeverityOf = map[string]bool{asked: true}
+	l.SeverityOf = func(key string) bool { return key == asked }
 	got, err := l.ListOpen(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -202,5 +202,29 @@ func TestListOpenReadsTheSeverityOfKeysAsked(t *testing.T) {
 	}
 	if diff := cmp.Diff(map[string]string{asked: "warning", other: ""}, sev); diff != "" || got.Requests != 2 || !got.Complete {
 		t.Errorf("severities (-want +got):\n%s\nrequests %d, complete %v", diff, got.Requests, got.Complete)
+	}
+}
+
+// Severities are read up to a bound; beyond it the keys are still listed
+// (the listing stays complete), without their severity, and a note says so.
+func TestListOpenBoundsSeverityListings(t *testing.T) {
+	s := pagerdutytest.Start()
+	defer s.Close()
+	s.OpenAlerts("warning", "nonce-monitor-mismatch-PA-20261122", "nonce-monitor-mismatch-PB-20261122")
+	l := lister(s)
+	l.SeverityOf = func(string) bool { return true }
+	l.MaxSeverityLists = 1
+	got, err := l.ListOpen(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var read int
+	for _, a := range got.Alerts {
+		if a.Severity != "" {
+			read++
+		}
+	}
+	if len(got.Alerts) != 2 || read != 1 || !got.Complete || len(got.Notes) != 1 {
+		t.Errorf("%d alerts, %d severities read, complete %v, notes %q; want 2, 1, complete, one note", len(got.Alerts), read, got.Complete, got.Notes)
 	}
 }
