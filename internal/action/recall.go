@@ -99,7 +99,10 @@ func reconcileWithPagerDuty(con *console.Console, cfg config.Config, targets []p
 		return rec, nil
 	}
 	for _, n := range got.listing.Notes {
-		con.Warnf("PagerDuty REST API", "%s: incidents not read are neither adopted nor taken as resolved this pass", n)
+		if !got.listing.Complete {
+			n += ": incidents not read are neither adopted nor taken as resolved this pass"
+		}
+		con.Warnf("PagerDuty REST API", "%s", n)
 	}
 	remoteAlerts := make([]incident.RemoteAlert, len(got.listing.Alerts))
 	for i, a := range got.listing.Alerts {

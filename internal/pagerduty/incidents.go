@@ -154,7 +154,7 @@ func (l *Lister) ListOpen(ctx context.Context) (Listing, error) {
 		}
 	}
 	if unread > 0 {
-		out.Notes = append(out.Notes, fmt.Sprintf("the severity of %d alerts was not read (beyond %d alert listings)", unread, maxSeverityLists))
+		out.Notes = append(out.Notes, fmt.Sprintf("the severity of %d alerts was not read (beyond %d alert listings): if adopted, they are not raised this pass", unread, maxSeverityLists))
 	}
 	if skipped > 0 {
 		out.Notes = append(out.Notes, fmt.Sprintf("%d incidents hold several alerts beyond the %d whose alerts are listed each pass; their alerts were not read", skipped, maxAlertLists))
