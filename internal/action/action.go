@@ -104,7 +104,7 @@ func Main(ctx context.Context, env Env) int {
 	obs := observe(results, s.silenced, trends)
 	pol := policy(cfg)
 	pol.Job, pol.Narrowed = jobID(cfg), s.narrowed
-	rec, recallErr := reconcileWithPagerDuty(con, cfg, s.targets, s.loaded.State, recall)
+	rec, recallErr := reconcileWithPagerDuty(con, cfg, s.targets, s.loaded.State, s.loaded.Header.Lists != "", recall)
 	prev, plan := rec.Unraised(incident.Decide(rec.State, obs, now, pol))
 	header := s.header
 	if cutShort != nil {

@@ -83,7 +83,7 @@ func severityWanted(st incident.State) func(string) bool {
 // the REST API failed) the state file alone is the memory, as without a
 // key. authErr is set when the key or service was refused: the step fails
 // at the end, after paging as usual.
-func reconcileWithPagerDuty(con *console.Console, cfg config.Config, targets []processlist.Target, st incident.State, wait func() recalled) (rec incident.Reconciled, authErr error) {
+func reconcileWithPagerDuty(con *console.Console, cfg config.Config, targets []processlist.Target, st incident.State, listsKnown bool, wait func() recalled) (rec incident.Reconciled, authErr error) {
 	rec = incident.Reconciled{State: st, Links: map[string]incident.Link{}}
 	if wait == nil {
 		return rec, nil
@@ -109,7 +109,7 @@ func reconcileWithPagerDuty(con *console.Console, cfg config.Config, targets []p
 		remoteAlerts[i] = incident.RemoteAlert{DedupKey: a.DedupKey, Severity: incident.Severity(a.Severity), Since: a.Since,
 			Link: incident.Link{Number: a.Number, Status: a.Status, URL: a.URL}}
 	}
-	rec = incident.Reconcile(st, incident.Remote{Open: remoteAlerts, Complete: got.listing.Complete}, scopeOf(cfg, targets))
+	rec = incident.Reconcile(st, incident.Remote{Open: remoteAlerts, Complete: got.listing.Complete}, scopeOf(cfg, targets, listsKnown))
 	con.Logf("PagerDuty holds %s open on service %s (%s, %s): %d adopted, %d resolved there, %d confirmed",
 		report.Count(len(got.listing.Alerts), "alert", "alerts"), cfg.ServiceID, report.Count(got.listing.Requests, "request", "requests"),
 		got.elapsed.Round(time.Millisecond), len(rec.Adopted), len(rec.Closed), len(rec.Settled))
@@ -129,8 +129,12 @@ func reconcileWithPagerDuty(con *console.Console, cfg config.Config, targets []p
 // adopted and resolved as removed. A shard owns the processes its shard
 // holds, configured or not. A job with its own state file (one job per
 // state server) may share the service with others: it adopts only the
-// processes it lists, so it never resolves another job's page.
-func scopeOf(cfg config.Config, targets []processlist.Target) incident.Scope {
+// processes it lists, so it never resolves another job's page. Without a
+// state file that records its lists (listsKnown false: lost, or new), a
+// pass cannot tell a manual run's hand-picked list from the job's own, so
+// it too adopts only the processes it lists: an unlisted process's
+// incident is adopted, and resolved if it was removed, by the next pass.
+func scopeOf(cfg config.Config, targets []processlist.Target, listsKnown bool) incident.Scope {
 	listed := map[string]bool{}
 	hosts := []string{escape.Host(cfg.SURouterURL)}
 	for _, t := range targets {
@@ -140,9 +144,9 @@ func scopeOf(cfg config.Config, targets []processlist.Target) incident.Scope {
 	slices.Sort(hosts)
 	scope := incident.Scope{Job: jobID(cfg), Hosts: slices.Compact(hosts)}
 	switch {
-	case cfg.Shard.Enabled():
+	case cfg.Shard.Enabled() && listsKnown:
 		scope.Holds = cfg.Shard.Holds
-	case !cfg.DefaultStateFile():
+	case !listsKnown || !cfg.DefaultStateFile():
 		scope.Holds = func(pid string) bool { return listed[pid] }
 	}
 	return scope
