@@ -3,8 +3,12 @@ package action
 import (
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/org/nonce-monitor-action/internal/aotest"
 )
 
 // A manual run with the REST API key and process-ids naming one of three
@@ -32,6 +36,39 @@ func TestManualRunWithTheKeyHoldsWhatItDoesNotList(t *testing.T) {
 			r := h.run(manual)
 			if len(h.pd.Open()) != 3 {
 				t.Errorf("the manual run closed what it did not list: exit %d, open %v\n%s", r.exit, h.pd.Open(), r.stdout)
+			}
+		})
+	}
+}
+
+// The same with a server incident: a manual run that lists one of the
+// server's three failing processes, which has recovered, holds the group it
+// cannot see whole.
+func TestManualRunWithTheKeyHoldsAGroupItDoesNotSeeWhole(t *testing.T) {
+	for _, lose := range []bool{false, true} {
+		t.Run(map[bool]string{false: "state file kept", true: "state file lost"}[lose], func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t)
+			os.WriteFile(filepath.Join(h.ws, "ids.txt"), []byte(pidA+"\n"+pidB+"\n"+pidC+"\n"), 0o644)
+			scheduled := h.withREST(map[string]string{"process-ids": "", "process-ids-file": "ids.txt", "group-threshold": "2"})
+			manual := h.withREST(map[string]string{"process-ids": pidA, "group-threshold": "2"})
+			for _, pid := range []string{pidA, pidB, pidC} {
+				h.fleet.Set(pid, 7, 7)
+				h.fleet.Break(pid, aotest.Status500, aotest.OK)
+			}
+			h.run(scheduled)
+			open := h.pd.Open()
+			if len(open) != 1 || !strings.Contains(open[0], "-server-") {
+				t.Fatalf("open after the scheduled pass: %v", open)
+			}
+			if lose {
+				h.deleteState()
+			}
+			h.fleet.Break(pidA, aotest.OK, aotest.OK) // the one listed recovers
+			h.now = day1.Add(2 * time.Minute)
+			r := h.run(manual)
+			if !slices.Contains(h.pd.Open(), open[0]) {
+				t.Errorf("the manual run resolved the server incident of processes it did not list: open %v\n%s", h.pd.Open(), r.stdout)
 			}
 		})
 	}

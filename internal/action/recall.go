@@ -132,8 +132,9 @@ func reconcileWithPagerDuty(con *console.Console, cfg config.Config, targets []p
 // processes it lists, so it never resolves another job's page. Without a
 // state file that records its lists (listsKnown false: lost, or new), a
 // pass cannot tell a manual run's hand-picked list from the job's own, so
-// it too adopts only the processes it lists: an unlisted process's
-// incident is adopted, and resolved if it was removed, by the next pass.
+// it too adopts only the processes it lists, and holds the grouped
+// incidents it adopts: an unlisted process's incident is adopted, and a
+// group it cannot see whole resolved, by the next pass.
 func scopeOf(cfg config.Config, targets []processlist.Target, listsKnown bool) incident.Scope {
 	listed := map[string]bool{}
 	hosts := []string{escape.Host(cfg.SURouterURL)}
@@ -142,7 +143,7 @@ func scopeOf(cfg config.Config, targets []processlist.Target, listsKnown bool) i
 		hosts = append(hosts, escape.Host(t.StateURL))
 	}
 	slices.Sort(hosts)
-	scope := incident.Scope{Job: jobID(cfg), Hosts: slices.Compact(hosts)}
+	scope := incident.Scope{Job: jobID(cfg), Hosts: slices.Compact(hosts), HoldGroups: !listsKnown}
 	switch {
 	case cfg.Shard.Enabled() && listsKnown:
 		scope.Holds = cfg.Shard.Holds

@@ -52,6 +52,8 @@ type Reconciled struct {
 	Settled []Incident
 	// Links is PagerDuty's view of every open alert, by dedup key.
 	Links map[string]Link
+	// HoldGroups is Scope.HoldGroups, for Unraised.
+	HoldGroups bool
 }
 
 // Scope is what one job may adopt from PagerDuty: only keys its own Decide
@@ -68,6 +70,11 @@ type Scope struct {
 	// Holds says whether a process is this job's (a shard's own); nil
 	// holds every process.
 	Holds func(processID string) bool
+	// HoldGroups: this pass cannot tell whether it sees a group whole (no
+	// state file records the job's lists: a manual run's hand-picked list
+	// looks like the job's own), so an adopted grouped incident is not
+	// resolved this pass (see Unraised); the next pass decides it.
+	HoldGroups bool
 }
 
 // Recognize reads back a key this job's Decide could have made: its type,
@@ -104,7 +111,7 @@ func (s Scope) Recognize(key string) (Incident, bool) {
 // unconfirmed incident PagerDuty shows open, at a known severity no lower
 // than the state's, is confirmed.
 func Reconcile(prev State, remote Remote, scope Scope) Reconciled {
-	r := Reconciled{State: prev.Clone(), Links: map[string]Link{}}
+	r := Reconciled{State: prev.Clone(), Links: map[string]Link{}, HoldGroups: scope.HoldGroups}
 	seen := map[string]bool{}
 	for _, a := range remote.Open {
 		if seen[a.DedupKey] {
@@ -162,7 +169,9 @@ func Reconcile(prev State, remote Remote, scope Scope) Reconciled {
 //
 // An adopted incident Decide would forget (auto-resolve off: left to a
 // human) is simply not adopted: forgetting it would otherwise be reported
-// again on every pass while it stays open in PagerDuty.
+// again on every pass while it stays open in PagerDuty. With
+// Scope.HoldGroups, an adopted grouped incident Decide would resolve is
+// held open instead.
 func (r Reconciled) Unraised(plan Plan) (State, Plan) {
 	adopted, unknown := map[string]bool{}, map[string]bool{}
 	for _, inc := range r.Adopted {
@@ -180,6 +189,8 @@ func (r Reconciled) Unraised(plan Plan) (State, Plan) {
 		case ev.Action == Forget && adopted[key]:
 			delete(st.Open, key)
 			continue
+		case ev.Action == Resolve && adopted[key] && r.HoldGroups && ev.Incident.Type.Grouped():
+			continue // held: still open in st
 		}
 		kept = append(kept, ev)
 	}

@@ -311,3 +311,26 @@ func TestScopeRecognizesOnlyItsOwnGroupedKeys(t *testing.T) {
 		})
 	}
 }
+
+// A pass that cannot tell whether it sees a group whole holds an adopted
+// grouped incident Decide would resolve; adopted process incidents, and
+// groups the state already knew, are decided as usual.
+func TestUnraisedHoldsAdoptedGroupsWhenAsked(t *testing.T) {
+	srv := Incident{Type: Server, Server: "h", DedupKey: DedupKey(Server, "h", day1), Severity: Critical, Since: day1}
+	proc := inc(pidA, Mismatch, Critical, day1)
+	for _, hold := range []bool{false, true} {
+		rec := Reconciled{State: open(srv, proc), Adopted: []Incident{srv, proc}, HoldGroups: hold}
+		plan := Plan{Events: []Event{{Action: Resolve, Reason: Recovered, Incident: srv}, {Action: Resolve, Reason: Recovered, Incident: proc}}}
+		st, got := rec.Unraised(plan)
+		want := plan.Events
+		if hold {
+			want = want[1:]
+		}
+		if diff := cmp.Diff(want, got.Events); diff != "" {
+			t.Errorf("HoldGroups %v: events (-want +got):\n%s", hold, diff)
+		}
+		if _, ok := st.Open[srv.DedupKey]; !ok {
+			t.Errorf("HoldGroups %v: the server incident left the state before its resolve was sent", hold)
+		}
+	}
+}
