@@ -334,3 +334,16 @@ func TestUnraisedHoldsAdoptedGroupsWhenAsked(t *testing.T) {
 		}
 	}
 }
+
+// A key shaped like the monitor's whose subject is no process ID (text
+// from the network: markup, control characters) is not adopted.
+func TestScopeRecognizesOnlyProcessIDs(t *testing.T) {
+	for _, subject := range []string{"x\n::error::forged", "<img src=x>", pidA + "x", pidA[1:]} {
+		if inc, ok := (Scope{}).Recognize(DedupKey(Mismatch, subject, day1)); ok {
+			t.Errorf("adopted %q as %+v", subject, inc)
+		}
+	}
+	if _, ok := (Scope{}).Recognize(DedupKey(Mismatch, pidA, day1)); !ok {
+		t.Errorf("a key of process %s not recognised", pidA)
+	}
+}
