@@ -160,6 +160,11 @@ func TestSafeURL(t *testing.T) {
 		"https://acme.pagerduty.com/incidents/Q1) [x](https:": "",
 		"https://acme.pagerduty.com/a b":                      "",
 		"https://acme.pagerduty.com/<script>":                 "",
+		"https://acme.eu.pagerduty.com/incidents/Q1":          "https://acme.eu.pagerduty.com/incidents/Q1",
+		"https://evil.example/incidents/Q1":                   "",
+		"https://pagerduty.com.evil.example/incidents/Q1":     "",
+		"https://evilpagerduty.com/incidents/Q1":              "",
+		"https://acme.pagerduty.com:8443/incidents/Q1":        "",
 	} {
 		if got := safeURL(raw); got != want {
 			t.Errorf("safeURL(%q) = %q, want %q", raw, got, want)
