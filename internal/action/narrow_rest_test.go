@@ -73,3 +73,29 @@ func TestManualRunWithTheKeyHoldsAGroupItDoesNotSeeWhole(t *testing.T) {
 		})
 	}
 }
+
+// With the key, a dry run reads PagerDuty but sends nothing and writes no
+// state; with pagerduty-enabled false, the REST API is not even read.
+func TestTheKeyInADryRunOrWithPagerDutyOff(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.fleet.Set(pidA, 0, 75)
+	if r := h.run(h.withREST(map[string]string{"process-ids": pidA})); r.exit != 0 || len(h.pd.Open()) != 1 {
+		t.Fatalf("first pass: exit %d, open %v\n%s", r.exit, h.pd.Open(), r.stdout)
+	}
+	h.deleteState()
+	h.fleet.Set(pidA, 75, 75) // recovered: a real pass would resolve it
+	sent, listed := len(h.pd.Accepted()), h.pd.RESTRequests()
+	r := h.run(h.withREST(map[string]string{"process-ids": pidA, "dry-run": "true"}))
+	if len(h.pd.Accepted()) != sent || h.pd.RESTRequests() == listed || len(h.pd.Open()) != 1 {
+		t.Errorf("dry run: %d events sent, %d REST requests, open %v\n%s", len(h.pd.Accepted())-sent, h.pd.RESTRequests()-listed, h.pd.Open(), r.stdout)
+	}
+	if _, err := os.Stat(filepath.Join(h.ws, ".pagerduty-state.json")); err == nil {
+		t.Error("a dry run wrote the state file")
+	}
+	listed = h.pd.RESTRequests()
+	r = h.run(h.withREST(map[string]string{"process-ids": pidA, "pagerduty-enabled": "false"}))
+	if len(h.pd.Accepted()) != sent || h.pd.RESTRequests() != listed {
+		t.Errorf("pagerduty-enabled false: %d events sent, %d REST requests\n%s", len(h.pd.Accepted())-sent, h.pd.RESTRequests()-listed, r.stdout)
+	}
+}
