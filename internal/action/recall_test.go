@@ -397,7 +397,7 @@ func TestGroupedIncidentOfAJobIsAdoptedUnderItsServer(t *testing.T) {
 func TestUnconfirmedRaiseIsNotSettledByAnOpenAlert(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	in := h.withREST(map[string]string{"process-ids": pidA, "request-timeout": "200ms", "max-retries": "0"})
+	in := h.withREST(map[string]string{"process-ids": pidA, "request-timeout": "2s", "max-retries": "0"})
 	h.fleet.Set(pidA, 0, 60) // error
 	if r := h.run(in); r.exit != 0 {
 		t.Fatalf("first pass: exit %d\n%s", r.exit, r.stdout)
