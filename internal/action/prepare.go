@@ -129,7 +129,8 @@ func prepare(env Env, con *console.Console, cfg config.Config) (s setup, err err
 	}
 
 	s.history = loadHistory(con, ws, s.historyPath)
-	if err := s.loadState(con, ws, cfg); err != nil {
+	manual := env.Getenv("GITHUB_EVENT_NAME") == "workflow_dispatch"
+	if err := s.loadState(con, ws, cfg, manual); err != nil {
 		return s, err
 	}
 	return s, nil
