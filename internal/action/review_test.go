@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/org/nonce-monitor-action/internal/incident"
 )
 
 // Two manual runs in a row (someone checks one process by hand, then checks
@@ -37,5 +40,34 @@ func TestSecondManualRunHoldsWhatItDoesNotList(t *testing.T) {
 		if n != 1 {
 			t.Errorf("%s opened %d times", key, n)
 		}
+	}
+}
+
+// A manual run checks part of the fleet; the history of the processes it
+// does not list is theirs still. Wiping it would restart every unlisted
+// process's stuck clock (and its catch-up trend) at the next scheduled pass.
+func TestManualRunKeepsTheHistoryOfWhatItDoesNotList(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	os.WriteFile(filepath.Join(h.ws, "ids.txt"), []byte(pidA+"\n"+pidB+"\n"), 0o644)
+	scheduled := map[string]string{"process-ids": "", "process-ids-file": "ids.txt", "stuck-after": "20m"}
+	manual := map[string]string{"process-ids": pidB, "stuck-after": "20m"}
+	h.fleet.Set(pidB, 50, 50)
+	for i := range 6 { // A frozen at 1000 while its scheduler moves
+		h.now = day1.Add(time.Duration(i) * 5 * time.Minute)
+		h.fleet.Set(pidA, 1000, 1000+int64(i))
+		h.event = "schedule"
+		if r := h.run(scheduled); r.exit != 0 {
+			t.Fatalf("pass %d: exit %d\n%s", i, r.exit, r.stdout)
+		}
+		if i == 2 {
+			h.now = h.now.Add(2 * time.Minute)
+			h.event = "workflow_dispatch"
+			h.run(manual)
+		}
+	}
+	key := incident.DedupKey(incident.Stuck, pidA, day1)
+	if diff := cmp.Diff([]string{key}, h.pd.Open()); diff != "" {
+		t.Errorf("stuck for 25 minutes with stuck-after 20m, a manual run in between (-want +got):\n%s", diff)
 	}
 }
