@@ -156,6 +156,15 @@ func workspacePaths(ws *workspace.Dir, cfg config.Config) (map[string]string, er
 			continue
 		}
 		rel, err := ws.Rel(in.value)
+		if err == nil {
+			// config.Load compares the inputs as written; an absolute path
+			// inside the workspace is the same file as its relative form.
+			for other, p := range paths {
+				if p == rel {
+					err = fmt.Errorf("names the same file as %s (%s): each file input needs a file of its own", other, rel)
+				}
+			}
+		}
 		if err == nil && in.written {
 			err = ws.CheckWritable(rel)
 		}

@@ -71,3 +71,25 @@ func TestManualRunKeepsTheHistoryOfWhatItDoesNotList(t *testing.T) {
 		t.Errorf("stuck for 25 minutes with stuck-after 20m, a manual run in between (-want +got):\n%s", diff)
 	}
 }
+
+// The file inputs must differ however they are spelt: an absolute path
+// inside the workspace (a common ${{ github.workspace }}/… in workflows)
+// names the same file as its relative spelling, and the history must not
+// be written over the state file.
+func TestFileInputsDifferAsResolved(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.fleet.Set(pidA, 700, 1000)
+	h.run(map[string]string{"process-ids": pidA})
+	before := h.stateFile()
+	if before == "" {
+		t.Fatal("no state file after the first pass")
+	}
+	r := h.run(map[string]string{"process-ids": pidA, "history-file": filepath.Join(h.ws, ".pagerduty-state.json")})
+	if r.exit == 0 || !strings.Contains(r.stdout, "history-file") {
+		t.Errorf("history-file spelt as the state file's absolute path: exit %d\n%s", r.exit, r.stdout)
+	}
+	if after := h.stateFile(); after != before {
+		t.Errorf("the state file was written over:\n%s", after)
+	}
+}
