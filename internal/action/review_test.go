@@ -93,3 +93,23 @@ func TestFileInputsDifferAsResolved(t *testing.T) {
 		t.Errorf("the state file was written over:\n%s", after)
 	}
 }
+
+// Two jobs, each with its own state file and processes, share one
+// PagerDuty service: with the REST API key, each reads the other's open
+// incidents too, and must leave them to their owner (not adopt a page for
+// a process it does not list, and resolve it as removed).
+func TestJobsSharingAServiceLeaveEachOthersPages(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.fleet.Set(pidA, 1000, 1000)
+	h.fleet.Set(pidB, 700, 1000)
+	jobA := h.withREST(map[string]string{"process-ids": pidA, "state-file": "a.json"})
+	jobB := h.withREST(map[string]string{"process-ids": pidB, "state-file": "b.json"})
+	if r := h.run(jobB); r.exit != 0 || len(h.pd.Open()) != 1 {
+		t.Fatalf("job B's pass: exit %d, open %v\n%s", r.exit, h.pd.Open(), r.stdout)
+	}
+	h.now = day1.Add(5 * time.Minute)
+	if r := h.run(jobA); r.exit != 0 || len(h.pd.Open()) != 1 || strings.Contains(r.stdout, "adopted from PagerDuty") {
+		t.Errorf("job A touched job B's page: exit %d, open %v\n%s", r.exit, h.pd.Open(), r.stdout)
+	}
+}
