@@ -113,3 +113,27 @@ func TestJobsSharingAServiceLeaveEachOthersPages(t *testing.T) {
 		t.Errorf("job A touched job B's page: exit %d, open %v\n%s", r.exit, h.pd.Open(), r.stdout)
 	}
 }
+
+// A key on the service that looks like this monitor's but whose subject is
+// not a process ID (another integration's, or a hostile sender's) is not
+// this monitor's to adopt: its text would reach the log, the summary and
+// the outputs as a "process".
+func TestAForeignKeyIsNotAdoptedAsAProcess(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.fleet.Set(pidA, 1000, 1000)
+	hostile := "nonce-monitor-mismatch-<img src=x onerror=alert(1)>\n::error::forged | [x](https://evil.example)-20261122"
+	h.pd.OpenAlerts("critical", hostile)
+	r := h.run(h.withREST(map[string]string{"process-ids": pidA}))
+	if r.exit != 0 {
+		t.Fatalf("exit %d\n%s", r.exit, r.stdout)
+	}
+	for name, text := range map[string]string{"log": r.stdout, "summary": r.summary, "state file": h.stateFile(), "outputs": strings.Join(mapValues(r.outputs), "\n")} {
+		if strings.Contains(text, "onerror") || strings.Contains(text, "evil.example") {
+			t.Errorf("the foreign key's text reached the %s:\n%s", name, text)
+		}
+	}
+	if open := h.pd.Open(); len(open) != 1 || open[0] != hostile {
+		t.Errorf("the foreign alert was touched: open %q", open)
+	}
+}
