@@ -3,11 +3,13 @@ package action
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/org/nonce-monitor-action/internal/aotest"
 	"github.com/org/nonce-monitor-action/internal/incident"
 )
 
@@ -135,5 +137,39 @@ func TestAForeignKeyIsNotAdoptedAsAProcess(t *testing.T) {
 	}
 	if open := h.pd.Open(); len(open) != 1 || open[0] != hostile {
 		t.Errorf("the foreign alert was touched: open %q", open)
+	}
+}
+
+// An open stuck incident is held while its process cannot be checked (as a
+// mismatch is): a state server that fails to answer for the process is no
+// evidence that its slot moved, so nothing resolves as recovered.
+func TestAStuckIncidentIsHeldWhileItsProcessCannotBeChecked(t *testing.T) {
+	t.Parallel()
+	for _, threshold := range []string{"1", "2"} {
+		t.Run("error-threshold="+threshold, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t)
+			in := map[string]string{"process-ids": pidA, "stuck-after": "20m", "pagerduty-error-threshold": threshold, "max-retries": "0"}
+			key := incident.DedupKey(incident.Stuck, pidA, day1)
+			for i := range 6 {
+				h.now = day1.Add(time.Duration(i) * 5 * time.Minute)
+				h.fleet.Set(pidA, 1000, 1000+int64(i))
+				h.run(in)
+			}
+			if diff := cmp.Diff([]string{key}, h.pd.Open()); diff != "" {
+				t.Fatalf("stuck for 25 minutes (-want +got):\n%s", diff)
+			}
+			h.fleet.Break(pidA, aotest.Status500, aotest.OK)
+			h.now = day1.Add(30 * time.Minute)
+			r := h.run(in)
+			for _, ev := range h.pd.Accepted() {
+				if ev.EventAction == "resolve" {
+					t.Errorf("resolved %s while its process could not be checked:\n%s", ev.DedupKey, r.stdout)
+				}
+			}
+			if !slices.Contains(h.pd.Open(), key) {
+				t.Errorf("the stuck incident is not open any more: %v", h.pd.Open())
+			}
+		})
 	}
 }
