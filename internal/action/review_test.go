@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/org/nonce-monitor-action/internal/aotest"
 	"github.com/org/nonce-monitor-action/internal/incident"
+	"github.com/org/nonce-monitor-action/internal/slacktest"
 )
 
 // Two manual runs in a row (someone checks one process by hand, then checks
@@ -171,5 +172,37 @@ func TestAStuckIncidentIsHeldWhileItsProcessCannotBeChecked(t *testing.T) {
 				t.Errorf("the stuck incident is not open any more: %v", h.pd.Open())
 			}
 		})
+	}
+}
+
+// A manual run is a partial view for Slack too: the channel is not told
+// that the processes the run does not list are no longer monitored, and the
+// next scheduled pass does not announce them as newly behind again.
+func TestManualRunTellsSlackNothingOfWhatItDoesNotList(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	sl := slacktest.Start()
+	defer sl.Close()
+	os.WriteFile(filepath.Join(h.ws, "ids.txt"), []byte(pidA+"\n"+pidB+"\n"), 0o644)
+	common := map[string]string{"pagerduty-enabled": "false", "pagerduty-routing-key": "", "slack-webhook-url": sl.URL + "/services/T0/B0/x"}
+	scheduled := map[string]string{"process-ids": "", "process-ids-file": "ids.txt"}
+	manual := map[string]string{"process-ids": pidA}
+	for k, v := range common {
+		scheduled[k], manual[k] = v, v
+	}
+	h.fleet.Set(pidA, 1000, 1000)
+	h.fleet.Set(pidB, 700, 1000)
+	h.run(scheduled)
+	if got := sl.Received(); len(got) != 1 {
+		t.Fatalf("first pass: Slack got %+v", got)
+	}
+	h.now = day1.Add(2 * time.Minute)
+	h.event = "workflow_dispatch"
+	h.run(manual)
+	h.now = day1.Add(5 * time.Minute)
+	h.event = "schedule"
+	h.run(scheduled)
+	if got := sl.Received(); len(got) != 1 {
+		t.Errorf("B stayed behind throughout; the channel was told more: %+v", got[1:])
 	}
 }
