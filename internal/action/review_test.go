@@ -206,3 +206,23 @@ func TestManualRunTellsSlackNothingOfWhatItDoesNotList(t *testing.T) {
 		t.Errorf("B stayed behind throughout; the channel was told more: %+v", got[1:])
 	}
 }
+
+// A host whose processes fail in different ways that each point at
+// configuration (two unknown, one redirecting) has not failed "the same
+// way": each process is reported and paged for its own failure, and no
+// configuration error is said for the host.
+func TestMixedFailuresOnAHostAreNotAConfigurationError(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.fleet.RedirectTo = "http://127.0.0.1:1/elsewhere"
+	for _, pid := range []string{pidA, pidB, pidC} {
+		h.fleet.Set(pid, 5, 5)
+	}
+	h.fleet.Break(pidA, aotest.Unknown, aotest.OK)
+	h.fleet.Break(pidB, aotest.Unknown, aotest.OK)
+	h.fleet.Break(pidC, aotest.Redirect, aotest.OK)
+	r := h.run(nil)
+	if strings.Contains(r.stdout, "title=Configuration") || len(h.pd.Open()) != 3 {
+		t.Errorf("open %v\n%s", h.pd.Open(), r.stdout)
+	}
+}
