@@ -128,7 +128,7 @@ func Main(ctx context.Context, env Env) int {
 	}
 	announced, slackStatus := notifySlack(sendCtx, con, cfg, httpClient, slackNotice{
 		prev: told, results: results, status: classify(obs, int64(cfg.SlackThreshold)), runURL: d.origin.ClientURL,
-		motion: describe(trends, now),
+		motion: describe(trends, now), narrowed: s.narrowed,
 	})
 
 	exit := 0

@@ -39,6 +39,9 @@ type harness struct {
 	// never loses a send to the grace (no test waits it out: a pass ends
 	// its sends as soon as it is done).
 	timing Timing
+	// event is GITHUB_EVENT_NAME ("" for none): "workflow_dispatch" is a
+	// run started by hand.
+	event string
 }
 
 // instantClock is a retryhttp.Clock whose waits end at once: its time is
@@ -116,6 +119,7 @@ func (h *harness) runCtx(ctx context.Context, extra map[string]string) runResult
 		"GITHUB_SERVER_URL":   "https://github.com",
 		"GITHUB_REPOSITORY":   "acme/ao-monitoring",
 		"GITHUB_RUN_ID":       "4242",
+		"GITHUB_EVENT_NAME":   h.event,
 	}
 	for k, v := range h.inputs(extra) {
 		env["INPUT_"+strings.ToUpper(k)] = v

@@ -61,7 +61,12 @@ func shardOf(cfg config.Config) string {
 // ownState checks the loaded state file belongs to this job, and returns
 // the header to write it with and whether this pass's lists differ from
 // the ones it was written for (narrowed: unlisted incidents are held).
-func ownState(cfg config.Config, loaded state.Loaded) (state.Header, bool, error) {
+// A narrowed pass started by hand (manual) writes the file with the lists
+// it was written for, not its own: the incidents it held are still theirs,
+// so a second manual run is a partial view too, and the next scheduled
+// pass is not. Any other pass records its own lists (a lasting change of
+// lists is narrowed for one pass only).
+func ownState(cfg config.Config, loaded state.Loaded, manual bool) (state.Header, bool, error) {
 	if written := loaded.Header.Shard; written != "" && written != shardOf(cfg) {
 		this := "one job (no shard)"
 		if cfg.Shard.Enabled() {
@@ -74,13 +79,17 @@ func ownState(cfg config.Config, loaded state.Loaded) (state.Header, bool, error
 	h := loaded.Header
 	h.Shard, h.Lists = shardOf(cfg), listsOf(cfg)
 	narrowed := loaded.Raw != nil && loaded.Header.Lists != "" && loaded.Header.Lists != h.Lists
+	if narrowed && manual {
+		h.Lists = loaded.Header.Lists
+	}
 	return h, narrowed, nil
 }
 
 // loadState reads the state file, adopts a new shard's incidents, checks
 // the file is this job's and whether this pass's lists are its own. It
-// reports every problem itself and returns errPrepare.
-func (s *setup) loadState(con *console.Console, files state.Files, cfg config.Config) error {
+// reports every problem itself and returns errPrepare. manual: the pass
+// was started by hand (workflow_dispatch).
+func (s *setup) loadState(con *console.Console, files state.Files, cfg config.Config, manual bool) error {
 	loaded, err := state.Load(files, s.statePath)
 	if err != nil {
 		con.Errorf("State file", "%v", err)
@@ -107,7 +116,7 @@ func (s *setup) loadState(con *console.Console, files state.Files, cfg config.Co
 			s.statePath, adopted, cfg.Shard, cfg.StateFile)
 	}
 	s.loaded = loaded
-	s.header, s.narrowed, err = ownState(cfg, loaded)
+	s.header, s.narrowed, err = ownState(cfg, loaded, manual)
 	if err != nil {
 		reportConfigErrors(con, err)
 		return errPrepare

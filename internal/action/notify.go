@@ -2,6 +2,8 @@ package action
 
 import (
 	"context"
+	"maps"
+	"slices"
 
 	"github.com/org/nonce-monitor-action/internal/ao"
 	"github.com/org/nonce-monitor-action/internal/config"
@@ -20,6 +22,33 @@ type slackNotice struct {
 	status  map[string]incident.Status
 	runURL  string
 	motion  map[string]string // each process's trend in words
+	// narrowed: the pass lists part of the fleet (a manual run); what the
+	// channel was told of the processes it does not list stands.
+	narrowed bool
+}
+
+// unlistedKept adds, for a narrowed pass, each process the channel was told
+// about that the pass does not list, as not checked: Slack is not told it
+// was removed (nor, next pass, that it is newly behind).
+func (n slackNotice) unlistedKept() slackNotice {
+	if !n.narrowed {
+		return n
+	}
+	listed := make(map[string]bool, len(n.results))
+	for _, r := range n.results {
+		listed[r.ProcessID] = true
+	}
+	results := slices.Clone(n.results)
+	status := maps.Clone(n.status)
+	for _, pid := range append(slices.Clone(n.prev.Behind), n.prev.Failing...) {
+		if !listed[pid] {
+			listed[pid] = true
+			results = append(results, ao.Result{ProcessID: pid, Interrupted: true})
+			status[pid] = incident.StatusNotChecked
+		}
+	}
+	n.results, n.status = results, status
+	return n
 }
 
 // notifySlack posts one message when what the channel knows changed, and
@@ -29,6 +58,7 @@ func notifySlack(ctx context.Context, con *console.Console, cfg config.Config, c
 	if cfg.SlackWebhookURL == "" {
 		return slack.Announced{}, ""
 	}
+	n = n.unlistedKept()
 	changes, next := slack.Diff(n.prev, n.results, n.status)
 	if changes.Empty() {
 		return next, "Slack: nothing new to say."

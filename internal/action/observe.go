@@ -85,14 +85,21 @@ func loadHistory(con *console.Console, ws *workspace.Dir, path string) history.H
 }
 
 // recordHistory adds this pass's readings to the history, writes it, and
-// returns each process's trend.
+// returns each process's trend. A narrowed pass (a manual run on a few
+// processes) forgets no process's history: the ones it does not list are
+// still monitored by the usual lists.
 func (s *setup) recordHistory(con *console.Console, results []ao.Result, now time.Time, window time.Duration) map[string]trend.Trend {
 	samples := map[string]trend.Sample{}
-	monitored := make([]string, len(results))
-	for i, r := range results {
-		monitored[i] = r.ProcessID
+	monitored := make([]string, 0, len(results))
+	for _, r := range results {
+		monitored = append(monitored, r.ProcessID)
 		if r.Checked() {
 			samples[r.ProcessID] = trend.Sample{At: now, State: *r.StateNonce, SU: *r.SUNonce}
+		}
+	}
+	if s.narrowed {
+		for pid := range s.history {
+			monitored = append(monitored, pid)
 		}
 	}
 	if n := s.history.Record(now, samples, monitored, window); n > 0 {

@@ -129,7 +129,8 @@ func prepare(env Env, con *console.Console, cfg config.Config) (s setup, err err
 	}
 
 	s.history = loadHistory(con, ws, s.historyPath)
-	if err := s.loadState(con, ws, cfg); err != nil {
+	manual := env.Getenv("GITHUB_EVENT_NAME") == "workflow_dispatch"
+	if err := s.loadState(con, ws, cfg, manual); err != nil {
 		return s, err
 	}
 	return s, nil
@@ -155,6 +156,15 @@ func workspacePaths(ws *workspace.Dir, cfg config.Config) (map[string]string, er
 			continue
 		}
 		rel, err := ws.Rel(in.value)
+		if err == nil {
+			// config.Load compares the inputs as written; an absolute path
+			// inside the workspace is the same file as its relative form.
+			for other, p := range paths {
+				if p == rel {
+					err = fmt.Errorf("names the same file as %s (%s): each file input needs a file of its own", other, rel)
+				}
+			}
+		}
 		if err == nil && in.written {
 			err = ws.CheckWritable(rel)
 		}

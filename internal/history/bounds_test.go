@@ -54,3 +54,24 @@ func TestLongWindowIsThinnedNotCut(t *testing.T) {
 		t.Errorf("trend %+v, want stuck since %s", tr, frozeAt)
 	}
 }
+
+// A history file holding far more samples for a process than this action
+// ever keeps (a forged or corrupted file) is unusable, not thinned one
+// sample at a time: thinning is quadratic, and a few megabytes of samples
+// would hold the pass for hours before it pages.
+func TestFarTooManySamplesAreUnusable(t *testing.T) {
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		n  int
+		ok bool
+	}{{maxSamples, true}, {maxParsed, true}, {maxParsed + 1, false}, {200000, false}} {
+		list := make([]trend.Sample, tc.n)
+		for i := range list {
+			list[i] = trend.Sample{At: now.Add(-time.Duration(tc.n-i) * time.Second), State: 5, SU: int64(i)}
+		}
+		_, err := Parse(History{"p": list}.Encode())
+		if (err == nil) != tc.ok {
+			t.Errorf("%d samples of one process: err = %v, want ok=%v", tc.n, err, tc.ok)
+		}
+	}
+}

@@ -24,6 +24,11 @@ const version = 1
 // five-minute runs is 12, a day of them would be 288.
 const maxSamples = 64
 
+// maxParsed is the most samples of one process a file may hold: far more
+// than this action writes (maxSamples, and one pass's sample), and few
+// enough to thin in no time. A file holding more is forged or corrupt.
+const maxParsed = 16 * maxSamples
+
 // History is the samples kept, per process ID, oldest first.
 type History map[string][]trend.Sample
 
@@ -93,6 +98,9 @@ func parseSamples(dec *json.Decoder, h History) error {
 		}
 		if len(flat)%3 != 0 {
 			return fmt.Errorf("process %s: %d numbers, not a whole number of samples", pid, len(flat))
+		}
+		if len(flat)/3 > maxParsed {
+			return fmt.Errorf("process %s: %d samples, more than the %d this action ever keeps", pid, len(flat)/3, maxSamples)
 		}
 		samples := make([]trend.Sample, 0, len(flat)/3)
 		var at, state, su int64

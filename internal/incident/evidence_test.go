@@ -124,6 +124,11 @@ func TestDecideHoldsWhatItDidNotObserve(t *testing.T) {
 			want: Plan{Events: []Event{ev(Resolve, Recovered, stuckInc)}, Next: open()},
 		},
 		{
+			name: "not checkable while stuck is open: held, not resolved as recovered",
+			prev: open(stuckInc), obs: []Observation{stateFailing(pidA)}, policy: stuckPolicy,
+			want: Plan{Next: open(stuckInc)},
+		},
+		{
 			name: "a manual run listing one of three paged processes holds the other two",
 			prev: open(inc(pidA, Mismatch, "error", day1), inc(pidB, Mismatch, "error", day1), inc(pidC, Mismatch, "error", day1)),
 			obs:  []Observation{behind(pidA, 75)}, policy: narrowed,

@@ -216,7 +216,8 @@ func (r Reconciled) Unraised(plan Plan) (State, Plan) {
 
 // ParseDedupKey reads back a key DedupKey made: its type, subject and UTC
 // day (as Since). Keys this monitor cannot have made (another integration's,
-// the test event's) are not ok.
+// the test event's, a process incident's whose subject is not a process ID)
+// are not ok.
 func ParseDedupKey(key string) (Incident, bool) {
 	const prefix, dateLen = "nonce-monitor-", len("-20060102")
 	rest, ok := strings.CutPrefix(key, prefix)
@@ -234,7 +235,7 @@ func ParseDedupKey(key string) (Incident, bool) {
 	default:
 		return Incident{}, false
 	}
-	if !ok || subject == "" || DedupKey(t, subject, day) != key {
+	if !ok || subject == "" || DedupKey(t, subject, day) != key || (!t.Grouped() && !processID(subject)) {
 		return Incident{}, false
 	}
 	inc := Incident{Type: t, DedupKey: key, Since: day}
@@ -244,4 +245,20 @@ func ParseDedupKey(key string) (Incident, bool) {
 		inc.ProcessID = subject
 	}
 	return inc, true
+}
+
+// processID reports whether s can be a process ID (an Arweave transaction
+// ID: 43 characters of base64url), the only subject a process incident's
+// key has. Another integration's key with this monitor's prefix is not
+// adopted, resolved or shown as a process.
+func processID(s string) bool {
+	if len(s) != 43 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }

@@ -26,6 +26,7 @@ func adopted(pid string, t Type, opened time.Time) Incident {
 }
 
 func TestParseDedupKey(t *testing.T) {
+	dashed := "a-b-c" + strings.Repeat("x", 38)
 	day := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
 		key  string
@@ -35,7 +36,10 @@ func TestParseDedupKey(t *testing.T) {
 		{DedupKey(Mismatch, pidA, day1), Incident{ProcessID: pidA, Type: Mismatch, DedupKey: DedupKey(Mismatch, pidA, day1), Since: day}, true},
 		{DedupKey(Server, "cu.ao-testnet.xyz", day1), Incident{Server: "cu.ao-testnet.xyz", Type: Server, DedupKey: DedupKey(Server, "cu.ao-testnet.xyz", day1), Since: day}, true},
 		// Process IDs hold dashes: the type ends at the first, the day is the last.
-		{DedupKey(Stuck, "a-b-c", day1), Incident{ProcessID: "a-b-c", Type: Stuck, DedupKey: DedupKey(Stuck, "a-b-c", day1), Since: day}, true},
+		{DedupKey(Stuck, dashed, day1), Incident{ProcessID: dashed, Type: Stuck, DedupKey: DedupKey(Stuck, dashed, day1), Since: day}, true},
+		// A process incident's subject is a process ID, or the key is not ours.
+		{DedupKey(Mismatch, "a-b-c", day1), Incident{}, false},
+		{DedupKey(Mismatch, "<img src=x>\n::error::x"+strings.Repeat("x", 20), day1), Incident{}, false},
 		{"nonce-monitor-test", Incident{}, false},
 		{"nonce-monitor-mismatch--20261122", Incident{}, false},
 		{"nonce-monitor-outage-" + pidA + "-20261122", Incident{}, false},

@@ -24,8 +24,8 @@ type processView struct {
 // open incidents and its failure streak.
 //
 // Not checked at all (the pass was cut short) holds everything; so does a
-// silenced process. Not checkable while a mismatch is open holds (the
-// responder is paged already, and recovery cannot be told). Not checkable
+// silenced process. Not checkable while a mismatch or a stuck incident is
+// open holds (the responder is paged already, and recovery cannot be told). Not checkable
 // for ErrorThreshold passes in a row wants an error incident. An open stuck
 // incident wants to stay while the slot is still (for any time) or the gap
 // is past the threshold, and is held while the trend is unknown (a run gap
@@ -65,7 +65,7 @@ func wantsOf(prev State, observations []Observation, now time.Time, p Policy) pr
 		switch {
 		case status == StatusSilenced:
 			v.held[o.ProcessID] = true
-		case status == StatusFailing && hasType(open, Mismatch):
+		case status == StatusFailing && (hasType(open, Mismatch) || stuckOpen):
 			v.held[o.ProcessID] = true
 		case status == StatusFailing:
 			if streak >= p.ErrorThreshold || hasType(open, Error) {
