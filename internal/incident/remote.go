@@ -86,7 +86,7 @@ func (s Scope) Recognize(key string) (Incident, bool) {
 		return Incident{}, false
 	}
 	if !inc.Type.Grouped() {
-		if !processID(inc.ProcessID) || s.Holds != nil && !s.Holds(inc.ProcessID) {
+		if s.Holds != nil && !s.Holds(inc.ProcessID) {
 			return Incident{}, false
 		}
 		return inc, true
@@ -98,22 +98,6 @@ func (s Scope) Recognize(key string) (Incident, bool) {
 		}
 	}
 	return Incident{}, false
-}
-
-// processID reports whether id can be an AO process ID (an Arweave
-// transaction ID: 43 base64url characters), as every process Decide pages
-// is: a key in PagerDuty naming anything else is not this monitor's, and
-// its text (from the network) is never adopted.
-func processID(id string) bool {
-	if len(id) != 43 {
-		return false
-	}
-	for _, c := range id {
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
 }
 
 // Reconcile brings the state in line with what PagerDuty holds open. An
