@@ -52,6 +52,43 @@ func TestReplayOutageRecoveringInSteps(t *testing.T) {
 	}
 }
 
+// An outage that leaves one process broken on its own: the node answers
+// every other process, so the server incident resolves and that process is
+// paged once on its own; nothing is paged again on the next pass.
+func TestReplayOutageLeavesOneBrokenProcess(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	server := aotest.Start()
+	t.Cleanup(server.Close)
+	var pids, lines []string
+	for i := range 18 {
+		pid := fmt.Sprintf("S%042d", i)
+		pids = append(pids, pid)
+		lines = append(lines, pid+" "+server.State.URL)
+	}
+	os.WriteFile(filepath.Join(h.ws, "ids.txt"), []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+	in := map[string]string{"process-ids": "", "process-ids-file": "ids.txt", "group-threshold": "10", "max-retries": "0"}
+	for pass, failing := range []int{18, 1, 1} {
+		h.now = day1.Add(time.Duration(pass) * 5 * time.Minute)
+		for i, pid := range pids {
+			h.fleet.Set(pid, 100, 100)
+			server.Set(pid, 100, 100)
+			if i < failing {
+				server.Break(pid, aotest.Status500, aotest.OK)
+			}
+		}
+		h.run(in)
+	}
+	serverKey := incident.GroupKey(incident.Server, mustHost(t, server.State.URL), "", day1)
+	lone := incident.DedupKey(incident.Error, pids[0], day1)
+	if diff := cmp.Diff(map[string]int{serverKey: 1, lone: 1}, h.pd.Opened()); diff != "" {
+		t.Errorf("incidents opened (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{lone}, h.pd.Open()); diff != "" {
+		t.Errorf("open at the end (-want +got):\n%s", diff)
+	}
+}
+
 // A run gap longer than the history window does not resolve a stuck
 // incident whose slot never moved; the slot moving does.
 func TestReplayRunGapKeepsAStuckIncident(t *testing.T) {

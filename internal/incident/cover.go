@@ -4,6 +4,9 @@ import "sort"
 
 // coverage is phase 2 of Decide: the grouped incidents wanted this pass,
 // the processes each covers, and every covered process.
+// groupHolds is how many processes still in trouble keep an open group open.
+const groupHolds = 2
+
 type coverage struct {
 	groups  map[subjectKey][]string
 	covered map[string]bool
@@ -16,9 +19,13 @@ type coverage struct {
 // state server's side). A scheduler incident opens when the scheduler's side
 // fails for more than GroupThreshold processes and for most of the
 // processes checked. Once open (it is in prev), a group needs no threshold:
-// it stays wanted while any process it is about is still in trouble (behind,
-// even if catching up; failing on its side, even before the error
-// threshold; stuck), and covers exactly those.
+// it stays wanted while at least groupHolds processes it is about are still
+// in trouble (behind, even if catching up; failing on its side, even before
+// the error threshold; stuck), and covers exactly those, so a server
+// recovering in steps pages nobody again. A lone process left in trouble is
+// no longer the server's trouble (a node answering every other process is
+// up): the group resolves and that process is paged on its own, once,
+// rather than holding a critical server incident open for days.
 func cover(prev State, observations []Observation, v processView, p Policy) coverage {
 	c := coverage{groups: map[subjectKey][]string{}, covered: map[string]bool{}}
 	if p.GroupThreshold <= 0 {
@@ -65,12 +72,12 @@ func cover(prev State, observations []Observation, v processView, p Policy) cove
 	}
 	for host, pids := range lingering {
 		k := subjectKey{Server, host}
-		if _, open := openBy[k]; open {
+		if _, open := openBy[k]; open && len(pids) >= groupHolds {
 			add(k, pids)
 		}
 	}
 	schedulerKey := subjectKey{Scheduler, p.SchedulerHost}
-	if _, open := openBy[schedulerKey]; open && len(schedulerLingering) > 0 {
+	if _, open := openBy[schedulerKey]; open && len(schedulerLingering) >= groupHolds {
 		add(schedulerKey, schedulerLingering)
 	} else if len(schedulerDown) > p.GroupThreshold && 2*len(schedulerDown) > active {
 		add(schedulerKey, schedulerDown)
