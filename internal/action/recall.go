@@ -119,7 +119,27 @@ func reconcileWithPagerDuty(con *console.Console, cfg config.Config, targets []p
 	for _, inc := range rec.Closed {
 		con.Logf("not open in PagerDuty any more (resolved there, or never taken): %s", inc.DedupKey)
 	}
+	if n := confirmedOpen(st); n > 0 && len(got.listing.Alerts) == 0 {
+		// Every incident PagerDuty took (a 2xx) gone at once, and none of
+		// the monitor's open: a person may have resolved them all, but a
+		// service ID that is not the routing key's looks just the same, and
+		// then no recovery would ever be resolved.
+		con.Warnf("PagerDuty REST API", "service %s shows none of the %s the state file holds open: if no one resolved them, check input pagerduty-service-id (it must be the service the routing key feeds)",
+			cfg.ServiceID, report.Count(n, "incident PagerDuty accepted", "incidents PagerDuty accepted"))
+	}
 	return rec, nil
+}
+
+// confirmedOpen counts the incidents PagerDuty accepted (2xx) that the
+// state holds open.
+func confirmedOpen(st incident.State) int {
+	n := 0
+	for _, inc := range st.Open {
+		if !inc.Unconfirmed {
+			n++
+		}
+	}
+	return n
 }
 
 // scopeOf is what this job adopts from PagerDuty: grouped incidents under

@@ -440,3 +440,29 @@ func TestAdoptedIncidentIsRaisedAfterALostStateFile(t *testing.T) {
 		t.Errorf("second pass: exit %d, the raise to critical never reached PagerDuty\n%s", r.exit, r.stdout)
 	}
 }
+
+// A service ID that is not the routing key's lists nothing: every incident
+// the state holds looks resolved by hand. The pass warns, naming the input,
+// since no recovery could ever be resolved that way.
+func TestAWrongServiceIDIsSaid(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.fleet.Set(pidA, 0, 75)
+	in := h.withREST(map[string]string{"process-ids": pidA})
+	h.run(in)
+	in["pagerduty-service-id"] = "PWRONG1"
+	r := h.run(in)
+	if !strings.Contains(r.stdout, "check input pagerduty-service-id") {
+		t.Errorf("a listing that shows none of the accepted incidents did not name the input:\n%s", r.stdout)
+	}
+	// A person resolving one of two leaves the other listed: no warning.
+	h2 := newHarness(t)
+	h2.fleet.Set(pidA, 0, 75)
+	h2.fleet.Set(pidB, 0, 75)
+	in2 := h2.withREST(map[string]string{"process-ids": pidA + "\n" + pidB})
+	h2.run(in2)
+	h2.pd.ResolveByHand(key(incident.Mismatch, pidA))
+	if r := h2.run(in2); strings.Contains(r.stdout, "check input pagerduty-service-id") {
+		t.Errorf("one incident resolved by hand was taken for a wrong service:\n%s", r.stdout)
+	}
+}
