@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/org/nonce-monitor-action/internal/config"
@@ -27,7 +28,7 @@ func jobID(cfg config.Config) string {
 		parts = append(parts, fmt.Sprintf("shard-%d-of-%d", cfg.Shard.Index, cfg.Shard.Count))
 	}
 	if !cfg.DefaultStateFile() {
-		sum := sha256.Sum256([]byte(cfg.StateFile))
+		sum := sha256.Sum256([]byte(filepath.ToSlash(filepath.Clean(cfg.StateFile))))
 		parts = append(parts, hex.EncodeToString(sum[:4]))
 	}
 	return strings.Join(parts, "-")

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -322,7 +323,9 @@ func (c Config) EffectiveStateFile() string {
 
 // DefaultStateFile reports whether state-file is its default (with a
 // shard, each shard then has its own file beside it).
-func (c Config) DefaultStateFile() bool { return c.StateFile == defaultOf("state-file") }
+func (c Config) DefaultStateFile() bool {
+	return filepath.Clean(c.StateFile) == defaultOf("state-file")
+}
 
 // EffectiveHistoryFile is history-file, per shard when the default is used.
 func (c Config) EffectiveHistoryFile() string {
