@@ -69,6 +69,11 @@ func Parse(raw []byte) (History, error) {
 			if err := parseSamples(dec, h); err != nil {
 				return nil, err
 			}
+		case "schedulers": // ParseSchedulers reads it
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return nil, err
+			}
 		default:
 			return nil, fmt.Errorf("unknown field %v", key)
 		}

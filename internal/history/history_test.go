@@ -67,6 +67,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"version": 1, "samples": {"a": [1, 2, 3, -1, -2, -3]}}`))
 	f.Add([]byte(`{"version": 1, "samples": {"\u0001\"<": [1, 2, 3]}}`))
 	f.Add([]byte(`{"version": 1, "samples": {"a": [9223372036854775807, 1, 1, 1, 1, 1]}}`))
+	f.Add([]byte(`{"version": 1, "samples": {}, "schedulers": {"https://SU.example/":{"a":1764000000}, "javascript:x":{"b":1}}}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		h, err := Parse(raw)
 		if err != nil {
@@ -81,6 +82,15 @@ func FuzzParse(f *testing.F) {
 		}
 		for _, samples := range h {
 			trend.Of(samples, t0) // must not panic on any history
+		}
+		if s, err := ParseSchedulers(raw); err == nil {
+			again, err := ParseSchedulers(h.EncodeWith(s))
+			if err != nil {
+				t.Fatalf("re-parse schedulers: %v", err)
+			}
+			if diff := cmp.Diff(s, again, cmpopts.EquateEmpty()); diff != "" {
+				t.Fatalf("schedulers round trip:\n%s", diff)
+			}
 		}
 	})
 }

@@ -1,0 +1,159 @@
+package history
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"maps"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/org/nonce-monitor-action/internal/answer"
+)
+
+// SchedulerTTL bounds how long a remembered scheduler location is asked
+// without asking the router again. A process's SU is fixed at spawn, so a
+// day is only a bound on a location that went stale while its old SU kept
+// answering; a failed answer sends the pass to the router at once anyway.
+// Each process's location expires somewhere in the last quarter of the
+// bound (by its ID), so a fleet learned in one pass is not re-asked in one.
+const SchedulerTTL = 24 * time.Hour
+
+// Scheduler is where a process's scheduler (SU) answers, as the router
+// said (its 307's base URL, checked by answer.SchedulerURL), and when.
+type Scheduler struct {
+	URL     string
+	Learned time.Time
+}
+
+// Schedulers is the remembered scheduler of each process, by process ID.
+type Schedulers map[string]Scheduler
+
+// In the history file the schedulers follow the samples, grouped by SU:
+// "schedulers": {"<SU base URL>": {"<pid>": <learned, unix seconds>, ...}}.
+// A fleet has a handful of SUs, so each URL is written once. Files
+// without the section (written before it existed) read as none known.
+
+// Fresh is the remembered scheduler of processID, or "" when none is
+// remembered, it fails answer.SchedulerURL, or it expired (learned more
+// than its share of SchedulerTTL before now, or after now: a clock that
+// went back proves nothing about the location).
+func (s Schedulers) Fresh(processID string, now time.Time) string {
+	sch, ok := s[processID]
+	if !ok || sch.Learned.After(now) || !now.Before(sch.Learned.Add(ttlOf(processID))) {
+		return ""
+	}
+	base, ok := answer.SchedulerURL(sch.URL)
+	if !ok {
+		return ""
+	}
+	return base
+}
+
+// ttlOf is SchedulerTTL less up to a quarter of it, fixed per process.
+func ttlOf(processID string) time.Duration {
+	h := fnv.New32a()
+	h.Write([]byte(processID))
+	return SchedulerTTL - time.Duration(h.Sum32()%1024)*(SchedulerTTL/4)/1024
+}
+
+// Keep forgets every process no longer monitored.
+func (s Schedulers) Keep(monitored []string) {
+	keep := make(map[string]bool, len(monitored))
+	for _, pid := range monitored {
+		keep[pid] = true
+	}
+	for pid := range s {
+		if !keep[pid] {
+			delete(s, pid)
+		}
+	}
+}
+
+// ParseSchedulers reads the schedulers section of a history file (Parse
+// reads its samples). An entry whose URL fails answer.SchedulerURL, or
+// whose time is not a positive number of seconds, is dropped: the file is
+// in the workspace, where anything may be written to it.
+func ParseSchedulers(raw []byte) (Schedulers, error) {
+	s := Schedulers{}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return s, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := expect(dec, json.Delim('{')); err != nil {
+		return nil, err
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		if key != "schedulers" {
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		var bySU map[string]map[string]int64
+		if err := dec.Decode(&bySU); err != nil {
+			return nil, fmt.Errorf("schedulers: %w", err)
+		}
+		for raw, pids := range bySU {
+			base, ok := answer.SchedulerURL(raw)
+			if !ok {
+				continue
+			}
+			for pid, at := range pids {
+				if at > 0 && at < 1<<40 {
+					s[pid] = Scheduler{URL: base, Learned: time.Unix(at, 0).UTC()}
+				}
+			}
+		}
+	}
+	return s, nil
+}
+
+// EncodeWith renders the history and the schedulers as one file,
+// deterministically (SUs and processes sorted). With no schedulers it is
+// Encode.
+func (h History) EncodeWith(s Schedulers) []byte {
+	b := h.Encode()
+	if len(s) == 0 {
+		return b
+	}
+	bySU := map[string][]string{}
+	for pid, sch := range s {
+		bySU[sch.URL] = append(bySU[sch.URL], pid)
+	}
+	b = bytes.TrimSuffix(b, []byte("}\n")) // reopen the top-level object
+	b = append(b, `,"schedulers":{`...)
+	for i, su := range slices.Sorted(maps.Keys(bySU)) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, su)
+		b = append(b, ':', '{')
+		slices.Sort(bySU[su])
+		for j, pid := range bySU[su] {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, pid)
+			b = append(b, ':')
+			b = strconv.AppendInt(b, s[pid].Learned.Unix(), 10)
+		}
+		b = append(b, '}')
+	}
+	return append(b, "}}\n"...)
+}
+
+func appendJSONString(b []byte, s string) []byte {
+	q, err := json.Marshal(s) // JSON's quoting, not Go's
+	if err != nil {
+		panic(err) // a string: cannot fail
+	}
+	return append(b, q...)
+}
