@@ -42,6 +42,17 @@ type Result struct {
 	// before this check finished, so its failure says nothing about the
 	// process. It is reported as not checked.
 	Interrupted bool
+	// Scheduler is the process's SU base URL to remember (checked by
+	// answer.SchedulerURL: http(s), no credentials, bounded), "" for none:
+	// the router answered itself, its redirect was not of the usual
+	// shape, or it said the process is not there.
+	Scheduler string
+	// SchedulerFromRouter: the router gave Scheduler in this check (it is
+	// learned now); otherwise Scheduler is the remembered one, kept.
+	SchedulerFromRouter bool
+	// RouterAsked: the check asked the router (none remembered, or the
+	// remembered SU failed).
+	RouterAsked bool
 	// Misconfigured names the input (and credential-free URL) at fault
 	// when every process on a host failed alike in a way that points at
 	// configuration: the pass says so once, and the failure says nothing
@@ -85,8 +96,18 @@ func (r Result) ErrorText() string {
 	return strings.Join(parts, "; ")
 }
 
-// Check reads both nonces of one process at the same time.
+// Check reads both nonces of one process at the same time, asking the
+// router where its scheduler is.
 func (c *Client) Check(ctx context.Context, processID, stateURL string) Result {
+	return c.CheckAt(ctx, processID, stateURL, "")
+}
+
+// CheckAt is Check asking the scheduler at scheduler (an SU base URL an
+// earlier pass learned from the router; "" for none) directly: one round
+// trip instead of two. When that SU fails in any way (the process may have
+// moved), the router is asked again within the check. Result.Scheduler and
+// Result.SchedulerFromRouter say what to remember.
+func (c *Client) CheckAt(ctx context.Context, processID, stateURL, scheduler string) Result {
 	start := time.Now()
 	// Only the credential-free form leaves the client: results reach
 	// outputs, files and payloads.
@@ -106,7 +127,8 @@ func (c *Client) Check(ctx context.Context, processID, stateURL string) Result {
 		}
 		r.StateNonce = &n
 	}()
-	n, err := c.schedulerNonce(ctx, processID)
+	n, at, err := c.schedulerNonce(ctx, processID, scheduler)
+	r.Scheduler, r.SchedulerFromRouter, r.RouterAsked = at.base, at.fromRouter, at.routerAsk
 	if err != nil {
 		r.SUErr = err
 	} else {
@@ -157,52 +179,6 @@ func (c *Client) stateSlot(ctx context.Context, stateURL, processID string) (int
 		return 0, answerError(StateServer, host, *bad, 1)
 	}
 	return n, nil
-}
-
-// schedulerNonce returns the latest nonce the process's scheduler assigned.
-// The router's 307 is followed here, as a request of its own to the SU:
-// the SU is its own host, charged with its own failures.
-func (c *Client) schedulerNonce(ctx context.Context, processID string) (int64, error) {
-	u := strings.TrimRight(c.RouterURL, "/") + "/" + processID + "/latest"
-	host := hostOf(u)
-	req := retryhttp.Request{URL: u, MaxBody: maxNonceBody, Endpoint: answer.Router, NoRedirects: true, Reduce: readLatest}
-	resp, err := c.HTTP.Do(ctx, req)
-	if err != nil {
-		return 0, transportError(Scheduler, host, err)
-	}
-	if resp.Verdict.Kind == answer.Redirect {
-		su, ok := redirectTarget(u, resp.Header.Get("Location"))
-		if !ok {
-			return 0, &Error{Endpoint: Scheduler, Host: host, Kind: BadResponse, Blame: answer.Config,
-				Detail: "the router redirected to a URL that is not http(s), not followed"}
-		}
-		req.URL, req.Endpoint, host = su, answer.SU, hostOf(su)
-		if resp, err = c.HTTP.Do(ctx, req); err != nil {
-			return 0, transportError(Scheduler, host, err)
-		}
-	}
-	if resp.Verdict.Failed() {
-		return 0, answerError(Scheduler, host, resp.Verdict, resp.Attempts)
-	}
-	n, bad := parseNonce(resp.Header.Get("Content-Type"), resp.Body)
-	if bad != nil {
-		return 0, answerError(Scheduler, host, *bad, 1)
-	}
-	return n, nil
-}
-
-// redirectTarget is the router's Location resolved against the request,
-// if it is an http(s) URL with a host.
-func redirectTarget(from, location string) (string, bool) {
-	base, err := url.Parse(from)
-	if err != nil {
-		return "", false
-	}
-	to, err := base.Parse(location)
-	if err != nil || (to.Scheme != "http" && to.Scheme != "https") || to.Host == "" {
-		return "", false
-	}
-	return to.String(), true
 }
 
 func answerError(ep Endpoint, host string, v answer.Verdict, attempts int) error {

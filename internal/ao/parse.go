@@ -39,31 +39,51 @@ type latestAssignment struct {
 // parseNonce reads the SU's 200 to /{pid}/latest, reduced by readLatest to
 // its assignment: the Nonce tag's value, a decimal integer as a string.
 func parseNonce(contentType string, body []byte) (int64, *answer.Verdict) {
+	n, _, bad := parseAssignment(contentType, body)
+	return n, bad
+}
+
+// parseAssignment is parseNonce, also returning the assignment's Process
+// tag ("" when it has none).
+func parseAssignment(contentType string, body []byte) (int64, string, *answer.Verdict) {
 	text := strings.TrimSpace(string(body))
 	switch {
 	case answer.LooksLikeHTML(contentType, text):
-		return 0, notAO("returned an HTML page, not JSON (a proxy's error page, or not a scheduler)")
+		return 0, "", notAO("returned an HTML page, not JSON (a proxy's error page, or not a scheduler)")
 	case text == "":
-		return 0, notAO("returned an empty body, not JSON")
+		return 0, "", notAO("returned an empty body, not JSON")
 	}
 	var latest latestAssignment
 	if err := json.Unmarshal(body, &latest); err != nil {
-		return 0, notAO("returned a body that is not JSON: " + answer.Snippet(err.Error()))
+		return 0, "", notAO("returned a body that is not JSON: " + answer.Snippet(err.Error()))
 	}
 	if latest.Assignment == nil {
-		return 0, notAO("no assignment in the latest-message response")
+		return 0, "", notAO("no assignment in the latest-message response")
 	}
+	var nonce, process *string
 	for _, tag := range latest.Assignment.Tags {
-		if tag.Name != "Nonce" {
-			continue
+		switch tag.Name {
+		case "Nonce":
+			if nonce == nil {
+				nonce = &tag.Value
+			}
+		case "Process":
+			if process == nil {
+				process = &tag.Value
+			}
 		}
-		n, err := strconv.ParseInt(strings.TrimSpace(tag.Value), 10, 64)
-		if err != nil || n < 0 {
-			return 0, notAO(fmt.Sprintf("Nonce tag %s is not a whole number", quoteSnippet(tag.Value)))
-		}
-		return n, nil
 	}
-	return 0, notAO("no Nonce tag in assignment")
+	if nonce == nil {
+		return 0, "", notAO("no Nonce tag in assignment")
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(*nonce), 10, 64)
+	if err != nil || n < 0 {
+		return 0, "", notAO(fmt.Sprintf("Nonce tag %s is not a whole number", quoteSnippet(*nonce)))
+	}
+	if process == nil {
+		return n, "", nil
+	}
+	return n, *process, nil
 }
 
 func notAO(detail string) *answer.Verdict {
