@@ -94,12 +94,13 @@ func Main(ctx context.Context, env Env) int {
 	defer stopSends()
 
 	recall := startRecall(checkCtx, cfg, httpClient.HTTP, timing, s.loaded.State)
-	results := checkAll(checkCtx, con, &ao.Client{HTTP: httpClient, RouterURL: cfg.SURouterURL}, s.targets, int(cfg.Concurrency), int64(cfg.SeverityThreshold), timing)
+	results := checkAll(checkCtx, con, &ao.Client{HTTP: httpClient, RouterURL: cfg.SURouterURL}, s.targets, s.remembered(env.Now()), int(cfg.Concurrency), int64(cfg.SeverityThreshold), timing)
 	cutShort := context.Cause(checkCtx)
 	misconfigured := findMisconfigured(results, s.targets, cfg.StateURL, cfg.SURouterURL)
 	sayMisconfigured(con, results, misconfigured)
 
 	now := env.Now().UTC()
+	s.rememberSchedulers(results, now)
 	trends := s.recordHistory(con, results, now, cfg.HistoryWindow.D())
 	obs := observe(results, s.silenced, trends)
 	pol := policy(cfg)

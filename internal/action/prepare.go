@@ -33,6 +33,7 @@ type setup struct {
 	notes       []string     // what the summary repeats about the state file
 	historyPath string
 	history     history.History
+	schedulers  history.Schedulers
 }
 
 // loadConfig reads the inputs and registers the secrets before anything
@@ -129,6 +130,7 @@ func prepare(env Env, con *console.Console, cfg config.Config) (s setup, err err
 	}
 
 	s.history = loadHistory(con, ws, s.historyPath)
+	s.schedulers = loadSchedulers(con, ws, s.historyPath)
 	manual := env.Getenv("GITHUB_EVENT_NAME") == "workflow_dispatch"
 	if err := s.loadState(con, ws, cfg, manual); err != nil {
 		return s, err

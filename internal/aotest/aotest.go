@@ -104,6 +104,8 @@ type Fleet struct {
 	routerHang bool
 	processes  map[string]*Process
 	requests   map[string]int // by server name
+	inFlight   map[string]int // requests being served, by server name
+	maxFlight  map[string]int // the most served at once, by server name
 	conns      map[string]int // connections opened, by server name
 }
 
@@ -206,6 +208,13 @@ func (f *Fleet) Requests(server string) int {
 	return f.requests[server]
 }
 
+// MaxInFlight returns the most requests the named stand-in served at once.
+func (f *Fleet) MaxInFlight(server string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.maxFlight[server]
+}
+
 func (f *Fleet) lookup(pid string) (Process, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -220,7 +229,17 @@ func (f *Fleet) count(name string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		f.requests[name]++
+		if f.inFlight == nil {
+			f.inFlight, f.maxFlight = map[string]int{}, map[string]int{}
+		}
+		f.inFlight[name]++
+		f.maxFlight[name] = max(f.maxFlight[name], f.inFlight[name])
 		f.mu.Unlock()
+		defer func() {
+			f.mu.Lock()
+			f.inFlight[name]--
+			f.mu.Unlock()
+		}()
 		if f.BeforeEach != nil {
 			f.BeforeEach(r)
 		}
