@@ -1,6 +1,8 @@
 // Command bench measures one monitoring pass against local stand-ins of the
 // state server, the router (307) and the SU with added latency, and compares
-// its wall time with the network floor ceil(N/C) x 2 x RTT.
+// its wall time with the network floor ceil(N/C) x 2 x RTT (a first pass:
+// through the router) or ceil(N/C) x 1 x RTT (a later pass, asking each
+// process's remembered SU directly; state and SU requests run at once).
 //
 // The pass runs in a child process (this binary, re-executed) so that its
 // peak RSS and allocations are its own, not the stand-ins'.
@@ -8,6 +10,7 @@
 //	go run ./cmd/bench -n 1000 -concurrency 16 -latency 50ms
 //	go run ./cmd/bench -table          # the BENCHMARKS.md table
 //	go run ./cmd/bench -outages        # the outage table: 1,000 processes, defaults
+//	go run ./cmd/bench -warm           # cold and warm passes side by side, router requests per pass
 package main
 
 import (
@@ -54,6 +57,11 @@ type result struct {
 	// not asked because their host was taken for down.
 	Statuses map[string]int
 	NotAsked int
+	// Per pass: round trips on the floor's critical path (2 through the
+	// router, 1 to a remembered SU), and the requests the router and the
+	// SUs served in this pass.
+	Trips                      int
+	RouterRequests, SURequests int
 }
 
 // An outage puts part of the fleet (or the scheduler) out of reach.
@@ -86,11 +94,20 @@ func main() {
 	table := flag.Bool("table", false, "run N = 100, 1000, 10000 at concurrency 8, 16, 64 and print a Markdown table")
 	outages := flag.Bool("outages", false, "run the healthy fleet and each outage at N = 1000, default inputs, and print a Markdown table")
 	scenario := flag.String("outage", "", "one outage: hang, refuse, router, all500 or broken")
+	warm := flag.Bool("warm", false, "run passes one after another in one workspace (cold, warm, warm with -moved of the processes on a new SU, warm again) and print them side by side")
+	movedShare := flag.Float64("moved", 0.01, "with -warm: fraction of processes whose SU moves before the third pass")
 	flag.IntVar(&historySamples, "history", 0, "seed the history file with this many samples per process (12: an hour of five-minute runs)")
 	flag.Parse()
 
 	if *outages {
 		outageTable(*latency, *lagging)
+		return
+	}
+	if *warm {
+		if err := passTable(*n, *concurrency, *latency, *lagging, *movedShare); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
 		return
 	}
 	if !*table {
@@ -145,6 +162,47 @@ func outageTable(latency time.Duration, lagging float64) {
 	}
 }
 
+// passTable runs four passes in one workspace, as four scheduled runs:
+// the first asks the router for every process (cold), the next ask the
+// remembered SUs (warm), one of them after some processes moved.
+func passTable(n, concurrency int, latency time.Duration, lagging, movedShare float64) error {
+	b, err := setUp(n, concurrency, latency, lagging, noOutage)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	load, _ := os.ReadFile("/proc/loadavg")
+	fmt.Printf("Measured %s on %s/%s, %d CPUs, %s, latency %s, %d processes, concurrency %d, %.0f%% lagging; load average before: %s\n\n",
+		time.Now().UTC().Format("2006-01-02 15:04"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), latency, n, concurrency, lagging*100,
+		strings.Join(strings.Fields(string(load))[:min(3, len(strings.Fields(string(load))))], " "))
+	fmt.Println("| pass | wall | floor (round trips) | wall / floor | router requests | SU requests | peak RSS | history file |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|")
+	moved := 0
+	for _, p := range []struct {
+		name  string
+		trips int
+		move  bool
+	}{
+		{"cold (first pass)", 2, false},
+		{"warm (second pass)", 1, false},
+		{"warm, some SUs moved", 1, true},
+		{"warm, after the move", 1, false},
+	} {
+		name := p.name
+		if p.move && movedShare > 0 {
+			moved = b.move(int(math.Max(1, math.Round(1/movedShare))))
+			name = fmt.Sprintf("warm, %d SUs moved", moved)
+		}
+		r, err := b.pass(p.trips)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("| %s | %.2f s | %.2f s (%d) | %.3f | %d | %d | %.1f MiB | %d B |\n",
+			name, r.Wall.Seconds(), r.Floor.Seconds(), r.Trips, r.ratio(), r.RouterRequests, r.SURequests, r.PeakRSSMiB, r.HistoryBytes)
+	}
+	return nil
+}
+
 func incidentList(m map[string]int) string {
 	var parts []string
 	for _, t := range []string{"mismatch", "error", "server", "scheduler"} {
@@ -171,10 +229,11 @@ func statusList(m map[string]int) string {
 func printResult(r result) {
 	fmt.Printf("processes        %d (concurrency %d, latency %s)\n", r.N, r.Concurrency, r.Latency)
 	fmt.Printf("wall time        %.3f s\n", r.Wall.Seconds())
-	fmt.Printf("floor            %.3f s  (ceil(N/C) x 2 x RTT)\n", r.Floor.Seconds())
+	fmt.Printf("floor            %.3f s  (ceil(N/C) x %d x RTT)\n", r.Floor.Seconds(), r.Trips)
 	fmt.Printf("wall / floor     %.3f\n", r.ratio())
 	fmt.Printf("peak RSS         %.1f MiB\n", r.PeakRSSMiB)
 	fmt.Printf("allocations      %d (%.1f MiB)\n", r.Mallocs, r.AllocMiB)
+	fmt.Printf("requests         router %d, SU %d\n", r.RouterRequests, r.SURequests)
 	fmt.Printf("connections      state %d, router %d, SU %d (concurrency %d)\n", r.StateConns, r.RouterConns, r.SUConns, r.Concurrency)
 	fmt.Printf("PagerDuty events %d (triggers: %s)\n", r.PagerDutyEvents, incidentList(r.Incidents))
 	fmt.Printf("history file     %d bytes\n", r.HistoryBytes)
@@ -190,18 +249,45 @@ func run(n, concurrency int, latency time.Duration, lagging float64) (result, er
 
 // runOutage is run with part of the fleet (or the scheduler) out of reach.
 func runOutage(n, concurrency int, latency time.Duration, lagging float64, o outage) (result, error) {
-	fleet := aotest.Start()
-	defer fleet.Close()
-	fleet.Latency = latency
-	dead := aotest.Start() // the outage's state server
-	defer dead.Close()
-	dead.Latency = latency
+	b, err := setUp(n, concurrency, latency, lagging, o)
+	if err != nil {
+		return result{}, err
+	}
+	defer b.close()
+	return b.pass(2)
+}
+
+// bench is a fleet of stand-ins and a workspace that passes run in, one
+// after another, as scheduled runs do (the history file carried over).
+type bench struct {
+	fleet, dead, moved *aotest.Fleet
+	pd                 *pagerdutytest.Server
+	dir                string
+	n, concurrency     int
+	latency            time.Duration
+	routerSeen, suSeen int // requests served before this pass
+}
+
+func (b *bench) close() {
+	b.fleet.Close()
+	b.dead.Close()
+	b.moved.Close()
+	b.pd.Close()
+	os.RemoveAll(b.dir)
+}
+
+func setUp(n, concurrency int, latency time.Duration, lagging float64, o outage) (*bench, error) {
+	b := &bench{fleet: aotest.Start(), dead: aotest.Start(), moved: aotest.Start(), pd: pagerdutytest.Start(),
+		n: n, concurrency: concurrency, latency: latency}
+	fleet, dead := b.fleet, b.dead
+	fleet.Latency, dead.Latency, b.moved.Latency = latency, latency, latency
 	deadURL := dead.State.URL
 	switch o {
 	case refusingState:
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
-			return result{}, err
+			b.close()
+			return nil, err
 		}
 		deadURL = "http://" + l.Addr().String()
 		l.Close()
@@ -209,20 +295,19 @@ func runOutage(n, concurrency int, latency time.Duration, lagging float64, o out
 		fleet.RouterHang(true)
 	case noOutage, hangingState, all500, broken10:
 	default:
-		return result{}, fmt.Errorf("unknown outage %q", o)
+		b.close()
+		return nil, fmt.Errorf("unknown outage %q", o)
 	}
-	pd := pagerdutytest.Start()
-	defer pd.Close()
-
 	dir, err := os.MkdirTemp("", "nonce-monitor-bench-")
 	if err != nil {
-		return result{}, err
+		b.close()
+		return nil, err
 	}
-	defer os.RemoveAll(dir)
+	b.dir = dir
 	var ids strings.Builder
 	behind := int(math.Round(float64(n) * lagging))
 	for i := range n {
-		pid := fmt.Sprintf("bench%038d", i)
+		pid := benchPID(i)
 		state := int64(100_000)
 		if i < behind {
 			state -= 100
@@ -240,14 +325,38 @@ func runOutage(n, concurrency int, latency time.Duration, lagging float64, o out
 		ids.WriteString(pid + "\n")
 	}
 	if err := os.WriteFile(filepath.Join(dir, "process-ids.txt"), []byte(ids.String()), 0o644); err != nil {
-		return result{}, err
+		b.close()
+		return nil, err
 	}
 	if historySamples > 0 {
 		if err := seedHistory(filepath.Join(dir, ".nonce-monitor-history.json"), n, historySamples); err != nil {
-			return result{}, err
+			b.close()
+			return nil, err
 		}
 	}
+	return b, nil
+}
 
+func benchPID(i int) string { return fmt.Sprintf("bench%038d", i) }
+
+// move puts every k-th process on another SU: the old one no longer knows
+// it, the router names the new one.
+func (b *bench) move(k int) int {
+	moved := 0
+	for i := k / 2; i < b.n; i += k {
+		pid := benchPID(i)
+		b.moved.Set(pid, 100_000, 100_000)
+		b.fleet.Break(pid, aotest.OK, aotest.Unknown)
+		b.fleet.PlaceOn(pid, b.moved.SU.URL)
+		moved++
+	}
+	return moved
+}
+
+// pass runs one pass in a child process; trips is the round trips on its
+// floor's critical path (2 through the router, 1 to a remembered SU).
+func (b *bench) pass(trips int) (result, error) {
+	fleet, pd, dir := b.fleet, b.pd, b.dir
 	self, err := os.Executable()
 	if err != nil {
 		return result{}, err
@@ -266,17 +375,22 @@ func runOutage(n, concurrency int, latency time.Duration, lagging float64, o out
 		"INPUT_SU-ROUTER-URL=" + fleet.Router.URL,
 		"INPUT_PAGERDUTY-EVENTS-URL=" + pd.URL,
 		"INPUT_PAGERDUTY-ROUTING-KEY=R0123456789abcdefghijklmnopqrstu",
-		fmt.Sprintf("INPUT_CONCURRENCY=%d", concurrency),
+		fmt.Sprintf("INPUT_CONCURRENCY=%d", b.concurrency),
 	}
+	eventsBefore := len(pd.Accepted())
 	start := time.Now()
 	err = cmd.Run()
 	wall := time.Since(start)
-	r := result{N: n, Concurrency: concurrency, Latency: latency, Wall: wall,
-		Floor:      time.Duration(math.Ceil(float64(n)/float64(concurrency))) * 2 * latency,
+	n, concurrency, latency := b.n, b.concurrency, b.latency
+	r := result{N: n, Concurrency: concurrency, Latency: latency, Wall: wall, Trips: trips,
+		Floor:      time.Duration(math.Ceil(float64(n)/float64(concurrency))) * time.Duration(trips) * latency,
 		StateConns: fleet.Conns("state"), RouterConns: fleet.Conns("router"), SUConns: fleet.Conns("su"),
-		PagerDutyEvents: len(pd.Accepted()), Incidents: map[string]int{},
+		PagerDutyEvents: len(pd.Accepted()) - eventsBefore, Incidents: map[string]int{},
 	}
-	for _, ev := range pd.Accepted() {
+	routerSeen, suSeen := fleet.Requests("router"), fleet.Requests("su")+b.moved.Requests("su")
+	r.RouterRequests, r.SURequests = routerSeen-b.routerSeen, suSeen-b.suSeen
+	b.routerSeen, b.suSeen = routerSeen, suSeen
+	for _, ev := range pd.Accepted()[eventsBefore:] {
 		if ev.EventAction == "trigger" {
 			kind, _, _ := strings.Cut(strings.TrimPrefix(ev.DedupKey, "nonce-monitor-"), "-")
 			r.Incidents[kind]++

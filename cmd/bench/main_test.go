@@ -32,3 +32,28 @@ func TestBenchRunsTheRealPass(t *testing.T) {
 		t.Errorf("floor %s, RSS %.1f MiB, mallocs %d", r.Floor, r.PeakRSSMiB, r.Mallocs)
 	}
 }
+
+// Passes in one workspace: the first asks the router for every process,
+// the second none, one after a move only for the processes that moved.
+func TestBenchWarmPasses(t *testing.T) {
+	b, err := setUp(40, 4, time.Millisecond, 0, noOutage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.close()
+	want := []struct{ router, su, trips int }{{40, 40, 2}, {0, 40, 1}, {4, 44, 1}, {0, 40, 1}}
+	for i, w := range want {
+		if i == 2 {
+			if moved := b.move(10); moved != 4 {
+				t.Fatalf("moved %d, want 4", moved)
+			}
+		}
+		r, err := b.pass(w.trips)
+		if err != nil {
+			t.Fatalf("pass %d: %v", i, err)
+		}
+		if r.RouterRequests != w.router || r.SURequests != w.su || r.Floor != 10*time.Duration(w.trips)*time.Millisecond {
+			t.Errorf("pass %d: router %d, SU %d, floor %s; want %d, %d, %s", i, r.RouterRequests, r.SURequests, r.Floor, w.router, w.su, 10*time.Duration(w.trips)*time.Millisecond)
+		}
+	}
+}
