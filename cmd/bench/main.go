@@ -53,6 +53,7 @@ type result struct {
 	ExitCode                 int
 	Incidents                map[string]int // PagerDuty triggers by incident type
 	HistoryBytes             int64          // the history file after the pass
+	SchedulerBytes           int64          // of which the remembered schedulers
 	// From the report file: processes by status, and those reported as
 	// not asked because their host was taken for down.
 	Statuses map[string]int
@@ -175,7 +176,7 @@ func passTable(n, concurrency int, latency time.Duration, lagging, movedShare fl
 	fmt.Printf("Measured %s on %s/%s, %d CPUs, %s, latency %s, %d processes, concurrency %d, %.0f%% lagging; load average before: %s\n\n",
 		time.Now().UTC().Format("2006-01-02 15:04"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), latency, n, concurrency, lagging*100,
 		strings.Join(strings.Fields(string(load))[:min(3, len(strings.Fields(string(load))))], " "))
-	fmt.Println("| pass | wall | floor (round trips) | wall / floor | router requests | SU requests | peak RSS | history file |")
+	fmt.Println("| pass | wall | floor (round trips) | wall / floor | router requests | SU requests | peak RSS | history file (of which schedulers) |")
 	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|")
 	moved := 0
 	for _, p := range []struct {
@@ -197,8 +198,8 @@ func passTable(n, concurrency int, latency time.Duration, lagging, movedShare fl
 		if err != nil {
 			return err
 		}
-		fmt.Printf("| %s | %.2f s | %.2f s (%d) | %.3f | %d | %d | %.1f MiB | %d B |\n",
-			name, r.Wall.Seconds(), r.Floor.Seconds(), r.Trips, r.ratio(), r.RouterRequests, r.SURequests, r.PeakRSSMiB, r.HistoryBytes)
+		fmt.Printf("| %s | %.2f s | %.2f s (%d) | %.3f | %d | %d | %.1f MiB | %d B (%d B) |\n",
+			name, r.Wall.Seconds(), r.Floor.Seconds(), r.Trips, r.ratio(), r.RouterRequests, r.SURequests, r.PeakRSSMiB, r.HistoryBytes, r.SchedulerBytes)
 	}
 	return nil
 }
@@ -236,7 +237,7 @@ func printResult(r result) {
 	fmt.Printf("requests         router %d, SU %d\n", r.RouterRequests, r.SURequests)
 	fmt.Printf("connections      state %d, router %d, SU %d (concurrency %d)\n", r.StateConns, r.RouterConns, r.SUConns, r.Concurrency)
 	fmt.Printf("PagerDuty events %d (triggers: %s)\n", r.PagerDutyEvents, incidentList(r.Incidents))
-	fmt.Printf("history file     %d bytes\n", r.HistoryBytes)
+	fmt.Printf("history file     %d bytes (%d of them remembered schedulers)\n", r.HistoryBytes, r.SchedulerBytes)
 	fmt.Printf("statuses         %s (%d not asked: host taken for down)\n", statusList(r.Statuses), r.NotAsked)
 	fmt.Printf("exit code        %d\n", r.ExitCode)
 }
@@ -408,8 +409,11 @@ func (b *bench) pass(trips int) (result, error) {
 		_ = json.Unmarshal(raw, &stats)
 	}
 	r.Mallocs, r.AllocMiB = stats.Mallocs, float64(stats.TotalAlloc)/(1<<20)
-	if info, err := os.Stat(filepath.Join(dir, ".nonce-monitor-history.json")); err == nil {
-		r.HistoryBytes = info.Size()
+	if raw, err := os.ReadFile(filepath.Join(dir, ".nonce-monitor-history.json")); err == nil {
+		r.HistoryBytes = int64(len(raw))
+		if h, err := history.Parse(raw); err == nil {
+			r.SchedulerBytes = r.HistoryBytes - int64(len(h.Encode()))
+		}
 	}
 	r.Statuses, r.NotAsked = readReport(filepath.Join(dir, ".nonce-monitor-report.json"))
 	if r.ExitCode != 0 {

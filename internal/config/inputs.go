@@ -35,7 +35,7 @@ type Inputs struct {
 
 	StateFile      string    `env:"STATE_FILE,default=.pagerduty-state.json" help:"Incident state file, relative to the workspace."`
 	ReportFile     string    `env:"REPORT_FILE,default=.nonce-monitor-report.json" help:"JSON file, relative to the workspace, with every process's result (written every pass)."`
-	HistoryFile    string    `env:"HISTORY_FILE,default=.nonce-monitor-history.json" help:"File, relative to the workspace, of each process's recent samples, from which trends are read (rewritten every pass)."`
+	HistoryFile    string    `env:"HISTORY_FILE,default=.nonce-monitor-history.json" help:"File, relative to the workspace, of each process's recent samples, from which trends are read, and of where its scheduler answers (rewritten every pass)."`
 	HistoryWindow  Duration  `env:"HISTORY_WINDOW,default=1h" help:"How much history the trends read (Go duration, 10m to 24h)."`
 	StuckAfter     *Duration `env:"STUCK_AFTER,noinit" help:"Page a process whose state slot has not moved for this long while its scheduler advanced, below the threshold too (Go duration, 2m to history-window); empty: off."`
 	CatchUpGrace   *Duration `env:"CATCH_UP_GRACE,noinit" help:"Do not page yet a process past the threshold that is catching up with an ETA under this, or whose state server just restarted (Go duration); empty: off."`

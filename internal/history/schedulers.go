@@ -75,7 +75,8 @@ func (s Schedulers) Keep(monitored []string) {
 // ParseSchedulers reads the schedulers section of a history file (Parse
 // reads its samples). An entry whose URL fails answer.SchedulerURL, or
 // whose time is not a positive number of seconds, is dropped: the file is
-// in the workspace, where anything may be written to it.
+// in the workspace, where anything may be written to it. It streams the
+// file, holding no second copy of the samples it skips.
 func ParseSchedulers(raw []byte) (Schedulers, error) {
 	s := Schedulers{}
 	if len(bytes.TrimSpace(raw)) == 0 {
@@ -91,29 +92,71 @@ func ParseSchedulers(raw []byte) (Schedulers, error) {
 			return nil, err
 		}
 		if key != "schedulers" {
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
+			if err := skipValue(dec); err != nil {
 				return nil, err
 			}
 			continue
 		}
-		var bySU map[string]map[string]int64
-		if err := dec.Decode(&bySU); err != nil {
+		if err := parseSchedulers(dec, s); err != nil {
 			return nil, fmt.Errorf("schedulers: %w", err)
-		}
-		for raw, pids := range bySU {
-			base, ok := answer.SchedulerURL(raw)
-			if !ok {
-				continue
-			}
-			for pid, at := range pids {
-				if at > 0 && at < 1<<40 {
-					s[pid] = Scheduler{URL: base, Learned: time.Unix(at, 0).UTC()}
-				}
-			}
 		}
 	}
 	return s, nil
+}
+
+func parseSchedulers(dec *json.Decoder, s Schedulers) error {
+	if err := expect(dec, json.Delim('{')); err != nil {
+		return err
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		raw, _ := tok.(string)
+		base, ok := answer.SchedulerURL(raw)
+		if err := expect(dec, json.Delim('{')); err != nil {
+			return err
+		}
+		for dec.More() {
+			tok, err := dec.Token()
+			if err != nil {
+				return err
+			}
+			pid, _ := tok.(string)
+			var at int64
+			if err := dec.Decode(&at); err != nil {
+				return fmt.Errorf("process %s: %w", pid, err)
+			}
+			if ok && at > 0 && at < 1<<40 {
+				s[pid] = Scheduler{URL: base, Learned: time.Unix(at, 0).UTC()}
+			}
+		}
+		if err := expect(dec, json.Delim('}')); err != nil {
+			return err
+		}
+	}
+	return expect(dec, json.Delim('}'))
+}
+
+// skipValue reads past one value, token by token.
+func skipValue(dec *json.Decoder) error {
+	depth := 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+		if depth == 0 {
+			return nil
+		}
+	}
 }
 
 // EncodeWith renders the history and the schedulers as one file,
