@@ -131,9 +131,13 @@ func expect(dec *json.Decoder, want json.Delim) error {
 }
 
 // Encode renders the history deterministically (processes sorted).
-func (h History) Encode() []byte {
+func (h History) Encode() []byte { return h.encode(0) }
+
+// encode is Encode with room for extra bytes after it (EncodeWith's
+// schedulers), so a large fleet's file is not copied to grow.
+func (h History) encode(extra int) []byte {
 	pids := slices.Sorted(maps.Keys(h))
-	b := make([]byte, 0, 64+200*len(h))
+	b := make([]byte, 0, 64+200*len(h)+extra)
 	b = fmt.Appendf(b, `{"version":%d,"samples":{`, version)
 	for i, pid := range pids {
 		if i > 0 {

@@ -163,10 +163,12 @@ func skipValue(dec *json.Decoder) error {
 // deterministically (SUs and processes sorted). With no schedulers it is
 // Encode.
 func (h History) EncodeWith(s Schedulers) []byte {
-	b := h.Encode()
 	if len(s) == 0 {
-		return b
+		return h.Encode()
 	}
+	// A process's samples take about 200 bytes (an hour of them), its
+	// scheduler about 60 more.
+	b := h.encode(64 * len(s))
 	bySU := map[string][]string{}
 	for pid, sch := range s {
 		bySU[sch.URL] = append(bySU[sch.URL], pid)
