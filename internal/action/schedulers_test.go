@@ -254,3 +254,32 @@ func TestWarmPassKeepsThePerHostLimit(t *testing.T) {
 		}
 	}
 }
+
+// A manual run on a few processes forgets nothing remembered of the rest:
+// the next scheduled pass is still warm for all of them.
+func TestManualRunKeepsTheSchedulersOfWhatItDoesNotList(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	healthy(h)
+	c := &requestCounter{f: h.fleet}
+	// The scheduled job lists a file; the manual run one process inline.
+	os.WriteFile(filepath.Join(h.ws, "ids.txt"), []byte(pidA+"\n"+pidB+"\n"+pidC+"\n"), 0o644)
+	scheduled := map[string]string{"process-ids": "", "process-ids-file": "ids.txt"}
+	h.fleet.Set(pidA, 100, 1000) // an open incident: the state file records the lists
+	h.event = "schedule"
+	h.run(scheduled)
+	c.pass()
+	if h.stateFile() == "" {
+		t.Fatal("no state file")
+	}
+	h.now, h.event = day1.Add(2*time.Minute), "workflow_dispatch"
+	h.run(map[string]string{"process-ids": pidB})
+	if s := h.schedulers(); len(s) != 3 {
+		t.Errorf("the manual run left %d remembered schedulers, want 3", len(s))
+	}
+	h.now, h.event = day1.Add(5*time.Minute), "schedule"
+	h.run(scheduled)
+	if router, _ := c.pass(); router != 0 {
+		t.Errorf("router asked %d times after a manual run, want 0", router)
+	}
+}
