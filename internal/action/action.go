@@ -102,6 +102,7 @@ func Main(ctx context.Context, env Env) int {
 	now := env.Now().UTC()
 	s.rememberSchedulers(results, now)
 	trends := s.recordHistory(con, results, now, cfg.HistoryWindow.D())
+	s.schedulers = nil // written with the history: the rest of the pass holds no copy
 	obs := observe(results, s.silenced, trends)
 	pol := policy(cfg)
 	pol.Job, pol.Narrowed = jobID(cfg), s.narrowed

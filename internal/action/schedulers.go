@@ -48,6 +48,7 @@ func (s *setup) remembered(now time.Time) func(processID string) string {
 // time it was learned, so it still expires.
 func (s *setup) rememberSchedulers(results []ao.Result, now time.Time) {
 	monitored := make([]string, len(results))
+	one := map[string]string{} // one copy of each SU's URL, however many processes it serves
 	for i, r := range results {
 		monitored[i] = r.ProcessID
 		switch {
@@ -55,7 +56,13 @@ func (s *setup) rememberSchedulers(results []ao.Result, now time.Time) {
 		case r.Scheduler == "":
 			delete(s.schedulers, r.ProcessID)
 		default:
-			s.schedulers[r.ProcessID] = history.Scheduler{URL: r.Scheduler, Learned: now}
+			u, ok := one[r.Scheduler]
+			if !ok {
+				u = r.Scheduler
+				one[u] = u
+			}
+			results[i].Scheduler = u
+			s.schedulers[r.ProcessID] = history.Scheduler{URL: u, Learned: now}
 		}
 	}
 	if !s.narrowed { // a manual run on a few processes forgets nothing of the rest
