@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"time"
 
@@ -57,11 +58,37 @@ func File(p Pass) []byte {
 		}
 		f.Processes[i] = pr
 	}
-	out, err := json.MarshalIndent(f, "", "  ")
+	return appendIndented(make([]byte, 0, 256+512*len(f.Processes)), f)
+}
+
+// appendIndented is json.MarshalIndent(f, "", "  ") and a newline, built a
+// process at a time: for 10,000 processes the whole report marshalled and
+// then indented held three copies of it at once, at the end of the pass
+// where its peak RSS is.
+func appendIndented(b []byte, f file) []byte {
+	processes := f.Processes
+	f.Processes = []processReport{}
+	head, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
 		panic(err) // strings and integers only
 	}
-	return append(out, '\n')
+	if len(processes) == 0 {
+		return append(append(b, head...), '\n')
+	}
+	b = append(b, bytes.TrimSuffix(head, []byte("[]\n}"))...)
+	b = append(b, "[\n"...)
+	for i, pr := range processes {
+		one, err := json.MarshalIndent(pr, "    ", "  ")
+		if err != nil {
+			panic(err)
+		}
+		if i > 0 {
+			b = append(b, ",\n"...)
+		}
+		b = append(b, "    "...)
+		b = append(b, one...)
+	}
+	return append(b, "\n  ]\n}\n"...)
 }
 
 func trendFields(pr *processReport, t trend.Trend) {

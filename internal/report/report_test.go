@@ -246,3 +246,30 @@ func TestStillOpenShowsPagerDutysView(t *testing.T) {
 		t.Error("without PagerDuty's view the table keeps its columns")
 	}
 }
+
+// The report file is written a process at a time, exactly as marshalling
+// it whole would write it.
+func TestReportFileAsMarshalIndent(t *testing.T) {
+	n, m := int64(7), int64(9)
+	msg, since := "scheduler x: <down> & \"out\"", "2026-11-24T09:00:00Z"
+	rate := 1.5
+	for _, procs := range [][]processReport{
+		nil,
+		{},
+		{{ProcessID: "a", StateNonce: &n, SUNonce: &m, SlotsBehind: &n, Status: "ok", Trend: "steady"}},
+		{{ProcessID: "a", Status: "error", Error: &msg}, {ProcessID: "b", StateRate: &rate, SURate: &rate, StuckSince: &since, ETAMinutes: &n}},
+	} {
+		f := file{Version: 1, Generated: "2026-11-24T09:00:00Z", Threshold: 50, Checked: len(procs), Processes: procs}
+		if f.Processes == nil {
+			f.Processes = make([]processReport, 0)
+		}
+		want, err := json.MarshalIndent(f, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, '\n')
+		if got := appendIndented(nil, f); string(got) != string(want) {
+			t.Errorf("got:\n%s\nwant:\n%s", got, want)
+		}
+	}
+}
