@@ -19,10 +19,10 @@ import (
 // slow one holds up only its own processes, never those of a healthy
 // server (the HTTP client keeps each host, the scheduler router included,
 // to concurrency requests at once). threshold (slots apart) only marks the
-// log lines: a process at or past it is not shown with a ✓. A process's
-// scheduler is asked where scheduler says it is, if anywhere (a location
+// log lines: a process at or past it is not shown with a ✓. Target i's
+// scheduler is asked where scheduler(i) says it is, if anywhere (a location
 // remembered from an earlier pass), else through the router.
-func checkAll(ctx context.Context, con *console.Console, client *ao.Client, targets []processlist.Target, scheduler func(processID string) string, concurrency int, threshold int64, timing Timing) []ao.Result {
+func checkAll(ctx context.Context, con *console.Console, client *ao.Client, targets []processlist.Target, scheduler func(i int) string, concurrency int, threshold int64, timing Timing) []ao.Result {
 	con.Group(fmt.Sprintf("Checking %s (%d at once per server)", report.Count(len(targets), "process", "processes"), concurrency))
 	defer con.EndGroup()
 	results := make([]ao.Result, len(targets))
@@ -38,7 +38,7 @@ func checkAll(ctx context.Context, con *console.Console, client *ao.Client, targ
 		for range min(concurrency, len(indexes)) {
 			g.Go(func() error {
 				for i := range work {
-					results[i] = client.CheckAt(ctx, targets[i].ProcessID, targets[i].StateURL, scheduler(targets[i].ProcessID))
+					results[i] = client.CheckAt(ctx, targets[i].ProcessID, targets[i].StateURL, scheduler(i))
 					done.Add(1)
 				}
 				return nil

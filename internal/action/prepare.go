@@ -33,6 +33,10 @@ type setup struct {
 	notes       []string     // what the summary repeats about the state file
 	historyPath string
 	history     history.History
+	// schedulerAt is each target's remembered scheduler, by index;
+	// schedulers those of processes not listed, then (after the checks)
+	// what the history file remembers.
+	schedulerAt []history.Scheduler
 	schedulers  history.Schedulers
 }
 
@@ -130,7 +134,7 @@ func prepare(env Env, con *console.Console, cfg config.Config) (s setup, err err
 	}
 
 	s.history = loadHistory(con, ws, s.historyPath)
-	s.schedulers = loadSchedulers(con, ws, s.historyPath)
+	s.schedulerAt, s.schedulers = splitSchedulers(loadSchedulers(con, ws, s.historyPath), s.targets)
 	manual := env.Getenv("GITHUB_EVENT_NAME") == "workflow_dispatch"
 	if err := s.loadState(con, ws, cfg, manual); err != nil {
 		return s, err

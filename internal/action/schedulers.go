@@ -13,6 +13,7 @@ import (
 	"github.com/org/nonce-monitor-action/internal/ao"
 	"github.com/org/nonce-monitor-action/internal/console"
 	"github.com/org/nonce-monitor-action/internal/history"
+	"github.com/org/nonce-monitor-action/internal/processlist"
 	"github.com/org/nonce-monitor-action/internal/workspace"
 )
 
@@ -36,38 +37,61 @@ func loadSchedulers(con *console.Console, ws *workspace.Dir, path string) histor
 	return s
 }
 
-// remembered is where each process's scheduler was last found, if that is
-// still fresh at now.
-func (s *setup) remembered(now time.Time) func(processID string) string {
-	return func(pid string) string { return s.schedulers.Fresh(pid, now) }
+// splitSchedulers lays the remembered schedulers out by target index, and
+// returns those of the processes not listed in this pass apart (a manual
+// run on a few processes keeps them). A pass over 10,000 processes then
+// holds a slice during its checks, not a map of them all.
+func splitSchedulers(all history.Schedulers, targets []processlist.Target) ([]history.Scheduler, history.Schedulers) {
+	at := make([]history.Scheduler, len(targets))
+	for i, t := range targets {
+		if sch, ok := all[t.ProcessID]; ok {
+			at[i] = sch
+			delete(all, t.ProcessID)
+		}
+	}
+	unlisted := make(history.Schedulers, len(all)) // a map that deletions never shrink is not kept
+	for pid, sch := range all {
+		unlisted[pid] = sch
+	}
+	return at, unlisted
 }
 
-// rememberSchedulers keeps what the router said in this pass (learned at
-// now), forgets what it said is gone, and every process no longer
-// monitored (but on a narrowed pass). A remembered location that was asked and answered keeps the
-// time it was learned, so it still expires.
+// remembered is where target i's scheduler was last found, if that is
+// still fresh at now.
+func (s *setup) remembered(now time.Time) func(i int) string {
+	return func(i int) string { return s.schedulerAt[i].Fresh(s.targets[i].ProcessID, now) }
+}
+
+// rememberSchedulers is what the history file remembers after this pass:
+// what the router said in it (learned at now), not what it said is gone;
+// a remembered location that was asked and answered, with the time it
+// was learned, so it still expires; the processes not listed only on a
+// narrowed pass (a manual run on a few processes forgets nothing of the
+// rest). results are in target order.
 func (s *setup) rememberSchedulers(results []ao.Result, now time.Time) {
-	monitored := make([]string, len(results))
+	next := make(history.Schedulers, len(results))
+	if s.narrowed {
+		for pid, sch := range s.schedulers {
+			next[pid] = sch
+		}
+	}
 	one := map[string]string{} // one copy of each SU's URL, however many processes it serves
 	for i, r := range results {
-		monitored[i] = r.ProcessID
 		switch {
-		case !r.SchedulerFromRouter:
-		case r.Scheduler == "":
-			delete(s.schedulers, r.ProcessID)
-		default:
+		case r.SchedulerFromRouter && r.Scheduler != "":
 			u, ok := one[r.Scheduler]
 			if !ok {
 				u = r.Scheduler
 				one[u] = u
 			}
 			results[i].Scheduler = u
-			s.schedulers[r.ProcessID] = history.Scheduler{URL: u, Learned: now}
+			next[r.ProcessID] = history.Scheduler{URL: u, Learned: now}
+		case r.SchedulerFromRouter: // the router said it is not there
+		case i < len(s.schedulerAt) && s.targets[i].ProcessID == r.ProcessID && s.schedulerAt[i].URL != "":
+			next[r.ProcessID] = s.schedulerAt[i]
 		}
 	}
-	if !s.narrowed { // a manual run on a few processes forgets nothing of the rest
-		s.schedulers.Keep(monitored)
-	}
+	s.schedulers, s.schedulerAt = next, nil
 }
 
 // routerAsked counts the checks that asked the router.

@@ -41,8 +41,12 @@ type Schedulers map[string]Scheduler
 // than its share of SchedulerTTL before now, or after now: a clock that
 // went back proves nothing about the location).
 func (s Schedulers) Fresh(processID string, now time.Time) string {
-	sch, ok := s[processID]
-	if !ok || sch.Learned.After(now) || !now.Before(sch.Learned.Add(ttlOf(processID))) {
+	return s[processID].Fresh(processID, now)
+}
+
+// Fresh is Schedulers.Fresh for the scheduler remembered for processID.
+func (sch Scheduler) Fresh(processID string, now time.Time) string {
+	if sch.URL == "" || sch.Learned.After(now) || !now.Before(sch.Learned.Add(ttlOf(processID))) {
 		return ""
 	}
 	base, ok := answer.SchedulerURL(sch.URL)
@@ -57,19 +61,6 @@ func ttlOf(processID string) time.Duration {
 	h := fnv.New32a()
 	h.Write([]byte(processID))
 	return SchedulerTTL - time.Duration(h.Sum32()%1024)*(SchedulerTTL/4)/1024
-}
-
-// Keep forgets every process no longer monitored.
-func (s Schedulers) Keep(monitored []string) {
-	keep := make(map[string]bool, len(monitored))
-	for _, pid := range monitored {
-		keep[pid] = true
-	}
-	for pid := range s {
-		if !keep[pid] {
-			delete(s, pid)
-		}
-	}
 }
 
 // ParseSchedulers reads the schedulers section of a history file (Parse

@@ -119,8 +119,4 @@ func TestSchedulerExpires(t *testing.T) {
 	if latest-soonest < SchedulerTTL/8 {
 		t.Errorf("expiries spread over only %s", latest-soonest)
 	}
-	s.Keep([]string{pidA})
-	if len(s) != 0 {
-		t.Errorf("Keep left %v", s)
-	}
 }
