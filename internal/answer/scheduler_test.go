@@ -1,6 +1,7 @@
 package answer
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -62,4 +63,27 @@ func TestSchedulerBase(t *testing.T) {
 			t.Errorf("SchedulerBase(%q) = %q, %v; want %q, %v", c.location, got, ok, c.want, c.ok)
 		}
 	}
+}
+
+// Whatever a history file or a router holds, a location that passes is
+// one an SU could have: http(s), no credentials, nothing unprintable,
+// bounded; and checking it again changes nothing.
+func FuzzSchedulerURL(f *testing.F) {
+	for _, s := range []string{"https://su201.ao-testnet.xyz", "HTTP://a:b@h/", "javascript:alert(1)", "https://h/\x00", "https://h/%0a", "https://[::1]:80/p/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		base, ok := SchedulerURL(raw)
+		if !ok {
+			return
+		}
+		u, err := url.Parse(base)
+		if err != nil || u.User != nil || u.Host == "" || len(base) > MaxSchedulerURL || !printable(base) ||
+			!(strings.HasPrefix(base, "http://") || strings.HasPrefix(base, "https://")) {
+			t.Fatalf("SchedulerURL(%q) passed %q", raw, base)
+		}
+		if again, ok := SchedulerURL(base); !ok || again != base {
+			t.Fatalf("SchedulerURL(%q) = %q, then %q, %v", raw, base, again, ok)
+		}
+	})
 }
