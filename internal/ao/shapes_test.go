@@ -153,7 +153,9 @@ func TestTimeoutOnAnAnsweringNodeIsTheProcesss(t *testing.T) {
 	if KindOf(r.StateErr) != Failing || !strings.Contains(r.ErrorText(), "not loaded there yet, or still computing (after 2 attempts)") {
 		t.Fatalf("got %q (%s); want the process failing as not loaded, after 2 attempts", r.ErrorText(), KindOf(r.StateErr))
 	}
-	if n := f.Requests("state") - before; n != 2 {
+	// The error says the client made 2 attempts; the stand-in may have
+	// read fewer on a loaded machine (an attempt can time out unread).
+	if n := f.Requests("state") - before; n > 2 {
 		t.Errorf("%d requests for the loading process, want 2 (one retry at most)", n)
 	}
 }
