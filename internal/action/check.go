@@ -47,7 +47,7 @@ func checkAll(ctx context.Context, con *console.Console, client *ao.Client, targ
 	}
 	_ = g.Wait() // checks report failures in their results, never as errors
 	stop()
-	con.Logf("asked the scheduler router for %d of %s (the others' schedulers were remembered from earlier passes)", routerAsked(results), report.Count(len(results), "process", "processes"))
+	con.Logf("%s", routerLine(routerAsked(results), len(results)))
 	// One line per process for the run's log; a terminal's report lists
 	// the processes in trouble with their errors, so there they are shown
 	// only with --verbose (said once).
@@ -121,4 +121,16 @@ func indexByProcess(results []ao.Result) map[string]*ao.Result {
 		m[results[i].ProcessID] = &results[i]
 	}
 	return m
+}
+
+// routerLine says how many checks asked the scheduler router: the rest went
+// straight to a scheduler remembered from earlier passes.
+func routerLine(asked, checked int) string {
+	switch {
+	case asked == 0:
+		return "every scheduler was remembered from earlier passes: no request to the scheduler router"
+	case asked == checked:
+		return fmt.Sprintf("asked the scheduler router for every process checked (%d; no scheduler remembered for them yet)", checked)
+	}
+	return fmt.Sprintf("asked the scheduler router for %d of %s (the others' schedulers were remembered from earlier passes)", asked, report.Count(checked, "process", "processes"))
 }

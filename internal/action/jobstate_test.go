@@ -24,3 +24,19 @@ func TestJobIDReadsTheStateFileAsAPath(t *testing.T) {
 		t.Error("the default state file, spelled with ./, is not the one default job")
 	}
 }
+
+func TestRouterLineSaysWhatHappened(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		asked, checked int
+		want           string
+	}{
+		{0, 3, "every scheduler was remembered from earlier passes: no request to the scheduler router"},
+		{3, 3, "asked the scheduler router for every process checked (3; no scheduler remembered for them yet)"},
+		{1, 3, "asked the scheduler router for 1 of 3 processes (the others' schedulers were remembered from earlier passes)"},
+	} {
+		if got := routerLine(tc.asked, tc.checked); got != tc.want {
+			t.Errorf("routerLine(%d, %d) = %q, want %q", tc.asked, tc.checked, got, tc.want)
+		}
+	}
+}
