@@ -48,24 +48,27 @@ func TuneRuntime() {
 	debug.SetMemoryLimit(28 << 20)
 }
 
-// Main runs one pass and returns the process exit code.
+// Main runs one pass and returns the process exit status.
 func Main(ctx context.Context, env Env) int {
 	con := console.New(env.Stdout, env.Getenv)
 	defer con.Flush()
-	timing := env.Timing.withDefaults()
+	return exitStatus(run(ctx, env, con))
+}
 
+// run runs one pass and returns why it fails the step, if it does: the
+// failures joined, each already reported.
+func run(ctx context.Context, env Env, con *console.Console) error {
+	timing := env.Timing.withDefaults()
 	cfg, err := loadConfig(env, con)
-	switch {
-	case errors.Is(err, config.ErrHelp):
-		return 0
-	case err != nil:
-		return 1 // reported
-	case cfg.PagerDutyTest:
+	if err != nil {
+		return err
+	}
+	if cfg.PagerDutyTest {
 		return pagerdutyTest(ctx, con, cfg, runOrigin(env.Getenv), env.Now().UTC(), timing)
 	}
 	s, err := prepare(env, con, cfg)
 	if err != nil {
-		return 1 // prepare reported it
+		return err
 	}
 	defer s.ws.Close()
 	httpClient := &retryhttp.Client{
@@ -133,7 +136,7 @@ func Main(ctx context.Context, env Env) int {
 		motion: describe(trends, now), narrowed: s.narrowed,
 	})
 
-	exit := 0
+	var fails []error
 	pass := report.Pass{
 		Results: results, Threshold: int64(cfg.SeverityThreshold), Status: classify(obs, int64(cfg.SeverityThreshold)), Now: now,
 		Trends: trends, History: s.history, Deferred: plan.Deferred,
@@ -146,7 +149,7 @@ func Main(ctx context.Context, env Env) int {
 		pass.Notes = append(pass.Notes, note)
 	}
 	if recallErr != nil {
-		exit = 1
+		fails = append(fails, failed(errRESTRefused, recallErr))
 	}
 	pass.SlackStatus = slackStatus
 	finalState := out.next
@@ -155,23 +158,23 @@ func Main(ctx context.Context, env Env) int {
 	} else {
 		if out.unrecorded != nil {
 			con.Errorf("State file", "%v: nothing was sent to PagerDuty, because what is sent must be recorded first", out.unrecorded)
-			exit = 1
+			fails = append(fails, failed(errStateNotSaved, out.unrecorded))
 		} else if cutShort != nil && s.loaded.Raw == nil && len(out.next.Open) == 0 && len(out.next.Failing) == 0 && len(announced.Encode()) == 0 {
 			// Nothing decided and no file yet: a cut-short pass writes no
 			// empty state file.
 		} else if err := store.Save(out.next, announced.Encode()); err != nil {
 			con.Errorf("State file", "%v: the outcome of this pass's events is not recorded; the next run sends them again", err)
-			exit = 1
+			fails = append(fails, failed(errStateNotSaved, err))
 		}
 		pass.StateChanged = store.Changed()
 	}
 	if len(misconfigured) > 0 {
-		exit = 1 // said by sayMisconfigured
+		fails = append(fails, errMisconfigured) // said by sayMisconfigured
 	}
 	if cutShort != nil {
 		con.Errorf("Pass cut short", "%v: %d of %d processes were not checked; they opened, resolved and changed nothing",
 			cutShort, pass.NotChecked()-pass.Misconfigured(), len(results))
-		exit = 1
+		fails = append(fails, failed(errCutShort, cutShort))
 	}
 	pass.Open = d.openIncidents(finalState)
 	pass.ReportFile = writeReport(con, s.ws, s.reportPath, pass)
@@ -179,20 +182,20 @@ func Main(ctx context.Context, env Env) int {
 	if out.undelivered > 0 {
 		con.Errorf("PagerDuty", "%d of %d PagerDuty events were not delivered; they will be decided again on the next run. First: %s",
 			out.undelivered, len(plan.Events), out.failures[0].Error)
-		exit = 1
+		fails = append(fails, errUndelivered)
 	}
-	if exit == 0 && !cfg.DryRun && cfg.HeartbeatURL != "" {
+	if len(fails) == 0 && !cfg.DryRun && cfg.HeartbeatURL != "" {
 		heartbeat(ctx, con, httpClient, cfg.HeartbeatURL)
 	}
 	if reason := findingsFail(cfg.FailOn, pass); reason != "" {
 		con.Errorf("fail-on: "+string(cfg.FailOn), "%s", reason)
-		exit = 1
+		fails = append(fails, failed(errFindings, errors.New(reason)))
 	}
 	if err := publish(con, pass); err != nil {
 		con.Errorf("Outputs", "%v", err)
-		exit = 1
+		fails = append(fails, failed(errPublish, err))
 	}
-	return exit
+	return errors.Join(fails...)
 }
 
 // The retry budget for timed-out requests: a reserve, plus a fifth of the

@@ -88,13 +88,13 @@ func ownState(cfg config.Config, loaded state.Loaded, manual bool) (state.Header
 
 // loadState reads the state file, adopts a new shard's incidents, checks
 // the file is this job's and whether this pass's lists are its own. It
-// reports every problem itself and returns errPrepare. manual: the pass
+// reports every problem itself and returns errNotReady. manual: the pass
 // was started by hand (workflow_dispatch).
 func (s *setup) loadState(con *console.Console, files state.Files, cfg config.Config, manual bool) error {
 	loaded, err := state.Load(files, s.statePath)
 	if err != nil {
 		con.Errorf("State file", "%v", err)
-		return errPrepare
+		return errNotReady
 	}
 	note := func(warn bool, format string, args ...any) {
 		msg := fmt.Sprintf(format, args...)
@@ -120,7 +120,7 @@ func (s *setup) loadState(con *console.Console, files state.Files, cfg config.Co
 	s.header, s.narrowed, err = ownState(cfg, loaded, manual)
 	if err != nil {
 		reportConfigErrors(con, err)
-		return errPrepare
+		return errNotReady
 	}
 	if s.narrowed {
 		note(false, "the process lists (%s) are not the ones the state file was written for (%s): incidents of processes not listed are held, not resolved",

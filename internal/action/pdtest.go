@@ -2,6 +2,7 @@ package action
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -22,7 +23,7 @@ const testDedupKey = "nonce-monitor-test"
 // had operators do by hand: one clearly labelled test trigger under its own
 // dedup key, PagerDuty's answer reported, then the resolve. It checks no
 // process and touches no file.
-func pagerdutyTest(ctx context.Context, con *console.Console, cfg config.Config, origin pagerduty.Origin, now time.Time, timing Timing) int {
+func pagerdutyTest(ctx context.Context, con *console.Console, cfg config.Config, origin pagerduty.Origin, now time.Time, timing Timing) error {
 	c := &retryhttp.Client{
 		HTTP: retryhttp.NewHTTPClient(1), MaxRetries: int(cfg.MaxRetries), Timeout: cfg.RequestTimeout.D(),
 		InitialBackoff: timing.FirstBackoff, Clock: timing.RetryClock,
@@ -34,13 +35,13 @@ func pagerdutyTest(ctx context.Context, con *console.Console, cfg config.Config,
 		con.Logf("dry run, not sent: the PagerDuty test trigger and resolve (%s)", key)
 		if err := con.AddSummary("## PagerDuty test event\n\n**Dry run**: the test trigger and its resolve (" + escape.Code(key) + ") were not sent.\n"); err != nil {
 			con.Errorf("Summary", "%v", err)
-			return 1
+			return failed(errPublish, err)
 		}
-		return 0
+		return nil
 	}
 	var report strings.Builder
 	report.WriteString("## PagerDuty test event\n\n| event | dedup key | PagerDuty's answer |\n|---|---|---|\n")
-	exit := 0
+	var fails []error
 	for _, step := range []struct {
 		name string
 		send func() error
@@ -58,20 +59,20 @@ func pagerdutyTest(ctx context.Context, con *console.Console, cfg config.Config,
 		if err := step.send(); err != nil {
 			answer = err.Error()
 			con.Errorf("PagerDuty test", "%s %s: %v", step.name, key, err)
-			exit = 1
+			fails = append(fails, failed(errTestEvent, err))
 		} else {
 			con.Logf("✓ PagerDuty accepted the test %s (%s)", step.name, key)
 		}
 		fmt.Fprintf(&report, "| %s | %s | %s |\n", step.name, escape.Code(key), escape.Markdown(answer))
 	}
-	if exit == 0 {
+	if len(fails) == 0 {
 		report.WriteString("\nThe routing key works: the test incident was opened and resolved. Nothing was checked and no file was changed.\n")
 	} else {
 		report.WriteString("\nIf the trigger was taken and the resolve was not, the test incident stays open: run the test again (it uses the same key) or resolve `" + testDedupKey + "` in PagerDuty.\n")
 	}
 	if err := con.AddSummary(report.String()); err != nil {
 		con.Errorf("Summary", "%v", err)
-		exit = 1
+		fails = append(fails, failed(errPublish, err))
 	}
-	return exit
+	return errors.Join(fails...)
 }

@@ -50,7 +50,7 @@ func loadConfig(env Env, con *console.Console) (config.Config, error) {
 	}
 	if err != nil {
 		reportConfigErrors(con, err)
-		return cfg, errPrepare
+		return cfg, errNotReady
 	}
 	con.AddSecrets(cfg.RoutingKey, cfg.APIToken, cfg.HeartbeatURL, cfg.SlackWebhookURL)
 	con.SetVerbose(cfg.Verbose)
@@ -64,12 +64,9 @@ func loadConfig(env Env, con *console.Console) (config.Config, error) {
 	return cfg, nil
 }
 
-// errPrepare is a problem prepare has already reported.
-var errPrepare = errors.New("not ready: reported")
-
 // prepare reads the process lists, the history and the state file. It
 // makes no network request. It reports every problem itself and returns
-// errPrepare.
+// errNotReady.
 func prepare(env Env, con *console.Console, cfg config.Config) (s setup, err error) {
 	defer func() {
 		if err != nil && s.ws != nil {
@@ -85,13 +82,13 @@ func prepare(env Env, con *console.Console, cfg config.Config) (s setup, err err
 	ws, err := workspace.Open(root)
 	if err != nil {
 		con.Errorf("Workspace", "%v", err)
-		return s, errPrepare
+		return s, errNotReady
 	}
 	s.ws = ws
 	paths, err := workspacePaths(ws, cfg)
 	if err != nil {
 		reportConfigErrors(con, err)
-		return s, errPrepare
+		return s, errNotReady
 	}
 	s.statePath, s.reportPath, s.historyPath = paths["state-file"], paths["report-file"], paths["history-file"]
 	targets, problems, err := processlist.Load(processlist.Sources{
@@ -104,7 +101,7 @@ func prepare(env Env, con *console.Console, cfg config.Config) (s setup, err err
 	}
 	if err != nil {
 		reportConfigErrors(con, err)
-		return s, errPrepare
+		return s, errNotReady
 	}
 	silenced, silenceProblems := processlist.ParseList("silenced-process-ids", cfg.SilencedIDs)
 	problems = append(problems, silenceProblems...)
@@ -114,7 +111,7 @@ func prepare(env Env, con *console.Console, cfg config.Config) (s setup, err err
 	}
 	if len(targets) == 0 {
 		reportConfigErrors(con, &config.InputError{Input: "process-ids", Err: fmt.Errorf("no valid process ID in process-ids, process-ids-file or process-map-file (%s skipped)", report.Count(len(problems), "entry", "entries"))})
-		return s, errPrepare
+		return s, errNotReady
 	}
 	if cfg.Shard.Enabled() {
 		all := len(targets)
