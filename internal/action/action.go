@@ -5,13 +5,14 @@ package action
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"runtime/debug"
+	"slices"
 	"time"
 
-	"github.com/org/nonce-monitor-action/internal/ao"
 	"github.com/org/nonce-monitor-action/internal/config"
 	"github.com/org/nonce-monitor-action/internal/console"
 	"github.com/org/nonce-monitor-action/internal/escape"
@@ -19,7 +20,6 @@ import (
 	"github.com/org/nonce-monitor-action/internal/pagerduty"
 	"github.com/org/nonce-monitor-action/internal/report"
 	"github.com/org/nonce-monitor-action/internal/retryhttp"
-	"github.com/org/nonce-monitor-action/internal/slack"
 	"github.com/org/nonce-monitor-action/internal/state"
 )
 
@@ -55,40 +55,27 @@ func Main(ctx context.Context, env Env) int {
 	return exitStatus(run(ctx, env, con))
 }
 
-// run runs one pass and returns why it fails the step, if it does: the
-// failures joined, each already reported.
+// run runs one pass, stage by stage (ARCHITECTURE.md), and returns why it
+// fails the step, if it does: the failures joined, each already reported.
 func run(ctx context.Context, env Env, con *console.Console) error {
 	timing := env.Timing.withDefaults()
 	cfg, err := loadConfig(env, con)
 	if err != nil {
 		return err
 	}
+	origin := runOrigin(env.Getenv)
 	if cfg.PagerDutyTest {
-		return pagerdutyTest(ctx, con, cfg, runOrigin(env.Getenv), env.Now().UTC(), timing)
+		return pagerdutyTest(ctx, con, cfg, origin, env.Now().UTC(), timing)
 	}
 	s, err := prepare(env, con, cfg)
 	if err != nil {
 		return err
 	}
 	defer s.ws.Close()
-	httpClient := &retryhttp.Client{
-		HTTP:           retryhttp.NewHTTPClient(int(cfg.Concurrency)),
-		MaxRetries:     int(cfg.MaxRetries),
-		Timeout:        cfg.RequestTimeout.D(),
-		InitialBackoff: timing.FirstBackoff,
-		Clock:          timing.RetryClock,
-		// Per host: at most concurrency requests at once, and a breaker
-		// that stops asking a host that stopped answering.
-		Hosts:  retryhttp.NewHosts(int(cfg.Concurrency)),
-		Budget: retryhttp.NewRetryBudget(timeoutRetryReserve, timeoutRetryShare),
-		OnRetry: func(url string, err error, wait time.Duration) {
-			con.Debugf("retrying %s in %s: %v", escape.URL(url), wait.Round(time.Millisecond), err)
-		},
-	}
+	hc := newHTTPClient(con, cfg, timing)
 	// A pass is one process run in production, but not in tests or a
 	// long-lived caller: do not leave its connections open.
-	defer httpClient.HTTP.CloseIdleConnections()
-
+	defer hc.HTTP.CloseIdleConnections()
 	// Checks end at the pass deadline or on cancellation (SIGTERM); what
 	// was decided is then still sent, within a short grace.
 	checkCtx, stopChecks := context.WithTimeoutCause(ctx, cfg.PassTimeout.D(), errPassTimeout)
@@ -96,96 +83,70 @@ func run(ctx context.Context, env Env, con *console.Console) error {
 	sendCtx, stopSends := graceContext(ctx, time.Now().Add(cfg.PassTimeout.D()), timing.DeliveryGrace)
 	defer stopSends()
 
-	recall := startRecall(checkCtx, cfg, httpClient.HTTP, timing, s.loaded.State)
-	results := checkAll(checkCtx, con, &ao.Client{HTTP: httpClient, RouterURL: cfg.SURouterURL}, s.targets, s.remembered(env.Now()), int(cfg.Concurrency), int64(cfg.SeverityThreshold), timing)
-	cutShort := context.Cause(checkCtx)
-	misconfigured := findMisconfigured(results, s.targets, cfg.StateURL, cfg.SURouterURL)
-	sayMisconfigured(con, results, misconfigured)
-
+	recall := startRecall(checkCtx, cfg, hc.HTTP, timing, s.loaded.State)
+	checked := check(checkCtx, con, cfg, hc, s.targets, s.remembered(env.Now()), timing)
 	now := env.Now().UTC()
-	s.rememberSchedulers(results, now)
-	trends := s.recordHistory(con, results, now, cfg.HistoryWindow.D())
+	s.rememberSchedulers(checked.results, now)
+	trends := s.recordHistory(con, checked.results, now, cfg.HistoryWindow.D())
 	s.schedulers = nil // written with the history: the rest of the pass holds no copy
-	obs := observe(results, s.silenced, trends)
-	pol := policy(cfg)
-	pol.Job, pol.Narrowed = jobID(cfg), s.narrowed
+	obs := observe(checked.results, s.silenced, trends)
 	rec, recallErr := reconcileWithPagerDuty(con, cfg, s.targets, s.loaded.State, s.loaded.Header.Lists != "", recall)
-	prev, plan := rec.Unraised(incident.Decide(rec.State, obs, now, pol))
-	header := s.header
-	if cutShort != nil {
-		// A partial view changes nothing it did not decide: not which
-		// lists the state file was written for.
-		header.Lists = s.loaded.Header.Lists
+	prev, plan := rec.Unraised(incident.Decide(rec.State, obs, now, s.policy(cfg)))
+	store := state.NewStore(s.ws, s.statePath, s.loaded.Raw, s.headerAfter(checked.cutShort))
+	d := &deliverer{
+		con: con, sender: &pagerduty.Sender{HTTP: hc, EventsURL: cfg.EventsURL, Limiter: pagerduty.NewLimiter()},
+		routingKey: cfg.RoutingKey, origin: origin, threshold: int64(cfg.SeverityThreshold), now: now,
+		dryRun: cfg.DryRun, enabled: cfg.PagerDutyEnabled, results: indexByProcess(checked.results), trends: trends,
 	}
-	store := state.NewStore(s.ws, s.statePath, s.loaded.Raw, header)
-	d := deliverer{
-		con: con, cfg: cfg, now: now, results: indexByProcess(results), affected: plan.Affected,
-		sender: &pagerduty.Sender{HTTP: httpClient, EventsURL: cfg.EventsURL, Limiter: pagerduty.NewLimiter()},
-		origin: runOrigin(env.Getenv),
-		record: func(st incident.State) error { return store.Save(st, s.loaded.Slack) },
-		trends: trends, links: rec.Links,
+	unrecorded := recordIntent(store, prev, plan, d.sends, s.loaded.Slack, cfg.DryRun)
+	sent := d.send(sendCtx, plan.Events, unrecorded)
+	next := incident.Settle(prev, plan, outcomes(sent))
+	if cfg.DryRun {
+		next = plan.Next // as if every event were delivered; nothing is saved
 	}
-	out := d.deliver(sendCtx, prev, plan)
-	annotateNewTrouble(con, out.triggered, int64(cfg.SeverityThreshold), cfg.DryRun)
-	told, err := slack.DecodeAnnounced(s.loaded.Slack)
-	if err != nil {
-		con.Warnf("State file", "%v; Slack is told everything again", err)
-	}
-	announced, slackStatus := notifySlack(sendCtx, con, cfg, httpClient, slackNotice{
-		prev: told, results: results, status: classify(obs, int64(cfg.SlackThreshold)), runURL: d.origin.ClientURL,
+	events := deliveredOf(plan.Events, sent, d.results)
+	annotateNewTrouble(con, events.triggered, int64(cfg.SeverityThreshold), cfg.DryRun)
+	slackMemory, slackStatus := notifySlack(sendCtx, con, cfg, hc, s.loaded.Slack, slackNotice{
+		results: checked.results, status: classify(obs, int64(cfg.SlackThreshold)), runURL: origin.ClientURL,
 		motion: describe(trends, now), narrowed: s.narrowed,
 	})
+	saveErr := saveState(con, cfg, store, unrecorded, checked.cutShort != nil && s.loaded.Raw == nil, next, slackMemory)
 
-	var fails []error
 	pass := report.Pass{
-		Results: results, Threshold: int64(cfg.SeverityThreshold), Status: classify(obs, int64(cfg.SeverityThreshold)), Now: now,
+		Results: checked.results, Threshold: int64(cfg.SeverityThreshold), Status: classify(obs, int64(cfg.SeverityThreshold)), Now: now,
 		Trends: trends, History: s.history, Deferred: plan.Deferred,
-		Triggered: out.triggered, Updated: out.updated, Resolved: out.resolved, Forgotten: out.forgotten,
-		Failures: out.failures, Skipped: s.skipped,
+		Triggered: events.triggered, Updated: events.updated, Resolved: events.resolved, Forgotten: events.forgotten,
+		Failures: events.failures, Skipped: s.skipped, Notes: slices.Concat(s.notes, recallNotes(rec)),
 		DryRun: cfg.DryRun, PagerDutyEnabled: cfg.PagerDutyEnabled, StateFile: s.statePath,
+		StateChanged: store.Changed(), SlackStatus: slackStatus,
+		Open: openIncidents(next, plan.Affected, rec.Links, d.results),
 	}
-	pass.Notes = append(pass.Notes, s.notes...)
-	if note := recallNote(rec); note != "" {
-		pass.Notes = append(pass.Notes, note)
+	fails := []error{failed(errRESTRefused, recallErr), saveErr}
+	if checked.misconfigured {
+		fails = append(fails, errMisconfigured) // said by check
 	}
-	if recallErr != nil {
-		fails = append(fails, failed(errRESTRefused, recallErr))
-	}
-	pass.SlackStatus = slackStatus
-	finalState := out.next
-	if cfg.DryRun {
-		finalState = plan.Next
-	} else {
-		if out.unrecorded != nil {
-			con.Errorf("State file", "%v: nothing was sent to PagerDuty, because what is sent must be recorded first", out.unrecorded)
-			fails = append(fails, failed(errStateNotSaved, out.unrecorded))
-		} else if cutShort != nil && s.loaded.Raw == nil && len(out.next.Open) == 0 && len(out.next.Failing) == 0 && len(announced.Encode()) == 0 {
-			// Nothing decided and no file yet: a cut-short pass writes no
-			// empty state file.
-		} else if err := store.Save(out.next, announced.Encode()); err != nil {
-			con.Errorf("State file", "%v: the outcome of this pass's events is not recorded; the next run sends them again", err)
-			fails = append(fails, failed(errStateNotSaved, err))
-		}
-		pass.StateChanged = store.Changed()
-	}
-	if len(misconfigured) > 0 {
-		fails = append(fails, errMisconfigured) // said by sayMisconfigured
-	}
-	if cutShort != nil {
+	if checked.cutShort != nil {
 		con.Errorf("Pass cut short", "%v: %d of %d processes were not checked; they opened, resolved and changed nothing",
-			cutShort, pass.NotChecked()-pass.Misconfigured(), len(results))
-		fails = append(fails, failed(errCutShort, cutShort))
+			checked.cutShort, pass.NotChecked()-pass.Misconfigured(), len(checked.results))
+		fails = append(fails, failed(errCutShort, checked.cutShort))
 	}
-	pass.Open = d.openIncidents(finalState)
+	// The report file is the pass's own record: its path is an output only
+	// once it is written.
 	pass.ReportFile = writeReport(con, s.ws, s.reportPath, pass)
-
-	if out.undelivered > 0 {
+	if events.undelivered > 0 {
 		con.Errorf("PagerDuty", "%d of %d PagerDuty events were not delivered; they will be decided again on the next run. First: %s",
-			out.undelivered, len(plan.Events), out.failures[0].Error)
+			events.undelivered, len(plan.Events), events.failures[0].Error)
 		fails = append(fails, errUndelivered)
 	}
-	if len(fails) == 0 && !cfg.DryRun && cfg.HeartbeatURL != "" {
-		heartbeat(ctx, con, httpClient, cfg.HeartbeatURL)
+	return conclude(ctx, con, cfg, hc, pass, fails)
+}
+
+// conclude ends a pass that went this far: the heartbeat when nothing
+// failed, fail-on, then the summary and outputs. It returns every failure.
+func conclude(ctx context.Context, con *console.Console, cfg config.Config, hc *retryhttp.Client, pass report.Pass, fails []error) error {
+	failedSoFar := errors.Join(fails...) != nil
+	if !failedSoFar && !cfg.DryRun && cfg.HeartbeatURL != "" {
+		heartbeat(ctx, con, hc, cfg.HeartbeatURL)
 	}
 	if reason := findingsFail(cfg.FailOn, pass); reason != "" {
 		con.Errorf("fail-on: "+string(cfg.FailOn), "%s", reason)
@@ -196,6 +157,55 @@ func run(ctx context.Context, env Env, con *console.Console) error {
 		fails = append(fails, failed(errPublish, err))
 	}
 	return errors.Join(fails...)
+}
+
+// newHTTPClient is the pass's client for every request but PagerDuty's
+// REST listing: per host, at most concurrency requests at once, and a
+// breaker that stops asking a host that stopped answering.
+func newHTTPClient(con *console.Console, cfg config.Config, timing Timing) *retryhttp.Client {
+	return &retryhttp.Client{
+		HTTP:           retryhttp.NewHTTPClient(int(cfg.Concurrency)),
+		MaxRetries:     int(cfg.MaxRetries),
+		Timeout:        cfg.RequestTimeout.D(),
+		InitialBackoff: timing.FirstBackoff,
+		Clock:          timing.RetryClock,
+		Hosts:          retryhttp.NewHosts(int(cfg.Concurrency)),
+		Budget:         retryhttp.NewRetryBudget(timeoutRetryReserve, timeoutRetryShare),
+		OnRetry: func(url string, err error, wait time.Duration) {
+			con.Debugf("retrying %s in %s: %v", escape.URL(url), wait.Round(time.Millisecond), err)
+		},
+	}
+}
+
+// recordIntent writes the state every sent event leaves if its outcome is
+// unknown, before any is sent (write-ahead), keeping Slack's memory as it
+// was. It returns why it could not (then nothing is sent).
+func recordIntent(store *state.Store, prev incident.State, plan incident.Plan, sends func(incident.Event) bool, slackMemory json.RawMessage, dryRun bool) error {
+	intent, any := incident.Intent(prev, plan, sends)
+	if dryRun || !any {
+		return nil
+	}
+	return store.Save(intent, slackMemory)
+}
+
+// saveState records the settled state and Slack's memory, and reports a
+// failure to. A cut-short pass that found no file (fresh) writes no empty
+// one; a dry run writes nothing.
+func saveState(con *console.Console, cfg config.Config, store *state.Store, unrecorded error, fresh bool, next incident.State, slackMemory json.RawMessage) error {
+	switch {
+	case cfg.DryRun:
+		return nil
+	case unrecorded != nil:
+		con.Errorf("State file", "%v: nothing was sent to PagerDuty, because what is sent must be recorded first", unrecorded)
+		return failed(errStateNotSaved, unrecorded)
+	case fresh && len(next.Open) == 0 && len(next.Failing) == 0 && len(slackMemory) == 0:
+		return nil
+	}
+	if err := store.Save(next, slackMemory); err != nil {
+		con.Errorf("State file", "%v: the outcome of this pass's events is not recorded; the next run sends them again", err)
+		return failed(errStateNotSaved, err)
+	}
+	return nil
 }
 
 // The retry budget for timed-out requests: a reserve, plus a fifth of the

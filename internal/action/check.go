@@ -7,10 +7,12 @@ import (
 	"time"
 
 	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/config"
 	"github.com/org/nonce-monitor-action/internal/console"
 	"github.com/org/nonce-monitor-action/internal/escape"
 	"github.com/org/nonce-monitor-action/internal/processlist"
 	"github.com/org/nonce-monitor-action/internal/report"
+	"github.com/org/nonce-monitor-action/internal/retryhttp"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -133,4 +135,24 @@ func routerLine(asked, checked int) string {
 		return fmt.Sprintf("asked the scheduler router for every process checked (%d; no scheduler remembered for them yet)", checked)
 	}
 	return fmt.Sprintf("asked the scheduler router for %d of %s (the others' schedulers were remembered from earlier passes)", asked, report.Count(checked, "process", "processes"))
+}
+
+// checked is what the checks found: every process's result in target
+// order, why the checks stopped early (nil: they did not), and whether a
+// host failed every process alike, pointing at configuration (said here).
+type checked struct {
+	results       []ao.Result
+	cutShort      error
+	misconfigured bool
+}
+
+// check checks every target until ctx ends, and says any host that looks
+// misconfigured.
+func check(ctx context.Context, con *console.Console, cfg config.Config, hc *retryhttp.Client, targets []processlist.Target, scheduler func(i int) string, timing Timing) checked {
+	client := &ao.Client{HTTP: hc, RouterURL: cfg.SURouterURL}
+	results := checkAll(ctx, con, client, targets, scheduler, int(cfg.Concurrency), int64(cfg.SeverityThreshold), timing)
+	cutShort := context.Cause(ctx)
+	misconfigured := findMisconfigured(results, targets, cfg.StateURL, cfg.SURouterURL)
+	sayMisconfigured(con, results, misconfigured)
+	return checked{results: results, cutShort: cutShort, misconfigured: len(misconfigured) > 0}
 }

@@ -34,10 +34,11 @@ var (
 	errTestEvent = errors.New("PagerDuty test event failed")
 )
 
-// failed marks err (already reported) as a failure of the given kind.
+// failed marks err (already reported) as a failure of the given kind; nil
+// when err is.
 func failed(kind error, err error) error {
 	if err == nil {
-		return kind
+		return nil
 	}
 	return fmt.Errorf("%w: %w", kind, err)
 }

@@ -10,7 +10,7 @@ import (
 
 func TestExitStatus(t *testing.T) {
 	cause := errors.New("HTTP 401")
-	joined := errors.Join(failed(errRESTRefused, cause), failed(errCutShort, nil))
+	joined := errors.Join(failed(errRESTRefused, cause), errCutShort, failed(errStateNotSaved, nil))
 	for _, tc := range []struct {
 		name string
 		err  error
@@ -18,7 +18,8 @@ func TestExitStatus(t *testing.T) {
 	}{
 		{"a pass that went fine", nil, 0},
 		{"--help", fmt.Errorf("flags: %w", config.ErrHelp), 0},
-		{"one failure", failed(errUndelivered, nil), 1},
+		{"one failure", errUndelivered, 1},
+		{"no cause, no failure", failed(errStateNotSaved, nil), 0},
 		{"several, joined", joined, 1},
 	} {
 		if got := exitStatus(tc.err); got != tc.want {
@@ -31,7 +32,7 @@ func TestExitStatus(t *testing.T) {
 			t.Errorf("joined failures lost %v", kind)
 		}
 	}
-	if errors.Is(joined, errUndelivered) {
+	if errors.Is(joined, errUndelivered) || errors.Is(joined, errStateNotSaved) {
 		t.Error("joined failures claim one that did not happen")
 	}
 }

@@ -86,6 +86,17 @@ func ownState(cfg config.Config, loaded state.Loaded, manual bool) (state.Header
 	return h, narrowed, nil
 }
 
+// headerAfter is the header the state file is written with. A cut-short
+// pass's partial view changes nothing it did not decide: not which lists
+// the state file was written for.
+func (s *setup) headerAfter(cutShort error) state.Header {
+	h := s.header
+	if cutShort != nil {
+		h.Lists = s.loaded.Header.Lists
+	}
+	return h
+}
+
 // loadState reads the state file, adopts a new shard's incidents, checks
 // the file is this job's and whether this pass's lists are its own. It
 // reports every problem itself and returns errNotReady. manual: the pass

@@ -2,6 +2,7 @@ package action
 
 import (
 	"context"
+	"encoding/json"
 	"maps"
 	"slices"
 
@@ -14,8 +15,8 @@ import (
 )
 
 // slackNotice is what the Slack channel is told about: this pass's results,
-// each with its status at Slack's own threshold, and what the channel was
-// told before.
+// each with its status at Slack's own threshold, and (prev, read by
+// notifySlack) what the channel was told before.
 type slackNotice struct {
 	prev    slack.Announced
 	results []ao.Result
@@ -51,25 +52,32 @@ func (n slackNotice) unlistedKept() slackNotice {
 	return n
 }
 
-// notifySlack posts one message when what the channel knows changed, and
-// returns what it knows afterwards. A failure is a warning: the channel is
-// told again next pass, and PagerDuty never waits on Slack.
-func notifySlack(ctx context.Context, con *console.Console, cfg config.Config, c *retryhttp.Client, n slackNotice) (slack.Announced, string) {
-	if cfg.SlackWebhookURL == "" {
-		return slack.Announced{}, ""
+// notifySlack posts one message when what the channel knows changed.
+// memory is what the channel was told before, as the state file keeps it;
+// notifySlack returns what it knows afterwards, in the same form, and the
+// summary's line about Slack. A failure is a warning: the channel is told
+// again next pass, and PagerDuty never waits on Slack.
+func notifySlack(ctx context.Context, con *console.Console, cfg config.Config, c *retryhttp.Client, memory json.RawMessage, n slackNotice) (json.RawMessage, string) {
+	told, err := slack.DecodeAnnounced(memory)
+	if err != nil {
+		con.Warnf("State file", "%v; Slack is told everything again", err)
 	}
+	if cfg.SlackWebhookURL == "" {
+		return nil, ""
+	}
+	n.prev = told
 	n = n.unlistedKept()
 	changes, next := slack.Diff(n.prev, n.results, n.status)
 	if changes.Empty() {
-		return next, "Slack: nothing new to say."
+		return next.Encode(), "Slack: nothing new to say."
 	}
 	msg := slack.Build(changes, int64(cfg.SlackThreshold), n.runURL, n.motion)
 	if cfg.DryRun {
-		return n.prev, "Slack (dry run, not sent): " + msg.Blocks[0].Text.Text
+		return n.prev.Encode(), "Slack (dry run, not sent): " + msg.Blocks[0].Text.Text
 	}
 	if err := (&slack.Sender{HTTP: c, WebhookURL: cfg.SlackWebhookURL}).Send(ctx, msg); err != nil {
 		con.Warnf("Slack", "%v; the channel will be told on the next run", err)
-		return n.prev, "Slack: not sent: " + err.Error()
+		return n.prev.Encode(), "Slack: not sent: " + err.Error()
 	}
-	return next, "Slack: sent “" + msg.Blocks[0].Text.Text + "”."
+	return next.Encode(), "Slack: sent “" + msg.Blocks[0].Text.Text + "”."
 }

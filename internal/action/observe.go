@@ -19,9 +19,13 @@ import (
 	"github.com/org/nonce-monitor-action/internal/workspace"
 )
 
-// policy is the part of the configuration the incident core decides by.
-func policy(cfg config.Config) incident.Policy {
+// policy is the part of the configuration the incident core decides by,
+// for this job (its identity in grouped keys) and its lists (narrowed:
+// unlisted incidents are held).
+func (s *setup) policy(cfg config.Config) incident.Policy {
 	return incident.Policy{
+		Job:              jobID(cfg),
+		Narrowed:         s.narrowed,
 		Threshold:        int64(cfg.SeverityThreshold),
 		ResolveThreshold: cfg.EffectiveResolveThreshold(),
 		Levels:           cfg.SeverityLevels,

@@ -173,10 +173,10 @@ func scopeOf(cfg config.Config, targets []processlist.Target, listsKnown bool) i
 	return scope
 }
 
-// recallNote is the summary's line about PagerDuty's memory.
-func recallNote(rec incident.Reconciled) string {
+// recallNotes is the summary's line about PagerDuty's memory, if any.
+func recallNotes(rec incident.Reconciled) []string {
 	if len(rec.Adopted)+len(rec.Closed) == 0 {
-		return ""
+		return nil
 	}
-	return fmt.Sprintf("PagerDuty's open incidents reconciled with the state file: %d adopted (unknown to it), %d resolved in PagerDuty.", len(rec.Adopted), len(rec.Closed))
+	return []string{fmt.Sprintf("PagerDuty's open incidents reconciled with the state file: %d adopted (unknown to it), %d resolved in PagerDuty.", len(rec.Adopted), len(rec.Closed))}
 }

@@ -1,0 +1,96 @@
+package action
+
+// How incidents appear in the report and the outputs: the events of a pass
+// by what became of them, and the incidents left open.
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/incident"
+	"github.com/org/nonce-monitor-action/internal/report"
+)
+
+// delivered is a pass's events as the report lists them, by what became of
+// them.
+type delivered struct {
+	triggered, updated, resolved, forgotten []report.Incident
+	failures                                []report.Failure // one per incident view
+	undelivered                             int              // events PagerDuty did not confirm
+}
+
+// deliveredOf lists events (with what became of each, in order) for the
+// report: the delivered ones by action, the others as failures.
+func deliveredOf(events []incident.Event, sent []sent, results map[string]*ao.Result) delivered {
+	var out delivered
+	for i, ev := range events {
+		views := viewsOf(results, ev.Incident, ev.Reason, ev.Affected)
+		if s := sent[i]; s.outcome != incident.Delivered {
+			out.undelivered++
+			for _, v := range views {
+				out.failures = append(out.failures, report.Failure{Action: string(ev.Action), Incident: v, Error: s.err.Error()})
+			}
+			continue
+		}
+		for i := range views {
+			views[i].Unconfirmed = false // confirmed now
+		}
+		switch {
+		case ev.Action == incident.Forget:
+			out.forgotten = append(out.forgotten, views...)
+		case ev.Action == incident.Resolve:
+			out.resolved = append(out.resolved, views...)
+		case ev.Reason == incident.SeverityRaised:
+			out.updated = append(out.updated, views...)
+		default:
+			out.triggered = append(out.triggered, views...)
+		}
+	}
+	return out
+}
+
+// viewsOf is how an incident appears in the outputs: a grouped incident
+// once per process it covers, so later steps still see every process.
+func viewsOf(results map[string]*ao.Result, inc incident.Incident, why incident.Reason, affected []string) []report.Incident {
+	if !inc.Type.Grouped() {
+		return []report.Incident{report.NewIncident(inc, why, results[inc.ProcessID])}
+	}
+	if len(affected) == 0 {
+		return []report.Incident{report.NewIncident(inc, why, nil)}
+	}
+	views := make([]report.Incident, len(affected))
+	for i, pid := range affected {
+		views[i] = report.NewIncident(inc, why, results[pid])
+		views[i].ProcessID = pid
+	}
+	return views
+}
+
+// openIncidents lists the open incidents for the outputs, grouped ones
+// first, then by process; each with how PagerDuty showed it (links), and a
+// grouped one once per process it covers this pass (affected).
+func openIncidents(st incident.State, affected map[string][]string, links map[string]incident.Link, results map[string]*ao.Result) []report.Incident {
+	incs := make([]incident.Incident, 0, len(st.Open))
+	for _, inc := range st.Open {
+		incs = append(incs, inc)
+	}
+	sort.Slice(incs, func(i, j int) bool {
+		a, b := incs[i], incs[j]
+		if a.Type.Grouped() != b.Type.Grouped() {
+			return a.Type.Grouped()
+		}
+		return strings.Compare(a.Subject()+a.DedupKey, b.Subject()+b.DedupKey) < 0
+	})
+	var out []report.Incident
+	for _, inc := range incs {
+		views := viewsOf(results, inc, "", affected[inc.DedupKey])
+		if l, ok := links[inc.DedupKey]; ok {
+			for i := range views {
+				views[i].PagerDuty = &l
+			}
+		}
+		out = append(out, views...)
+	}
+	return out
+}
