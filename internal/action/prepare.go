@@ -20,7 +20,6 @@ import (
 
 // setup is everything read before the first network request.
 type setup struct {
-	cfg         config.Config
 	targets     []processlist.Target
 	silenced    map[string]bool
 	skipped     []string
@@ -73,7 +72,6 @@ func prepare(env Env, con *console.Console, cfg config.Config) (s setup, err err
 			s.ws.Close()
 		}
 	}()
-	s.cfg = cfg
 
 	root := env.Getenv("GITHUB_WORKSPACE")
 	if root == "" {

@@ -166,7 +166,7 @@ func (r *Result) noMessages() {
 // could point the monitor anywhere, an internal address included.
 func (c *Client) stateSlot(ctx context.Context, stateURL, processID string) (int64, error) {
 	u := strings.TrimRight(stateURL, "/") + "/" + processID + "~process@1.0/compute/at-slot"
-	host := hostOf(u)
+	host := escape.Host(u)
 	resp, err := c.HTTP.Do(ctx, retryhttp.Request{URL: u, MaxBody: maxSlotBody, Endpoint: answer.StateSlot, NoRedirects: true})
 	if err != nil {
 		return 0, transportError(StateServer, host, err)
@@ -213,5 +213,3 @@ func attemptsSuffix(err error) string {
 	}
 	return ""
 }
-
-func hostOf(raw string) string { return escape.Host(raw) }

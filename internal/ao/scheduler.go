@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/org/nonce-monitor-action/internal/answer"
+	"github.com/org/nonce-monitor-action/internal/escape"
 	"github.com/org/nonce-monitor-action/internal/retryhttp"
 )
 
@@ -41,7 +42,7 @@ func (c *Client) schedulerNonce(ctx context.Context, processID, remembered strin
 // own, the SU's failure stands and its location is kept.
 func (c *Client) viaRouter(ctx context.Context, processID, tried string, triedErr error) (int64, located, error) {
 	u := strings.TrimRight(c.RouterURL, "/") + "/" + processID + "/latest"
-	host := hostOf(u)
+	host := escape.Host(u)
 	kept := located{base: tried, routerAsk: true}
 	req := retryhttp.Request{URL: u, MaxBody: maxNonceBody, Endpoint: answer.Router, NoRedirects: true, Reduce: readLatest}
 	resp, err := c.HTTP.Do(ctx, req)
@@ -81,7 +82,7 @@ func (c *Client) viaRouter(ctx context.Context, processID, tried string, triedEr
 // askSU asks the SU at u (its /{pid}/latest) for the latest assignment.
 // An SU never redirects: a redirect is an unexpected answer.
 func (c *Client) askSU(ctx context.Context, u, processID string) (int64, error) {
-	host := hostOf(u)
+	host := escape.Host(u)
 	resp, err := c.HTTP.Do(ctx, retryhttp.Request{URL: u, MaxBody: maxNonceBody, Endpoint: answer.SU, NoRedirects: true, Reduce: readLatest})
 	if err != nil {
 		return 0, transportError(Scheduler, host, err)

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/org/nonce-monitor-action/internal/aotest"
+	"github.com/org/nonce-monitor-action/internal/escape"
 )
 
 // refusing is the URL of a port nobody listens on: a scheduler that is down.
@@ -133,7 +134,7 @@ func TestRememberedSchedulerDownAndRouterSilent(t *testing.T) {
 	c.RouterURL = refusing(t)
 	r := c.CheckAt(context.Background(), pid, f.State.URL, down)
 	var e *Error
-	if !errors.As(r.SUErr, &e) || e.Kind != Unreachable || e.Host != hostOf(down) {
+	if !errors.As(r.SUErr, &e) || e.Kind != Unreachable || e.Host != escape.Host(down) {
 		t.Fatalf("SUErr = %v, want the remembered SU unreachable", r.SUErr)
 	}
 	if r.Scheduler != down || r.SchedulerFromRouter || !r.RouterAsked {

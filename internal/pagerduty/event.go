@@ -24,7 +24,7 @@ type alert struct {
 	DedupKey  string
 	Summary   string
 	Severity  string
-	Class     string // the incident type: mismatch, error, server or scheduler
+	Class     string // the incident type: mismatch, stuck, error, server or scheduler
 	Component string // the state server's host (the scheduler's, for a scheduler incident)
 	Timestamp time.Time
 	Details   map[string]any

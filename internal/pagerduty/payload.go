@@ -11,7 +11,7 @@ import (
 // Incident is the incident an event is about.
 type Incident struct {
 	DedupKey  string
-	Type      string // mismatch, error, server or scheduler
+	Type      string // mismatch, stuck, error, server or scheduler (incident.Type)
 	Severity  string
 	Since     time.Time
 	ProcessID string // a process incident's process

@@ -1,5 +1,6 @@
 // Package report renders one pass for people and for later workflow steps:
-// the Markdown job summary and the step outputs.
+// the Markdown job summary, the terminal report, the step outputs and the
+// JSON report file.
 package report
 
 import (

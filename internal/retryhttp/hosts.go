@@ -133,15 +133,14 @@ func outcome(ctx context.Context, answered bool) error {
 // small reserve. A fleet-wide outage then costs about one timeout per
 // request, not one per attempt.
 type RetryBudget struct {
-	mu      sync.Mutex
-	reserve float64
-	share   float64
-	tokens  float64
+	mu     sync.Mutex
+	share  float64
+	tokens float64
 }
 
 // NewRetryBudget allows reserve retries, plus share of every request made.
 func NewRetryBudget(reserve int, share float64) *RetryBudget {
-	return &RetryBudget{reserve: float64(reserve), share: share, tokens: float64(reserve)}
+	return &RetryBudget{share: share, tokens: float64(reserve)}
 }
 
 func (b *RetryBudget) deposit() {

@@ -32,6 +32,7 @@ func (s *Sender) Send(ctx context.Context, m Message) error {
 	secret := escape.NewSecrets()
 	secret.Add(s.WebhookURL)
 	if err != nil {
+		//lint:ignore ST1005 "Slack" is a name, and these messages are the action's output
 		return fmt.Errorf("Slack unreachable: %s", secret.Redact(err.Error()))
 	}
 	// Slack's answer is untrusted and may echo the webhook.
@@ -40,7 +41,9 @@ func (s *Sender) Send(ctx context.Context, m Message) error {
 	case !resp.Verdict.Failed(): // Slack's own success is 200 "ok"
 		return nil
 	case resp.Verdict.Retry != answer.Never:
+		//lint:ignore ST1005 "Slack" is a name, and these messages are the action's output
 		return fmt.Errorf("Slack unavailable: HTTP %d %s after %d attempts", resp.Status, said, resp.Attempts)
 	}
+	//lint:ignore ST1005 "Slack" is a name, and these messages are the action's output
 	return fmt.Errorf("Slack rejected the message: HTTP %d %s", resp.Status, said)
 }

@@ -67,10 +67,8 @@ type Loaded struct {
 	// the content changed.
 	Raw []byte
 	// Warning is set when the file was unusable and an empty state is used
-	// instead; the bad file was copied to BackupPath.
-	Warning    string
-	BackupPath string
-	Legacy     bool
+	// instead; it names where the bad file was copied to, if it could be.
+	Warning string
 	// Header is what the file says about its writer.
 	Header Header
 	// Dropped describes each entry that was unusable and left out (the
@@ -102,12 +100,11 @@ func Load(files Files, path string) (Loaded, error) {
 	}
 	p, perr := parse(raw)
 	if perr == nil {
-		return Loaded{State: p.state, Slack: p.slack, Raw: raw, Legacy: p.legacy, Header: p.header, Dropped: p.dropped}, nil
+		return Loaded{State: p.state, Slack: p.slack, Raw: raw, Header: p.header, Dropped: p.dropped}, nil
 	}
 	backup := path + ".corrupt"
-	l := Loaded{State: incident.NewState(), Raw: raw, BackupPath: backup}
+	l := Loaded{State: incident.NewState(), Raw: raw}
 	if err := files.Write(backup, raw); err != nil {
-		l.BackupPath = ""
 		l.Warning = fmt.Sprintf("state file %s is unusable (%v) and could not be copied aside (%v); starting from an empty state", path, perr, err)
 		return l, nil
 	}

@@ -92,8 +92,11 @@ func TestLegacyFormatIsHonoured(t *testing.T) {
 }`
 	os.WriteFile(path, []byte(legacy), 0o644)
 	l, err := Load(at(t, path))
-	if err != nil || l.Warning != "" || !l.Legacy {
-		t.Fatalf("Load: err=%v warning=%q legacy=%v", err, l.Warning, l.Legacy)
+	if err != nil || l.Warning != "" {
+		t.Fatalf("Load: err=%v warning=%q", err, l.Warning)
+	}
+	if p, err := parse([]byte(legacy)); err != nil || !p.legacy {
+		t.Fatalf("parse: err=%v legacy=%v, want the legacy format", err, p.legacy)
 	}
 	want := incident.Open{
 		"nonce-monitor-mismatch-" + pid + "-20251005": {ProcessID: pid, Type: incident.Mismatch,
