@@ -1,0 +1,186 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/org/nonce-monitor-action/internal/escape"
+)
+
+// Bounds of the inputs that take a duration.
+const (
+	minRequestTimeout = 100 * time.Millisecond
+	maxRequestTimeout = 5 * time.Minute
+	minPassTimeout    = 10 * time.Second
+	maxPassTimeout    = 6 * time.Hour // GitHub's longest job
+	minHistoryWindow  = 10 * time.Minute
+	maxHistoryWindow  = 24 * time.Hour
+	// minStuckAfter is the least history a trend reads anything from
+	// (trend.MinSpan).
+	minStuckAfter = 2 * time.Minute
+)
+
+// validate checks the inputs against each other and their bounds. Inputs
+// that failed to decode (undecoded) hold their defaults and are not
+// reported twice.
+func (c *Config) validate(undecoded func(input string) bool) []error {
+	var errs []error
+	bad := func(input, format string, args ...any) {
+		if !undecoded(input) {
+			errs = append(errs, &InputError{Input: input, Err: fmt.Errorf(format, args...)})
+		}
+	}
+	if c.SeverityThreshold < 0 {
+		bad("pagerduty-severity-threshold", "%d is negative; use 0 or more slots", c.SeverityThreshold)
+	}
+	if c.ErrorThreshold < 1 || c.ErrorThreshold > 1000 {
+		bad("pagerduty-error-threshold", "%d is out of range 1..1000 (passes)", c.ErrorThreshold)
+	}
+	if c.ResolveThreshold != nil && (*c.ResolveThreshold < 0 || *c.ResolveThreshold > c.SeverityThreshold) {
+		bad("pagerduty-resolve-threshold", "%d must be between 0 and pagerduty-severity-threshold (%d)", *c.ResolveThreshold, c.SeverityThreshold)
+	}
+	if c.GroupThreshold < 0 {
+		bad("group-threshold", "%d is negative; use 0 to turn grouping off", c.GroupThreshold)
+	}
+	if c.HeartbeatURL != "" && CheckURL(c.HeartbeatURL) != nil {
+		bad("heartbeat-url", "is not an http(s) URL with a host")
+	}
+	if c.SlackWebhookURL != "" {
+		if CheckURL(c.SlackWebhookURL) != nil {
+			bad("slack-webhook-url", "is not an http(s) URL with a host")
+		} else if u, _ := url.Parse(c.SlackWebhookURL); u.Scheme == "http" && !isLoopback(u.Hostname()) {
+			c.Warnings = append(c.Warnings, "input slack-webhook-url uses plain http: the webhook travels unencrypted to "+u.Host)
+		}
+	}
+	if c.SlackThreshold < 0 {
+		bad("slack-threshold", "%d is negative; use 0 or more slots", c.SlackThreshold)
+	}
+	if c.Concurrency < 1 || c.Concurrency > 1024 {
+		bad("concurrency", "%d is out of range 1..1024", c.Concurrency)
+	}
+	if d := c.RequestTimeout.D(); d < minRequestTimeout || d > maxRequestTimeout {
+		bad("request-timeout", "%s is out of range %s..%s", d, minRequestTimeout, maxRequestTimeout)
+	}
+	if d := c.HistoryWindow.D(); d < minHistoryWindow || d > maxHistoryWindow {
+		bad("history-window", "%s is out of range %s..%s", d, minHistoryWindow, maxHistoryWindow)
+	}
+	if c.StuckAfter != nil && (c.StuckAfter.D() < minStuckAfter || c.StuckAfter.D() > c.HistoryWindow.D()) {
+		bad("stuck-after", "%s must be between %s and history-window (%s): a shorter stillness is not told from jitter, a longer one cannot be seen",
+			c.StuckAfter.D(), minStuckAfter, c.HistoryWindow.D())
+	}
+	if c.CatchUpGrace != nil && (c.CatchUpGrace.D() < time.Minute || c.CatchUpGrace.D() > maxHistoryWindow) {
+		bad("catch-up-grace", "%s is out of range 1m..%s", c.CatchUpGrace.D(), maxHistoryWindow)
+	}
+	if d := c.PassTimeout.D(); d < minPassTimeout || d > maxPassTimeout {
+		bad("pass-timeout", "%s is out of range %s..%s", d, minPassTimeout, maxPassTimeout)
+	}
+	if c.MaxRetries < 0 || c.MaxRetries > 10 {
+		bad("max-retries", "%d is out of range 0..10", c.MaxRetries)
+	}
+	if strings.TrimSpace(c.StateFile) == "" {
+		bad("state-file", "must not be empty")
+	}
+	if strings.TrimSpace(c.ReportFile) == "" {
+		bad("report-file", "must not be empty")
+	}
+	if strings.TrimSpace(c.HistoryFile) == "" {
+		bad("history-file", "must not be empty")
+	}
+	if c.ProcessIDs == "" && c.ProcessIDsFile == "" && c.ProcessMapFile == "" && !c.PagerDutyTest {
+		bad("process-ids", "no processes to monitor: set process-ids, process-ids-file or process-map-file")
+	}
+	for _, u := range []struct{ input, value string }{
+		{"state-url", c.StateURL}, {"su-router-url", c.SURouterURL}, {"pagerduty-events-url", c.EventsURL},
+		{"pagerduty-api-url", c.APIURL},
+	} {
+		if err := checkBaseURL(u.value); err != nil {
+			bad(u.input, "%v", err)
+		}
+	}
+	if c.PagerDutyTest && !c.PagerDutyEnabled && !undecoded("pagerduty-enabled") {
+		bad("pagerduty-test", "sends a test event to PagerDuty, and pagerduty-enabled is false: set one of them, not both")
+	}
+	for _, clash := range sameFiles(*c) {
+		bad(clash[1], "names the same file as %s (%s): each file input needs a file of its own", clash[0], c.fileInput(clash[0]))
+	}
+	if trimmed := trimEnqueue(c.EventsURL); trimmed != c.EventsURL {
+		c.EventsURL = trimmed
+	}
+	if c.PagerDutyTest && !c.DryRun && c.RoutingKey == "" {
+		bad("pagerduty-routing-key", "is required to send the test event (pagerduty-test: true)")
+	} else if c.PagerDutyEnabled && !c.DryRun && c.RoutingKey == "" && !undecoded("dry-run") && !undecoded("pagerduty-enabled") {
+		bad("pagerduty-routing-key", "is required while pagerduty-enabled is true (pass it from a secret, or set dry-run or pagerduty-enabled: false)")
+	}
+	if c.PagerDutyEnabled && c.RoutingKey != "" {
+		if len(c.RoutingKey) != 32 {
+			c.Warnings = append(c.Warnings, fmt.Sprintf("input pagerduty-routing-key is %d characters; PagerDuty integration keys are 32", len(c.RoutingKey)))
+		}
+		if u, err := url.Parse(c.EventsURL); err == nil && u.Scheme == "http" && !isLoopback(u.Hostname()) {
+			c.Warnings = append(c.Warnings, "input pagerduty-events-url uses plain http: the routing key travels unencrypted to "+u.Host)
+		}
+	}
+	if c.APIToken != "" {
+		if c.ServiceID == "" {
+			bad("pagerduty-service-id", "is required with pagerduty-api-token: it names the service whose open incidents are reconciled")
+		}
+		if u, err := url.Parse(c.APIURL); err == nil && u.Scheme == "http" && !isLoopback(u.Hostname()) {
+			c.Warnings = append(c.Warnings, "input pagerduty-api-url uses plain http: the API token travels unencrypted to "+u.Host)
+		}
+	} else if c.ServiceID != "" {
+		c.Warnings = append(c.Warnings, "input pagerduty-service-id is set without pagerduty-api-token: PagerDuty's open incidents are not reconciled")
+	}
+	if c.ServiceID != "" && !validServiceID(c.ServiceID) {
+		bad("pagerduty-service-id", "%q is not a PagerDuty ID (letters and digits, e.g. PXXXXXX)", c.ServiceID)
+	}
+	return errs
+}
+
+// validServiceID accepts PagerDuty object IDs: a few letters and digits.
+func validServiceID(id string) bool {
+	if len(id) > 32 {
+		return false
+	}
+	for _, r := range id {
+		if !('A' <= r && r <= 'Z' || 'a' <= r && r <= 'z' || '0' <= r && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// CheckURL accepts absolute http and https URLs with a host.
+func CheckURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("%q is not a URL", escape.URL(raw))
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an http(s) URL with a host", escape.URL(raw))
+	}
+	return nil
+}
+
+// checkBaseURL is CheckURL for URLs that paths are appended to: no query or
+// fragment.
+func checkBaseURL(raw string) error {
+	if err := CheckURL(raw); err != nil {
+		return err
+	}
+	if u, _ := url.Parse(raw); u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%q must not have a query or fragment", escape.URL(raw))
+	}
+	return nil
+}
+
+// isLoopback reports whether host is this machine (localhost or a loopback
+// address).
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
