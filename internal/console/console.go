@@ -14,25 +14,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/org/nonce-monitor-action/internal/escape"
 	"github.com/sethvargo/go-githubactions"
 )
-
-// The runner keeps 10 annotations of each type per step and drops the rest,
-// and cuts each message at 4096 characters.
-const (
-	maxAnnotations       = 10
-	maxAnnotationMessage = 4096
-)
-
-type annotation struct {
-	title, message, file string
-	line                 int
-}
 
 // Console writes the step's log and commands. Annotations are collected and
 // written by Flush, at most ten of each type, the tenth summing up the rest.
@@ -217,93 +204,6 @@ func (c *Console) EndGroup() {
 	if c.actions {
 		c.gha.EndGroup()
 	}
-}
-
-// Errorf records an error annotation, written by Flush.
-func (c *Console) Errorf(title, format string, args ...any) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.errors = append(c.errors, annotation{title: title, message: fmt.Sprintf(format, args...)})
-}
-
-// Warnf records a warning annotation, written by Flush.
-func (c *Console) Warnf(title, format string, args ...any) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.warnings = append(c.warnings, annotation{title: title, message: fmt.Sprintf(format, args...)})
-}
-
-// WarnAt records a warning about a line of an input file.
-func (c *Console) WarnAt(file string, line int, message string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.warnings = append(c.warnings, annotation{title: "Skipped input", message: message, file: file, line: line})
-}
-
-// Flush writes the recorded annotations.
-func (c *Console) Flush() {
-	c.mu.Lock()
-	errs, warns := c.errors, c.warnings
-	c.errors, c.warnings = nil, nil
-	c.mu.Unlock()
-	c.emit(errs, "error", func(a *githubactions.Action, msg string) { a.Errorf("%s", msg) })
-	c.emit(warns, "warning", func(a *githubactions.Action, msg string) { a.Warningf("%s", msg) })
-}
-
-func (c *Console) emit(list []annotation, kind string, send func(*githubactions.Action, string)) {
-	if !c.actions {
-		// A terminal reads plain lines, every one of them.
-		for _, a := range list {
-			c.line(kind + ": " + terminalLine(a))
-		}
-		return
-	}
-	for i, a := range list {
-		if i == maxAnnotations-1 && len(list) > maxAnnotations {
-			send(c.gha.WithFieldsMap(map[string]string{"title": fmt.Sprintf("%d more %ss", len(list)-i, kind)}),
-				clip(fmt.Sprintf("%d more %ss not shown as annotations (GitHub keeps %d); see the log and the job summary. Next: %s",
-					len(list)-i, kind, maxAnnotations, c.Redact(escape.OneLine(a.message)))))
-			return
-		}
-		fields := map[string]string{}
-		if a.title != "" {
-			fields["title"] = c.Redact(escape.OneLine(a.title))
-		}
-		if a.file != "" {
-			fields["file"] = escape.OneLine(a.file)
-		}
-		if a.line > 0 {
-			fields["line"] = strconv.Itoa(a.line)
-		}
-		send(c.gha.WithFieldsMap(fields), clip(c.Redact(escape.OneLine(a.message))))
-	}
-}
-
-// terminalLine is an annotation as one line of text: its title only where
-// the message does not already say it ("Invalid input: concurrency" before
-// "input concurrency: …" would say it twice), its file and line if any.
-func terminalLine(a annotation) string {
-	subject := a.title[strings.LastIndex(a.title, ": ")+1:]
-	line := a.message
-	at := fmt.Sprintf("%s:%d: ", a.file, a.line)
-	if a.file != "" {
-		line = strings.TrimPrefix(line, at) // said once, first
-	}
-	if !strings.Contains(strings.ToLower(a.message), strings.ToLower(strings.TrimSpace(subject))) {
-		line = a.title + ": " + line
-	}
-	if a.file != "" {
-		line = at + line
-	}
-	return line
-}
-
-func clip(s string) string {
-	if len(s) <= maxAnnotationMessage {
-		return s
-	}
-	cut := s[:maxAnnotationMessage-len("…")]
-	return strings.ToValidUTF8(cut, "") + "…"
 }
 
 // isTerminal reports whether w is a character device (a TTY).
