@@ -146,8 +146,9 @@ type checked struct {
 	misconfigured bool
 }
 
-// check checks every target until ctx ends, and says any host that looks
-// misconfigured.
+// check checks every target until ctx ends (scheduler(i): the SU
+// remembered for targets[i], "" to ask the router), and says any host that
+// looks misconfigured.
 func check(ctx context.Context, con *console.Console, cfg config.Config, hc *retryhttp.Client, targets []processlist.Target, scheduler func(i int) string, timing Timing) checked {
 	client := &ao.Client{HTTP: hc, RouterURL: cfg.SURouterURL}
 	results := checkAll(ctx, con, client, targets, scheduler, int(cfg.Concurrency), int64(cfg.SeverityThreshold), timing)

@@ -28,11 +28,10 @@ func (h *harness) schedulers() history.Schedulers {
 	return s
 }
 
-// requests is how many requests the router and the SU have served since
-// the last call.
+// requestCounter says how many requests the router and the SUs have
+// served since its last call.
 type requestCounter struct {
 	f            *aotest.Fleet
-	router, su   int
 	lastR, lastS int
 }
 
