@@ -125,15 +125,27 @@ func observe(results []ao.Result, silenced map[string]bool, trends map[string]tr
 	for i, r := range results {
 		obs[i] = incident.Observation{
 			ProcessID:       r.ProcessID,
-			Checked:         r.Checked(),
+			Check:           checkOf(r),
 			SlotsBehind:     r.SlotsBehind(),
 			Server:          escape.Host(r.StateURL),
 			StateFailed:     r.StateErr != nil,
 			SchedulerFailed: r.SUErr != nil,
 			Silenced:        silenced[r.ProcessID],
-			NotChecked:      r.NotChecked(),
 			Trend:           trends[r.ProcessID],
 		}
 	}
 	return obs
+}
+
+// checkOf is how a check ended, in the core's terms: a check the pass cut
+// short or a misconfigured host kept from running is interrupted, whatever
+// it read.
+func checkOf(r ao.Result) incident.Check {
+	switch {
+	case r.NotChecked():
+		return incident.CheckInterrupted
+	case r.Checked():
+		return incident.CheckRead
+	}
+	return incident.CheckFailed
 }

@@ -37,7 +37,7 @@ func TestStuckAfterFiresAsDocumentedAtItsBounds(t *testing.T) {
 				frozeAt = now
 			}
 			h.Record(now, map[string]trend.Sample{pidA: {At: now, State: state, SU: int64(k)}}, []string{pidA}, tc.window)
-			obs := []incident.Observation{{ProcessID: pidA, Checked: true, SlotsBehind: int64(k) - state, Trend: trend.Of(h[pidA], now)}}
+			obs := []incident.Observation{{ProcessID: pidA, Check: incident.CheckRead, SlotsBehind: int64(k) - state, Trend: trend.Of(h[pidA], now)}}
 			plan := incident.Decide(st, obs, now, p)
 			for _, ev := range plan.Events {
 				if ev.Action == incident.Trigger && ev.Incident.Type == incident.Stuck {

@@ -37,14 +37,14 @@ func cover(prev State, observations []Observation, v processView, p Policy) cove
 	var schedulerDown, schedulerLingering []string
 	active := 0
 	for _, o := range observations {
-		if o.Silenced || o.NotChecked {
+		if o.Silenced || o.Check == CheckInterrupted {
 			continue
 		}
 		active++
 		w, ok := v.wants[o.ProcessID]
 		mismatch := ok && (w.t == Mismatch || w.t == Stuck)
 		failing := ok && w.t == Error
-		heldFailing := v.held[o.ProcessID] && !o.Checked
+		heldFailing := v.held[o.ProcessID] && o.Check != CheckRead
 		switch {
 		case mismatch || ((failing || heldFailing) && o.StateFailed):
 			troubled[o.Server] = append(troubled[o.Server], o.ProcessID)

@@ -9,8 +9,9 @@ import (
 // Observation is what one pass learned about one monitored process.
 type Observation struct {
 	ProcessID string
-	// Checked is false when either nonce could not be read.
-	Checked     bool
+	// Check is how the process's check ended; SlotsBehind holds only when
+	// it read both nonces (CheckRead).
+	Check       Check
 	SlotsBehind int64
 	// Server is the host of the process's state server: the group a
 	// storm of troubles is attributed to.
@@ -20,12 +21,24 @@ type Observation struct {
 	// Silenced processes are checked and reported but never paged; their
 	// incidents are held as they are.
 	Silenced bool
-	// NotChecked: the pass ended (deadline or cancellation) before this
-	// process's check did. It opens, resolves and advances nothing.
-	NotChecked bool
 	// Trend is the process's motion over its recent samples.
 	Trend trend.Trend
 }
+
+// Check is how a process's check ended this pass.
+type Check uint8
+
+const (
+	// CheckFailed: a nonce could not be read (StateFailed and
+	// SchedulerFailed say whose). The zero value.
+	CheckFailed Check = iota
+	// CheckRead: both nonces were read.
+	CheckRead
+	// CheckInterrupted: the pass ended (deadline or cancellation) before
+	// the check did, or its host was misconfigured. It opens, resolves and
+	// advances nothing.
+	CheckInterrupted
+)
 
 // Policy is the part of the configuration the decision depends on.
 type Policy struct {

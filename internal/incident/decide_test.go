@@ -47,7 +47,7 @@ func ev(a Action, r Reason, inc Incident, affected ...string) Event {
 }
 
 func behind(pid string, slots int64) Observation {
-	return Observation{ProcessID: pid, Checked: true, SlotsBehind: slots}
+	return Observation{ProcessID: pid, Check: CheckRead, SlotsBehind: slots}
 }
 
 func failing(pid string) Observation { return Observation{ProcessID: pid} }
@@ -170,7 +170,7 @@ func TestDecide(t *testing.T) {
 				s.Failing[pidB] = 1
 				return s
 			}(),
-			obs: []Observation{{ProcessID: pidA, NotChecked: true}, {ProcessID: pidB, NotChecked: true}},
+			obs: []Observation{{ProcessID: pidA, Check: CheckInterrupted}, {ProcessID: pidB, Check: CheckInterrupted}},
 			now: day2, policy: func() Policy { p := policyOn; p.ErrorThreshold = 3; return p }(),
 			want: Plan{Next: func() State {
 				s := open(unconfirmed(inc(pidA, Mismatch, "error", day1)))
@@ -180,7 +180,7 @@ func TestDecide(t *testing.T) {
 		},
 		{
 			name: "not checked: nothing opens for it, and it is not counted as removed",
-			prev: open(), obs: []Observation{{ProcessID: pidA, NotChecked: true}}, now: day1, policy: policyOn,
+			prev: open(), obs: []Observation{{ProcessID: pidA, Check: CheckInterrupted}}, now: day1, policy: policyOn,
 			want: Plan{Next: open()},
 		},
 		{
@@ -376,12 +376,12 @@ func TestClassify(t *testing.T) {
 		o    Observation
 		want Status
 	}{
-		{Observation{Checked: true, SlotsBehind: 49}, StatusOK},
-		{Observation{Checked: true, SlotsBehind: 50}, StatusBehind},
+		{Observation{Check: CheckRead, SlotsBehind: 49}, StatusOK},
+		{Observation{Check: CheckRead, SlotsBehind: 50}, StatusBehind},
 		{Observation{}, StatusFailing},
-		{Observation{NotChecked: true}, StatusNotChecked},
+		{Observation{Check: CheckInterrupted}, StatusNotChecked},
 		// Silenced wins over everything: maintenance is not behind.
-		{Observation{Checked: true, SlotsBehind: 500, Silenced: true}, StatusSilenced},
+		{Observation{Check: CheckRead, SlotsBehind: 500, Silenced: true}, StatusSilenced},
 		{Observation{Silenced: true}, StatusSilenced},
 	} {
 		if got := Classify(tc.o, 50); got != tc.want {

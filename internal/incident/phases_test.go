@@ -23,7 +23,7 @@ func TestWantsOf(t *testing.T) {
 	}{
 		{"behind wants a mismatch at its level", open(), []Observation{behind(pidA, 120)}, policyOn,
 			processView{wants: map[string]wanted{pidA: {Mismatch, "critical"}}}},
-		{"not checked holds, and marks the pass partial", failingFor(open(), map[string]int{pidA: 1}), []Observation{{ProcessID: pidA, NotChecked: true}}, policyOn,
+		{"not checked holds, and marks the pass partial", failingFor(open(), map[string]int{pidA: 1}), []Observation{{ProcessID: pidA, Check: CheckInterrupted}}, policyOn,
 			processView{held: map[string]bool{pidA: true}, failing: map[string]int{pidA: 1}, partial: true}},
 		{"an open stuck incident with an unknown trend is held", open(inc(pidA, Stuck, "error", day1)),
 			[]Observation{moving(pidA, 0, trend.Trend{Class: trend.Unknown})}, stuckPolicy,

@@ -188,9 +188,9 @@ func TestReconcileThenDecideMatchesAPerfectStateFile(t *testing.T) {
 		"all still in trouble":         {behind(pidA, 60), failing(pidB), behind(pidC, 150)},
 		"one worse, one removed":       {behind(pidA, 150), failing(pidB)},
 		"next day, still behind":       {behind(pidA, 60), behind(pidB, 0), behind(pidC, 150)},
-		"one not checked (cut short)":  {{ProcessID: pidA, NotChecked: true}, behind(pidB, 0), behind(pidC, 0)},
+		"one not checked (cut short)":  {{ProcessID: pidA, Check: CheckInterrupted}, behind(pidB, 0), behind(pidC, 0)},
 		"a newcomer falls behind too":  {behind(pidA, 60), behind(pidB, 0), behind(pidC, 0), behind("D000000000000000000000000000000000000000000", 70)},
-		"every process silenced today": {{ProcessID: pidA, Checked: true, Silenced: true}, {ProcessID: pidB, Silenced: true}, {ProcessID: pidC, Checked: true, Silenced: true}},
+		"every process silenced today": {{ProcessID: pidA, Check: CheckRead, Silenced: true}, {ProcessID: pidB, Silenced: true}, {ProcessID: pidC, Check: CheckRead, Silenced: true}},
 	}
 	states := map[string]State{
 		"no state file":        NewState(),

@@ -24,9 +24,9 @@ func Classify(o Observation, threshold int64) Status {
 	switch {
 	case o.Silenced:
 		return StatusSilenced
-	case o.NotChecked:
+	case o.Check == CheckInterrupted:
 		return StatusNotChecked
-	case !o.Checked:
+	case o.Check != CheckRead:
 		return StatusFailing
 	case o.SlotsBehind >= threshold:
 		return StatusBehind

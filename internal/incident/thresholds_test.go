@@ -22,7 +22,7 @@ func schedulerFailing(pid string) Observation {
 }
 
 func behindOn(pid string, slots int64) Observation {
-	return Observation{ProcessID: pid, Server: host, Checked: true, SlotsBehind: slots}
+	return Observation{ProcessID: pid, Server: host, Check: CheckRead, SlotsBehind: slots}
 }
 
 func with(p Policy, change func(*Policy)) Policy { change(&p); return p }
@@ -89,12 +89,12 @@ func TestDecideThresholdsSilenceAndStorms(t *testing.T) {
 		},
 		{
 			name: "silenced: behind but never paged",
-			prev: open(), obs: []Observation{{ProcessID: pidA, Checked: true, SlotsBehind: 500, Silenced: true}}, policy: policyOn,
+			prev: open(), obs: []Observation{{ProcessID: pidA, Check: CheckRead, SlotsBehind: 500, Silenced: true}}, policy: policyOn,
 			want: Plan{Next: open()},
 		},
 		{
 			name: "silenced: an open incident is held, not resolved and not rotated",
-			prev: open(inc(pidA, Mismatch, "error", day1)), obs: []Observation{{ProcessID: pidA, Checked: true, Silenced: true}}, policy: policyOn,
+			prev: open(inc(pidA, Mismatch, "error", day1)), obs: []Observation{{ProcessID: pidA, Check: CheckRead, Silenced: true}}, policy: policyOn,
 			want: Plan{Next: open(inc(pidA, Mismatch, "error", day1))},
 		},
 		{
@@ -179,7 +179,7 @@ func TestServerIncidentRotates(t *testing.T) {
 func TestServerIncidentHeldInAPartialPass(t *testing.T) {
 	p := with(policyOn, func(p *Policy) { p.GroupThreshold = 1 })
 	prev := open(serverInc(Server, host, day1))
-	partial := []Observation{behindOn(pidA, 0), {ProcessID: pidB, Server: host, NotChecked: true}}
+	partial := []Observation{behindOn(pidA, 0), {ProcessID: pidB, Server: host, Check: CheckInterrupted}}
 	if got := Decide(prev, partial, day1, p); len(got.Events) != 0 || len(got.Next.Open) != 1 {
 		t.Errorf("partial pass: events %v, open %v", got.Events, got.Next.Open)
 	}

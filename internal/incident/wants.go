@@ -44,7 +44,7 @@ func wantsOf(prev State, observations []Observation, now time.Time, p Policy) pr
 	}
 	for _, o := range observations {
 		delete(v.failing, o.ProcessID)
-		if o.NotChecked {
+		if o.Check == CheckInterrupted {
 			v.partial = true
 			v.held[o.ProcessID] = true
 			if n, ok := prev.Failing[o.ProcessID]; ok {
@@ -53,7 +53,7 @@ func wantsOf(prev State, observations []Observation, now time.Time, p Policy) pr
 			continue
 		}
 		streak := 0
-		if !o.Checked {
+		if o.Check != CheckRead {
 			streak = min(prev.Failing[o.ProcessID]+1, max(p.ErrorThreshold, 1))
 			if p.ErrorThreshold > 1 {
 				v.failing[o.ProcessID] = streak

@@ -61,7 +61,7 @@ func fleet(n int, behindEvery, failEvery int) Pass {
 	}
 	p.Status = map[string]incident.Status{}
 	for _, r := range p.Results {
-		o := incident.Observation{Checked: r.Checked(), SlotsBehind: r.SlotsBehind(), NotChecked: r.Interrupted}
+		o := incident.Observation{Check: checkOf(r), SlotsBehind: r.SlotsBehind()}
 		p.Status[r.ProcessID] = incident.Classify(o, p.Threshold)
 	}
 	return p

@@ -16,7 +16,7 @@ func onePass(results ...ao.Result) Pass {
 	p := Pass{Threshold: 50, Now: now, PagerDutyEnabled: true, StateFile: ".pagerduty-state.json", StateChanged: true,
 		Results: results, Status: map[string]incident.Status{}, Trends: map[string]trend.Trend{}, History: map[string][]trend.Sample{}}
 	for _, r := range results {
-		p.Status[r.ProcessID] = incident.Classify(incident.Observation{Checked: r.Checked(), SlotsBehind: r.SlotsBehind()}, p.Threshold)
+		p.Status[r.ProcessID] = incident.Classify(incident.Observation{Check: checkOf(r), SlotsBehind: r.SlotsBehind()}, p.Threshold)
 	}
 	return p
 }
@@ -177,4 +177,15 @@ func TestCutSummaryKeepsTheNoteVisibleAndTheStateLine(t *testing.T) {
 	if fit("short\n", tail, 2000) != "short\n"+tail {
 		t.Error("a summary that fits is changed")
 	}
+}
+
+// checkOf is how a check ended, as the action tells the core.
+func checkOf(r ao.Result) incident.Check {
+	switch {
+	case r.Interrupted:
+		return incident.CheckInterrupted
+	case r.Checked():
+		return incident.CheckRead
+	}
+	return incident.CheckFailed
 }

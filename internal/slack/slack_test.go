@@ -189,7 +189,7 @@ func TestSenderAgainstTheStandIn(t *testing.T) {
 func statuses(results []ao.Result, threshold int64, silenced map[string]bool) map[string]incident.Status {
 	st := map[string]incident.Status{}
 	for _, r := range results {
-		o := incident.Observation{Checked: r.Checked(), SlotsBehind: r.SlotsBehind(), Silenced: silenced[r.ProcessID], NotChecked: r.Interrupted}
+		o := incident.Observation{Check: checkOf(r), SlotsBehind: r.SlotsBehind(), Silenced: silenced[r.ProcessID]}
 		st[r.ProcessID] = incident.Classify(o, threshold)
 	}
 	return st
@@ -207,4 +207,15 @@ func TestAnnouncedRoundTripsThroughTheStateFile(t *testing.T) {
 	if _, err := DecodeAnnounced([]byte(`{"behind": 3}`)); err == nil {
 		t.Error("a malformed memory was accepted")
 	}
+}
+
+// checkOf is how a check ended, as the action tells the core.
+func checkOf(r ao.Result) incident.Check {
+	switch {
+	case r.Interrupted:
+		return incident.CheckInterrupted
+	case r.Checked():
+		return incident.CheckRead
+	}
+	return incident.CheckFailed
 }

@@ -103,12 +103,12 @@ func TestRoundTripOverDecide(t *testing.T) {
 		now = now.Add(time.Duration(1+rng.IntN(20)) * time.Minute)
 		var obs []incident.Observation
 		for i, p := range pids {
-			o := incident.Observation{ProcessID: p, Server: hosts[i%len(hosts)], Checked: true, SlotsBehind: int64(rng.IntN(150))}
+			o := incident.Observation{ProcessID: p, Server: hosts[i%len(hosts)], Check: incident.CheckRead, SlotsBehind: int64(rng.IntN(150))}
 			switch rng.IntN(6) {
 			case 0:
-				o.Checked, o.StateFailed = false, true
+				o.Check, o.StateFailed = incident.CheckFailed, true
 			case 1:
-				o.Checked, o.SchedulerFailed = false, true
+				o.Check, o.SchedulerFailed = incident.CheckFailed, true
 			case 2:
 				o.Trend = trend.Trend{Class: trend.Stuck, StuckSince: now.Add(-time.Hour)}
 			}
