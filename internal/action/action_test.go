@@ -52,7 +52,7 @@ func TestLifecycleAcrossPasses(t *testing.T) {
 	if r.exit != 0 {
 		t.Fatalf("exit %d\n%s", r.exit, r.stdout)
 	}
-	wantOpen := []string{key(incident.Mismatch, pidB), key(incident.Error, pidC)} // by process
+	wantOpen := []string{key(incident.Mismatch, pidB), key(incident.Unreadable, pidC)} // by process
 	if diff := cmp.Diff(wantOpen, h.pd.Open(), cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
 		t.Errorf("PagerDuty open alerts (-want +got):\n%s", diff)
 	}

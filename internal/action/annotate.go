@@ -30,7 +30,7 @@ func annotateNewTrouble(con *console.Console, triggered []report.Incident, thres
 		if incident.Reason(inc.Reason) != incident.Opened {
 			continue
 		}
-		if incident.Type(inc.Type) == incident.Error || incident.Type(inc.Type) == incident.Scheduler {
+		if incident.Type(inc.Type) == incident.Unreadable || incident.Type(inc.Type) == incident.Scheduler {
 			errs = append(errs, inc)
 		} else {
 			warnings = append(warnings, inc)

@@ -80,7 +80,7 @@ func TestReplayOutageLeavesOneBrokenProcess(t *testing.T) {
 		h.run(in)
 	}
 	serverKey := incident.GroupKey(incident.Server, mustHost(t, server.State.URL), "", day1)
-	lone := incident.DedupKey(incident.Error, pids[0], day1)
+	lone := incident.DedupKey(incident.Unreadable, pids[0], day1)
 	if diff := cmp.Diff(map[string]int{serverKey: 1, lone: 1}, h.pd.Opened()); diff != "" {
 		t.Errorf("incidents opened (-want +got):\n%s", diff)
 	}

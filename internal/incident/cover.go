@@ -43,7 +43,7 @@ func cover(prev State, observations []Observation, v processView, p Policy) cove
 		active++
 		w, ok := v.wants[o.ProcessID]
 		mismatch := ok && (w.t == Mismatch || w.t == Stuck)
-		failing := ok && w.t == Error
+		failing := ok && w.t == Unreadable
 		heldFailing := v.held[o.ProcessID] && o.Check != CheckRead
 		switch {
 		case mismatch || ((failing || heldFailing) && o.StateFailed):

@@ -57,7 +57,7 @@ func unconfirmed(i Incident) Incident { i.Unconfirmed = true; return i }
 func TestIntendApplyRevert(t *testing.T) {
 	old := inc(pidA, Mismatch, "error", day1)
 	prev := open(old)
-	fresh := inc(pidB, Error, "error", day1)
+	fresh := inc(pidB, Unreadable, "error", day1)
 	st := prev.Clone()
 	st.Intend(Event{Action: Trigger, Incident: fresh})
 	st.Intend(Event{Action: Resolve, Incident: old})
@@ -241,29 +241,29 @@ func TestDecide(t *testing.T) {
 			name: "process cannot be checked: error incident",
 			prev: open(), obs: []Observation{failing(pidA)}, now: day1, policy: policyOn,
 			want: Plan{
-				Events: []Event{ev(Trigger, Opened, inc(pidA, Error, "error", day1))},
-				Next:   open(inc(pidA, Error, "error", day1)),
+				Events: []Event{ev(Trigger, Opened, inc(pidA, Unreadable, "error", day1))},
+				Next:   open(inc(pidA, Unreadable, "error", day1)),
 			},
 		},
 		{
 			name: "still failing: no second incident",
-			prev: open(inc(pidA, Error, "error", day1)), obs: []Observation{failing(pidA)}, now: day1, policy: policyOn,
-			want: Plan{Next: open(inc(pidA, Error, "error", day1))},
+			prev: open(inc(pidA, Unreadable, "error", day1)), obs: []Observation{failing(pidA)}, now: day1, policy: policyOn,
+			want: Plan{Next: open(inc(pidA, Unreadable, "error", day1))},
 		},
 		{
 			name: "error then recovered: resolve the error incident",
-			prev: open(inc(pidA, Error, "error", day1)), obs: []Observation{behind(pidA, 0)}, now: day1, policy: policyOn,
+			prev: open(inc(pidA, Unreadable, "error", day1)), obs: []Observation{behind(pidA, 0)}, now: day1, policy: policyOn,
 			want: Plan{
-				Events: []Event{ev(Resolve, Recovered, inc(pidA, Error, "error", day1))},
+				Events: []Event{ev(Resolve, Recovered, inc(pidA, Unreadable, "error", day1))},
 				Next:   open(),
 			},
 		},
 		{
 			name: "error then behind: resolve the error incident, trigger a mismatch",
-			prev: open(inc(pidA, Error, "error", day1)), obs: []Observation{behind(pidA, 120)}, now: day1, policy: policyOn,
+			prev: open(inc(pidA, Unreadable, "error", day1)), obs: []Observation{behind(pidA, 120)}, now: day1, policy: policyOn,
 			want: Plan{
 				Events: []Event{
-					ev(Resolve, Recovered, inc(pidA, Error, "error", day1)),
+					ev(Resolve, Recovered, inc(pidA, Unreadable, "error", day1)),
 					ev(Trigger, Opened, inc(pidA, Mismatch, "critical", day1)),
 				},
 				Next: open(inc(pidA, Mismatch, "critical", day1)),
@@ -296,15 +296,15 @@ func TestDecide(t *testing.T) {
 		},
 		{
 			name: "several processes: events ordered by process, each closing before opening",
-			prev: open(inc(pidB, Error, "error", day1)),
+			prev: open(inc(pidB, Unreadable, "error", day1)),
 			obs:  []Observation{behind(pidB, 60), failing(pidA)}, now: day1, policy: policyOn,
 			want: Plan{
 				Events: []Event{
-					ev(Trigger, Opened, inc(pidA, Error, "error", day1)),
-					ev(Resolve, Recovered, inc(pidB, Error, "error", day1)),
+					ev(Trigger, Opened, inc(pidA, Unreadable, "error", day1)),
+					ev(Resolve, Recovered, inc(pidB, Unreadable, "error", day1)),
 					ev(Trigger, Opened, inc(pidB, Mismatch, "error", day1)),
 				},
-				Next: open(inc(pidA, Error, "error", day1), inc(pidB, Mismatch, "error", day1)),
+				Next: open(inc(pidA, Unreadable, "error", day1), inc(pidB, Mismatch, "error", day1)),
 			},
 		},
 	}

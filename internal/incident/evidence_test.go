@@ -186,8 +186,8 @@ func TestDecideBoundaries(t *testing.T) {
 			name: "exactly half the processes failing the scheduler: no scheduler incident, each pages",
 			prev: open(), obs: []Observation{schedulerFailing(pidA), schedulerFailing(pidB), behindOn(pidC, 0), behindOn(pidD, 0)}, policy: grouping,
 			want: Plan{
-				Events: []Event{ev(Trigger, Opened, inc(pidA, Error, "error", day1)), ev(Trigger, Opened, inc(pidB, Error, "error", day1))},
-				Next:   open(inc(pidA, Error, "error", day1), inc(pidB, Error, "error", day1)),
+				Events: []Event{ev(Trigger, Opened, inc(pidA, Unreadable, "error", day1)), ev(Trigger, Opened, inc(pidB, Unreadable, "error", day1))},
+				Next:   open(inc(pidA, Unreadable, "error", day1), inc(pidB, Unreadable, "error", day1)),
 			},
 		},
 		{

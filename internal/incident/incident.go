@@ -14,8 +14,9 @@ type Type string
 const (
 	// Mismatch: a state server's slot is too far from the scheduler's nonce.
 	Mismatch Type = "mismatch"
-	// Error: a process could not be checked at all.
-	Error Type = "error"
+	// Unreadable: a process's nonces could not be read (written "error",
+	// as earlier versions did, in dedup keys, the state file and outputs).
+	Unreadable Type = "error"
 	// Stuck: a process's state slot has not moved for stuck-after while
 	// its scheduler advanced, however small the gap.
 	Stuck Type = "stuck"
@@ -33,7 +34,7 @@ func (t Type) Grouped() bool { return t == Server || t == Scheduler }
 // (a newer version wrote it) is kept in the state and never acted on.
 func (t Type) Known() bool {
 	switch t {
-	case Mismatch, Error, Stuck, Server, Scheduler:
+	case Mismatch, Unreadable, Stuck, Server, Scheduler:
 		return true
 	}
 	return false

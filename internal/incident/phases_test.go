@@ -53,7 +53,7 @@ func TestCover(t *testing.T) {
 	errWant := func(pids ...string) processView {
 		v := processView{wants: map[string]wanted{}}
 		for _, pid := range pids {
-			v.wants[pid] = wanted{Error, "error"}
+			v.wants[pid] = wanted{Unreadable, "error"}
 		}
 		return v
 	}
@@ -102,9 +102,9 @@ func TestReconcileAll(t *testing.T) {
 		policy Policy
 		want   []Event
 	}{
-		{"covered: its own incident is held", open(inc(pidA, Error, "error", day1)), []Observation{stateFailing(pidA)},
-			processView{wants: map[string]wanted{pidA: {Error, "error"}}}, coverage{covered: map[string]bool{pidA: true}}, policyOn, nil},
-		{"unlisted in a narrowed pass: held", open(inc(pidB, Error, "error", day1)), []Observation{behind(pidA, 0)},
+		{"covered: its own incident is held", open(inc(pidA, Unreadable, "error", day1)), []Observation{stateFailing(pidA)},
+			processView{wants: map[string]wanted{pidA: {Unreadable, "error"}}}, coverage{covered: map[string]bool{pidA: true}}, policyOn, nil},
+		{"unlisted in a narrowed pass: held", open(inc(pidB, Unreadable, "error", day1)), []Observation{behind(pidA, 0)},
 			processView{}, coverage{}, with(policyOn, func(p *Policy) { p.Narrowed = true }), nil},
 		{"a server incident whose server is no longer listed: removed", open(serverInc(Server, "gone.test", day1)), []Observation{behindOn(pidA, 0)},
 			processView{}, coverage{}, policyOn, []Event{ev(Resolve, Removed, serverInc(Server, "gone.test", day1))}},

@@ -215,7 +215,7 @@ func ParseDedupKey(key string) (Incident, bool) {
 	typ, subject, ok := strings.Cut(rest[:len(rest)-dateLen], "-")
 	t := Type(typ)
 	switch t {
-	case Mismatch, Error, Stuck, Server, Scheduler:
+	case Mismatch, Unreadable, Stuck, Server, Scheduler:
 	default:
 		return Incident{}, false
 	}

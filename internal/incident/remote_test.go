@@ -57,7 +57,7 @@ func TestParseDedupKey(t *testing.T) {
 
 func TestReconcile(t *testing.T) {
 	a := inc(pidA, Mismatch, "error", day1)
-	b := inc(pidB, Error, "error", day1)
+	b := inc(pidB, Unreadable, "error", day1)
 	pdA, pdB := alert(a.DedupKey, 1), alert(b.DedupKey, 2)
 	all := Scope{}
 	tests := []struct {
@@ -76,8 +76,8 @@ func TestReconcile(t *testing.T) {
 			name: "no state file: what PagerDuty holds is adopted, severity unknown",
 			prev: NewState(), remote: Remote{Open: []RemoteAlert{pdB, pdA}, Complete: true}, adopt: all,
 			want: Reconciled{
-				State:   open(adopted(pidA, Mismatch, day1), adopted(pidB, Error, day1)),
-				Adopted: []Incident{adopted(pidB, Error, day1), adopted(pidA, Mismatch, day1)},
+				State:   open(adopted(pidA, Mismatch, day1), adopted(pidB, Unreadable, day1)),
+				Adopted: []Incident{adopted(pidB, Unreadable, day1), adopted(pidA, Mismatch, day1)},
 				Links:   map[string]Link{a.DedupKey: pdA.Link, b.DedupKey: pdB.Link},
 			},
 		},
@@ -108,8 +108,8 @@ func TestReconcile(t *testing.T) {
 			prev: NewState(), remote: Remote{Open: []RemoteAlert{pdA, pdB}, Complete: true},
 			adopt: Scope{Holds: func(pid string) bool { return pid == pidB }},
 			want: Reconciled{
-				State:   open(adopted(pidB, Error, day1)),
-				Adopted: []Incident{adopted(pidB, Error, day1)},
+				State:   open(adopted(pidB, Unreadable, day1)),
+				Adopted: []Incident{adopted(pidB, Unreadable, day1)},
 				Links:   map[string]Link{a.DedupKey: pdA.Link, b.DedupKey: pdB.Link},
 			},
 		},
@@ -180,7 +180,7 @@ func TestReconcile(t *testing.T) {
 // a pass with the perfect state file leaves it.
 func TestReconcileThenDecideMatchesAPerfectStateFile(t *testing.T) {
 	pidC := "C000000000000000000000000000000000000000000"
-	a, b, c := inc(pidA, Mismatch, "error", day1), inc(pidB, Error, "error", day1), inc(pidC, Mismatch, "critical", day1)
+	a, b, c := inc(pidA, Mismatch, "error", day1), inc(pidB, Unreadable, "error", day1), inc(pidC, Mismatch, "critical", day1)
 	perfect := open(a, b, c)
 	remote := Remote{Open: []RemoteAlert{alert(a.DedupKey, 1), alert(b.DedupKey, 2), alert(c.DedupKey, 3)}, Complete: true}
 	obsSets := map[string][]Observation{
@@ -238,7 +238,7 @@ func openAfter(remote Remote, events []Event) []string {
 }
 
 func TestUnraisedKeepsAdoptedIncidentsQuiet(t *testing.T) {
-	keyA, keyC := DedupKey(Mismatch, pidA, day1), DedupKey(Error, "C000000000000000000000000000000000000000000", day1)
+	keyA, keyC := DedupKey(Mismatch, pidA, day1), DedupKey(Unreadable, "C000000000000000000000000000000000000000000", day1)
 	rec := Reconcile(NewState(), Remote{Open: []RemoteAlert{alert(keyA, 1), {DedupKey: keyC, Severity: "warning"}}, Complete: true}, Scope{})
 	obs := []Observation{behind(pidA, 150), behind(pidB, 60), failing("C000000000000000000000000000000000000000000")}
 	st, plan := rec.Unraised(Decide(rec.State, obs, day1, policyOn))
@@ -246,7 +246,7 @@ func TestUnraisedKeepsAdoptedIncidentsQuiet(t *testing.T) {
 	// B: a new breach. C: PagerDuty said warning, error wanted: a true rise.
 	wantEvents := []Event{
 		ev(Trigger, Opened, inc(pidB, Mismatch, "error", day1)),
-		ev(Trigger, SeverityRaised, Incident{ProcessID: "C000000000000000000000000000000000000000000", Type: Error, DedupKey: keyC, Severity: "error", Since: day1.Truncate(24 * time.Hour)}),
+		ev(Trigger, SeverityRaised, Incident{ProcessID: "C000000000000000000000000000000000000000000", Type: Unreadable, DedupKey: keyC, Severity: "error", Since: day1.Truncate(24 * time.Hour)}),
 	}
 	if diff := cmp.Diff(wantEvents, plan.Events); diff != "" {
 		t.Errorf("events (-want +got):\n%s", diff)

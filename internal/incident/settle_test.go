@@ -8,7 +8,7 @@ import (
 
 func TestIntentAndSettle(t *testing.T) {
 	old := inc(pidA, Mismatch, "error", day1)
-	fresh := inc(pidB, Error, "error", day2)
+	fresh := inc(pidB, Unreadable, "error", day2)
 	gone := inc(pidB, Mismatch, "warning", day1)
 	prev := open(old, gone)
 	prev.Failing[pidA] = 1

@@ -15,7 +15,8 @@ const (
 	Info     Severity = "info"
 	Warning  Severity = "warning"
 	Critical Severity = "critical"
-	// SeverityError is "error" (Error names the incident type).
+	// SeverityError is PagerDuty's "error". The incident type written
+	// "error" is Unreadable, and the status StatusFailing.
 	SeverityError Severity = "error"
 )
 

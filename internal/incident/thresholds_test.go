@@ -50,14 +50,14 @@ func TestDecideThresholdsSilenceAndStorms(t *testing.T) {
 			name: "error threshold 2: the second failure in a row opens the error incident",
 			prev: failingFor(open(), map[string]int{pidA: 1}), obs: []Observation{failing(pidA)}, policy: twoPasses,
 			want: Plan{
-				Events: []Event{ev(Trigger, Opened, inc(pidA, Error, "error", day1))},
-				Next:   failingFor(open(inc(pidA, Error, "error", day1)), map[string]int{pidA: 2}),
+				Events: []Event{ev(Trigger, Opened, inc(pidA, Unreadable, "error", day1))},
+				Next:   failingFor(open(inc(pidA, Unreadable, "error", day1)), map[string]int{pidA: 2}),
 			},
 		},
 		{
 			name: "error threshold 2: a long outage keeps the capped count, so the state does not change",
-			prev: failingFor(open(inc(pidA, Error, "error", day1)), map[string]int{pidA: 2}), obs: []Observation{failing(pidA)}, policy: twoPasses,
-			want: Plan{Next: failingFor(open(inc(pidA, Error, "error", day1)), map[string]int{pidA: 2})},
+			prev: failingFor(open(inc(pidA, Unreadable, "error", day1)), map[string]int{pidA: 2}), obs: []Observation{failing(pidA)}, policy: twoPasses,
+			want: Plan{Next: failingFor(open(inc(pidA, Unreadable, "error", day1)), map[string]int{pidA: 2})},
 		},
 		{
 			name: "error threshold 2: a one-pass blip is forgotten when the process is checkable again",
@@ -68,8 +68,8 @@ func TestDecideThresholdsSilenceAndStorms(t *testing.T) {
 			name: "error threshold 1 keeps no counts",
 			prev: open(), obs: []Observation{failing(pidA)}, policy: policyOn,
 			want: Plan{
-				Events: []Event{ev(Trigger, Opened, inc(pidA, Error, "error", day1))},
-				Next:   open(inc(pidA, Error, "error", day1)),
+				Events: []Event{ev(Trigger, Opened, inc(pidA, Unreadable, "error", day1))},
+				Next:   open(inc(pidA, Unreadable, "error", day1)),
 			},
 		},
 		{
@@ -108,11 +108,11 @@ func TestDecideThresholdsSilenceAndStorms(t *testing.T) {
 		},
 		{
 			name: "storm: behind processes count too, and existing incidents are held",
-			prev: open(inc(pidA, Error, "error", day1)),
+			prev: open(inc(pidA, Unreadable, "error", day1)),
 			obs:  []Observation{stateFailing(pidA), behindOn(pidB, 60), stateFailing(pidC)}, policy: grouping,
 			want: Plan{
 				Events:   []Event{ev(Trigger, Opened, serverInc(Server, host, day1), pidA, pidB, pidC)},
-				Next:     open(inc(pidA, Error, "error", day1), serverInc(Server, host, day1)),
+				Next:     open(inc(pidA, Unreadable, "error", day1), serverInc(Server, host, day1)),
 				Affected: map[string][]string{DedupKey(Server, host, day1): {pidA, pidB, pidC}},
 			},
 		},
@@ -120,8 +120,8 @@ func TestDecideThresholdsSilenceAndStorms(t *testing.T) {
 			name: "storm: exactly group-threshold processes in trouble page one by one",
 			prev: open(), obs: []Observation{stateFailing(pidA), stateFailing(pidB), behindOn(pidC, 0)}, policy: grouping,
 			want: Plan{
-				Events: []Event{ev(Trigger, Opened, inc(pidA, Error, "error", day1)), ev(Trigger, Opened, inc(pidB, Error, "error", day1))},
-				Next:   open(inc(pidA, Error, "error", day1), inc(pidB, Error, "error", day1)),
+				Events: []Event{ev(Trigger, Opened, inc(pidA, Unreadable, "error", day1)), ev(Trigger, Opened, inc(pidB, Unreadable, "error", day1))},
+				Next:   open(inc(pidA, Unreadable, "error", day1), inc(pidB, Unreadable, "error", day1)),
 			},
 		},
 		{
@@ -145,16 +145,16 @@ func TestDecideThresholdsSilenceAndStorms(t *testing.T) {
 			name: "scheduler failing for a minority: per-process error incidents",
 			prev: open(), obs: []Observation{schedulerFailing(pidA), behindOn(pidB, 0), behindOn(pidC, 0), behindOn(pidD, 0)}, policy: grouping,
 			want: Plan{
-				Events: []Event{ev(Trigger, Opened, inc(pidA, Error, "error", day1))},
-				Next:   open(inc(pidA, Error, "error", day1)),
+				Events: []Event{ev(Trigger, Opened, inc(pidA, Unreadable, "error", day1))},
+				Next:   open(inc(pidA, Unreadable, "error", day1)),
 			},
 		},
 		{
 			name: "grouping off (0): every process pages on its own",
 			prev: open(), obs: []Observation{stateFailing(pidA), stateFailing(pidB), stateFailing(pidC)}, policy: policyOn,
 			want: Plan{
-				Events: []Event{ev(Trigger, Opened, inc(pidA, Error, "error", day1)), ev(Trigger, Opened, inc(pidB, Error, "error", day1)), ev(Trigger, Opened, inc(pidC, Error, "error", day1))},
-				Next:   open(inc(pidA, Error, "error", day1), inc(pidB, Error, "error", day1), inc(pidC, Error, "error", day1)),
+				Events: []Event{ev(Trigger, Opened, inc(pidA, Unreadable, "error", day1)), ev(Trigger, Opened, inc(pidB, Unreadable, "error", day1)), ev(Trigger, Opened, inc(pidC, Unreadable, "error", day1))},
+				Next:   open(inc(pidA, Unreadable, "error", day1), inc(pidB, Unreadable, "error", day1), inc(pidC, Unreadable, "error", day1)),
 			},
 		},
 	}

@@ -68,8 +68,8 @@ func wantsOf(prev State, observations []Observation, now time.Time, p Policy) pr
 		case status == StatusFailing && (hasType(open, Mismatch) || stuckOpen):
 			v.held[o.ProcessID] = true
 		case status == StatusFailing:
-			if streak >= p.ErrorThreshold || hasType(open, Error) {
-				v.wants[o.ProcessID] = wanted{Error, p.ErrorSeverity}
+			if streak >= p.ErrorThreshold || hasType(open, Unreadable) {
+				v.wants[o.ProcessID] = wanted{Unreadable, p.ErrorSeverity}
 			}
 		case stuckOpen && (status == StatusBehind || o.Trend.Class == trend.Stuck):
 			// One page per process: a stuck incident already pages for it,

@@ -53,7 +53,7 @@ func NewIncident(inc incident.Incident, reason incident.Reason, r *ao.Result) In
 	}
 	out.StateURL = r.StateURL
 	out.StateNonce, out.SUNonce = r.StateNonce, r.SUNonce
-	if r.Checked() && inc.Type != incident.Error {
+	if r.Checked() && inc.Type != incident.Unreadable {
 		n := r.SlotsBehind()
 		out.SlotsBehind = &n
 	}

@@ -46,7 +46,7 @@ func fleet(n int, behindEvery, failEvery int) Pass {
 			}
 			r := broken(pid('F', i), host, ao.Unreachable)
 			p.Results = append(p.Results, r)
-			p.Open = append(p.Open, openIncident(r, incident.Error, now.Add(-90*time.Minute)))
+			p.Open = append(p.Open, openIncident(r, incident.Unreadable, now.Add(-90*time.Minute)))
 		case behindEvery > 0 && i%behindEvery == 0:
 			r := healthy(pid('L', i), int64(50+i%300))
 			p.Results = append(p.Results, r)

@@ -204,7 +204,7 @@ func parseLegacy(entries map[string]json.RawMessage) (incident.Open, error) {
 // legacyType reads the type out of nonce-monitor-{type}-{pid}-{date}.
 func legacyType(key string) incident.Type {
 	if strings.HasPrefix(key, "nonce-monitor-error-") {
-		return incident.Error
+		return incident.Unreadable
 	}
 	return incident.Mismatch
 }

@@ -20,7 +20,7 @@ var opened = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 
 func sample() incident.State {
 	a := incident.Incident{ProcessID: pid, Type: incident.Mismatch, DedupKey: incident.DedupKey(incident.Mismatch, pid, opened), Severity: "error", Since: opened}
-	b := incident.Incident{ProcessID: "B" + pid[1:], Type: incident.Error, DedupKey: incident.DedupKey(incident.Error, "B"+pid[1:], opened), Severity: "error", Since: opened}
+	b := incident.Incident{ProcessID: "B" + pid[1:], Type: incident.Unreadable, DedupKey: incident.DedupKey(incident.Unreadable, "B"+pid[1:], opened), Severity: "error", Since: opened}
 	g := incident.Incident{Server: "state.forward.computer", Type: incident.Server, DedupKey: incident.DedupKey(incident.Server, "state.forward.computer", opened), Severity: "critical", Since: opened}
 	return incident.State{Open: incident.Open{a.DedupKey: a, b.DedupKey: b, g.DedupKey: g}, Failing: map[string]int{"C" + pid[1:]: 2}}
 }
@@ -101,7 +101,7 @@ func TestLegacyFormatIsHonoured(t *testing.T) {
 	want := incident.Open{
 		"nonce-monitor-mismatch-" + pid + "-20251005": {ProcessID: pid, Type: incident.Mismatch,
 			DedupKey: "nonce-monitor-mismatch-" + pid + "-20251005", Severity: "error", Since: time.Date(2025, 10, 5, 10, 0, 0, 0, time.UTC)},
-		"nonce-monitor-error-B" + pid[1:] + "-20251005": {ProcessID: "B" + pid[1:], Type: incident.Error,
+		"nonce-monitor-error-B" + pid[1:] + "-20251005": {ProcessID: "B" + pid[1:], Type: incident.Unreadable,
 			DedupKey: "nonce-monitor-error-B" + pid[1:] + "-20251005", Severity: "critical", Since: time.Date(2025, 10, 5, 11, 0, 0, 0, time.UTC)},
 	}
 	if diff := cmp.Diff(want, l.State.Open); diff != "" {
