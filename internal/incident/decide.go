@@ -40,20 +40,28 @@ const (
 	CheckInterrupted
 )
 
+// The severities that are not the operator's to choose: a process that
+// cannot be read or is stuck pages at error, a grouped incident (many
+// processes, or the scheduler) at critical. Mismatches page at the levels
+// of Policy.Levels.
+const (
+	unreadableSeverity = SeverityError
+	stuckSeverity      = SeverityError
+	groupSeverity      = Critical
+)
+
 // Policy is the part of the configuration the decision depends on.
 type Policy struct {
 	Threshold        int64 // slots apart at which a mismatch incident opens
 	ResolveThreshold int64 // slots apart below which an open mismatch resolves (≤ Threshold)
 	Levels           []Level
 	AutoResolve      bool
-	ErrorSeverity    Severity // severity of "cannot be checked" incidents
 	// ErrorThreshold is how many consecutive passes a process must fail
 	// to be checked before an error incident opens (1 = at once).
 	ErrorThreshold int
 	// GroupThreshold: more than this many processes in trouble on one state
 	// server open one server incident instead (0 turns grouping off).
 	GroupThreshold int
-	GroupSeverity  Severity
 	SchedulerHost  string // names the scheduler incident
 	// StuckAfter: a state slot still for this long while the scheduler
 	// advanced wants a stuck incident (0: off).

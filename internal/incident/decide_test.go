@@ -21,9 +21,7 @@ var (
 		ResolveThreshold: 50,
 		Levels:           []Level{{"critical", 100}, {"error", 50}, {"warning", 0}},
 		AutoResolve:      true,
-		ErrorSeverity:    "error",
 		ErrorThreshold:   1,
-		GroupSeverity:    "critical",
 		SchedulerHost:    "su-router.test",
 	}
 )

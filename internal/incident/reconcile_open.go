@@ -32,7 +32,7 @@ func reconcileAll(prev State, observations []Observation, v processView, c cover
 			var want *wanted
 			members, isWanted := c.groups[k]
 			if isWanted {
-				want = &wanted{k.t, p.GroupSeverity}
+				want = &wanted{k.t, groupSeverity}
 				affected[keyOf(k.t, k.name, now, p)] = members
 			}
 			if (v.partial || p.Narrowed) && !isWanted {

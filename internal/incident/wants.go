@@ -69,12 +69,12 @@ func wantsOf(prev State, observations []Observation, now time.Time, p Policy) pr
 			v.held[o.ProcessID] = true
 		case status == StatusFailing:
 			if streak >= p.ErrorThreshold || hasType(open, Unreadable) {
-				v.wants[o.ProcessID] = wanted{Unreadable, p.ErrorSeverity}
+				v.wants[o.ProcessID] = wanted{Unreadable, unreadableSeverity}
 			}
 		case stuckOpen && (status == StatusBehind || o.Trend.Class == trend.Stuck):
 			// One page per process: a stuck incident already pages for it,
 			// and stays until the state server moves.
-			v.wants[o.ProcessID] = wanted{Stuck, SeverityError}
+			v.wants[o.ProcessID] = wanted{Stuck, stuckSeverity}
 		case stuckOpen && o.Trend.Class == trend.Unknown:
 			// Too little history to tell whether the slot moved.
 			v.held[o.ProcessID] = true
@@ -83,7 +83,7 @@ func wantsOf(prev State, observations []Observation, now time.Time, p Policy) pr
 		case status == StatusBehind || (hasType(open, Mismatch) && o.SlotsBehind >= p.ResolveThreshold):
 			v.wants[o.ProcessID] = wanted{Mismatch, severityFor(p.Levels, o.SlotsBehind)}
 		case stuck(o, now, p):
-			v.wants[o.ProcessID] = wanted{Stuck, SeverityError}
+			v.wants[o.ProcessID] = wanted{Stuck, stuckSeverity}
 		}
 	}
 	sort.Strings(v.deferred)

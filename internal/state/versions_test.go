@@ -94,7 +94,7 @@ func TestRoundTripOverDecide(t *testing.T) {
 	hosts := []string{"state-a.test", strings.Repeat("h", 240) + ".test:8443", "state-c.test"}
 	policy := incident.Policy{
 		Threshold: 50, ResolveThreshold: 20, Levels: []incident.Level{{Severity: "critical", MinSlots: 100}, {Severity: "warning", MinSlots: 0}},
-		AutoResolve: true, ErrorSeverity: "error", ErrorThreshold: 2, GroupThreshold: 4, GroupSeverity: "critical",
+		AutoResolve: true, ErrorThreshold: 2, GroupThreshold: 4,
 		SchedulerHost: "su.test", StuckAfter: 10 * time.Minute, Job: "shard-2-of-3",
 	}
 	st := incident.NewState()
