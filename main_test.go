@@ -139,6 +139,29 @@ func TestInputsAgree(t *testing.T) {
 	}
 }
 
+// The README's inputs table calls an input secret exactly when its field
+// is declared secret (config.Spec.Secret).
+func TestREADMESecretsAgree(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(raw), "\n## Inputs\n")
+	section, _, _ = strings.Cut(section, "\n## ")
+	says := map[string]bool{}
+	for _, line := range strings.Split(section, "\n") {
+		if cells := strings.SplitN(line, " | ", 3); strings.HasPrefix(line, "| `") && len(cells) == 3 {
+			says[strings.Trim(cells[0], "| `")] = strings.Contains(strings.ToLower(cells[2]), "secret")
+		}
+	}
+	for _, s := range config.Specs() {
+		if says[s.Name] != s.Secret {
+			t.Errorf("README row of %s calls it secret: %v; declared secret: %v", s.Name, says[s.Name], s.Secret)
+		}
+	}
+}
+
 // The flags that are not inputs are documented, and are not in the inputs
 // table or action.yml (TestInputsAgree holds those to the inputs alone).
 func TestTerminalFlagsAreDocumented(t *testing.T) {

@@ -51,7 +51,7 @@ func loadConfig(env Env, con *console.Console) (config.Config, error) {
 		reportConfigErrors(con, err)
 		return cfg, errNotReady
 	}
-	con.AddSecrets(cfg.RoutingKey, cfg.APIToken, cfg.HeartbeatURL, cfg.SlackWebhookURL)
+	con.AddSecrets(cfg.Secrets()...)
 	con.SetVerbose(cfg.Verbose)
 	con.SetTerminal(cfg.SummaryFile, cfg.JSON, env.Stderr)
 	for _, u := range []string{cfg.StateURL, cfg.SURouterURL, cfg.EventsURL, cfg.APIURL} {

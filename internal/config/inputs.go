@@ -1,14 +1,18 @@
 // Package config turns action inputs (INPUT_* variables, or command-line
 // flags of the same names) into a validated Config.
 //
-// The Inputs struct is the single source of truth for input names, defaults
-// and help text: flags are generated from it, and a test holds action.yml and
-// the README's inputs table to it.
+// The Inputs struct is the single source of truth for input names, defaults,
+// help text and which inputs are secret: flags and the masking are generated
+// from it, and tests hold action.yml and the README's inputs table to it.
 package config
+
+import "reflect"
 
 // Inputs is every action input. The env tag spells the input name in
 // upper case with underscores (go-envconfig only accepts POSIX names); the
-// lookuper maps it back to the runner's INPUT_<NAME-WITH-HYPHENS>.
+// lookuper maps it back to the runner's INPUT_<NAME-WITH-HYPHENS>. A field
+// tagged secret:"true" (a string) is masked in every log line and never
+// echoed in an error message or as a flag's default.
 type Inputs struct {
 	ProcessIDs     string `env:"PROCESS_IDS" help:"Process IDs separated by newlines, commas or spaces; # starts a comment."`
 	ProcessIDsFile string `env:"PROCESS_IDS_FILE" help:"Workspace-relative text file: one process ID per line, # comments; an optional second field is that process's state server URL."`
@@ -17,20 +21,20 @@ type Inputs struct {
 	SURouterURL    string `env:"SU_ROUTER_URL,default=https://su-router.ao-testnet.xyz" help:"Scheduler (SU) router."`
 
 	PagerDutyEnabled  bool           `env:"PAGERDUTY_ENABLED,default=true" help:"Send PagerDuty events."`
-	RoutingKey        string         `env:"PAGERDUTY_ROUTING_KEY" help:"PagerDuty Events API v2 integration key (secret)."`
+	RoutingKey        string         `env:"PAGERDUTY_ROUTING_KEY" secret:"true" help:"PagerDuty Events API v2 integration key (secret)."`
 	SeverityThreshold Int64          `env:"PAGERDUTY_SEVERITY_THRESHOLD,default=50" help:"Slots apart at which a process opens a mismatch incident; 0 alerts on every process."`
 	SeverityLevels    SeverityLevels `env:"PAGERDUTY_SEVERITY_LEVELS,default=critical:100,error:50,warning:0" help:"Slots apart -> PagerDuty severity; the highest level reached wins."`
 	AutoResolve       bool           `env:"PAGERDUTY_AUTO_RESOLVE,default=true" help:"Resolve incidents when the process recovers."`
 	EventsURL         string         `env:"PAGERDUTY_EVENTS_URL,default=https://events.pagerduty.com" help:"PagerDuty Events API base URL (EU: https://events.eu.pagerduty.com)."`
-	APIToken          string         `env:"PAGERDUTY_API_TOKEN" help:"PagerDuty REST API key (secret); with it, every pass reconciles the state file with the incidents PagerDuty holds open."`
+	APIToken          string         `env:"PAGERDUTY_API_TOKEN" secret:"true" help:"PagerDuty REST API key (secret); with it, every pass reconciles the state file with the incidents PagerDuty holds open."`
 	ServiceID         string         `env:"PAGERDUTY_SERVICE_ID" help:"PagerDuty service the routing key feeds (e.g. PXXXXXX); required with pagerduty-api-token."`
 	APIURL            string         `env:"PAGERDUTY_API_URL,default=https://api.pagerduty.com" help:"PagerDuty REST API base URL (EU: https://api.eu.pagerduty.com)."`
 	ErrorThreshold    Int            `env:"PAGERDUTY_ERROR_THRESHOLD,default=1" help:"Consecutive passes a process must fail to be checked before an error incident opens."`
 	ResolveThreshold  *Int64         `env:"PAGERDUTY_RESOLVE_THRESHOLD,noinit" help:"Slots apart below which a mismatch incident resolves (default: the severity threshold)."`
 	GroupThreshold    Int            `env:"GROUP_THRESHOLD,default=10" help:"More than this many processes in trouble on one state server open one server incident instead of one each; 0 turns grouping off."`
 	SilencedIDs       string         `env:"SILENCED_PROCESS_IDS" help:"Process IDs that are checked and reported but never paged (maintenance)."`
-	HeartbeatURL      string         `env:"HEARTBEAT_URL" help:"URL to GET after a pass that completed (a dead-man's switch); secret."`
-	SlackWebhookURL   string         `env:"SLACK_WEBHOOK_URL" help:"Slack incoming webhook (secret); Slack is off when empty."`
+	HeartbeatURL      string         `env:"HEARTBEAT_URL" secret:"true" help:"URL to GET after a pass that completed (a dead-man's switch); secret."`
+	SlackWebhookURL   string         `env:"SLACK_WEBHOOK_URL" secret:"true" help:"Slack incoming webhook (secret); Slack is off when empty."`
 	SlackThreshold    Int64          `env:"SLACK_THRESHOLD,default=50" help:"Slots apart that counts as behind for Slack, independent of PagerDuty's threshold."`
 
 	StateFile      string    `env:"STATE_FILE,default=.pagerduty-state.json" help:"Incident state file, relative to the workspace."`
@@ -49,8 +53,28 @@ type Inputs struct {
 	Shard          Shard     `env:"SHARD" help:"i/n (e.g. 2/4): check only the processes whose stable hash falls in shard i of n, for a matrix of n jobs."`
 }
 
-// Secret inputs are masked in logs and never echoed in error messages.
-var secretInputs = map[string]bool{"pagerduty-routing-key": true, "pagerduty-api-token": true, "heartbeat-url": true, "slack-webhook-url": true}
+// isSecret reports whether the named input holds a secret (its field is
+// tagged secret:"true").
+func isSecret(input string) bool {
+	for _, s := range Specs() {
+		if s.Name == input {
+			return s.Secret
+		}
+	}
+	return false
+}
 
-// isSecret reports whether the named input holds a secret.
-func isSecret(input string) bool { return secretInputs[input] }
+// Secrets is the value of every secret input that is set: the console
+// masks them before anything is printed.
+func (in Inputs) Secrets() []string {
+	v := reflect.ValueOf(in)
+	var out []string
+	for i, s := range Specs() {
+		if s.Secret {
+			if value := v.Field(i).String(); value != "" {
+				out = append(out, value)
+			}
+		}
+	}
+	return out
+}

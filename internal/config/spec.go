@@ -13,6 +13,7 @@ type Spec struct {
 	Default string
 	Help    string
 	Bool    bool
+	Secret  bool // tagged secret:"true": masked, never echoed
 }
 
 // Specs lists every input in declaration order.
@@ -29,6 +30,7 @@ func Specs() []Spec {
 			Default: def,
 			Help:    f.Tag.Get("help"),
 			Bool:    f.Type.Kind() == reflect.Bool,
+			Secret:  f.Tag.Get("secret") == "true",
 		})
 	}
 	return specs
