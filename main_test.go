@@ -140,8 +140,9 @@ func TestInputsAgree(t *testing.T) {
 }
 
 // The README's inputs table calls an input secret exactly when its field
-// is declared secret (config.Spec.Secret).
-func TestREADMESecretsAgree(t *testing.T) {
+// is declared secret (config.Spec.Secret), and gives the range declared on
+// a bounded one.
+func TestREADMESecretsAndRangesAgree(t *testing.T) {
 	t.Parallel()
 	raw, err := os.ReadFile("README.md")
 	if err != nil {
@@ -149,15 +150,19 @@ func TestREADMESecretsAgree(t *testing.T) {
 	}
 	_, section, _ := strings.Cut(string(raw), "\n## Inputs\n")
 	section, _, _ = strings.Cut(section, "\n## ")
-	says := map[string]bool{}
+	says, rows := map[string]bool{}, map[string]string{}
 	for _, line := range strings.Split(section, "\n") {
 		if cells := strings.SplitN(line, " | ", 3); strings.HasPrefix(line, "| `") && len(cells) == 3 {
-			says[strings.Trim(cells[0], "| `")] = strings.Contains(strings.ToLower(cells[2]), "secret")
+			name := strings.Trim(cells[0], "| `")
+			says[name], rows[name] = strings.Contains(strings.ToLower(cells[2]), "secret"), cells[2]
 		}
 	}
 	for _, s := range config.Specs() {
 		if says[s.Name] != s.Secret {
 			t.Errorf("README row of %s calls it secret: %v; declared secret: %v", s.Name, says[s.Name], s.Secret)
+		}
+		if lo, hi, _, ok := s.Bounds(); ok && !strings.Contains(rows[s.Name], lo+" to "+hi) {
+			t.Errorf("README row of %s does not give its range (%s to %s, as declared)", s.Name, lo, hi)
 		}
 	}
 }

@@ -14,6 +14,17 @@ type Spec struct {
 	Help    string
 	Bool    bool
 	Secret  bool // tagged secret:"true": masked, never echoed
+	// Range is the range tag: "min..max" in the input's own syntax, then
+	// an optional unit ("1..1000 passes"); "" for an unbounded input.
+	Range string
+}
+
+// Bounds are the input's range, as written ("1", "1000"; "10m", "24h"),
+// and its unit, if any; ok is false for an unbounded input.
+func (s Spec) Bounds() (lo, hi, unit string, ok bool) {
+	r, unit, _ := strings.Cut(s.Range, " ")
+	lo, hi, ok = strings.Cut(r, "..")
+	return lo, hi, unit, ok
 }
 
 // Specs lists every input in declaration order.
@@ -31,9 +42,20 @@ func Specs() []Spec {
 			Help:    f.Tag.Get("help"),
 			Bool:    f.Type.Kind() == reflect.Bool,
 			Secret:  f.Tag.Get("secret") == "true",
+			Range:   f.Tag.Get("range"),
 		})
 	}
 	return specs
+}
+
+// specOf is an input's spec.
+func specOf(input string) Spec {
+	for _, s := range Specs() {
+		if s.Name == input {
+			return s
+		}
+	}
+	panic("no input " + input)
 }
 
 // defaultOf is an input's default, as its struct tag declares it: the one

@@ -4,24 +4,66 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/org/nonce-monitor-action/internal/escape"
 )
 
-// Bounds of the inputs that take a duration.
-const (
-	minRequestTimeout = 100 * time.Millisecond
-	maxRequestTimeout = 5 * time.Minute
-	minPassTimeout    = 10 * time.Second
-	maxPassTimeout    = 6 * time.Hour // GitHub's longest job
-	minHistoryWindow  = 10 * time.Minute
-	maxHistoryWindow  = 24 * time.Hour
-	// minStuckAfter is the least history a trend reads anything from
-	// (trend.MinSpan).
-	minStuckAfter = 2 * time.Minute
-)
+// minStuckAfter is the least history a trend reads anything from
+// (trend.MinSpan); stuck-after's upper bound is history-window's value.
+const minStuckAfter = 2 * time.Minute
+
+// outOfRange says why an input declared with a range tag is out of it, or
+// "". The bounds are the tag's (the longest pass-timeout, 6h, is GitHub's
+// longest job).
+func (c *Config) outOfRange(input string) string {
+	s := specOf(input)
+	lo, hi, unit, ok := s.Bounds()
+	if !ok {
+		panic("input " + input + " has no range tag")
+	}
+	if unit != "" {
+		unit = " (" + unit + ")"
+	}
+	field := reflect.ValueOf(c.Inputs).FieldByName(s.Field).Interface()
+	if d, isDuration := field.(Duration); isDuration {
+		min, max := mustDuration(lo), mustDuration(hi)
+		if d.D() < min || d.D() > max {
+			return fmt.Sprintf("%s is out of range %s..%s%s", d.D(), min, max, unit)
+		}
+		return ""
+	}
+	n := reflect.ValueOf(field).Int()
+	if min, max := mustInt(lo), mustInt(hi); n < min || n > max {
+		return fmt.Sprintf("%d is out of range %s..%s%s", n, lo, hi, unit)
+	}
+	return ""
+}
+
+// maxHistoryWindow is the longest history-window (its range tag).
+func maxHistoryWindow() time.Duration {
+	_, hi, _, _ := specOf("history-window").Bounds()
+	return mustDuration(hi)
+}
+
+func mustDuration(s string) time.Duration {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		panic("range tag: " + err.Error())
+	}
+	return d
+}
+
+func mustInt(s string) int64 {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		panic("range tag: " + err.Error())
+	}
+	return n
+}
 
 // validate checks the inputs against each other and their bounds. Inputs
 // that failed to decode (undecoded) hold their defaults and are not
@@ -33,12 +75,15 @@ func (c *Config) validate(undecoded func(input string) bool) []error {
 			errs = append(errs, &InputError{Input: input, Err: fmt.Errorf(format, args...)})
 		}
 	}
+	inRange := func(input string) {
+		if why := c.outOfRange(input); why != "" {
+			bad(input, "%s", why)
+		}
+	}
 	if c.SeverityThreshold < 0 {
 		bad("pagerduty-severity-threshold", "%d is negative; use 0 or more slots", c.SeverityThreshold)
 	}
-	if c.ErrorThreshold < 1 || c.ErrorThreshold > 1000 {
-		bad("pagerduty-error-threshold", "%d is out of range 1..1000 (passes)", c.ErrorThreshold)
-	}
+	inRange("pagerduty-error-threshold")
 	if c.ResolveThreshold != nil && (*c.ResolveThreshold < 0 || *c.ResolveThreshold > c.SeverityThreshold) {
 		bad("pagerduty-resolve-threshold", "%d must be between 0 and pagerduty-severity-threshold (%d)", *c.ResolveThreshold, c.SeverityThreshold)
 	}
@@ -58,28 +103,18 @@ func (c *Config) validate(undecoded func(input string) bool) []error {
 	if c.SlackThreshold < 0 {
 		bad("slack-threshold", "%d is negative; use 0 or more slots", c.SlackThreshold)
 	}
-	if c.Concurrency < 1 || c.Concurrency > 1024 {
-		bad("concurrency", "%d is out of range 1..1024", c.Concurrency)
-	}
-	if d := c.RequestTimeout.D(); d < minRequestTimeout || d > maxRequestTimeout {
-		bad("request-timeout", "%s is out of range %s..%s", d, minRequestTimeout, maxRequestTimeout)
-	}
-	if d := c.HistoryWindow.D(); d < minHistoryWindow || d > maxHistoryWindow {
-		bad("history-window", "%s is out of range %s..%s", d, minHistoryWindow, maxHistoryWindow)
-	}
+	inRange("concurrency")
+	inRange("request-timeout")
+	inRange("history-window")
 	if c.StuckAfter != nil && (c.StuckAfter.D() < minStuckAfter || c.StuckAfter.D() > c.HistoryWindow.D()) {
 		bad("stuck-after", "%s must be between %s and history-window (%s): a shorter stillness is not told from jitter, a longer one cannot be seen",
 			c.StuckAfter.D(), minStuckAfter, c.HistoryWindow.D())
 	}
-	if c.CatchUpGrace != nil && (c.CatchUpGrace.D() < time.Minute || c.CatchUpGrace.D() > maxHistoryWindow) {
-		bad("catch-up-grace", "%s is out of range 1m..%s", c.CatchUpGrace.D(), maxHistoryWindow)
+	if c.CatchUpGrace != nil && (c.CatchUpGrace.D() < time.Minute || c.CatchUpGrace.D() > maxHistoryWindow()) {
+		bad("catch-up-grace", "%s is out of range 1m..%s", c.CatchUpGrace.D(), maxHistoryWindow())
 	}
-	if d := c.PassTimeout.D(); d < minPassTimeout || d > maxPassTimeout {
-		bad("pass-timeout", "%s is out of range %s..%s", d, minPassTimeout, maxPassTimeout)
-	}
-	if c.MaxRetries < 0 || c.MaxRetries > 10 {
-		bad("max-retries", "%d is out of range 0..10", c.MaxRetries)
-	}
+	inRange("pass-timeout")
+	inRange("max-retries")
 	if strings.TrimSpace(c.StateFile) == "" {
 		bad("state-file", "must not be empty")
 	}
