@@ -62,12 +62,21 @@ func wantsOf(prev State, observations []Observation, now time.Time, p Policy) pr
 		open := openBy[subjectKey{name: o.ProcessID}]
 		status := Classify(o, p.Threshold)
 		stuckOpen := hasType(open, Stuck)
+		// The first case that matches decides: the order is the precedence.
+		// A process no case matches wants nothing: reconcileAll resolves
+		// what is open for it (evidence of recovery), unless a group
+		// covers it.
 		switch {
 		case status == StatusSilenced:
+			// Maintenance: what is open stays as it is; nothing opens.
 			v.held[o.ProcessID] = true
 		case status == StatusFailing && (hasType(open, Mismatch) || stuckOpen):
+			// Unread this pass: no evidence either way about the open
+			// page's trouble, so it holds (never swapped for an error page).
 			v.held[o.ProcessID] = true
 		case status == StatusFailing:
+			// Unreadable: paged once the streak reaches error-threshold;
+			// an open error incident stays wanted meanwhile.
 			if streak >= p.ErrorThreshold || hasType(open, Unreadable) {
 				v.wants[o.ProcessID] = wanted{Unreadable, unreadableSeverity}
 			}
@@ -79,10 +88,16 @@ func wantsOf(prev State, observations []Observation, now time.Time, p Policy) pr
 			// Too little history to tell whether the slot moved.
 			v.held[o.ProcessID] = true
 		case status == StatusBehind && !hasType(open, Mismatch) && catchingUp(o, p):
+			// Behind but closing the gap (catch-up-grace): not paged yet.
+			// An open mismatch is never deferred.
 			v.deferred = append(v.deferred, o.ProcessID)
 		case status == StatusBehind || (hasType(open, Mismatch) && o.SlotsBehind >= p.ResolveThreshold):
+			// Behind, or an open mismatch not yet back under the resolve
+			// threshold (hysteresis): a mismatch at its gap's severity.
 			v.wants[o.ProcessID] = wanted{Mismatch, severityFor(p.Levels, o.SlotsBehind)}
 		case stuck(o, now, p):
+			// Within the threshold, but still for stuck-after while its
+			// scheduler advanced.
 			v.wants[o.ProcessID] = wanted{Stuck, stuckSeverity}
 		}
 	}
