@@ -50,9 +50,15 @@ func TuneRuntime() {
 
 // Main runs one pass and returns the process exit status.
 func Main(ctx context.Context, env Env) int {
+	return exitStatus(runOnConsole(ctx, env))
+}
+
+// runOnConsole is run on a console of the pass's own, flushed (its
+// annotations written) when the pass ends.
+func runOnConsole(ctx context.Context, env Env) error {
 	con := console.New(env.Stdout, env.Getenv)
 	defer con.Flush()
-	return exitStatus(run(ctx, env, con))
+	return run(ctx, env, con)
 }
 
 // run runs one pass, stage by stage (ARCHITECTURE.md), and returns why it

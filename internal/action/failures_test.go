@@ -3,6 +3,7 @@ package action
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/org/nonce-monitor-action/internal/config"
@@ -34,5 +35,54 @@ func TestExitStatus(t *testing.T) {
 	}
 	if errors.Is(joined, errUndelivered) || errors.Is(joined, errStateNotSaved) {
 		t.Error("joined failures claim one that did not happen")
+	}
+}
+
+// A pass returns each failure that applies, of its kind, and no other.
+func TestPassFailuresAreTyped(t *testing.T) {
+	t.Parallel()
+	kinds := map[string]error{
+		"not ready": errNotReady, "cut short": errCutShort, "undelivered": errUndelivered,
+		"state not saved": errStateNotSaved, "misconfigured": errMisconfigured, "REST refused": errRESTRefused,
+		"fail-on": errFindings, "publish": errPublish,
+	}
+	for _, tc := range []struct {
+		name  string
+		setup func(h *harness)
+		in    map[string]string
+		want  []string
+	}{
+		{"a pass that went fine", nil, nil, nil},
+		{"PagerDuty rejects the event", func(h *harness) { h.pd.FailNext(400) }, nil, []string{"undelivered"}},
+		{"the intent cannot be recorded", nil, map[string]string{"state-file": "no-such-dir/state.json"}, []string{"state not saved", "undelivered"}},
+		{"fail-on behind", nil, map[string]string{"fail-on": "behind"}, []string{"fail-on"}},
+		{"a bad input", nil, map[string]string{"concurrency": "0"}, []string{"not ready"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t)
+			h.fleet.Set(pidA, 0, 60) // behind: one trigger
+			if tc.setup != nil {
+				tc.setup(h)
+			}
+			in := map[string]string{"process-ids": pidA}
+			for k, v := range tc.in {
+				in[k] = v
+			}
+			r := h.run(in)
+			var got []string
+			for name, kind := range kinds {
+				if errors.Is(r.failures, kind) {
+					got = append(got, name)
+				}
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("failures %v (%v), want %v", got, r.failures, tc.want)
+			}
+			if want := min(len(tc.want), 1); r.exit != want {
+				t.Errorf("exit %d, want %d", r.exit, want)
+			}
+		})
 	}
 }

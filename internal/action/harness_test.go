@@ -68,10 +68,11 @@ func (c *instantClock) After(d time.Duration) <-chan time.Time {
 }
 
 type runResult struct {
-	exit    int
-	outputs map[string]string
-	summary string
-	stdout  string
+	exit     int
+	failures error // what run returned: the failures joined
+	outputs  map[string]string
+	summary  string
+	stdout   string
 }
 
 func newHarness(t *testing.T) *harness {
@@ -125,19 +126,21 @@ func (h *harness) runCtx(ctx context.Context, extra map[string]string) runResult
 		env["INPUT_"+strings.ToUpper(k)] = v
 	}
 	var stdout bytes.Buffer
-	exit := Main(ctx, Env{
+	// Main, with run's failures kept for the test.
+	failures := runOnConsole(ctx, Env{
 		Getenv: func(k string) string { return env[k] },
 		Stdout: &stdout,
 		Now:    func() time.Time { return h.now },
 		Timing: h.timing,
 	})
+	exit := exitStatus(failures)
 	out, _ := os.ReadFile(env["GITHUB_OUTPUT"])
 	summary, _ := os.ReadFile(env["GITHUB_STEP_SUMMARY"])
 	outputs, err := ghatest.ParseOutputs(string(out))
 	if err != nil {
 		h.t.Fatalf("GITHUB_OUTPUT: %v", err)
 	}
-	return runResult{exit: exit, outputs: outputs, summary: string(summary), stdout: stdout.String()}
+	return runResult{exit: exit, failures: failures, outputs: outputs, summary: string(summary), stdout: stdout.String()}
 }
 
 func (h *harness) stateFile() string {
