@@ -46,39 +46,28 @@ func Parse(raw []byte) (History, error) {
 		return h, nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
-	if err := expect(dec, json.Delim('{')); err != nil {
-		return nil, err
-	}
 	seenVersion := false
-	for dec.More() {
-		key, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
+	err := eachField(dec, func(key string) error {
 		switch key {
 		case "version":
 			var v int
 			if err := dec.Decode(&v); err != nil {
-				return nil, err
+				return err
 			}
 			if v != version {
-				return nil, fmt.Errorf("version %d is not the version %d this action reads", v, version)
+				return fmt.Errorf("version %d is not the version %d this action reads", v, version)
 			}
 			seenVersion = true
 		case "samples":
-			if err := parseSamples(dec, h); err != nil {
-				return nil, err
-			}
+			return parseSamples(dec, h)
 		case "schedulers": // ParseSchedulers reads it
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
-				return nil, err
-			}
+			return skipValue(dec)
 		default:
-			return nil, fmt.Errorf("unknown field %v", key)
+			return fmt.Errorf("unknown field %v", key)
 		}
-	}
-	if err := expect(dec, json.Delim('}')); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	if !seenVersion {
@@ -88,15 +77,7 @@ func Parse(raw []byte) (History, error) {
 }
 
 func parseSamples(dec *json.Decoder, h History) error {
-	if err := expect(dec, json.Delim('{')); err != nil {
-		return err
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		pid, _ := tok.(string)
+	return eachField(dec, func(pid string) error {
 		var flat []int64
 		if err := dec.Decode(&flat); err != nil {
 			return fmt.Errorf("process %s: %w", pid, err)
@@ -115,6 +96,26 @@ func parseSamples(dec *json.Decoder, h History) error {
 		}
 		slices.SortStableFunc(samples, func(a, b trend.Sample) int { return a.At.Compare(b.At) })
 		h[pid] = samples
+		return nil
+	})
+}
+
+// eachField walks one JSON object, calling each with every key, the decoder
+// then standing at that key's value, which each must read. A key that is
+// not a string (never, from encoding/json) is "".
+func eachField(dec *json.Decoder, each func(key string) error) error {
+	if err := expect(dec, json.Delim('{')); err != nil {
+		return err
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		key, _ := tok.(string)
+		if err := each(key); err != nil {
+			return err
+		}
 	}
 	return expect(dec, json.Delim('}'))
 }

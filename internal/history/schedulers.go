@@ -74,47 +74,25 @@ func ParseSchedulers(raw []byte) (Schedulers, error) {
 		return s, nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
-	if err := expect(dec, json.Delim('{')); err != nil {
-		return nil, err
-	}
-	for dec.More() {
-		key, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
+	err := eachField(dec, func(key string) error {
 		if key != "schedulers" {
-			if err := skipValue(dec); err != nil {
-				return nil, err
-			}
-			continue
+			return skipValue(dec)
 		}
 		if err := parseSchedulers(dec, s); err != nil {
-			return nil, fmt.Errorf("schedulers: %w", err)
+			return fmt.Errorf("schedulers: %w", err)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return s, nil
 }
 
 func parseSchedulers(dec *json.Decoder, s Schedulers) error {
-	if err := expect(dec, json.Delim('{')); err != nil {
-		return err
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		raw, _ := tok.(string)
+	return eachField(dec, func(raw string) error {
 		base, ok := answer.SchedulerURL(raw)
-		if err := expect(dec, json.Delim('{')); err != nil {
-			return err
-		}
-		for dec.More() {
-			tok, err := dec.Token()
-			if err != nil {
-				return err
-			}
-			pid, _ := tok.(string)
+		return eachField(dec, func(pid string) error {
 			var at int64
 			if err := dec.Decode(&at); err != nil {
 				return fmt.Errorf("process %s: %w", pid, err)
@@ -122,12 +100,9 @@ func parseSchedulers(dec *json.Decoder, s Schedulers) error {
 			if ok && at > 0 && at < 1<<40 {
 				s[pid] = Scheduler{URL: base, Learned: time.Unix(at, 0).UTC()}
 			}
-		}
-		if err := expect(dec, json.Delim('}')); err != nil {
-			return err
-		}
-	}
-	return expect(dec, json.Delim('}'))
+			return nil
+		})
+	})
 }
 
 // skipValue reads past one value, token by token.
