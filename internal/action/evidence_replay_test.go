@@ -20,30 +20,13 @@ import (
 func TestReplayOutageRecoveringInSteps(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	server := aotest.Start()
-	t.Cleanup(server.Close)
-	var pids, lines []string
-	for i := range 18 {
-		pid := fmt.Sprintf("S%042d", i)
-		pids = append(pids, pid)
-		lines = append(lines, pid+" "+server.State.URL)
-	}
-	os.WriteFile(filepath.Join(h.ws, "ids.txt"), []byte(strings.Join(lines, "\n")+"\n"), 0o644)
-	in := map[string]string{"process-ids": "", "process-ids-file": "ids.txt", "group-threshold": "10", "max-retries": "0"}
+	o := outageOf18(t, h)
 	for pass, failing := range []int{18, 9, 3, 0, 0} {
-		h.now = day1.Add(time.Duration(pass) * 5 * time.Minute)
-		for i, pid := range pids {
-			h.fleet.Set(pid, 100, 100)
-			server.Set(pid, 100, 100)
-			if i < failing {
-				server.Break(pid, aotest.Status500, aotest.OK)
-			}
-		}
-		if r := h.run(in); r.exit != 0 && failing == 0 {
+		if r := o.pass(pass, failing); r.exit != 0 && failing == 0 {
 			t.Fatalf("pass %d: exit %d\n%s", pass, r.exit, r.stdout)
 		}
 	}
-	key := incident.GroupKey(incident.Server, mustHost(t, server.State.URL), "", day1)
+	key := incident.GroupKey(incident.Server, mustHost(t, o.server.State.URL), "", day1)
 	if diff := cmp.Diff(map[string]int{key: 1}, h.pd.Opened()); diff != "" {
 		t.Errorf("incidents opened over the recovery (-want +got):\n%s", diff)
 	}
@@ -87,6 +70,43 @@ func TestReplayOutageLeavesOneBrokenProcess(t *testing.T) {
 	if diff := cmp.Diff([]string{lone}, h.pd.Open()); diff != "" {
 		t.Errorf("open at the end (-want +got):\n%s", diff)
 	}
+}
+
+// outage18 is 18 processes on a state server of their own, passes five
+// minutes apart; in each, the first `failing` of them answer 500.
+type outage18 struct {
+	h      *harness
+	server *aotest.Fleet
+	pids   []string
+	in     map[string]string
+}
+
+func outageOf18(t *testing.T, h *harness) outage18 {
+	o := outage18{h: h, server: aotest.Start(),
+		in: map[string]string{"process-ids": "", "process-ids-file": "ids.txt", "group-threshold": "10", "max-retries": "0"}}
+	t.Cleanup(o.server.Close)
+	var lines []string
+	for i := range 18 {
+		pid := fmt.Sprintf("S%042d", i)
+		o.pids = append(o.pids, pid)
+		lines = append(lines, pid+" "+o.server.State.URL)
+	}
+	if err := os.WriteFile(filepath.Join(h.ws, "ids.txt"), []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+func (o outage18) pass(n, failing int) runResult {
+	o.h.now = day1.Add(time.Duration(n) * 5 * time.Minute)
+	for i, pid := range o.pids {
+		o.h.fleet.Set(pid, 100, 100)
+		o.server.Set(pid, 100, 100)
+		if i < failing {
+			o.server.Break(pid, aotest.Status500, aotest.OK)
+		}
+	}
+	return o.h.run(o.in)
 }
 
 // A run gap longer than the history window does not resolve a stuck
