@@ -88,7 +88,11 @@ func parseSamples(dec *json.Decoder, h History) error {
 		if len(flat)/3 > maxParsed {
 			return fmt.Errorf("process %s: %d samples, more than the %d this action ever keeps", pid, len(flat)/3, maxSamples)
 		}
-		samples := make([]trend.Sample, 0, len(flat)/3)
+		// One more than the file holds: Record appends this pass's sample in
+		// place. Without it every process's samples are copied to grow (to
+		// twice their length), which for 10,000 processes' hour was 10 MB
+		// new beside 5 MB old at once, the largest step of the pass in memory.
+		samples := make([]trend.Sample, 0, len(flat)/3+1)
 		var at, state, su int64
 		for i := 0; i < len(flat); i += 3 {
 			at, state, su = at+flat[i], state+flat[i+1], su+flat[i+2]
