@@ -214,6 +214,9 @@ func (b *bench) pass(trips int) (result, error) {
 		_ = json.Unmarshal(raw, &stats)
 	}
 	r.Mallocs, r.AllocMiB = stats.Mallocs, float64(stats.TotalAlloc)/(1<<20)
+	if stats.PeakRSSKiB > 0 { // the pass's own, not the bench's (ownPeakRSSKiB)
+		r.PeakRSSMiB = float64(stats.PeakRSSKiB) / 1024
+	}
 	if raw, err := os.ReadFile(filepath.Join(dir, ".nonce-monitor-history.json")); err == nil {
 		r.HistoryBytes = int64(len(raw))
 		if h, err := history.Parse(raw); err == nil {
