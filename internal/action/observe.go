@@ -107,7 +107,7 @@ func (s *setup) recordHistory(con *console.Console, results []ao.Result, now tim
 	if n := s.history.Record(now, samples, monitored, window); n > 0 {
 		con.Warnf("History file", "history file %s: %s from the future or with a negative slot left out (a clock step, or an edited file)", s.historyPath, report.Count(n, "sample", "samples"))
 	}
-	if err := s.ws.Write(s.historyPath, s.history.EncodeWith(s.schedulers)); err != nil {
+	if err := s.ws.Write(s.historyPath, s.history.EncodeWith(s.schedulers, s.router)); err != nil {
 		con.Warnf("History file", "history file %s: %v; trends will start afresh", s.historyPath, err)
 	}
 	trends := make(map[string]trend.Trend, len(results))

@@ -37,6 +37,7 @@ type setup struct {
 	// what the history file remembers.
 	schedulerAt []history.Scheduler
 	schedulers  history.Schedulers
+	router      string // routerMark of su-router-url, the schedulers' source
 }
 
 // loadConfig reads the inputs and registers the secrets before anything
@@ -129,7 +130,8 @@ func prepare(env Env, con *console.Console, cfg config.Config) (s setup, err err
 	}
 
 	s.history = loadHistory(con, ws, s.historyPath)
-	s.schedulerAt, s.schedulers = splitSchedulers(loadSchedulers(con, ws, s.historyPath), s.targets)
+	s.router = routerMark(cfg.SURouterURL)
+	s.schedulerAt, s.schedulers = splitSchedulers(loadSchedulers(con, ws, s.historyPath, s.router), s.targets)
 	manual := env.Getenv("GITHUB_EVENT_NAME") == "workflow_dispatch"
 	if err := s.loadState(con, ws, cfg, manual); err != nil {
 		return s, err

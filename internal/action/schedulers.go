@@ -7,6 +7,8 @@ package action
 
 import (
 	"errors"
+	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"time"
 
@@ -17,17 +19,27 @@ import (
 	"github.com/org/nonce-monitor-action/internal/workspace"
 )
 
-// loadSchedulers reads the remembered schedulers from the history file.
-// Without them every process is asked through the router, as on a first
-// pass: a missing or unreadable section is never a failure.
-func loadSchedulers(con *console.Console, ws *workspace.Dir, path string) history.Schedulers {
+// routerMark names su-router-url in the history file without writing it
+// there (it may carry credentials): locations another router gave (the
+// input changed) are not asked, the configured router is.
+func routerMark(routerURL string) string {
+	h := fnv.New64a()
+	h.Write([]byte(routerURL))
+	return fmt.Sprintf("%016x", h.Sum64())
+}
+
+// loadSchedulers reads the schedulers remembered from router (its
+// routerMark) in the history file. Without them every process is asked
+// through the router, as on a first pass: a missing or unreadable section
+// is never a failure.
+func loadSchedulers(con *console.Console, ws *workspace.Dir, path, router string) history.Schedulers {
 	raw, err := ws.ReadOwn(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return history.Schedulers{}
 	}
 	var s history.Schedulers
 	if err == nil {
-		s, err = history.ParseSchedulers(raw)
+		s, err = history.ParseSchedulers(raw, router)
 	}
 	if err != nil {
 		// loadHistory has warned about the file already.

@@ -21,7 +21,7 @@ func (h *harness) historyFile() string {
 }
 
 func (h *harness) schedulers() history.Schedulers {
-	s, err := history.ParseSchedulers([]byte(h.historyFile()))
+	s, err := history.ParseSchedulers([]byte(h.historyFile()), routerMark(h.fleet.Router.URL))
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -191,8 +191,9 @@ func TestHostileRememberedLocation(t *testing.T) {
 	healthy(h)
 	withCreds := strings.Replace(h.fleet.SU.URL, "http://", "http://user:s3cr3t@", 1)
 	at := day1.Add(-time.Hour).Unix()
-	raw := fmt.Sprintf(`{"version":1,"samples":{},"schedulers":{%q:{%q:%d},%q:{%q:%d},%q:{%q:%d},%q:{%q:%d}}}`,
-		withCreds, pidA, at,
+	// The file names this router: only the locations themselves are wrong.
+	raw := fmt.Sprintf(`{"version":1,"samples":{},"router":%q,"schedulers":{%q:{%q:%d},%q:{%q:%d},%q:{%q:%d},%q:{%q:%d}}}`,
+		routerMark(h.fleet.Router.URL), withCreds, pidA, at,
 		"javascript:alert(document.cookie)//x", pidB, at,
 		h.fleet.SU.URL+"/"+strings.Repeat("a", 100_000), pidC, at,
 		h.fleet.SU.URL+"/\n::error::injected%0A", "D000000000000000000000000000000000000000000", at)
@@ -280,5 +281,35 @@ func TestManualRunKeepsTheSchedulersOfWhatItDoesNotList(t *testing.T) {
 	h.run(scheduled)
 	if router, _ := c.pass(); router != 0 {
 		t.Errorf("router asked %d times after a manual run, want 0", router)
+	}
+}
+
+// The locations were learned through one su-router-url: a pass configured
+// with another router (another network, a private router) asks it, not
+// the schedulers the old one named.
+func TestChangedRouterForgetsTheSchedulersOfTheOldOne(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	healthy(h)
+	h.run(nil)
+	if len(h.schedulers()) != 3 {
+		t.Fatalf("cold pass remembered %v", h.schedulers())
+	}
+	other := aotest.Start()
+	defer other.Close()
+	for _, pid := range []string{pidA, pidB, pidC} {
+		other.Set(pid, 100, 100)
+	}
+	before := h.fleet.Requests("su")
+	h.now = day1.Add(5 * time.Minute)
+	r := h.run(map[string]string{"su-router-url": other.Router.URL})
+	if r.exit != 0 {
+		t.Fatalf("exit %d:\n%s", r.exit, r.stdout)
+	}
+	if n := other.Requests("router"); n != 3 {
+		t.Errorf("the configured router was asked %d times, want 3 (once per process)", n)
+	}
+	if n := h.fleet.Requests("su") - before; n != 0 {
+		t.Errorf("the old router's SU was asked %d times, want 0", n)
 	}
 }

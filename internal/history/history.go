@@ -60,7 +60,7 @@ func Parse(raw []byte) (History, error) {
 			seenVersion = true
 		case "samples":
 			return parseSamples(dec, h)
-		case "schedulers": // ParseSchedulers reads it
+		case "router", "schedulers": // ParseSchedulers reads them
 			return skipValue(dec)
 		default:
 			return fmt.Errorf("unknown field %v", key)

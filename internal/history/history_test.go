@@ -83,8 +83,8 @@ func FuzzParse(f *testing.F) {
 		for _, samples := range h {
 			trend.Of(samples, t0) // must not panic on any history
 		}
-		if s, err := ParseSchedulers(raw); err == nil {
-			again, err := ParseSchedulers(h.EncodeWith(s))
+		if s, err := ParseSchedulers(raw, ""); err == nil {
+			again, err := ParseSchedulers(h.EncodeWith(s, ""), "")
 			if err != nil {
 				t.Fatalf("re-parse schedulers: %v", err)
 			}

@@ -35,6 +35,9 @@ type Schedulers map[string]Scheduler
 // "schedulers": {"<SU base URL>": {"<pid>": <learned, unix seconds>, ...}}.
 // A fleet has a handful of SUs, so each URL is written once. Files
 // without the section (written before it existed) read as none known.
+// Before the section, "router" names the su-router-url they were learned
+// through (the caller's mark of it): locations another router gave are
+// not this router's answers, and read as none known.
 
 // Fresh is the remembered scheduler of processID, or "" when none is
 // remembered, it fails answer.SchedulerURL, or it expired (learned more
@@ -67,14 +70,19 @@ func ttlOf(processID string) time.Duration {
 // reads its samples). An entry whose URL fails answer.SchedulerURL, or
 // whose time is not a positive number of seconds, is dropped: the file is
 // in the workspace, where anything may be written to it. It streams the
-// file, holding no second copy of the samples it skips.
-func ParseSchedulers(raw []byte) (Schedulers, error) {
+// file, holding no second copy of the samples it skips. Schedulers
+// learned through another router than router read as none.
+func ParseSchedulers(raw []byte, router string) (Schedulers, error) {
 	s := Schedulers{}
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return s, nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
+	learnedThrough := ""
 	err := eachField(dec, func(key string) error {
+		if key == "router" {
+			return dec.Decode(&learnedThrough)
+		}
 		if key != "schedulers" {
 			return skipValue(dec)
 		}
@@ -85,6 +93,9 @@ func ParseSchedulers(raw []byte) (Schedulers, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if learnedThrough != router {
+		return Schedulers{}, nil
 	}
 	return s, nil
 }
@@ -125,10 +136,11 @@ func skipValue(dec *json.Decoder) error {
 	}
 }
 
-// EncodeWith renders the history and the schedulers as one file,
-// deterministically (SUs and processes sorted). With no schedulers it is
-// Encode.
-func (h History) EncodeWith(s Schedulers) []byte {
+// EncodeWith renders the history and the schedulers, learned through
+// router (the caller's mark of su-router-url; "" writes none), as one
+// file, deterministically (SUs and processes sorted). With no schedulers
+// it is Encode.
+func (h History) EncodeWith(s Schedulers, router string) []byte {
 	if len(s) == 0 {
 		return h.Encode()
 	}
@@ -140,6 +152,10 @@ func (h History) EncodeWith(s Schedulers) []byte {
 		bySU[sch.URL] = append(bySU[sch.URL], pid)
 	}
 	b = bytes.TrimSuffix(b, []byte("}\n")) // reopen the top-level object
+	if router != "" {
+		b = append(b, `,"router":`...)
+		b = appendJSONString(b, router)
+	}
 	b = append(b, `,"schedulers":{`...)
 	for i, su := range slices.Sorted(maps.Keys(bySU)) {
 		if i > 0 {

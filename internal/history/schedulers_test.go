@@ -17,7 +17,7 @@ func TestSchedulersRoundTrip(t *testing.T) {
 		"b":  {URL: "https://su201.ao-testnet.xyz", Learned: t0.Add(time.Minute)},
 		pidA: {URL: "http://127.0.0.1:9000/su", Learned: t0},
 	}
-	raw := h.EncodeWith(s)
+	raw := h.EncodeWith(s, "")
 	gotH, err := Parse(raw)
 	if err != nil {
 		t.Fatal(err)
@@ -25,14 +25,14 @@ func TestSchedulersRoundTrip(t *testing.T) {
 	if diff := cmp.Diff(h, gotH); diff != "" {
 		t.Errorf("samples (-want +got):\n%s", diff)
 	}
-	gotS, err := ParseSchedulers(raw)
+	gotS, err := ParseSchedulers(raw, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(s, gotS); diff != "" {
 		t.Errorf("schedulers (-want +got):\n%s", diff)
 	}
-	if string(gotH.EncodeWith(gotS)) != string(raw) {
+	if string(gotH.EncodeWith(gotS, "")) != string(raw) {
 		t.Error("encoding is not deterministic")
 	}
 	// Each SU's URL is written once.
@@ -40,7 +40,7 @@ func TestSchedulersRoundTrip(t *testing.T) {
 		t.Errorf("su201 written %d times:\n%s", n, raw)
 	}
 	// Without schedulers the file is what it was before they existed.
-	if string(h.EncodeWith(nil)) != string(h.Encode()) {
+	if string(h.EncodeWith(nil, "")) != string(h.Encode()) {
 		t.Error("EncodeWith(nil) differs from Encode")
 	}
 }
@@ -51,11 +51,11 @@ func TestOldHistoryFileHasNoSchedulers(t *testing.T) {
 	if _, err := Parse(old); err != nil {
 		t.Fatal(err)
 	}
-	s, err := ParseSchedulers(old)
+	s, err := ParseSchedulers(old, "")
 	if err != nil || len(s) != 0 {
 		t.Errorf("ParseSchedulers(old) = %v, %v; want none", s, err)
 	}
-	if s, err := ParseSchedulers(nil); err != nil || len(s) != 0 {
+	if s, err := ParseSchedulers(nil, ""); err != nil || len(s) != 0 {
 		t.Errorf("ParseSchedulers(nil) = %v, %v", s, err)
 	}
 }
@@ -74,7 +74,7 @@ func TestHostileRememberedLocationsAreDropped(t *testing.T) {
 	if _, err := Parse([]byte(raw)); err != nil {
 		t.Fatalf("Parse: %v", err)
 	}
-	s, err := ParseSchedulers([]byte(raw))
+	s, err := ParseSchedulers([]byte(raw), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestHostileRememberedLocationsAreDropped(t *testing.T) {
 		t.Errorf("Fresh handed out %q", got)
 	}
 	for _, bad := range []string{`{"version":1,"schedulers":[1]}`, `{"version":1,"schedulers":{"https://su.example":{"a":"x"}}}`} {
-		if _, err := ParseSchedulers([]byte(bad)); err == nil {
+		if _, err := ParseSchedulers([]byte(bad), ""); err == nil {
 			t.Errorf("ParseSchedulers(%s) accepted a malformed section", bad)
 		}
 	}
@@ -118,5 +118,28 @@ func TestSchedulerExpires(t *testing.T) {
 	// The expiries are spread, not one pass for the whole fleet.
 	if latest-soonest < SchedulerTTL/8 {
 		t.Errorf("expiries spread over only %s", latest-soonest)
+	}
+}
+
+// Locations are the answers of the router they were asked of: read for
+// another, or from a file that names none, they are none known; the
+// samples are read either way.
+func TestSchedulersOfAnotherRouterAreNone(t *testing.T) {
+	h := History{"a": {{At: t0, State: 1, SU: 2}}}
+	s := Schedulers{"a": {URL: "https://su201.ao-testnet.xyz", Learned: t0}}
+	raw := h.EncodeWith(s, "r1")
+	if got, err := ParseSchedulers(raw, "r1"); err != nil || len(got) != 1 {
+		t.Errorf("same router: %v, %v; want the one", got, err)
+	}
+	for _, router := range []string{"r2", ""} {
+		if got, err := ParseSchedulers(raw, router); err != nil || len(got) != 0 {
+			t.Errorf("router %q: %v, %v; want none", router, got, err)
+		}
+	}
+	if got, err := ParseSchedulers(h.EncodeWith(s, ""), "r1"); err != nil || len(got) != 0 {
+		t.Errorf("a file naming no router, read for r1: %v, %v; want none", got, err)
+	}
+	if got, err := Parse(raw); err != nil || len(got["a"]) != 1 {
+		t.Errorf("samples beside a router: %v, %v", got, err)
 	}
 }
