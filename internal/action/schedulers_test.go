@@ -313,3 +313,29 @@ func TestChangedRouterForgetsTheSchedulersOfTheOldOne(t *testing.T) {
 		t.Errorf("the old router's SU was asked %d times, want 0", n)
 	}
 }
+
+// A remembered SU that fails, and a router that answers without naming an
+// SU (here: the process is not on its allow-list): the location is
+// forgotten, not kept to be asked first again on every pass.
+func TestRouterThatNamesNoSchedulerForgetsTheRememberedOne(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	healthy(h)
+	other := aotest.Start()
+	other.Set(pidA, 100, 100)
+	h.fleet.PlaceOn(pidA, other.SU.URL)
+	h.run(nil)
+	if h.schedulers()[pidA].URL != other.SU.URL {
+		t.Fatalf("cold pass remembered %v", h.schedulers())
+	}
+	other.Close() // the remembered SU is down
+	h.fleet.Break(pidA, "", aotest.Forbidden)
+	h.now = day1.Add(5 * time.Minute)
+	r := h.run(map[string]string{"max-retries": "0"})
+	if sch, ok := h.schedulers()[pidA]; ok {
+		t.Errorf("kept %v, though the router named no SU for the process:\n%s", sch, r.stdout)
+	}
+	if len(h.schedulers()) != 2 {
+		t.Errorf("remembered %v, want the two others kept", h.schedulers())
+	}
+}
