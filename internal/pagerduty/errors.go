@@ -40,6 +40,9 @@ type UnavailableError struct {
 	Attempts int
 	Err      error
 	NotSent  bool // given up before sending (pacing wait cancelled)
+	// MayHaveArrived: an attempt before the last answer (Status) got no
+	// answer after sending, or a 5xx: it may have been taken.
+	MayHaveArrived bool
 }
 
 func (e *UnavailableError) Error() string {
@@ -53,7 +56,8 @@ func (e *UnavailableError) Unwrap() error { return e.Err }
 
 // CertainlyNotDelivered reports whether an event that failed with err
 // certainly did not reach PagerDuty: it was rejected (4xx), throttled (429
-// is documented as not ingested), or never sent. Anything else (no answer,
+// is documented as not ingested) with no earlier attempt that may have
+// been taken, or never sent. Anything else (no answer,
 // a timeout or a reset after sending, a 5xx) may have been taken, so the
 // event's outcome is unknown.
 func CertainlyNotDelivered(err error) bool {
@@ -63,7 +67,7 @@ func CertainlyNotDelivered(err error) bool {
 	case errors.As(err, &rejected):
 		return true
 	case errors.As(err, &unavailable):
-		return unavailable.NotSent || unavailable.Status == http.StatusTooManyRequests
+		return unavailable.NotSent || (unavailable.Status == http.StatusTooManyRequests && !unavailable.MayHaveArrived)
 	}
 	return false
 }

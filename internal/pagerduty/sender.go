@@ -58,7 +58,7 @@ func (s *Sender) Send(ctx context.Context, ev pd.V2Event) (notes []string, err e
 	case !resp.Verdict.Failed():
 		return notes, nil
 	case resp.Verdict.Retry != answer.Never:
-		return notes, &UnavailableError{Status: resp.Status, Attempts: resp.Attempts}
+		return notes, &UnavailableError{Status: resp.Status, Attempts: resp.Attempts, MayHaveArrived: resp.MayHaveArrived}
 	}
 	var said pd.V2EventResponse
 	_ = json.Unmarshal(resp.Body, &said) // a non-JSON 4xx still gets its status reported

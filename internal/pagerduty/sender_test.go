@@ -137,3 +137,24 @@ func TestLimiterPacesEvents(t *testing.T) {
 		t.Errorf("burst %d, %.1f/min: more than 120 events could land in one minute", l.Burst(), float64(l.Limit())*60)
 	}
 }
+
+// A 429 is not ingested, but a 5xx before it may have been: an event whose
+// last answer is a 429 after a 5xx has an unknown outcome, not a certain
+// failure (reverting it could orphan an incident PagerDuty opened).
+func TestThrottledAfterAServerErrorMayHaveArrived(t *testing.T) {
+	pd := pagerdutytest.Start()
+	defer pd.Close()
+	pd.FailNext(503, 429, 429)
+	_, err := sender(pd.URL).Send(context.Background(), trigger(routingKey, Origin{}, sample()))
+	var un *UnavailableError
+	if !errors.As(err, &un) || un.Status != 429 || un.Attempts != 3 {
+		t.Fatalf("err = %v, want Unavailable 429 after 3 attempts", err)
+	}
+	if CertainlyNotDelivered(err) {
+		t.Error("429 after a 503 taken as certainly not delivered")
+	}
+	pd.FailNext(429, 429, 429)
+	if _, err := sender(pd.URL).Send(context.Background(), trigger(routingKey, Origin{}, sample())); !CertainlyNotDelivered(err) {
+		t.Errorf("429 on every attempt: %v, want certainly not delivered", err)
+	}
+}

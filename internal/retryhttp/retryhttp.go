@@ -66,6 +66,10 @@ type Response struct {
 	Body     []byte
 	Attempts int
 	Verdict  answer.Verdict // what the answer means, for its endpoint
+	// MayHaveArrived: an attempt, this one or an earlier, may have been
+	// acted on though it failed (no answer after sending, or a 5xx): a
+	// final answer that says "not taken" (429) speaks for itself only.
+	MayHaveArrived bool
 }
 
 var (
@@ -146,7 +150,7 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 			release(verdict.Answered, err)
 		}
 		lastErr = err
-		if err != nil && !neverSent(err) {
+		if (err != nil && !neverSent(err)) || (err == nil && resp.Status >= 500) {
 			mayHaveArrived = true
 		}
 		if c.Hosts != nil && c.Hosts.Down(host) {
@@ -204,7 +208,7 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 	}
 	resp, err := c.retry(ctx, op, b, uint(c.MaxRetries)+1, maxElapsed, notify)
 	if resp != nil {
-		resp.Attempts = attempts
+		resp.Attempts, resp.MayHaveArrived = attempts, mayHaveArrived
 		return resp, nil
 	}
 	return nil, &NoAnswerError{Err: err, Attempts: attempts, MayHaveArrived: mayHaveArrived,
