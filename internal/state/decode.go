@@ -58,7 +58,7 @@ func parseCurrent(probe map[string]json.RawMessage) (parsed, error) {
 	}
 	p := parsed{state: incident.NewState(), header: Header{Version: f.Version, Shard: f.Shard, Lists: f.Lists}}
 	for name, v := range probe {
-		if !knownFields[name] {
+		if !knownFields.has(name) {
 			if p.header.Extra == nil {
 				p.header.Extra = map[string]json.RawMessage{}
 			}
@@ -105,28 +105,48 @@ func parseCurrent(probe map[string]json.RawMessage) (parsed, error) {
 	return p, nil
 }
 
+// compact is a kept value as this version writes it back: compact, and
+// HTML-escaped as encoding/json escapes a RawMessage it marshals, so that
+// reading back what was written gives the same bytes ("&" is "\u0026" from
+// the first read on).
 func compact(v json.RawMessage) json.RawMessage {
-	var b bytes.Buffer
+	var b, escaped bytes.Buffer
 	if err := json.Compact(&b, v); err != nil {
 		return v
 	}
-	return b.Bytes()
+	json.HTMLEscape(&escaped, b.Bytes())
+	return escaped.Bytes()
 }
 
 // incidentFields are the JSON names of incident.Incident's fields.
 var incidentFields = jsonFields(reflect.TypeOf(incident.Incident{}))
 
+// fieldNames are the JSON names of a struct's fields.
+type fieldNames []string
+
 // jsonFields are the JSON names of a struct's fields: read from the type,
 // so a field added to it is known here at once (and never kept twice).
-func jsonFields(t reflect.Type) map[string]bool {
-	known := map[string]bool{}
+func jsonFields(t reflect.Type) fieldNames {
+	var known fieldNames
 	for i := range t.NumField() {
 		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
 		if name != "" && name != "-" {
-			known[name] = true
+			known = append(known, name)
 		}
 	}
 	return known
+}
+
+// has reports whether name is one of the fields, matched without regard to
+// case as encoding/json matches it: "dedup_keY" is read into DedupKey, so
+// it is not also kept as a field of a newer version's.
+func (f fieldNames) has(name string) bool {
+	for _, known := range f {
+		if strings.EqualFold(known, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // decodeIncident reads one entry; its fields this version does not know go
@@ -141,7 +161,7 @@ func decodeIncident(raw json.RawMessage) (incident.Incident, error) {
 		return incident.Incident{}, err
 	}
 	for name, v := range fields {
-		if !incidentFields[name] {
+		if !incidentFields.has(name) {
 			if inc.Extra == nil {
 				inc.Extra = map[string]json.RawMessage{}
 			}
@@ -163,7 +183,7 @@ func encodeIncident(inc incident.Incident) json.RawMessage {
 	}
 	names := make([]string, 0, len(inc.Extra))
 	for name := range inc.Extra {
-		if !incidentFields[name] {
+		if !incidentFields.has(name) {
 			names = append(names, name)
 		}
 	}

@@ -156,7 +156,7 @@ func EncodeWith(h Header, st incident.State, announced json.RawMessage) []byte {
 func appendExtra(out []byte, extra map[string]json.RawMessage) []byte {
 	names := make([]string, 0, len(extra))
 	for name := range extra {
-		if !knownFields[name] {
+		if !knownFields.has(name) {
 			names = append(names, name)
 		}
 	}
