@@ -25,10 +25,24 @@ func SchedulerURL(raw string) (base string, ok bool) {
 		return "", false
 	}
 	scheme := strings.ToLower(u.Scheme)
-	if scheme != "http" && scheme != "https" {
+	if scheme != "http" && scheme != "https" || !plainHost(u.Host) {
 		return "", false
 	}
 	return scheme + "://" + u.Host + strings.TrimRight(u.EscapedPath(), "/"), true
+}
+
+// plainHost: a name, an IPv4 or a bracketed IPv6 address, and a port, as
+// written. url.Parse unescapes a host's %XX, which could smuggle any byte
+// into what is asked, written and shown (an IPv6 zone needs one too; an SU
+// has none).
+func plainHost(host string) bool {
+	for i := 0; i < len(host); i++ {
+		c := host[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(".-:[]", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // SchedulerBase is the scheduler base URL in the router's 307 for

@@ -19,6 +19,9 @@ func TestSchedulerURL(t *testing.T) {
 		{"http://127.0.0.1:8080/su/", "http://127.0.0.1:8080/su", true},
 		{"https://user:pass@su.example", "", false},
 		{"https://@su.example", "", false},
+		{"http://%80", "", false},          // a host's %XX is unescaped by url.Parse (found by FuzzSchedulerURL)
+		{"http://su%2eexample", "", false}, // even to a printable byte: the host is asked as written or not at all
+		{"http://[fe80::1%25eth0]:80", "", false},
 		{"javascript:alert(1)", "", false},
 		{"javascript://su.example/%0aalert(1)", "", false},
 		{"file:///etc/passwd", "", false},
