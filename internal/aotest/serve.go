@@ -28,14 +28,10 @@ func (f *Fleet) serveState(w http.ResponseWriter, r *http.Request) {
 	}
 	switch p.StateFault {
 	case Status500:
-		w.Header().Set("Content-Type", "text/html")
-		w.WriteHeader(http.StatusInternalServerError)
-		fmt.Fprint(w, NodeErrorPage)
+		send(w, http.StatusInternalServerError, "text/html", NodeErrorPage)
 		return
 	case ComputeError:
-		w.Header().Set("Content-Type", "multipart/form-data; boundary=b")
-		w.WriteHeader(http.StatusBadRequest)
-		fmt.Fprint(w, "--b\r\ncontent-disposition: form-data;name=\"body\"\r\n\r\nprocess error\r\n--b--\r\n")
+		send(w, http.StatusBadRequest, "multipart/form-data; boundary=b", "--b\r\ncontent-disposition: form-data;name=\"body\"\r\n\r\nprocess error\r\n--b--\r\n")
 		return
 	case Redirect:
 		http.Redirect(w, r, f.RedirectTo, http.StatusTemporaryRedirect)
@@ -73,14 +69,10 @@ func (f *Fleet) serveRouter(w http.ResponseWriter, r *http.Request) {
 	}
 	switch p.SUFault {
 	case DatabaseError:
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusBadRequest)
-		fmt.Fprint(w, RouterDatabase)
+		send(w, http.StatusBadRequest, "application/json", RouterDatabase)
 		return
 	case Forbidden:
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusForbidden)
-		fmt.Fprint(w, `{"error":"Process not in allow list"}`)
+		send(w, http.StatusForbidden, "application/json", `{"error":"Process not in allow list"}`)
 		return
 	}
 	su := f.suURL
@@ -101,16 +93,12 @@ func (f *Fleet) serveSU(w http.ResponseWriter, r *http.Request) {
 	pid, _ := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/"), "/latest")
 	p, known := f.lookup(pid)
 	if !known || p.SUFault == Unknown {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusBadRequest)
-		fmt.Fprint(w, RouterNotFound)
+		send(w, http.StatusBadRequest, "application/json", RouterNotFound)
 		return
 	}
 	switch p.SUFault {
 	case NoMessages:
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusBadRequest)
-		fmt.Fprint(w, SUNoMessage)
+		send(w, http.StatusBadRequest, "application/json", SUNoMessage)
 		return
 	case Huge:
 		w.Header().Set("Content-Type", "application/json")
@@ -145,21 +133,15 @@ func fault(w http.ResponseWriter, r *http.Request, f Fault) bool {
 		w.Header().Set("Retry-After", "0")
 		http.Error(w, "slow down", http.StatusTooManyRequests)
 	case HTML:
-		w.Header().Set("Content-Type", "text/html")
-		w.WriteHeader(http.StatusOK)
-		fmt.Fprint(w, "<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>")
+		send(w, http.StatusOK, "text/html", "<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>")
 	case Empty:
 		w.WriteHeader(http.StatusOK)
 	case Hang:
 		<-r.Context().Done()
 	case Gateway:
-		w.Header().Set("Content-Type", "text/html")
-		w.WriteHeader(http.StatusBadGateway)
-		fmt.Fprint(w, "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>")
+		send(w, http.StatusBadGateway, "text/html", "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>")
 	case Hostile:
-		w.Header().Set("Content-Type", "text/plain")
-		w.WriteHeader(http.StatusBadGateway)
-		fmt.Fprint(w, HostileText)
+		send(w, http.StatusBadGateway, "text/plain", HostileText)
 	default:
 		return false
 	}
@@ -168,9 +150,7 @@ func fault(w http.ResponseWriter, r *http.Request, f Fault) bool {
 
 // NodeNotFound is a HyperBEAM node's 404: its own HTML page.
 func NodeNotFound(w http.ResponseWriter) {
-	w.Header().Set("Content-Type", "text/html")
-	w.WriteHeader(http.StatusNotFound)
-	fmt.Fprint(w, NodeNotFoundPage)
+	send(w, http.StatusNotFound, "text/html", NodeNotFoundPage)
 }
 
 // writeHuge writes a /latest whose message carries HugeData bytes of data
@@ -220,4 +200,11 @@ func LatestBody(pid, nonce string, padding int) []byte {
 		"tags": tags, "signature": strings.Repeat("s", 683), "anchor": nil, "target": "",
 	})
 	return []byte(`{"message":` + string(message) + `,"assignment":` + string(assignment) + `}`)
+}
+
+// send answers with status, a Content-Type and body, as the servers do.
+func send(w http.ResponseWriter, status int, contentType, body string) {
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(status)
+	fmt.Fprint(w, body)
 }
