@@ -23,8 +23,9 @@ import (
 // to concurrency requests at once). threshold (slots apart) only marks the
 // log lines: a process at or past it is not shown with a ✓. Target i's
 // scheduler is asked where scheduler(i) says it is, if anywhere (a location
-// remembered from an earlier pass), else through the router.
-func checkAll(ctx context.Context, con *console.Console, client *ao.Client, targets []processlist.Target, scheduler func(i int) string, concurrency int, threshold int64, timing Timing) []ao.Result {
+// remembered from an earlier pass, and whether it is due for a re-check
+// with the router), else through the router.
+func checkAll(ctx context.Context, con *console.Console, client *ao.Client, targets []processlist.Target, scheduler func(i int) ao.Where, concurrency int, threshold int64, timing Timing) []ao.Result {
 	con.Group(fmt.Sprintf("Checking %s (%d at once per server)", report.Count(len(targets), "process", "processes"), concurrency))
 	defer con.EndGroup()
 	results := make([]ao.Result, len(targets))
@@ -146,11 +147,14 @@ type checked struct {
 	misconfigured bool
 }
 
-// check checks every target until ctx ends (scheduler(i): the SU
-// remembered for targets[i], "" to ask the router), and says any host that
-// looks misconfigured.
-func check(ctx context.Context, con *console.Console, cfg config.Config, hc *retryhttp.Client, targets []processlist.Target, scheduler func(i int) string, timing Timing) checked {
-	client := &ao.Client{HTTP: hc, RouterURL: cfg.SURouterURL}
+// check checks every target until ctx ends (scheduler(i): what is
+// remembered of targets[i]'s SU), and says any host that looks
+// misconfigured. A state slot ahead of every scheduler nonce the check
+// could read, by as much as would page, is a failure of the check
+// (ao.Behind), not a distance: a lead smaller than that pages nothing
+// either way, and may be a scheduler's replica a moment behind.
+func check(ctx context.Context, con *console.Console, cfg config.Config, hc *retryhttp.Client, targets []processlist.Target, scheduler func(i int) ao.Where, timing Timing) checked {
+	client := &ao.Client{HTTP: hc, RouterURL: cfg.SURouterURL, AheadIsError: max(1, int64(cfg.SeverityThreshold))}
 	results := checkAll(ctx, con, client, targets, scheduler, int(cfg.Concurrency), int64(cfg.SeverityThreshold), timing)
 	cutShort := context.Cause(ctx)
 	misconfigured := findMisconfigured(results, targets, cfg.StateURL, cfg.SURouterURL)

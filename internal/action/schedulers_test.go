@@ -152,34 +152,82 @@ func TestRememberedSchedulerDown(t *testing.T) {
 	}
 }
 
-// A remembered location is dropped after its bound: the router is asked
-// again, and its answer learned anew.
-func TestRememberedSchedulerExpires(t *testing.T) {
+// A remembered location is re-checked with the router once within every
+// history.RecheckEvery, each process at a pass of its own, at no cost in
+// round trips (the router and the SU at once); a location the router
+// stops confirming (here its database is in trouble) is still asked, and
+// dropped history.SchedulerTTL after the router last named it.
+func TestRememberedSchedulerRecheckedAndExpires(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	healthy(h)
 	c := &requestCounter{f: h.fleet}
 	h.run(nil)
 	c.pass()
-	for _, step := range []struct {
-		at     time.Duration
-		router int
-	}{
-		{history.SchedulerTTL*3/4 - time.Minute, 0}, // fresh, whatever the process's share
-		{history.SchedulerTTL, 3},                   // every one expired: asked and learned again
-		{history.SchedulerTTL + time.Hour, 0},       // fresh again
-	} {
-		h.now = day1.Add(step.at)
+	rechecked := map[string]time.Time{}
+	for at := 5 * time.Minute; at <= history.RecheckEvery; at += 5 * time.Minute {
+		h.now = day1.Add(at)
+		before := h.schedulers()
 		if r := h.run(nil); r.exit != 0 {
-			t.Fatalf("exit %d:\n%s", r.exit, r.stdout)
+			t.Fatalf("+%s: exit %d:\n%s", at, r.exit, r.stdout)
 		}
-		if router, _ := c.pass(); router != step.router {
-			t.Errorf("at +%s: router asked %d times, want %d", step.at, router, step.router)
+		router, su := c.pass()
+		due := 0
+		for _, pid := range []string{pidA, pidB, pidC} {
+			if _, recheck := before.Ask(pid, h.now); recheck {
+				due++
+				rechecked[pid] = h.now
+			}
+		}
+		if router != due || su != 3 {
+			t.Errorf("+%s: router %d, SU %d requests; want %d (the processes due) and 3", at, router, su, due)
 		}
 	}
-	if s := h.schedulers(); !s[pidC].Learned.Equal(day1.Add(history.SchedulerTTL)) {
-		t.Errorf("learned %s, want the refresh's time", s[pidC].Learned)
+	if len(rechecked) != 3 {
+		t.Fatalf("re-checked within the hour: %v, want all three", rechecked)
 	}
+	for pid, at := range rechecked {
+		if got := h.schedulers()[pid].Learned; !got.Equal(at) {
+			t.Errorf("%s: learned %s, want its re-check's time %s", pid, got, at)
+		}
+	}
+
+	// The router in trouble from now on: the SUs are still asked, and
+	// answer, until a day after the router last named them.
+	for _, pid := range []string{pidA, pidB, pidC} {
+		h.fleet.Break(pid, "", aotest.DatabaseError)
+	}
+	first, last := day1.Add(history.RecheckEvery), day1
+	for _, at := range rechecked {
+		first, last = minTime(first, at), maxTime(last, at)
+	}
+	for _, step := range []struct {
+		at     time.Time
+		errors string
+	}{
+		{first.Add(history.SchedulerTTL - 5*time.Minute), "0"}, // still asked, the router asked too
+		{last.Add(history.SchedulerTTL), "3"},                  // dropped: the router alone, in trouble
+	} {
+		h.now = step.at
+		r := h.run(map[string]string{"max-retries": "0", "pagerduty-error-threshold": "2"})
+		if r.outputs["error-count"] != step.errors {
+			t.Errorf("at %s: error-count %s, want %s:\n%s", step.at, r.outputs["error-count"], step.errors, r.stdout)
+		}
+	}
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // The history file is in the workspace: a location written there that is
@@ -245,8 +293,17 @@ func TestWarmPassKeepsThePerHostLimit(t *testing.T) {
 			t.Fatalf("pass %d: exit %d:\n%s", pass, r.exit, r.stdout)
 		}
 	}
-	if h.fleet.Requests("su") != 80 || h.fleet.Requests("router") != 40 {
-		t.Errorf("SU %d, router %d requests; want 80 and 40", h.fleet.Requests("su"), h.fleet.Requests("router"))
+	// The second pass re-checks the few processes whose hour came round
+	// (the router asked beside the SU, which it names again).
+	due := 0
+	for i := range 40 {
+		sch := history.Scheduler{URL: h.fleet.SU.URL, Learned: day1}
+		if _, recheck := sch.Ask(fmt.Sprintf("P%042d", i), day1.Add(5*time.Minute)); recheck {
+			due++
+		}
+	}
+	if h.fleet.Requests("su") != 80 || h.fleet.Requests("router") != 40+due {
+		t.Errorf("SU %d, router %d requests; want 80 and %d", h.fleet.Requests("su"), h.fleet.Requests("router"), 40+due)
 	}
 	for _, server := range []string{"su", "router"} {
 		if n := h.fleet.MaxInFlight(server); n > 3 {

@@ -27,6 +27,10 @@ const (
 type Client struct {
 	HTTP      *retryhttp.Client
 	RouterURL string
+	// AheadIsError: a state slot this many slots or more ahead of every
+	// scheduler nonce the check could read fails the check (Behind)
+	// instead of reading as a distance; 0 reads every lead as a distance.
+	AheadIsError int64
 }
 
 // Result is one process's check.
@@ -47,11 +51,12 @@ type Result struct {
 	// the router answered itself, its redirect was not of the usual
 	// shape, or it said the process is not there.
 	Scheduler string
-	// SchedulerFromRouter: the router gave Scheduler in this check (it is
-	// learned now); otherwise Scheduler is the remembered one, kept.
+	// SchedulerFromRouter: the router named Scheduler in this check (it is
+	// confirmed now); otherwise Scheduler is the remembered one, kept.
 	SchedulerFromRouter bool
-	// RouterAsked: the check asked the router (none remembered, or the
-	// remembered SU failed).
+	// RouterAsked: the check asked the router (none remembered, the
+	// remembered SU failed or was due for its re-check, or what it said
+	// cannot be the process's current scheduler).
 	RouterAsked bool
 	// Misconfigured names the input (and credential-free URL) at fault
 	// when every process on a host failed alike in a way that points at
@@ -99,15 +104,16 @@ func (r Result) ErrorText() string {
 // Check reads both nonces of one process at the same time, asking the
 // router where its scheduler is.
 func (c *Client) Check(ctx context.Context, processID, stateURL string) Result {
-	return c.CheckAt(ctx, processID, stateURL, "")
+	return c.CheckAt(ctx, processID, stateURL, Where{})
 }
 
-// CheckAt is Check asking the scheduler at scheduler (an SU base URL an
+// CheckAt is Check asking the scheduler where.SU (an SU base URL an
 // earlier pass learned from the router; "" for none) directly: one round
-// trip instead of two. When that SU fails in any way (the process may have
-// moved), the router is asked again within the check. Result.Scheduler and
-// Result.SchedulerFromRouter say what to remember.
-func (c *Client) CheckAt(ctx context.Context, processID, stateURL, scheduler string) Result {
+// trip instead of two. The router is asked too within the check when that
+// SU fails in any way, when where.Recheck says it is due, or when what the
+// SU said cannot be the process's current scheduler (secondLook).
+// Result.Scheduler and Result.SchedulerFromRouter say what to remember.
+func (c *Client) CheckAt(ctx context.Context, processID, stateURL string, where Where) Result {
 	start := time.Now()
 	// Only the credential-free form leaves the client: results reach
 	// outputs, files and payloads.
@@ -127,14 +133,18 @@ func (c *Client) CheckAt(ctx context.Context, processID, stateURL, scheduler str
 		}
 		r.StateNonce = &n
 	}()
-	n, at, err := c.schedulerNonce(ctx, processID, scheduler)
-	r.Scheduler, r.SchedulerFromRouter, r.RouterAsked = at.base, at.fromRouter, at.routerAsk
-	if err != nil {
-		r.SUErr = err
-	} else {
-		r.SUNonce = &n
-	}
+	got, at := c.schedulerNonce(ctx, processID, where)
 	wg.Wait()
+	if r.StateNonce != nil {
+		got, at = c.secondLook(ctx, processID, where, *r.StateNonce, got, at)
+		got.err = c.behindState(processID, *r.StateNonce, got)
+	}
+	r.Scheduler, r.SchedulerFromRouter, r.RouterAsked = at.base, at.fromRouter, at.routerAsk
+	if got.err != nil {
+		r.SUErr = got.err
+	} else {
+		r.SUNonce = &got.nonce
+	}
 	r.Duration = time.Since(start)
 	r.noMessages()
 	// A failure that ends after the pass was cut short may be the cut
