@@ -29,6 +29,7 @@ func checkAll(ctx context.Context, con *console.Console, client *ao.Client, targ
 	con.Group(fmt.Sprintf("Checking %s (%d at once per server)", report.Count(len(targets), "process", "processes"), concurrency))
 	defer con.EndGroup()
 	results := make([]ao.Result, len(targets))
+	known := make([]bool, len(targets)) // a remembered SU was asked
 	var done atomic.Int64
 	stop := progress(con, &done, len(targets), timing)
 	var g errgroup.Group
@@ -41,7 +42,9 @@ func checkAll(ctx context.Context, con *console.Console, client *ao.Client, targ
 		for range min(concurrency, len(indexes)) {
 			g.Go(func() error {
 				for i := range work {
-					results[i] = client.CheckAt(ctx, targets[i].ProcessID, targets[i].StateURL, scheduler(i))
+					where := scheduler(i)
+					known[i] = where.SU != ""
+					results[i] = client.CheckAt(ctx, targets[i].ProcessID, targets[i].StateURL, where)
 					done.Add(1)
 				}
 				return nil
@@ -50,7 +53,16 @@ func checkAll(ctx context.Context, con *console.Console, client *ao.Client, targ
 	}
 	_ = g.Wait() // checks report failures in their results, never as errors
 	stop()
-	con.Logf("%s", routerLine(routerAsked(results), len(results)))
+	asked, unknown := 0, 0
+	for i, r := range results {
+		if r.RouterAsked {
+			asked++
+			if !known[i] {
+				unknown++
+			}
+		}
+	}
+	con.Logf("%s", routerLine(asked, unknown, len(results)))
 	// One line per process for the run's log; a terminal's report lists
 	// the processes in trouble with their errors, so there they are shown
 	// only with --verbose (said once).
@@ -126,16 +138,22 @@ func indexByProcess(results []ao.Result) map[string]*ao.Result {
 	return m
 }
 
-// routerLine says how many checks asked the scheduler router: the rest went
-// straight to a scheduler remembered from earlier passes.
-func routerLine(asked, checked int) string {
+// routerLine says how many checks asked the scheduler router, and of
+// those how many had no scheduler remembered: the others re-checked a
+// remembered one (its hour came round, it failed, or it answered out of
+// step with the state server). The rest went straight to a scheduler
+// remembered from earlier passes.
+func routerLine(asked, unknown, checked int) string {
 	switch {
 	case asked == 0:
 		return "every scheduler was remembered from earlier passes: no request to the scheduler router"
-	case asked == checked:
+	case asked == checked && unknown == checked:
 		return fmt.Sprintf("asked the scheduler router for every process checked (%d; no scheduler remembered for them yet)", checked)
+	case unknown == asked:
+		return fmt.Sprintf("asked the scheduler router for %d of %s (the others' schedulers were remembered from earlier passes)", asked, report.Count(checked, "process", "processes"))
 	}
-	return fmt.Sprintf("asked the scheduler router for %d of %s (the others' schedulers were remembered from earlier passes)", asked, report.Count(checked, "process", "processes"))
+	return fmt.Sprintf("asked the scheduler router for %d of %s: %d with no scheduler remembered, %d to re-check the one remembered (hourly, or when it failed or answered out of step with the state server)",
+		asked, report.Count(checked, "process", "processes"), unknown, asked-unknown)
 }
 
 // checked is what the checks found: every process's result in target

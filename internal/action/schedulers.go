@@ -119,14 +119,3 @@ func (s *setup) rememberSchedulers(results []ao.Result, now time.Time) {
 	}
 	s.schedulers, s.schedulerAt = next, nil
 }
-
-// routerAsked counts the checks that asked the router.
-func routerAsked(results []ao.Result) int {
-	n := 0
-	for _, r := range results {
-		if r.RouterAsked {
-			n++
-		}
-	}
-	return n
-}
