@@ -11,6 +11,7 @@
 //	go run ./cmd/bench -table          # the BENCHMARKS.md table
 //	go run ./cmd/bench -outages        # the outage table: 1,000 processes, defaults
 //	go run ./cmd/bench -warm           # cold and warm passes side by side, router requests per pass
+//	go run ./cmd/bench -recheck        # an hour of warm passes: the remembered SUs' re-checks per pass
 package main
 
 import (
@@ -31,9 +32,18 @@ import (
 
 const childEnv = "NONCE_MONITOR_BENCH_CHILD"
 
+// nowEnv, when set, is the time (Unix nanoseconds) the child's pass
+// starts at, as the history file sees it: passes a scheduled five minutes
+// apart, run one after another.
+const nowEnv = "NONCE_MONITOR_BENCH_NOW"
+
 // historySamples seeds the history file: the pass then reads, extends and
 // rewrites a full window, as a scheduled run does.
 var historySamples int
+
+// every is the time between passes run one after another, as the history
+// file sees it (0: as they run).
+var every time.Duration
 
 type result struct {
 	N, Concurrency           int
@@ -89,13 +99,22 @@ func main() {
 	table := flag.Bool("table", false, "run N = 100, 1000, 10000 at concurrency 8, 16, 64 and print a Markdown table")
 	outages := flag.Bool("outages", false, "run the healthy fleet and each outage at N = 1000, default inputs, and print a Markdown table")
 	scenario := flag.String("outage", "", "one outage: hang, refuse, router, all500 or broken")
-	warm := flag.Bool("warm", false, "run passes one after another in one workspace (cold, warm, warm with -moved of the processes on a new SU, warm again) and print them side by side")
+	warm := flag.Bool("warm", false, "run passes one after another in one workspace (cold, warm, warm with -moved of the processes on a new SU, warm again), -every apart as the history file sees it, and print them side by side")
 	movedShare := flag.Float64("moved", 0.01, "with -warm: fraction of processes whose SU moves before the third pass")
+	recheck := flag.Bool("recheck", false, "run a cold pass and an hour of warm passes -every apart, and print each pass's router requests (the hourly re-checks of remembered SUs)")
+	flag.DurationVar(&every, "every", 5*time.Minute, "with -warm and -recheck: the time between passes as the history file sees it (the schedule); 0: as they run")
 	flag.IntVar(&historySamples, "history", 0, "seed the history file with this many samples per process (12: an hour of five-minute runs)")
 	flag.Parse()
 
 	if *outages {
 		outageTable(*latency, *lagging)
+		return
+	}
+	if *recheck {
+		if err := recheckTable(*n, *concurrency, *latency, *lagging); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
 		return
 	}
 	if *warm {
@@ -237,7 +256,12 @@ func readReport(path string) (map[string]int, int) {
 // child is the pass itself: the same action.Main the container runs.
 func child() int {
 	action.TuneRuntime() // as main does
-	code := action.Main(context.Background(), action.Env{Getenv: os.Getenv, Stdout: os.Stdout, Now: time.Now})
+	now := time.Now
+	if ns, err := strconv.ParseInt(os.Getenv(nowEnv), 10, 64); err == nil {
+		start, at := time.Now(), time.Unix(0, ns)
+		now = func() time.Time { return at.Add(time.Since(start)) }
+	}
+	code := action.Main(context.Background(), action.Env{Getenv: os.Getenv, Stdout: os.Stdout, Now: now})
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	raw, _ := json.Marshal(childStats{Mallocs: m.Mallocs, TotalAlloc: m.TotalAlloc, PeakRSSKiB: ownPeakRSSKiB()})
