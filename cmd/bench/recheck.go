@@ -55,7 +55,7 @@ func recheckTable(n, concurrency int, latency time.Duration, lagging float64) er
 		total += k
 		least, most = min(least, k), max(most, k)
 	}
-	fmt.Printf("\nRouter requests per warm pass: %d to %d, %.1f on average (expected %.1f: N × %s / %s); %d over the hour (each process re-checked once: %d). Warm wall / floor at most %.3f.\n",
+	fmt.Printf("\nRouter requests per warm pass: %d to %d, %.1f on average (expected %.1f: N × %s / %s); %d over the hour, for %d processes (each once an hour; one whose phase fell in the seconds the first pass took waits for the next hour). Warm wall / floor at most %.3f.\n",
 		least, most, float64(total)/float64(len(routers)), float64(n)*every.Seconds()/history.RecheckEvery.Seconds(), every, history.RecheckEvery, total, n, worst)
 	return nil
 }
