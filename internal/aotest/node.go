@@ -149,7 +149,7 @@ func (f *Fleet) read(pid string, r *http.Request) (slot, failed *int64) {
 // signature.
 func nodeAnswer(w http.ResponseWriter, status int, signed bool, body string) {
 	h := w.Header()
-	h["Content-Type"] = nil // net/http would sniff one; the node sends none
+	h["Content-Type"] = nil // the node sends none (and the body is flushed after the header: nothing to sniff one from)
 	if status == http.StatusOK {
 		h.Set("Ao-Result", "body")
 		h.Set("Ao-Types", `body="integer", status="integer"`)
