@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/org/nonce-monitor-action/internal/aotest"
@@ -247,16 +248,20 @@ func TestOnTheRealNode(t *testing.T) {
 		w := newOnNode(t, node)
 		pids := pool
 		w.scheduled(3, pids...)
-		w.pass(pids, nil) // computed and cached: the restart kills no computation
 		// The node goes down before the pass's reads, and its start begins
 		// as the pass asks the scheduler: it is back seconds later, within
 		// the pass. No retries: the second look alone must find it back.
-		node.Stop(t)
+		var armed atomic.Bool
 		var start sync.Once
 		started := make(chan error, 1)
-		w.sched.BeforeEach = func(*http.Request) {
-			start.Do(func() { go func() { started <- node.Command("start").Run() }() })
+		w.sched.BeforeEach = func(*http.Request) { // set before the stand-in's first request
+			if armed.Load() {
+				start.Do(func() { go func() { started <- node.Command("start").Run() }() })
+			}
 		}
+		w.pass(pids, nil) // computed and cached: the restart kills no computation
+		node.Stop(t)
+		armed.Store(true)
 		p := w.pass(pids, map[string]string{"max-retries": "0"})
 		if err := <-started; err != nil {
 			t.Fatalf("node.sh start: %v", err)

@@ -19,7 +19,7 @@ import (
 )
 
 // The pass read against the answers the servers really send
-// (shared/reference/ao-endpoints.md): a failure is charged to whoever
+// (docs/ao-endpoints.md): a failure is charged to whoever
 // produced it, and a host is down only when it does not answer.
 
 // reportStatuses is each process's status in the report file.
