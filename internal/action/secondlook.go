@@ -55,7 +55,7 @@ type unanswered struct {
 // target i's scheduler was asked first.
 func lookAgain(ctx context.Context, con *console.Console, client *ao.Client, targets []processlist.Target, results []ao.Result, scheduler func(i int) string, timing Timing) {
 	hosts, order := unansweredHosts(client.RouterURL, targets, results)
-	if len(hosts) == 0 || ctx.Err() != nil {
+	if len(hosts) == 0 {
 		return
 	}
 	clock := timing.RetryClock
@@ -76,6 +76,14 @@ func lookAgain(ctx context.Context, con *console.Console, client *ao.Client, tar
 	var again []int
 	for n, name := range order {
 		u := hosts[name]
+		if !up[n] && ctx.Err() != nil {
+			// The pass ended before the look did: whether the host is
+			// back is unknown, so its processes are not checked.
+			for _, i := range append(u.state, u.sched...) {
+				results[i].Interrupted = true
+			}
+			continue
+		}
 		if !up[n] {
 			con.Logf("%s %s did not answer for %s after it stopped answering: it is down", u.endpoint, name, lookAgainFor)
 			continue
