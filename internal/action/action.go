@@ -13,6 +13,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/org/nonce-monitor-action/internal/ao"
 	"github.com/org/nonce-monitor-action/internal/config"
 	"github.com/org/nonce-monitor-action/internal/console"
 	"github.com/org/nonce-monitor-action/internal/escape"
@@ -90,7 +91,9 @@ func run(ctx context.Context, env Env, con *console.Console) error {
 	defer stopSends()
 
 	recall := startRecall(checkCtx, cfg, hc.HTTP, timing, s.loaded.State)
-	checked := check(checkCtx, con, cfg, hc, s.targets, s.remembered(env.Now()), timing)
+	checked := check(checkCtx, con, cfg, hc, s.targets, s.remembered(env.Now()), timing, func(results []ao.Result) {
+		s.nodeNotes = readAgainstNotes(results, s.nodeNotes, env.Now().UTC(), s.narrowed)
+	})
 	now := env.Now().UTC()
 	s.rememberSchedulers(checked.results, now)
 	trends := s.recordHistory(con, checked.results, now, cfg.HistoryWindow.D())

@@ -20,13 +20,10 @@ import (
 // Each state server gets its own workers, concurrency of them, so a dead or
 // slow one holds up only its own processes, never those of a healthy
 // server (the HTTP client keeps each host, the scheduler router included,
-// to concurrency requests at once). threshold (slots apart) only marks the
-// log lines: a process at or past it is not shown with a ✓. Target i's
-// scheduler is asked where scheduler(i) says it is, if anywhere (a location
-// remembered from an earlier pass), else through the router.
-func checkAll(ctx context.Context, con *console.Console, client *ao.Client, targets []processlist.Target, scheduler func(i int) string, concurrency int, threshold int64, timing Timing) []ao.Result {
-	con.Group(fmt.Sprintf("Checking %s (%d at once per server)", report.Count(len(targets), "process", "processes"), concurrency))
-	defer con.EndGroup()
+// to concurrency requests at once). Target i's scheduler is asked where
+// scheduler(i) says it is, if anywhere (a location remembered from an
+// earlier pass), else through the router.
+func checkAll(ctx context.Context, con *console.Console, client *ao.Client, targets []processlist.Target, scheduler func(i int) string, concurrency int, timing Timing) []ao.Result {
 	results := make([]ao.Result, len(targets))
 	var done atomic.Int64
 	stop := progress(con, &done, len(targets), timing)
@@ -49,16 +46,23 @@ func checkAll(ctx context.Context, con *console.Console, client *ao.Client, targ
 	}
 	_ = g.Wait() // checks report failures in their results, never as errors
 	stop()
+	return results
+}
+
+// logChecks writes one line per process for the run's log. threshold
+// (slots apart) only marks the lines: a process at or past it is not
+// shown with a ✓. A terminal's report lists the processes in trouble with
+// their errors, so there they are shown only with --verbose (said once).
+func logChecks(con *console.Console, results []ao.Result, threshold int64) {
 	con.Logf("%s", routerLine(routerAsked(results), len(results)))
-	// One line per process for the run's log; a terminal's report lists
-	// the processes in trouble with their errors, so there they are shown
-	// only with --verbose (said once).
 	for _, r := range results {
 		switch {
 		case r.Interrupted:
 			con.Detailf("⏹ %s: not checked (the pass was cut short)", r.ProcessID)
 		case r.Misconfigured != "":
 			con.Detailf("⚙ %s: not checked (configuration: %s): %s", r.ProcessID, r.Misconfigured, r.ErrorText())
+		case r.Loading():
+			con.Detailf("⏳ %s: %s", r.ProcessID, r.ErrorText())
 		case !r.Checked():
 			con.Detailf("✗ %s: %s", r.ProcessID, r.ErrorText())
 		case r.SlotsBehind() >= threshold:
@@ -67,7 +71,6 @@ func checkAll(ctx context.Context, con *console.Console, client *ao.Client, targ
 			con.Detailf("✓ %s: state %d, scheduler %d, %d apart", r.ProcessID, *r.StateNonce, *r.SUNonce, r.SlotsBehind())
 		}
 	}
-	return results
 }
 
 // progress logs how far the checks got at every tick of timing, until stop.
@@ -147,13 +150,20 @@ type checked struct {
 }
 
 // check checks every target until ctx ends (scheduler(i): the SU
-// remembered for targets[i], "" to ask the router), and says any host that
-// looks misconfigured.
-func check(ctx context.Context, con *console.Console, cfg config.Config, hc *retryhttp.Client, targets []processlist.Target, scheduler func(i int) string, timing Timing) checked {
+// remembered for targets[i], "" to ask the router), gives the hosts that
+// stopped answering a second look, reads the results against what earlier
+// passes saw (readNotes), and says any host that looks misconfigured.
+func check(ctx context.Context, con *console.Console, cfg config.Config, hc *retryhttp.Client, targets []processlist.Target, scheduler func(i int) string, timing Timing, readNotes func([]ao.Result)) checked {
 	client := &ao.Client{HTTP: hc, RouterURL: cfg.SURouterURL}
-	results := checkAll(ctx, con, client, targets, scheduler, int(cfg.Concurrency), int64(cfg.SeverityThreshold), timing)
+	con.Group(fmt.Sprintf("Checking %s (%d at once per server)", report.Count(len(targets), "process", "processes"), cfg.Concurrency))
+	results := checkAll(ctx, con, client, targets, scheduler, int(cfg.Concurrency), timing)
+	lookAgain(ctx, con, client, targets, results, scheduler, timing)
 	cutShort := context.Cause(ctx)
 	misconfigured := findMisconfigured(results, targets, cfg.StateURL, cfg.SURouterURL)
-	sayMisconfigured(con, results, misconfigured)
+	markMisconfigured(results, misconfigured)
+	readNotes(results)
+	logChecks(con, results, int64(cfg.SeverityThreshold))
+	con.EndGroup()
+	sayMisconfigured(con, misconfigured)
 	return checked{results: results, cutShort: cutShort, misconfigured: len(misconfigured) > 0}
 }

@@ -38,6 +38,10 @@ type setup struct {
 	schedulerAt []history.Scheduler
 	schedulers  history.Schedulers
 	router      string // routerMark of su-router-url, the schedulers' source
+	// nodeNotes is what state servers said of processes in earlier passes
+	// (a failed computation, an abandoned one), then what the next pass
+	// reads against (notes.go).
+	nodeNotes history.Notes
 }
 
 // loadConfig reads the inputs and registers the secrets before anything
@@ -132,6 +136,7 @@ func prepare(env Env, con *console.Console, cfg config.Config) (s setup, err err
 	s.history = loadHistory(con, ws, s.historyPath)
 	s.router = routerMark(cfg.SURouterURL)
 	s.schedulerAt, s.schedulers = splitSchedulers(loadSchedulers(con, ws, s.historyPath, s.router), s.targets)
+	s.nodeNotes = loadNotes(con, ws, s.historyPath)
 	manual := env.Getenv("GITHUB_EVENT_NAME") == "workflow_dispatch"
 	if err := s.loadState(con, ws, cfg, manual); err != nil {
 		return s, err

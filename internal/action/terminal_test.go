@@ -85,7 +85,9 @@ func TestTerminalLog(t *testing.T) {
 			t.Errorf("no %q in:\n%s", want, out)
 		}
 	}
-	if _, out, _ := h.terminalRun(in, "--verbose"); !strings.Contains(out, "· retrying") || !strings.Contains(out, "✓ "+pidA+": state 0, scheduler 0, 0 apart") ||
+	// A scheduler's 429 is retried: the retry line names its status.
+	h.fleet.Break(pidB, aotest.OK, aotest.Status429)
+	if _, out, _ := h.terminalRun(in, "--verbose"); !strings.Contains(out, "· retrying") || !strings.Contains(out, "HTTP 429") || !strings.Contains(out, "✓ "+pidA+": state 0, scheduler 0, 0 apart") ||
 		!strings.Contains(out, "⚠ "+pidC+": state 100, scheduler 300, 200 apart (threshold 50)") {
 		t.Errorf("--verbose shows no retry, or no check line:\n%s", out)
 	}

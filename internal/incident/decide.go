@@ -38,6 +38,12 @@ const (
 	// the check did, or its host was misconfigured. It opens, resolves and
 	// advances nothing.
 	CheckInterrupted
+	// CheckLoading: the state server was computing the process (it had not
+	// loaded it), or answered a slot the monitor's own abandoned request
+	// left: no evidence of its progress either way. Like an interrupted
+	// check it opens, resolves and advances nothing, and a server incident
+	// on its host is held.
+	CheckLoading
 )
 
 // The severities that are not the operator's to choose: a process that

@@ -169,6 +169,9 @@ func troubleParts(p Pass) []string {
 	if n := p.Misconfigured(); n > 0 {
 		parts = append(parts, fmt.Sprintf("%d not checked (configuration error)", n))
 	}
+	if n := p.count(incident.StatusLoading); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d loading (no reading yet)", n))
+	}
 	return parts
 }
 

@@ -177,6 +177,8 @@ func processTable(b *strings.Builder, p Pass) {
 			}
 		case incident.StatusFailing:
 			status = "❌ " + string(ao.KindOf(firstErr(r)))
+		case incident.StatusLoading:
+			status = "⏳ loading"
 		case incident.StatusBehind:
 			status = "⚠️ behind"
 		}

@@ -26,6 +26,8 @@ func incidentLines(p Pass) []Line {
 	head := "PagerDuty: nothing to send"
 	switch {
 	case len(sent) == 0:
+	case p.DryRun && !p.PagerDutyEnabled:
+		head = "PagerDuty disabled (dry run): nothing would be sent; decided " + strings.Join(sent, ", ")
 	case p.DryRun:
 		head = "PagerDuty (dry run): would send " + strings.Join(sent, ", ")
 	case !p.PagerDutyEnabled:

@@ -45,11 +45,18 @@ func TestTerminalReport(t *testing.T) {
 	}
 }
 
-// Offline, every process fails unreachable: one line says so, and how to
-// run against the stand-ins.
+// Offline, nothing answers, neither side of any check: one line says so,
+// and how to run against the stand-ins. A state server down while the
+// scheduler answers is an outage, not offline.
 func TestTerminalReportOffline(t *testing.T) {
 	t.Parallel()
 	p := fleet(3, 0, 1)
+	if got := text(Terminal(p, nil)); strings.Contains(got, "offline") {
+		t.Errorf("the scheduler answered every process, yet an offline hint:\n%s", got)
+	}
+	for i := range p.Results {
+		p.Results[i].SUErr = &ao.Error{Endpoint: ao.Scheduler, Host: "su-router.ao-testnet.xyz", Kind: ao.NoSuchHost, Detail: "no such host"}
+	}
 	got := text(Terminal(p, nil))
 	if strings.Count(got, "go run ./cmd/standins") != 1 {
 		t.Errorf("no single stand-ins hint:\n%s", got)
@@ -101,5 +108,18 @@ func TestTerminalDryRunSaysWouldBeOpen(t *testing.T) {
 	got := text(Terminal(p, nil))
 	if want := "PagerDuty (dry run): would send 3 triggers; 3 incidents would be open:\n"; !strings.Contains(got, want) {
 		t.Errorf("no %q in:\n%s", want, got)
+	}
+}
+
+// A dry run with PagerDuty off would send nothing at all: it says so, not
+// "would send".
+func TestTerminalDryRunWithPagerDutyOffSendsNothing(t *testing.T) {
+	t.Parallel()
+	p := fleet(3, 0, 1)
+	p.DryRun, p.PagerDutyEnabled = true, false
+	p.Triggered = p.Open
+	got := text(Terminal(p, nil))
+	if strings.Contains(got, "would send") || !strings.Contains(got, "PagerDuty disabled (dry run): nothing would be sent; decided 3 triggers") {
+		t.Errorf("dry run, PagerDuty off:\n%s", got)
 	}
 }
