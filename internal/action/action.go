@@ -128,6 +128,9 @@ func run(ctx context.Context, env Env, con *console.Console) error {
 		Open: openIncidents(next, plan.Affected, rec.Links, d.results),
 	}
 	fails := []error{failed(errRESTRefused, recallErr), saveErr}
+	if len(s.mistyped) > 0 {
+		fails = append(fails, errMistyped) // said by prepare, entry by entry
+	}
 	if checked.misconfigured {
 		fails = append(fails, errMisconfigured) // said by check
 	}
