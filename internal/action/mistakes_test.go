@@ -48,6 +48,9 @@ func TestMistypedProcessIDFailsTheStepAfterCheckingTheRest(t *testing.T) {
 	if !strings.Contains(r.stdout, want) {
 		t.Errorf("no annotation %q in:\n%s", want, r.stdout)
 	}
+	if !strings.Contains(r.summary, "### ❌ Not processes: not checked\n\nThese entries are not process IDs; the step fails until they are fixed.\n\n- process-ids-file process-ids.txt:3: \"") {
+		t.Errorf("the summary does not lead with the entry:\n%s", r.summary)
+	}
 	if r.outputs["checked-count"] != "2" {
 		t.Errorf("checked-count %s, want 2 (the rest were checked)", r.outputs["checked-count"])
 	}

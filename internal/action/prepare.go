@@ -24,7 +24,7 @@ type setup struct {
 	targets     []processlist.Target
 	silenced    map[string]bool
 	skipped     []string
-	mistyped    []processlist.Problem // entries that name no process checked: the step fails
+	mistyped    []string // entries that name no process checked: the step fails
 	ws          *workspace.Dir
 	statePath   string // workspace-relative
 	reportPath  string
@@ -108,15 +108,15 @@ func prepare(env Env, con *console.Console, cfg config.Config) (s setup, err err
 	problems = append(problems, silenceProblems...)
 	listMistyped := false
 	for _, p := range problems {
-		s.skipped = append(s.skipped, p.String())
 		if !p.Dropped {
 			con.WarnAt(p.File, p.Line, p.Message)
+			s.skipped = append(s.skipped, p.String())
 			continue
 		}
 		// A typo must not leave a process silently unwatched: the rest are
 		// checked, and the step fails (errMistyped) naming each entry.
 		con.ErrorAt(p.File, p.Line, "Invalid input: "+p.Input, p.Message+"; fix it: the step fails until then")
-		s.mistyped = append(s.mistyped, p)
+		s.mistyped = append(s.mistyped, p.String())
 		listMistyped = listMistyped || p.Input != "silenced-process-ids"
 	}
 	if len(targets) == 0 {
