@@ -125,12 +125,15 @@ func run(ctx context.Context, env Env, con *console.Console) error {
 		Results: checked.results, Threshold: int64(cfg.SeverityThreshold), Status: classify(obs, int64(cfg.SeverityThreshold)), Now: now,
 		Trends: trends, History: s.history, Deferred: plan.Deferred,
 		Triggered: events.triggered, Updated: events.updated, Resolved: events.resolved, Forgotten: events.forgotten,
-		Failures: events.failures, Skipped: s.skipped, Notes: slices.Concat(s.notes, recallNotes(rec)),
+		Failures: events.failures, Skipped: s.skipped, Mistyped: s.mistyped, Notes: slices.Concat(s.notes, recallNotes(rec)),
 		DryRun: cfg.DryRun, PagerDutyEnabled: cfg.PagerDutyEnabled, StateFile: s.statePath,
 		StateChanged: store.Changed(), SlackStatus: slackStatus,
 		Open: openIncidents(next, plan.Affected, rec.Links, d.results),
 	}
 	fails := []error{failed(errRESTRefused, recallErr), saveErr}
+	if len(s.mistyped) > 0 {
+		fails = append(fails, errMistyped) // said by prepare, entry by entry
+	}
 	if checked.misconfigured {
 		fails = append(fails, errMisconfigured) // said by check
 	}

@@ -386,10 +386,10 @@ func TestAnnotationsAreCappedAtTenPerType(t *testing.T) {
 	}
 	h.fleet.Set(pidA, 1, 1)
 	r := h.run(map[string]string{"process-ids": pidA + "\n" + strings.Join(ids, "\n")})
-	if n := strings.Count(r.stdout, "::warning "); n != 10 {
-		t.Errorf("%d warning annotations, want 10", n)
+	if n := strings.Count(r.stdout, "::error "); n != 10 {
+		t.Errorf("%d error annotations, want 10", n)
 	}
-	if !strings.Contains(r.stdout, "6 more warnings not shown as annotations") {
-		t.Errorf("the tenth warning should sum up the rest:\n%s", r.stdout)
+	if !strings.Contains(r.stdout, "6 more errors not shown as annotations") {
+		t.Errorf("the tenth error should sum up the rest:\n%s", r.stdout)
 	}
 }

@@ -6,6 +6,7 @@ package action
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"slices"
 
 	"github.com/org/nonce-monitor-action/internal/config"
@@ -23,6 +24,7 @@ type setup struct {
 	targets     []processlist.Target
 	silenced    map[string]bool
 	skipped     []string
+	mistyped    []string // entries that name no process checked: the step fails
 	ws          *workspace.Dir
 	statePath   string // workspace-relative
 	reportPath  string
@@ -100,7 +102,7 @@ func prepare(env Env, con *console.Console, cfg config.Config) (s setup, err err
 	})
 	var se *processlist.SourceError
 	if errors.As(err, &se) {
-		err = &config.InputError{Input: se.Source, Err: se.Err}
+		err = &config.InputError{Input: se.Source, Err: missingFile(ws, se, paths[se.Source])}
 	}
 	if err != nil {
 		reportConfigErrors(con, err)
@@ -108,12 +110,21 @@ func prepare(env Env, con *console.Console, cfg config.Config) (s setup, err err
 	}
 	silenced, silenceProblems := processlist.ParseList("silenced-process-ids", cfg.SilencedIDs)
 	problems = append(problems, silenceProblems...)
+	listMistyped := false
 	for _, p := range problems {
-		con.WarnAt(p.File, p.Line, p.Message)
-		s.skipped = append(s.skipped, p.String())
+		if !p.Dropped {
+			con.WarnAt(p.File, p.Line, p.Message)
+			s.skipped = append(s.skipped, p.String())
+			continue
+		}
+		// A typo must not leave a process silently unwatched: the rest are
+		// checked, and the step fails (errMistyped) naming each entry.
+		con.ErrorAt(p.File, p.Line, "Invalid input: "+p.Input, p.Message+"; fix it: the step fails until then")
+		s.mistyped = append(s.mistyped, p.String())
+		listMistyped = listMistyped || p.Input != "silenced-process-ids"
 	}
 	if len(targets) == 0 {
-		reportConfigErrors(con, &config.InputError{Input: "process-ids", Err: fmt.Errorf("no valid process ID in process-ids, process-ids-file or process-map-file (%s skipped)", report.Count(len(problems), "entry", "entries"))})
+		reportConfigErrors(con, &config.InputError{Input: "process-ids", Err: fmt.Errorf("no valid process ID in process-ids, process-ids-file or process-map-file (%s not)", report.Count(len(problems), "entry is", "entries are"))})
 		return s, errNotReady
 	}
 	if cfg.Shard.Enabled() {
@@ -140,6 +151,12 @@ func prepare(env Env, con *console.Console, cfg config.Config) (s setup, err err
 	manual := env.Getenv("GITHUB_EVENT_NAME") == "workflow_dispatch"
 	if err := s.loadState(con, ws, cfg, manual); err != nil {
 		return s, err
+	}
+	if listMistyped && !s.narrowed {
+		// The mistyped entry may be a process with an open incident: it is
+		// held, not resolved as removed, since nothing says it recovered.
+		s.narrowed = true
+		s.notes = append(s.notes, "a process list has an entry that is not a process: incidents of processes not listed are held, not resolved")
 	}
 	return s, nil
 }
@@ -183,6 +200,21 @@ func workspacePaths(ws *workspace.Dir, cfg config.Config) (map[string]string, er
 		paths[in.input] = rel
 	}
 	return paths, errors.Join(errs...)
+}
+
+// missingFile says, for a list file that does not exist, where it was
+// looked for and how to put it there; any other failure as it is.
+func missingFile(ws *workspace.Dir, se *processlist.SourceError, rel string) error {
+	if !errors.Is(se.Err, fs.ErrNotExist) {
+		return se.Err
+	}
+	shape, instead := "one process ID per line", "list the IDs in process-ids instead"
+	if se.Source == "process-map-file" {
+		shape, instead = `a JSON object {"<process ID>": "<state server URL>"}`, "use process-ids-file or process-ids instead"
+	}
+	return fmt.Errorf("%s is not in the workspace: looked for %s. Create it there (%s; in a workflow, commit it to the "+
+		"repository and check the repository out before this step with actions/checkout), fix the path (relative to the "+
+		"workspace), or %s", rel, ws.Abs(rel), shape, instead)
 }
 
 // reportConfigErrors annotates each configuration problem, titled with the

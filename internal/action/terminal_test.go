@@ -65,9 +65,9 @@ func TestTerminalLog(t *testing.T) {
 			t.Errorf("%q said %d times:\n%s", once, n, out)
 		}
 	}
-	warning, report := strings.Index(out, "warning: "), strings.Index(out, "✗ 1 behind, 1 failing of 3 processes")
-	if warning < 0 || report < 0 || !(warning < report) {
-		t.Errorf("want the warnings, then the report:\n%s", out)
+	problem, report := strings.Index(out, "error: Invalid input: process-ids: \"nonsense\""), strings.Index(out, "✗ 1 behind, 1 failing of 3 processes")
+	if problem < 0 || report < 0 || !(problem < report) {
+		t.Errorf("want the problems, then the report:\n%s", out)
 	}
 	// The report's table gives each failing process's error: the per-process
 	// check lines would say it a second time, so they wait for --verbose.

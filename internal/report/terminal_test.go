@@ -123,3 +123,34 @@ func TestTerminalDryRunWithPagerDutyOffSendsNothing(t *testing.T) {
 		t.Errorf("dry run, PagerDuty off:\n%s", got)
 	}
 }
+
+// What was not delivered is said as such, never as "nothing to send".
+func TestTerminalSaysWhatWasNotDelivered(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		triggered int
+		failures  []string
+		want      string
+	}{
+		{"only a resolve, refused", 0, []string{"resolve"}, "PagerDuty: 1 resolve not delivered (see above); "},
+		{"two triggers refused", 0, []string{"trigger", "trigger"}, "PagerDuty: 2 triggers not delivered (see above); "},
+		{"one sent, one refused", 1, []string{"resolve"}, "PagerDuty: sent 1 trigger; 1 resolve not delivered (see above); "},
+		{"nothing at all", 0, nil, "PagerDuty: nothing to send; "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := fleet(3, 0, 1)
+			p.Triggered = p.Open[:tc.triggered]
+			for _, a := range tc.failures {
+				p.Failures = append(p.Failures, Failure{Action: a, Incident: p.Open[0], Error: "HTTP 400"})
+			}
+			got := text(Terminal(p, nil))
+			if !strings.Contains(got, tc.want) {
+				t.Errorf("no %q in:\n%s", tc.want, got)
+			}
+			if tc.failures != nil && strings.Contains(got, "nothing to send") {
+				t.Errorf("says nothing to send while %d events were not delivered:\n%s", len(tc.failures), got)
+			}
+		})
+	}
+}
