@@ -52,11 +52,11 @@ type Server struct {
 	hang      bool // never answer
 	// RetryAfter, when set, is sent with every 429.
 	retryAfter string
-	latency    time.Duration // before answering an accepted event
-	rejection  []string      // errors of a scripted 400; nil: the routing-key one
-	script     []int         // statuses to answer before accepting again
-	accepted   []Event       // events answered 202, in order
-	bodies     [][]byte      // raw bodies of accepted events
+	latency    time.Duration  // before answering an accepted event
+	rejection  []string       // errors of a scripted 400; nil: the routing-key one
+	script     []int          // statuses to answer before accepting again
+	accepted   []Event        // events answered 202, in order
+	bodies     [][]byte       // raw bodies of accepted events
 	opened     map[string]int // alerts ever opened per dedup key
 	requests   int
 	rest       restState // the REST API's view of the same alerts
