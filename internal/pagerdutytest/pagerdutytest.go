@@ -170,7 +170,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done()
 		return
 	}
-	if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/incidents") {
+	if r.Method == http.MethodGet && (strings.HasPrefix(r.URL.Path, "/incidents") || strings.HasPrefix(r.URL.Path, "/services/")) {
 		s.serveREST(w, r)
 		return
 	}

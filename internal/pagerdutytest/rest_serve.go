@@ -8,8 +8,8 @@ import (
 	"time"
 )
 
-// How the REST stand-in answers, as PagerDuty documents it: GET /incidents
-// and GET /incidents/{id}/alerts, `Authorization: Token token=…`, the
+// How the REST stand-in answers, as PagerDuty documents it: GET /incidents,
+// GET /incidents/{id}/alerts and GET /services/{id} (its status), `Authorization: Token token=…`, the
 // statuses[], service_ids[] and incident_key filters (incident_key also
 // finds the incidents holding an alert with that key: grouped, merged,
 // or opened by hand), offset/limit pagination (limit at most 100, offset +
@@ -61,6 +61,10 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	statuses := map[string]bool{}
 	for _, v := range q["statuses[]"] {
 		statuses[v] = true
+	}
+	if id, ok := strings.CutPrefix(r.URL.Path, "/services/"); ok {
+		s.showService(w, id)
+		return
 	}
 	path := strings.TrimPrefix(r.URL.Path, "/incidents")
 	switch {
@@ -148,6 +152,22 @@ func (s *Server) listAlerts(w http.ResponseWriter, id string, statuses map[strin
 	}
 	page, more := window(len(all), offset, limit)
 	writeJSON(w, map[string]any{"alerts": nonNil(all[page[0]:page[1]]), "limit": limit, "offset": offset, "more": more})
+}
+
+// showService answers GET /services/{id}: the one service, with its status.
+func (s *Server) showService(w http.ResponseWriter, id string) {
+	if id != ServiceID {
+		restError(w, http.StatusNotFound, 2100, "Not Found")
+		return
+	}
+	status := "active"
+	switch {
+	case s.rest.disabled:
+		status = "disabled"
+	case s.rest.maintenance:
+		status = "maintenance"
+	}
+	writeJSON(w, map[string]any{"service": map[string]any{"id": id, "type": "service", "name": "Stand-in", "status": status}})
 }
 
 func window(n, offset, limit int) ([2]int, bool) {
