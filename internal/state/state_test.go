@@ -22,7 +22,9 @@ func sample() incident.State {
 	a := incident.Incident{ProcessID: pid, Type: incident.Mismatch, DedupKey: incident.DedupKey(incident.Mismatch, pid, opened), Severity: "error", Since: opened}
 	b := incident.Incident{ProcessID: "B" + pid[1:], Type: incident.Unreadable, DedupKey: incident.DedupKey(incident.Unreadable, "B"+pid[1:], opened), Severity: "error", Since: opened}
 	g := incident.Incident{Server: "state.forward.computer", Type: incident.Server, DedupKey: incident.DedupKey(incident.Server, "state.forward.computer", opened), Severity: "critical", Since: opened}
-	return incident.State{Open: incident.Open{a.DedupKey: a, b.DedupKey: b, g.DedupKey: g}, Failing: map[string]int{"C" + pid[1:]: 2}}
+	r := incident.Incident{ProcessID: "D" + pid[1:], Type: incident.Mismatch, DedupKey: incident.ProcessKey(incident.Mismatch, "D"+pid[1:], "j0123abcd", opened), Severity: "warning", Since: opened}
+	return incident.State{Open: incident.Open{a.DedupKey: a, b.DedupKey: b, g.DedupKey: g}, Failing: map[string]int{"C" + pid[1:]: 2},
+		Resolving: incident.Open{r.DedupKey: r}}
 }
 
 func TestRoundTripAndByteIdenticalRewrite(t *testing.T) {
