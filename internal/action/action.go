@@ -96,7 +96,7 @@ func run(ctx context.Context, env Env, con *console.Console) error {
 	trends := s.recordHistory(con, checked.results, now, cfg.HistoryWindow.D())
 	s.schedulers = nil // written with the history: the rest of the pass holds no copy
 	obs := observe(checked.results, s.silenced, trends)
-	rec, recallErr := reconcileWithPagerDuty(con, cfg, s.scopeOf(cfg), s.loaded.State, recall)
+	rec, recallNotes, recallErr := reconcileWithPagerDuty(con, cfg, s.scopeOf(cfg), s.loaded.State, recall)
 	policy := s.policy(cfg)
 	if !policy.ConfirmResolves {
 		rec.State.Resolving = incident.Open{} // nothing can confirm them: PagerDuty's 2xx is all there is
@@ -115,7 +115,7 @@ func run(ctx context.Context, env Env, con *console.Console) error {
 		next = plan.Next // as if every event were delivered; nothing is saved
 	}
 	events := deliveredOf(plan.Events, sent, d.results)
-	notes := slices.Concat(s.notes, recallNotes(rec), ackedRaises(con, plan.Events, sent, rec.Links), unseenTriggers(cfg, plan.Events, sent))
+	notes := slices.Concat(s.notes, recallNotes, ackedRaises(con, plan.Events, sent, rec.Links), unseenTriggers(cfg, plan.Events, sent))
 	annotateNewTrouble(con, events.triggered, int64(cfg.SeverityThreshold), cfg.DryRun)
 	slackMemory, slackStatus := notifySlack(sendCtx, con, cfg, hc, s.loaded.Slack, slackNotice{
 		results: checked.results, status: classify(obs, int64(cfg.SlackThreshold)), runURL: origin.ClientURL,

@@ -82,22 +82,22 @@ func severityWanted(st incident.State) func(string) bool {
 // reconcileWithPagerDuty brings the loaded state in line with what
 // PagerDuty showed, and reports what changed. Without a listing (no key, or
 // the REST API failed) the state file alone is the memory, as without a
-// key. authErr is set when the key or service was refused: the step fails
-// at the end, after paging as usual.
-func reconcileWithPagerDuty(con *console.Console, cfg config.Config, scope incident.Scope, st incident.State, wait func() recalled) (rec incident.Reconciled, authErr error) {
+// key. notes are the summary's lines about it. authErr is set when the key
+// or service was refused: the step fails at the end, after paging as usual.
+func reconcileWithPagerDuty(con *console.Console, cfg config.Config, scope incident.Scope, st incident.State, wait func() recalled) (rec incident.Reconciled, notes []string, authErr error) {
 	rec = incident.Reconciled{State: st, Links: map[string]incident.Link{}}
 	if wait == nil {
-		return rec, nil
+		return rec, nil, nil
 	}
 	got := wait()
 	var auth *pagerduty.AuthError
 	switch {
 	case errors.As(got.err, &auth):
 		con.Errorf("PagerDuty REST API", "%v; this pass went by the state file alone", got.err)
-		return rec, got.err
+		return rec, nil, got.err
 	case got.err != nil:
 		con.Warnf("PagerDuty REST API", "%v; this pass went by the state file alone (incidents it does not know of stay open until a pass can read PagerDuty)", got.err)
-		return rec, nil
+		return rec, nil, nil
 	}
 	l := got.listing
 	for _, n := range l.Notes {
@@ -134,5 +134,5 @@ func reconcileWithPagerDuty(con *console.Console, cfg config.Config, scope incid
 	if len(rec.NotTaken) > 0 {
 		con.Warnf("PagerDuty", "%s", notTakenLine(rec.NotTaken, l.ServiceStatus, cfg.ServiceID))
 	}
-	return rec, nil
+	return rec, recallNotes(rec, l.ServiceStatus, cfg.ServiceID), nil
 }

@@ -16,7 +16,7 @@ import (
 // notOpenedLine says that PagerDuty accepted triggers and opened nothing,
 // and why, as far as the service's status tells.
 func notOpenedLine(incs []incident.Incident, status, service string) string {
-	why := "a maintenance window, a disabled service or an event rule?"
+	why := "a maintenance window, disabled service or an event rule?"
 	switch status {
 	case "maintenance":
 		why = "service " + service + " is in a maintenance window"
@@ -25,8 +25,8 @@ func notOpenedLine(incs []incident.Incident, status, service string) string {
 	case "active", "warning", "critical":
 		why = "an event rule, or a maintenance window that has ended?"
 	}
-	return fmt.Sprintf("PagerDuty accepted the trigger of %s but opened no incident (%s): sent again every pass until PagerDuty opens it; the state file is held as it is: %s",
-		report.Count(len(incs), "incident", "incidents"), why, keysOf(incs))
+	return fmt.Sprintf("PagerDuty: %s accepted but no incident opened (%s): sent again every pass until PagerDuty opens it, the state file held as it is: %s",
+		report.Count(len(incs), "trigger", "triggers"), why, keysOf(incs))
 }
 
 // notTakenLine says that PagerDuty accepted resolves and still holds their
@@ -36,8 +36,8 @@ func notTakenLine(incs []incident.Incident, status, service string) string {
 	if status == "maintenance" || status == "disabled" {
 		why = "service " + service + " is in a maintenance window or disabled: PagerDuty resolves nothing through events then"
 	}
-	return fmt.Sprintf("PagerDuty accepted the resolve of %s but still holds it open (%s): the resolve is sent again every pass, and the incident is reported open: %s",
-		report.Count(len(incs), "incident", "incidents"), why, keysOf(incs))
+	return fmt.Sprintf("PagerDuty: %s accepted but the incident still open (%s): the resolve is sent again every pass, and the incident counted open: %s",
+		report.Count(len(incs), "resolve", "resolves"), why, keysOf(incs))
 }
 
 // keysOf names up to five incidents by dedup key, and counts the rest.
@@ -58,18 +58,16 @@ func joinFew(names []string) string {
 }
 
 // recallNotes are the summary's lines about PagerDuty's memory, if any.
-func recallNotes(rec incident.Reconciled) []string {
+func recallNotes(rec incident.Reconciled, status, service string) []string {
 	var notes []string
 	if len(rec.Adopted)+len(rec.Closed) > 0 {
 		notes = append(notes, fmt.Sprintf("PagerDuty's open incidents reconciled with the state file: %d adopted (unknown to it), %d resolved in PagerDuty.", len(rec.Adopted), len(rec.Closed)))
 	}
 	if len(rec.NotOpened) > 0 {
-		notes = append(notes, fmt.Sprintf("PagerDuty accepted the trigger of %s and opened no incident (a maintenance window, a disabled service or an event rule?): sent again, still believed open: %s.",
-			report.Count(len(rec.NotOpened), "incident", "incidents"), keysOf(rec.NotOpened)))
+		notes = append(notes, notOpenedLine(rec.NotOpened, status, service)+".")
 	}
 	if len(rec.NotTaken) > 0 {
-		notes = append(notes, fmt.Sprintf("PagerDuty accepted the resolve of %s and still holds it open (a maintenance window or an event rule?): the resolve was sent again, and it is counted open: %s.",
-			report.Count(len(rec.NotTaken), "incident", "incidents"), keysOf(rec.NotTaken)))
+		notes = append(notes, notTakenLine(rec.NotTaken, status, service)+".")
 	}
 	return notes
 }
