@@ -98,7 +98,9 @@ func run(ctx context.Context, env Env, con *console.Console) error {
 	obs := observe(checked.results, s.silenced, trends)
 	rec, recallNotes, recallErr := reconcileWithPagerDuty(con, cfg, s.scopeOf(cfg), s.loaded.State, recall)
 	policy := s.policy(cfg)
-	if !policy.ConfirmResolves {
+	if policy.ConfirmResolves {
+		rec.State = rec.State.WithoutStaleResolves(now)
+	} else {
 		rec.State.Resolving = incident.Open{} // nothing can confirm them: PagerDuty's 2xx is all there is
 	}
 	prev, plan := rec.Adjust(incident.Decide(rec.State, obs, now, policy))

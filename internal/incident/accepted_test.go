@@ -192,3 +192,16 @@ func TestParseDedupKeyReadsTheOwner(t *testing.T) {
 		t.Errorf("%q is %d characters, more than the 86 the docs promise", k, len(k))
 	}
 }
+
+// An accepted resolve waits for a listing for ResolvingFor at most: a REST
+// API unreadable for days must not grow the state file for good.
+func TestStaleResolvesAreTakenAsDone(t *testing.T) {
+	a, b := inc(pidA, Mismatch, "error", day1), inc(pidB, Mismatch, "error", day1.Add(-ResolvingFor))
+	st := resolving(a, b)
+	if diff := cmp.Diff(resolving(a), st.WithoutStaleResolves(day1.Add(time.Minute)), cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if len(st.Resolving) != 2 {
+		t.Error("WithoutStaleResolves changed its input")
+	}
+}

@@ -106,6 +106,25 @@ func (s State) Clone() State {
 	return c
 }
 
+// ResolvingFor is how long an accepted resolve is kept waiting for a
+// listing to show it done, counted from its incident's opening (Since): a
+// day's key is resolved within the day after it, so this is at least a day
+// of passes. Past it the resolve is taken as done: the REST API has been
+// unreadable all that while, and the state file must not grow for good.
+const ResolvingFor = 48 * time.Hour
+
+// WithoutStaleResolves returns s without the accepted resolves older than
+// ResolvingFor at now. s is not changed.
+func (s State) WithoutStaleResolves(now time.Time) State {
+	c := s.Clone()
+	for key, inc := range c.Resolving {
+		if now.Sub(inc.Since) > ResolvingFor {
+			delete(c.Resolving, key)
+		}
+	}
+	return c
+}
+
 // Apply records one event as delivered: PagerDuty confirmed it (or it is
 // not sent at all: Forget, or PagerDuty turned off).
 func (s State) Apply(ev Event) { s.apply(ev, false) }
