@@ -179,7 +179,7 @@ func TestParseDedupKeyReadsTheOwner(t *testing.T) {
 	}{
 		{ProcessKey(Mismatch, pidA, me, day1), Incident{ProcessID: pidA, Type: Mismatch, DedupKey: ProcessKey(Mismatch, pidA, me, day1), Since: day}, me, true},
 		{ProcessKey(Stuck, pidA, "", day1), Incident{ProcessID: pidA, Type: Stuck, DedupKey: ProcessKey(Stuck, pidA, "", day1), Since: day}, "", true},
-		{DedupKey(Mismatch, pidA+"-jXYZ", day1), Incident{}, "", false},    // not an owner
+		{DedupKey(Mismatch, pidA+"-jXYZ", day1), Incident{}, "", false},     // not an owner
 		{DedupKey(Mismatch, pidA+"-j0123abc", day1), Incident{}, "", false}, // too short
 		{DedupKey(Mismatch, pidA+"-"+me+"-x", day1), Incident{}, "", false},
 	} {
