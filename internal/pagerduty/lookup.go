@@ -73,11 +73,13 @@ func (l *Lister) lookUp(ctx context.Context, c *pd.Client, out *Listing) {
 	out.Gone = map[string]bool{}
 	var unasked int
 	var firstErr error
-	others := map[string]bool{}
+	others, onService := map[string]bool{}, len(out.Alerts) > 0
 	for i, a := range answers {
 		for _, id := range a.services {
 			if id != l.ServiceID {
 				others[id] = true
+			} else {
+				onService = true
 			}
 		}
 		switch {
@@ -94,8 +96,12 @@ func (l *Lister) lookUp(ctx context.Context, c *pd.Client, out *Listing) {
 		}
 		out.Lookups++
 	}
+	// One incident a person moved to another service says nothing of the
+	// configuration; the job's keys found only elsewhere do.
 	for id := range others {
-		out.OtherServices = append(out.OtherServices, id)
+		if !onService {
+			out.OtherServices = append(out.OtherServices, id)
+		}
 	}
 	sort.Strings(out.OtherServices)
 	if unasked > 0 {
@@ -121,10 +127,19 @@ func lookupKey(ctx context.Context, c *pd.Client, key string) (open []OpenAlert,
 	if err != nil {
 		return nil, false, nil, err
 	}
+	alertLists := 0
 	for _, inc := range resp.Incidents {
 		held = true
 		services = append(services, serviceID(inc.Service.ID))
 		if inc.Status == "resolved" || open != nil {
+			continue
+		}
+		if alertLists == maxAlertListsPerKey {
+			// An alert is in one incident at a time: more open ones
+			// claiming it is PagerDuty's text gone strange. Held open.
+			link := linkOf(inc)
+			link.DedupKey = key
+			open = []OpenAlert{link}
 			continue
 		}
 		link := linkOf(inc)
@@ -133,6 +148,7 @@ func lookupKey(ctx context.Context, c *pd.Client, key string) (open []OpenAlert,
 			open = []OpenAlert{link}
 			continue
 		}
+		alertLists++
 		alerts, err := listAlerts(ctx, c, inc.ID)
 		if err != nil {
 			return nil, true, nil, err
@@ -146,6 +162,9 @@ func lookupKey(ctx context.Context, c *pd.Client, key string) (open []OpenAlert,
 	}
 	return open, held, services, nil
 }
+
+// maxAlertListsPerKey bounds the incidents whose alerts one lookup lists.
+const maxAlertListsPerKey = 2
 
 // serviceID keeps a service ID from the network only if it looks like one
 // of PagerDuty's (letters and digits): it is named in a warning.

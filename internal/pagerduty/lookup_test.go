@@ -112,3 +112,24 @@ func TestListOpenLookupFailuresLeaveKeysUnknown(t *testing.T) {
 		t.Errorf("err %v, complete %v, gone %v, notes %q", err, got.Complete, got.Gone, got.Notes)
 	}
 }
+
+// One incident a person moved to another service is found there, and says
+// nothing of the configuration while the job's other keys are on its own.
+func TestListOpenDoesNotBlameTheServiceForAMovedIncident(t *testing.T) {
+	s := pagerdutytest.Start()
+	defer s.Close()
+	moved, stays := "nonce-monitor-error-PA-20261122", "nonce-monitor-error-PB-20261122"
+	s.OpenAlerts("error", moved, stays)
+	s.Reassign(moved, "PTEAM2")
+	l := lister(s)
+	l.Keys = []string{moved, stays}
+	got, err := l.ListOpen(context.Background())
+	if err != nil || len(got.Alerts) != 2 || len(got.OtherServices) != 0 {
+		t.Errorf("err %v, alerts %d, other services %v; want both found, no service blamed", err, len(got.Alerts), got.OtherServices)
+	}
+	s.Reassign(stays, "PTEAM2")
+	got, err = l.ListOpen(context.Background())
+	if err != nil || len(got.Alerts) != 2 || !cmp.Equal([]string{"PTEAM2"}, got.OtherServices) {
+		t.Errorf("all moved: err %v, alerts %d, other services %v; want PTEAM2 named", err, len(got.Alerts), got.OtherServices)
+	}
+}

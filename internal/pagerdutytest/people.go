@@ -83,6 +83,16 @@ func (s *Server) Merge(target string, keys ...string) {
 	}
 }
 
+// Reassign is a person moving the incident that holds key's open alert to
+// another service.
+func (s *Server) Reassign(key, service string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if inc := s.rest.incidentOf(key); inc != nil {
+		inc.service = service
+	}
+}
+
 // OpenAlerts opens alerts as triggers would (counted as opened, not as
 // accepted events): for tests that need PagerDuty to hold many at once.
 func (s *Server) OpenAlerts(severity string, keys ...string) {

@@ -43,6 +43,7 @@ type restIncident struct {
 	created  time.Time
 	alerts   []*restAlert // every alert it holds, open or resolved, in order
 	notified int          // times it paged someone: once, when it opened
+	service  string       // "" for ServiceID
 }
 
 type restAlert struct {

@@ -1,6 +1,7 @@
 package pagerdutytest
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -97,14 +98,12 @@ func (inc *restIncident) holds(key string) bool {
 }
 
 func (s *Server) listIncidents(w http.ResponseWriter, q map[string][]string, statuses map[string]bool, offset, limit int) {
-	if services := q["service_ids[]"]; len(services) > 0 && !contains(services, ServiceID) {
-		writeJSON(w, map[string]any{"incidents": []any{}, "limit": limit, "offset": offset, "more": false})
-		return
-	}
-	keyed := q["incident_key"]
+	services, keyed := q["service_ids[]"], q["incident_key"]
 	var all []map[string]any
 	for _, inc := range s.rest.incidents {
-		if (len(statuses) > 0 && !statuses[inc.status]) || (len(keyed) > 0 && !inc.holds(keyed[0])) {
+		service := cmp.Or(inc.service, ServiceID)
+		if (len(statuses) > 0 && !statuses[inc.status]) || (len(keyed) > 0 && !inc.holds(keyed[0])) ||
+			(len(services) > 0 && !contains(services, service)) {
 			continue
 		}
 		status := inc.status
@@ -117,7 +116,7 @@ func (s *Server) listIncidents(w http.ResponseWriter, q map[string][]string, sta
 			"incident_key": nilIfEmpty(inc.key), "created_at": inc.created.Format(time.RFC3339),
 			"html_url":     s.rest.htmlBase + inc.id,
 			"title":        "[FIRING] stand-in incident " + inc.id,
-			"service":      map[string]string{"id": ServiceID, "type": "service_reference"},
+			"service":      map[string]string{"id": service, "type": "service_reference"},
 			"alert_counts": map[string]int{"all": len(inc.alerts), "triggered": open, "resolved": len(inc.alerts) - open},
 			// Personal data a client must not carry on.
 			"assignments": []any{map[string]any{"assignee": map[string]string{"id": "PUSER1", "summary": "Jane Doe"}}},
