@@ -76,9 +76,8 @@ func keysToCheck(st incident.State, now time.Time) []string {
 		sort.Strings(keys)
 		if n := len(keys); n > 0 {
 			k := turn % n
-			keys = append(keys[k:], keys[:k]...)
+			out = append(out, slices.Concat(keys[k:], keys[:k])...)
 		}
-		out = append(out, keys...)
 	}
 	return out
 }
