@@ -2,6 +2,8 @@ package action
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -233,5 +235,59 @@ func TestNewShardLayoutAdoptsTheOldLayoutsGroupedIncidents(t *testing.T) {
 	endsClean(t, h, old...)
 	if n := len(h.pd.Opened()); n != 2 {
 		t.Errorf("%d alerts opened in all, want the old layout's 2: %v", n, h.pd.Opened())
+	}
+}
+
+// A state file an earlier version wrote holds keys without the job's
+// identity (a process's and a server's). The upgraded job keeps them
+// quietly while their trouble lasts (no second page under the new key),
+// and resolves them with their own keys on recovery, with the REST API
+// key and without.
+func TestKeysFromAnEarlierVersionStillResolve(t *testing.T) {
+	t.Parallel()
+	for _, withKey := range []bool{false, true} {
+		t.Run(fmt.Sprintf("key=%v", withKey), func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t)
+			in := map[string]string{"process-ids": pidA + "\n" + pidB + "\n" + pidC, "group-threshold": "1"}
+			if withKey {
+				in = h.withREST(in)
+			}
+			h.fleet.Set(pidA, 0, 300)
+			for _, pid := range []string{pidB, pidC} {
+				h.fleet.Set(pid, 1, 1)
+				h.fleet.Break(pid, aotest.Gateway, aotest.OK)
+			}
+			host := mustHost(t, h.fleet.State.URL)
+			oldA := incident.DedupKey(incident.Mismatch, pidA, day1)
+			oldServer := incident.GroupKey(incident.Server, host, "", day1)
+			h.pd.OpenAlerts("critical", oldA, oldServer)
+			since := day1.Add(-time.Hour).Format(time.RFC3339)
+			writeFile(t, h.ws, ".pagerduty-state.json", fmt.Sprintf(`{"version": 1, "lists": "process-ids", "incidents": [
+				{"process_id": %q, "type": "mismatch", "dedup_key": %q, "severity": "critical", "since": %q},
+				{"server": %q, "type": "server", "dedup_key": %q, "severity": "critical", "since": %q}]}`,
+				pidA, oldA, since, host, oldServer, since))
+			r := h.run(in)
+			if r.exit != 0 || r.outputs["triggered-count"] != "0" || r.outputs["resolved-count"] != "0" {
+				t.Fatalf("still in trouble: exit %d, triggered %s, resolved %s\n%s", r.exit, r.outputs["triggered-count"], r.outputs["resolved-count"], r.stdout)
+			}
+			h.fleet.Set(pidA, 300, 300)
+			for _, pid := range []string{pidB, pidC} {
+				h.fleet.Break(pid, aotest.OK, aotest.OK)
+			}
+			h.now = h.now.Add(5 * time.Minute)
+			h.run(in)
+			endsClean(t, h, oldA, oldServer)
+			if len(h.pd.Open()) != 0 {
+				t.Errorf("open at the end: %v", h.pd.Open())
+			}
+		})
+	}
+}
+
+func writeFile(t *testing.T, dir, name, body string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
