@@ -46,7 +46,7 @@ func validOwner(s string) bool {
 
 // ProcessKey is the dedup key of a process incident (pid: a process ID,
 // 43 characters) sent by the job owner: "nonce-monitor-{type}-{pid}-{owner}-{day}",
-// 86 characters at most. owner "" gives the key versions before job
+// 85 characters at most. owner "" gives the key versions before job
 // identities sent (and every state file written then still holds).
 func ProcessKey(t Type, pid, owner string, now time.Time) string {
 	if owner == "" {
