@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -105,18 +106,20 @@ func reportStatuses(t *testing.T, path string) map[string]string {
 	return out
 }
 
-// triggered is every trigger PagerDuty received, as type-process.
+// triggered is every trigger PagerDuty received, as type-subject: its
+// dedup key without the prefix, the job's owner and the day.
 func (w *onNode) triggered() []string {
 	var out []string
 	for _, ev := range w.pd.Accepted() {
 		if ev.EventAction == "trigger" {
-			key := strings.TrimPrefix(ev.DedupKey, "nonce-monitor-")
-			out = append(out, key[:strings.LastIndex(key, "-")])
+			out = append(out, ownerAndDay.ReplaceAllString(strings.TrimPrefix(ev.DedupKey, "nonce-monitor-"), ""))
 		}
 	}
 	slices.Sort(out)
 	return out
 }
+
+var ownerAndDay = regexp.MustCompile(`(-j[0-9a-f]{8})?-[0-9]{8}$`)
 
 // inStep makes the scheduler's nonce of pids n.
 func (w *onNode) scheduled(n int64, pids ...string) {

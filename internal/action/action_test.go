@@ -31,12 +31,18 @@ func keys(incs []report.Incident) []string {
 	return ks
 }
 
+// testOwner is the harness's job (repository acme/ao-monitoring, the
+// default state file) in its dedup keys.
+var testOwner = ownerOf("acme/ao-monitoring", ".pagerduty-state.json")
+
+// key is the dedup key the harness's job sends for a process incident, on
+// day1 (or day 2).
 func key(t incident.Type, pid string, day ...int) string {
 	when := day1
 	if len(day) > 0 && day[0] == 2 {
 		when = day2
 	}
-	return incident.DedupKey(t, pid, when)
+	return incident.ProcessKey(t, pid, testOwner, when)
 }
 
 // The whole lifecycle over several passes: trigger, stay quiet, resolve.

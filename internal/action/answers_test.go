@@ -75,7 +75,7 @@ func TestABrokenProcessDoesNotTakeItsNodeDown(t *testing.T) {
 	if strings.Contains(r.stdout, "not asked") {
 		t.Errorf("a host that answers was taken for down:\n%s", r.stdout)
 	}
-	if diff := cmp.Diff([]string{"error-" + k0 + "-20261122", "mismatch-" + k2 + "-20261122"}, triggeredTypes(h)); diff != "" {
+	if diff := cmp.Diff([]string{"error-" + k0 + "-" + testOwner + "-20261122", "mismatch-" + k2 + "-" + testOwner + "-20261122"}, triggeredTypes(h)); diff != "" {
 		t.Errorf("triggers (-want +got):\n%s", diff)
 	}
 	// A per-process 500 is looked at twice, no more.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/org/nonce-monitor-action/internal/aotest"
+	"github.com/org/nonce-monitor-action/internal/incident"
 )
 
 // A process the node holds with nothing computed yet answers -1: with
@@ -99,7 +100,7 @@ func TestASlotTheMonitorsAbandonedReadLeftIsLoading(t *testing.T) {
 	// 65 behind.
 	h.now = h.now.Add(time.Hour)
 	r = h.run(in)
-	if got := reportStatuses(t, h)[cold]; got != "behind" || !slices.Contains(triggeredTypes(h), "mismatch-"+cold+"-20261122") {
+	if got := reportStatuses(t, h)[cold]; got != "behind" || !slices.Contains(triggeredTypes(h), strings.TrimPrefix(key(incident.Mismatch, cold), "nonce-monitor-")) {
 		t.Fatalf("an hour later: status %q, triggers %v\n%s", got, triggeredTypes(h), r.stdout)
 	}
 }
@@ -123,7 +124,7 @@ func TestAProcessTheNodeNeverLoadsFailsAfterAnHour(t *testing.T) {
 	}
 	h.now = day1.Add(61 * time.Minute)
 	r := h.run(in)
-	if got := triggeredTypes(h); reportStatuses(t, h)[stuck] != "error" || !slices.Contains(got, "error-"+stuck+"-20261122") ||
+	if got := triggeredTypes(h); reportStatuses(t, h)[stuck] != "error" || !slices.Contains(got, strings.TrimPrefix(key(incident.Unreadable, stuck), "nonce-monitor-")) ||
 		!strings.Contains(r.stdout, "not loaded: for 1h1m0s every read of this process timed out") {
 		t.Fatalf("after an hour: status %q, triggers %v\n%s", reportStatuses(t, h)[stuck], got, r.stdout)
 	}

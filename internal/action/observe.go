@@ -20,11 +20,13 @@ import (
 )
 
 // policy is the part of the configuration the incident core decides by,
-// for this job (its identity in grouped keys) and its lists (narrowed:
+// for this job (its identity in dedup keys) and its lists (narrowed:
 // unlisted incidents are held).
 func (s *setup) policy(cfg config.Config) incident.Policy {
 	return incident.Policy{
-		Job:              jobID(cfg),
+		Owner:            s.owner,
+		Job:              groupJob(cfg, s.owner),
+		ConfirmResolves:  recalls(cfg) && !cfg.DryRun,
 		Narrowed:         s.narrowed,
 		Threshold:        int64(cfg.SeverityThreshold),
 		ResolveThreshold: cfg.EffectiveResolveThreshold(),

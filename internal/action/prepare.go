@@ -30,7 +30,8 @@ type setup struct {
 	reportPath  string
 	loaded      state.Loaded
 	header      state.Header // what the state file is written with
-	narrowed    bool         // the lists differ from the state file's
+	narrowed    bool         // the lists, or a manual run's processes, differ from the state file's
+	owner       string       // the job's Owner in its dedup keys (ownerOf)
 	notes       []string     // what the summary repeats about the state file
 	historyPath string
 	history     history.History
@@ -148,6 +149,11 @@ func prepare(env Env, con *console.Console, cfg config.Config) (s setup, err err
 	s.router = routerMark(cfg.SURouterURL)
 	s.schedulerAt, s.schedulers = splitSchedulers(loadSchedulers(con, ws, s.historyPath, s.router), s.targets)
 	s.nodeNotes = loadNotes(con, ws, s.historyPath)
+	stateInput, err := ws.Rel(cfg.StateFile)
+	if err != nil {
+		stateInput = cfg.StateFile // reported with the paths above; never reached
+	}
+	s.owner = ownerOf(env.Getenv("GITHUB_REPOSITORY"), stateInput)
 	manual := env.Getenv("GITHUB_EVENT_NAME") == "workflow_dispatch"
 	if err := s.loadState(con, ws, cfg, manual); err != nil {
 		return s, err
