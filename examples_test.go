@@ -52,6 +52,7 @@ func TestCommitStateNeverLosesAPassState(t *testing.T) {
 
 	for _, tc := range []struct {
 		name        string
+		ignored     bool                             // .gitignore lists the state file, not yet committed
 		meanwhile   func(t *testing.T, other string) // before the step runs, after the checkout
 		rejectPush  bool
 		wantExit    int
@@ -67,6 +68,10 @@ func TestCommitStateNeverLosesAPassState(t *testing.T) {
 			meanwhile:   func(t *testing.T, other string) { commitFile(t, other, stateFile, "by hand") }},
 		{name: "every push rejected", rejectPush: true, wantExit: 1, wantState: "before", wantOther: "code",
 			wantLogHave: "::error::could not push " + stateFile + " to main after 5 attempts"},
+		// The old monitor's guide has the state file in .gitignore.
+		{name: "gitignored, first commit", ignored: true, wantState: "pass", wantOther: "code"},
+		{name: "gitignored, someone pushed code", ignored: true, wantState: "pass", wantOther: "code 2",
+			meanwhile: func(t *testing.T, other string) { commitFile(t, other, "main.txt", "code 2") }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -76,7 +81,11 @@ func TestCommitStateNeverLosesAPassState(t *testing.T) {
 			git(t, dir, "init", "-q", "--bare", "-b", "main", origin)
 			seed := clone(t, origin, filepath.Join(dir, "seed"))
 			commitFile(t, seed, "main.txt", "code")
-			commitFile(t, seed, stateFile, "before")
+			if tc.ignored {
+				commitFile(t, seed, ".gitignore", stateFile+"\n.nonce-monitor-*.json")
+			} else {
+				commitFile(t, seed, stateFile, "before")
+			}
 			checkout := clone(t, origin, filepath.Join(dir, "run"))
 			if tc.meanwhile != nil {
 				tc.meanwhile(t, clone(t, origin, filepath.Join(dir, "other")))
@@ -153,4 +162,33 @@ func commitFile(t *testing.T, repo, name, content string) {
 func show(t *testing.T, origin, name string) string {
 	t.Helper()
 	return git(t, origin, "show", "main:"+name)
+}
+
+// Every place a user copies a commit of the state file from adds it with
+// -f: the old monitor's guide lists the state file in .gitignore, and a
+// plain `git add` of an ignored file fails the step.
+func TestEveryCopiedCommitForcesTheStateFile(t *testing.T) {
+	t.Parallel()
+	files, _ := filepath.Glob("docs/examples/*.yml")
+	docs, _ := filepath.Glob("docs/*.md")
+	files = append(append(files, docs...), "README.md")
+	adds := 0
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(raw), "\n") {
+			if !strings.Contains(line, "git add") || !strings.Contains(strings.ToLower(line), "state") {
+				continue
+			}
+			adds++
+			if !strings.Contains(line, "git add -f") {
+				t.Errorf("%s:%d: %q fails when .gitignore lists the state file: use git add -f", f, i+1, strings.TrimSpace(line))
+			}
+		}
+	}
+	if adds == 0 {
+		t.Error("no git add of the state file found: the commit example moved?")
+	}
 }

@@ -3,14 +3,15 @@
 // PagerDuty's Events API and a Slack webhook) with a small fleet, so the
 // action can run end to end without the internet: from a terminal, or as
 // the container in CI. It listens on free ports (or on six consecutive ones
-// from -port), prints a command to paste that runs one pass against them,
-// and serves what PagerDuty and Slack received on a control port.
+// from -port) and prints what to paste to run a pass against them. On a
+// control port, a person makes any process lag, recover, fail or freeze
+// while they run, and reads what PagerDuty and Slack received
+// (docs/try-it.md walks through it).
 //
 //	go run ./cmd/standins
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"log"
@@ -44,34 +45,14 @@ func main() {
 	flag.Parse()
 
 	log.SetFlags(0)
-	listeners, err := listenAll(*listen, *base)
+	s, err := start(*listen, *advertise, *base, time.Second)
 	if err != nil {
 		log.Fatalf("standins: %v", err)
 	}
-	url := func(i int) string {
-		return "http://" + net.JoinHostPort(*advertise, strconv.Itoa(listeners[i].Addr().(*net.TCPAddr).Port))
-	}
-
-	fleet := aotest.StartListening(listeners[0], listeners[1], listeners[2], url(2))
-	fleet.Set(Healthy, 14204, 14204)
-	fleet.Set(Lagging, 14000, 14204)
-	fleet.Set(Failing, 1, 1)
-	fleet.Break(Failing, aotest.Status500, aotest.OK)
-	pd := pagerdutytest.StartListening(listeners[3])
-	sl := slacktest.StartListening(listeners[4])
-	go serveControl(listeners[5], pd, sl)
-
-	inputs := strings.Join([]string{
-		"process-ids=" + strings.Join([]string{Healthy, Lagging, Failing}, ","),
-		"state-url=" + url(0),
-		"su-router-url=" + url(1),
-		"pagerduty-events-url=" + url(3),
-		"slack-webhook-url=" + url(4) + "/services/T0/B0/standin",
-		"control-url=" + url(5),
-	}, "\n") + "\n"
-	fmt.Print(pasteable(inputs, *maxLife))
+	defer s.close()
+	fmt.Print(pasteable(s.inputs, s.workspace, s.story.describe(), *maxLife))
 	if *out != "" {
-		if err := os.WriteFile(*out, []byte(inputs), 0o644); err != nil {
+		if err := os.WriteFile(*out, []byte(s.inputs), 0o644); err != nil {
 			log.Fatal(err)
 		}
 	}
@@ -82,23 +63,67 @@ func main() {
 	case <-stop:
 	case <-time.After(*maxLife):
 	}
-	fleet.Close()
-	pd.Close()
-	sl.Close()
 }
 
-// serveControl answers GET /pagerduty (open dedup keys and how many events
-// were accepted) and GET /slack (messages received), for checks after a run.
-func serveControl(l net.Listener, pd *pagerdutytest.Server, sl *slacktest.Server) {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /pagerduty", func(w http.ResponseWriter, _ *http.Request) {
-		json.NewEncoder(w).Encode(map[string]any{"open": pd.Open(), "accepted": len(pd.Accepted())})
-	})
-	mux.HandleFunc("GET /slack", func(w http.ResponseWriter, _ *http.Request) {
-		json.NewEncoder(w).Encode(map[string]any{"messages": len(sl.Received())})
-	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	log.Print(srv.Serve(l))
+// standins is the stand-ins serving: the story, what PagerDuty and Slack
+// received, the inputs that point a pass at them, and the workspace its
+// passes write in.
+type standins struct {
+	story     *world
+	pd        *pagerdutytest.Server
+	sl        *slacktest.Server
+	inputs    string // name=value lines
+	workspace string
+	close     func()
+}
+
+// start serves the stand-ins and the control port; the scheduler moves on
+// a slot every tick, so a frozen process falls behind as a real one does.
+// Each start has a new workspace: the state file of an earlier run would
+// hold incidents this PagerDuty never received.
+func start(listen, advertise string, base int, tick time.Duration) (*standins, error) {
+	listeners, err := listenAll(listen, base)
+	if err != nil {
+		return nil, err
+	}
+	workspace, err := os.MkdirTemp("", "nonce-monitor-try-")
+	if err != nil {
+		return nil, err
+	}
+	url := func(i int) string {
+		return "http://" + net.JoinHostPort(advertise, strconv.Itoa(listeners[i].Addr().(*net.TCPAddr).Port))
+	}
+	fleet := aotest.StartListening(listeners[0], listeners[1], listeners[2], url(2))
+	story := newWorld(fleet, 14204)
+	story.add(Healthy, inStep, 0)
+	story.add(Lagging, lagging, 204)
+	story.add(Failing, failing, 0)
+	pd := pagerdutytest.StartListening(listeners[3])
+	sl := slacktest.StartListening(listeners[4])
+	control := &http.Server{Handler: controlHandler(story, pd, sl), ReadHeaderTimeout: 5 * time.Second}
+	go control.Serve(listeners[5])
+	ticker := time.NewTicker(tick)
+	go func() {
+		for range ticker.C {
+			story.tick(1)
+		}
+	}()
+	inputs := strings.Join([]string{
+		"process-ids=" + strings.Join([]string{Healthy, Lagging, Failing}, ","),
+		"state-url=" + url(0),
+		"su-router-url=" + url(1),
+		"pagerduty-events-url=" + url(3),
+		"slack-webhook-url=" + url(4) + "/services/T0/B0/standin",
+		"control-url=" + url(5),
+	}, "\n") + "\n"
+	return &standins{story: story, pd: pd, sl: sl, inputs: inputs, workspace: workspace, close: func() {
+		ticker.Stop()
+		control.Close()
+		fleet.Close()
+		pd.Close()
+		sl.Close()
+		os.RemoveAll(workspace)
+	}}, nil
 }
 
 // listenAll opens the six listeners: on free ports, or on base and the five
@@ -130,9 +155,10 @@ func listenAll(host string, base int) ([]net.Listener, error) {
 const routingKey = "R0123456789abcdefghijklmnopqrstu"
 
 // pasteable turns the inputs (name=value lines) into what a person reads:
-// a command that runs one pass against the stand-ins from the repository's
-// root, and how to see what PagerDuty and Slack received.
-func pasteable(inputs string, maxLife time.Duration) string {
+// the processes, a shell function that runs one pass against the stand-ins
+// in a fresh workspace, and how to change the story and see what PagerDuty
+// and Slack received.
+func pasteable(inputs, workspace, processes string, maxLife time.Duration) string {
 	var flags []string
 	control := ""
 	for _, line := range strings.Split(strings.TrimSpace(inputs), "\n") {
@@ -144,12 +170,27 @@ func pasteable(inputs string, maxLife time.Duration) string {
 		flags = append(flags, "--"+name+" "+value)
 	}
 	flags = append(flags, "--pagerduty-routing-key "+routingKey)
-	return "Stand-ins ready: one process in step, one behind, one whose state server fails.\n" +
-		"Run one pass against them (from the repository's root; run it again for a second pass):\n\n" +
-		"  go run . " + strings.Join(flags, " \\\n      ") + "\n\n" +
-		"What PagerDuty and Slack received:\n\n" +
-		"  curl " + control + "/pagerduty; curl " + control + "/slack\n\n" +
+	return "Stand-ins ready: a state server, the scheduler, PagerDuty and Slack, on this machine.\n" +
+		"The processes (the scheduler moves on a slot a second):\n\n" + indent(processes) + "\n" +
+		"In a second terminal, from the repository's root, paste these two lines once:\n\n" +
+		"  export CONTROL=" + control + "\n" +
+		"  pass() { GITHUB_WORKSPACE=" + workspace + " go run . " + strings.Join(flags, " ") + " \"$@\"; }\n\n" +
+		"Then:\n" +
+		"  pass                                          one monitoring pass (again for the next)\n" +
+		"  curl -X POST $CONTROL/processes/L/recover     the lagging process catches up (also: lag, fail, freeze)\n" +
+		"  curl $CONTROL/pagerduty; curl $CONTROL/slack  what PagerDuty and Slack received\n" +
+		"  curl $CONTROL/                                the processes now, and every command\n\n" +
+		"The passes write their files in " + workspace + ", new at every start of the stand-ins\n" +
+		"(their PagerDuty starts empty too) and removed at the end.\n" +
 		"Serving until Ctrl-C, or for " + short(maxLife) + " (-for).\n"
+}
+
+func indent(text string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		b.WriteString("  " + line + "\n")
+	}
+	return b.String()
 }
 
 // short is a duration as a person writes it: 1h, 1h30m, 30s.

@@ -37,11 +37,14 @@ func TestTakenPortSaysWhatToDo(t *testing.T) {
 }
 
 func TestPasteableRunsThePassAgainstTheStandins(t *testing.T) {
-	got := pasteable("process-ids=H0,L0\nstate-url=http://127.0.0.1:1\nslack-webhook-url=http://127.0.0.1:4/services/T0/B0/standin\ncontrol-url=http://127.0.0.1:5\n", time.Hour)
+	got := pasteable("process-ids=H0,L0\nstate-url=http://127.0.0.1:1\nslack-webhook-url=http://127.0.0.1:4/services/T0/B0/standin\ncontrol-url=http://127.0.0.1:5\n",
+		"/tmp/ws", "H0  in step\n", time.Hour)
 	for _, want := range []string{
-		"  go run . --process-ids H0,L0 \\\n      --state-url http://127.0.0.1:1 \\\n",
-		"--pagerduty-routing-key " + routingKey,
-		"curl http://127.0.0.1:5/pagerduty",
+		"  H0  in step\n",
+		"  export CONTROL=http://127.0.0.1:5\n",
+		"  pass() { GITHUB_WORKSPACE=/tmp/ws go run . --process-ids H0,L0 --state-url http://127.0.0.1:1 ",
+		"--pagerduty-routing-key " + routingKey + ` "$@"; }`,
+		"curl $CONTROL/pagerduty",
 		"Serving until Ctrl-C, or for 1h (-for).\n",
 	} {
 		if !strings.Contains(got, want) {

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/org/nonce-monitor-action/internal/ao"
 	"github.com/org/nonce-monitor-action/internal/config"
 	"github.com/org/nonce-monitor-action/internal/console"
 	"github.com/org/nonce-monitor-action/internal/escape"
@@ -89,15 +90,23 @@ func run(ctx context.Context, env Env, con *console.Console) error {
 	sendCtx, stopSends := graceContext(ctx, time.Now().Add(cfg.PassTimeout.D()), timing.DeliveryGrace)
 	defer stopSends()
 
-	recall := startRecall(checkCtx, cfg, hc.HTTP, timing, s.loaded.State)
-	checked := check(checkCtx, con, cfg, hc, s.targets, s.remembered(env.Now()), timing)
+	recall := startRecall(checkCtx, cfg, hc.HTTP, timing, s.loaded.State, env.Now())
+	checked := check(checkCtx, con, cfg, hc, s.targets, s.remembered(env.Now()), timing, func(results []ao.Result) {
+		s.nodeNotes = readAgainstNotes(results, s.nodeNotes, env.Now().UTC(), s.narrowed)
+	})
 	now := env.Now().UTC()
 	s.rememberSchedulers(checked.results, now)
 	trends := s.recordHistory(con, checked.results, now, cfg.HistoryWindow.D())
 	s.schedulers = nil // written with the history: the rest of the pass holds no copy
 	obs := observe(checked.results, s.silenced, trends)
-	rec, recallErr := reconcileWithPagerDuty(con, cfg, s.targets, s.loaded.State, s.loaded.Header.Lists != "", recall)
-	prev, plan := rec.Unraised(incident.Decide(rec.State, obs, now, s.policy(cfg)))
+	rec, recallNotes, recallErr := reconcileWithPagerDuty(con, cfg, s.scopeOf(cfg), s.loaded.State, recall)
+	policy := s.policy(cfg)
+	if policy.ConfirmResolves {
+		rec.State = rec.State.WithoutStaleResolves(now)
+	} else {
+		rec.State.Resolving = incident.Open{} // nothing can confirm them: PagerDuty's 2xx is all there is
+	}
+	prev, plan := rec.Adjust(incident.Decide(rec.State, obs, now, policy))
 	store := state.NewStore(s.ws, s.statePath, s.loaded.Raw, s.headerAfter(checked.cutShort))
 	d := &deliverer{
 		con: con, sender: &pagerduty.Sender{HTTP: hc, EventsURL: cfg.EventsURL, Limiter: pagerduty.NewLimiter()},
@@ -111,6 +120,7 @@ func run(ctx context.Context, env Env, con *console.Console) error {
 		next = plan.Next // as if every event were delivered; nothing is saved
 	}
 	events := deliveredOf(plan.Events, sent, d.results)
+	notes := slices.Concat(s.notes, recallNotes, ackedRaises(con, plan.Events, sent, rec.Links), unseenTriggers(cfg, plan.Events, sent))
 	annotateNewTrouble(con, events.triggered, int64(cfg.SeverityThreshold), cfg.DryRun)
 	slackMemory, slackStatus := notifySlack(sendCtx, con, cfg, hc, s.loaded.Slack, slackNotice{
 		results: checked.results, status: classify(obs, int64(cfg.SlackThreshold)), runURL: origin.ClientURL,
@@ -122,12 +132,15 @@ func run(ctx context.Context, env Env, con *console.Console) error {
 		Results: checked.results, Threshold: int64(cfg.SeverityThreshold), Status: classify(obs, int64(cfg.SeverityThreshold)), Now: now,
 		Trends: trends, History: s.history, Deferred: plan.Deferred,
 		Triggered: events.triggered, Updated: events.updated, Resolved: events.resolved, Forgotten: events.forgotten,
-		Failures: events.failures, Skipped: s.skipped, Notes: slices.Concat(s.notes, recallNotes(rec)),
+		Failures: events.failures, Skipped: s.skipped, Mistyped: s.mistyped, Notes: notes,
 		DryRun: cfg.DryRun, PagerDutyEnabled: cfg.PagerDutyEnabled, StateFile: s.statePath,
 		StateChanged: store.Changed(), SlackStatus: slackStatus,
-		Open: openIncidents(next, plan.Affected, rec.Links, d.results),
+		Open: openIncidents(stillOpen(next, rec), plan.Affected, rec.Links, d.results),
 	}
 	fails := []error{failed(errRESTRefused, recallErr), saveErr}
+	if len(s.mistyped) > 0 {
+		fails = append(fails, errMistyped) // said by prepare, entry by entry
+	}
 	if checked.misconfigured {
 		fails = append(fails, errMisconfigured) // said by check
 	}

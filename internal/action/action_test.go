@@ -31,12 +31,18 @@ func keys(incs []report.Incident) []string {
 	return ks
 }
 
+// testOwner is the harness's job (repository acme/ao-monitoring, the
+// default state file) in its dedup keys.
+var testOwner = ownerOf("acme/ao-monitoring", ".pagerduty-state.json")
+
+// key is the dedup key the harness's job sends for a process incident, on
+// day1 (or day 2).
 func key(t incident.Type, pid string, day ...int) string {
 	when := day1
 	if len(day) > 0 && day[0] == 2 {
 		when = day2
 	}
-	return incident.DedupKey(t, pid, when)
+	return incident.ProcessKey(t, pid, testOwner, when)
 }
 
 // The whole lifecycle over several passes: trigger, stay quiet, resolve.
@@ -386,10 +392,10 @@ func TestAnnotationsAreCappedAtTenPerType(t *testing.T) {
 	}
 	h.fleet.Set(pidA, 1, 1)
 	r := h.run(map[string]string{"process-ids": pidA + "\n" + strings.Join(ids, "\n")})
-	if n := strings.Count(r.stdout, "::warning "); n != 10 {
-		t.Errorf("%d warning annotations, want 10", n)
+	if n := strings.Count(r.stdout, "::error "); n != 10 {
+		t.Errorf("%d error annotations, want 10", n)
 	}
-	if !strings.Contains(r.stdout, "6 more warnings not shown as annotations") {
-		t.Errorf("the tenth warning should sum up the rest:\n%s", r.stdout)
+	if !strings.Contains(r.stdout, "6 more errors not shown as annotations") {
+		t.Errorf("the tenth error should sum up the rest:\n%s", r.stdout)
 	}
 }

@@ -30,7 +30,10 @@ func annotateNewTrouble(con *console.Console, triggered []report.Incident, thres
 		if incident.Reason(inc.Reason) != incident.Opened {
 			continue
 		}
-		if incident.Type(inc.Type) == incident.Unreadable || incident.Type(inc.Type) == incident.Scheduler {
+		// A server incident covers failing processes too: one with an
+		// error and no gap could not be checked, it is not "? behind".
+		failing := inc.Error != nil && inc.SlotsBehind == nil
+		if incident.Type(inc.Type) == incident.Unreadable || incident.Type(inc.Type) == incident.Scheduler || failing {
 			errs = append(errs, inc)
 		} else {
 			warnings = append(warnings, inc)

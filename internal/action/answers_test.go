@@ -19,7 +19,7 @@ import (
 )
 
 // The pass read against the answers the servers really send
-// (shared/reference/ao-endpoints.md): a failure is charged to whoever
+// (docs/ao-endpoints.md): a failure is charged to whoever
 // produced it, and a host is down only when it does not answer.
 
 // reportStatuses is each process's status in the report file.
@@ -75,7 +75,7 @@ func TestABrokenProcessDoesNotTakeItsNodeDown(t *testing.T) {
 	if strings.Contains(r.stdout, "not asked") {
 		t.Errorf("a host that answers was taken for down:\n%s", r.stdout)
 	}
-	if diff := cmp.Diff([]string{"error-" + k0 + "-20261122", "mismatch-" + k2 + "-20261122"}, triggeredTypes(h)); diff != "" {
+	if diff := cmp.Diff([]string{"error-" + k0 + "-" + testOwner + "-20261122", "mismatch-" + k2 + "-" + testOwner + "-20261122"}, triggeredTypes(h)); diff != "" {
 		t.Errorf("triggers (-want +got):\n%s", diff)
 	}
 	// A per-process 500 is looked at twice, no more.
@@ -133,6 +133,7 @@ func TestANodeReallyDown(t *testing.T) {
 			down := aotest.Start()
 			t.Cleanup(down.Close)
 			url := down.State.URL
+			down.StateBehindDeadProxy(true)
 			if tc == "refused" {
 				l, err := net.Listen("tcp", "127.0.0.1:0")
 				if err != nil {
@@ -146,7 +147,6 @@ func TestANodeReallyDown(t *testing.T) {
 				pid := fmt.Sprintf("D%042d", i)
 				h.fleet.Set(pid, 5, 5)
 				down.Set(pid, 5, 5)
-				down.Break(pid, aotest.Gateway, aotest.OK)
 				entries = append(entries, fmt.Sprintf("%q: %q", pid, url))
 			}
 			h.fleet.Set(pidA, 5, 5)
@@ -206,7 +206,11 @@ func TestAProcessWithNoMessagesIsInStep(t *testing.T) {
 func TestAWrongStateURLIsOneConfigurationError(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	notANode := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { aotest.NodeNotFound(w) }))
+	notANode := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, aotest.NotNodePage)
+	}))
 	t.Cleanup(notANode.Close)
 	for _, pid := range []string{pidA, pidB, pidC} {
 		h.fleet.Set(pid, 5, 5)

@@ -20,16 +20,12 @@ import (
 // Each state server gets its own workers, concurrency of them, so a dead or
 // slow one holds up only its own processes, never those of a healthy
 // server (the HTTP client keeps each host, the scheduler router included,
-// to concurrency requests at once). threshold (slots apart) only marks the
-// log lines: a process at or past it is not shown with a ✓. Target i's
-// scheduler is asked where scheduler(i) says it is, if anywhere (a location
-// remembered from an earlier pass, and whether it is due for a re-check
-// with the router), else through the router.
-func checkAll(ctx context.Context, con *console.Console, client *ao.Client, targets []processlist.Target, scheduler func(i int) ao.Where, concurrency int, threshold int64, timing Timing) []ao.Result {
-	con.Group(fmt.Sprintf("Checking %s (%d at once per server)", report.Count(len(targets), "process", "processes"), concurrency))
-	defer con.EndGroup()
+// to concurrency requests at once). Target i's scheduler is asked where
+// scheduler(i) says it is, if anywhere (a location remembered from an
+// earlier pass, and whether its hourly re-check with the router is due),
+// else through the router.
+func checkAll(ctx context.Context, con *console.Console, client *ao.Client, targets []processlist.Target, scheduler func(i int) ao.Where, concurrency int, timing Timing) []ao.Result {
 	results := make([]ao.Result, len(targets))
-	known := make([]bool, len(targets)) // a remembered SU was asked
 	var done atomic.Int64
 	stop := progress(con, &done, len(targets), timing)
 	var g errgroup.Group
@@ -42,9 +38,7 @@ func checkAll(ctx context.Context, con *console.Console, client *ao.Client, targ
 		for range min(concurrency, len(indexes)) {
 			g.Go(func() error {
 				for i := range work {
-					where := scheduler(i)
-					known[i] = where.SU != ""
-					results[i] = client.CheckAt(ctx, targets[i].ProcessID, targets[i].StateURL, where)
+					results[i] = client.CheckAt(ctx, targets[i].ProcessID, targets[i].StateURL, scheduler(i))
 					done.Add(1)
 				}
 				return nil
@@ -53,25 +47,33 @@ func checkAll(ctx context.Context, con *console.Console, client *ao.Client, targ
 	}
 	_ = g.Wait() // checks report failures in their results, never as errors
 	stop()
+	return results
+}
+
+// logChecks writes one line per process for the run's log. threshold
+// (slots apart) only marks the lines: a process at or past it is not
+// shown with a ✓. A terminal's report lists the processes in trouble with
+// their errors, so there they are shown only with --verbose (said once).
+// remembered(i) says whether target i had a scheduler remembered.
+func logChecks(con *console.Console, results []ao.Result, threshold int64, remembered func(i int) bool) {
 	asked, unknown := 0, 0
 	for i, r := range results {
 		if r.RouterAsked {
 			asked++
-			if !known[i] {
+			if !remembered(i) {
 				unknown++
 			}
 		}
 	}
 	con.Logf("%s", routerLine(asked, unknown, len(results)))
-	// One line per process for the run's log; a terminal's report lists
-	// the processes in trouble with their errors, so there they are shown
-	// only with --verbose (said once).
 	for _, r := range results {
 		switch {
 		case r.Interrupted:
 			con.Detailf("⏹ %s: not checked (the pass was cut short)", r.ProcessID)
 		case r.Misconfigured != "":
 			con.Detailf("⚙ %s: not checked (configuration: %s): %s", r.ProcessID, r.Misconfigured, r.ErrorText())
+		case r.Loading():
+			con.Detailf("⏳ %s: %s", r.ProcessID, r.ErrorText())
 		case !r.Checked():
 			con.Detailf("✗ %s: %s", r.ProcessID, r.ErrorText())
 		case r.SlotsBehind() >= threshold:
@@ -80,7 +82,6 @@ func checkAll(ctx context.Context, con *console.Console, client *ao.Client, targ
 			con.Detailf("✓ %s: state %d, scheduler %d, %d apart", r.ProcessID, *r.StateNonce, *r.SUNonce, r.SlotsBehind())
 		}
 	}
-	return results
 }
 
 // progress logs how far the checks got at every tick of timing, until stop.
@@ -166,16 +167,24 @@ type checked struct {
 }
 
 // check checks every target until ctx ends (scheduler(i): what is
-// remembered of targets[i]'s SU), and says any host that looks
-// misconfigured. A state slot ahead of every scheduler nonce the check
-// could read, by as much as would page, is a failure of the check
-// (ao.Behind), not a distance: a lead smaller than that pages nothing
-// either way, and may be a scheduler's replica a moment behind.
-func check(ctx context.Context, con *console.Console, cfg config.Config, hc *retryhttp.Client, targets []processlist.Target, scheduler func(i int) ao.Where, timing Timing) checked {
+// remembered of targets[i]'s SU), gives the hosts that stopped answering a
+// second look, reads the results against what earlier passes saw
+// (readNotes), and says any host that looks misconfigured. A state slot
+// ahead of every scheduler nonce a check could read, by as much as would
+// page, is a failure of the check (ao.Behind), not a distance: a lead
+// smaller than that pages nothing either way, and may be a scheduler's
+// replica a moment behind.
+func check(ctx context.Context, con *console.Console, cfg config.Config, hc *retryhttp.Client, targets []processlist.Target, scheduler func(i int) ao.Where, timing Timing, readNotes func([]ao.Result)) checked {
 	client := &ao.Client{HTTP: hc, RouterURL: cfg.SURouterURL, AheadIsError: max(1, int64(cfg.SeverityThreshold))}
-	results := checkAll(ctx, con, client, targets, scheduler, int(cfg.Concurrency), int64(cfg.SeverityThreshold), timing)
+	con.Group(fmt.Sprintf("Checking %s (%d at once per server)", report.Count(len(targets), "process", "processes"), cfg.Concurrency))
+	results := checkAll(ctx, con, client, targets, scheduler, int(cfg.Concurrency), timing)
+	lookAgain(ctx, con, client, targets, results, scheduler, timing)
 	cutShort := context.Cause(ctx)
 	misconfigured := findMisconfigured(results, targets, cfg.StateURL, cfg.SURouterURL)
-	sayMisconfigured(con, results, misconfigured)
+	markMisconfigured(results, misconfigured)
+	readNotes(results)
+	logChecks(con, results, int64(cfg.SeverityThreshold), func(i int) bool { return scheduler(i).SU != "" })
+	con.EndGroup()
+	sayMisconfigured(con, misconfigured)
 	return checked{results: results, cutShort: cutShort, misconfigured: len(misconfigured) > 0}
 }

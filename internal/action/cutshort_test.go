@@ -3,6 +3,7 @@ package action
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -106,5 +107,38 @@ func TestCutShortPassWritesNothingItDidNotDecide(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(h.ws, ".pagerduty-state.json")); err == nil {
 		t.Errorf("an empty state file was written:\n%s", h.stateFile())
+	}
+}
+
+// A pass cut short during the second look at a host that stopped answering:
+// whether the host came back is unknown, so its processes are not checked
+// and page nothing; the others are decided as usual.
+func TestCutShortDuringTheSecondLookPagesNothingForTheHost(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	down := aotest.Start()
+	t.Cleanup(down.Close)
+	down.StateDown(true)
+	h.fleet.Set(pidA, 0, 60) // behind: opens an incident
+	var entries []string
+	for i := range 3 {
+		pid := fmt.Sprintf("D%042d", i)
+		h.fleet.Set(pid, 5, 5)
+		entries = append(entries, fmt.Sprintf("%q: %q", pid, down.State.URL))
+	}
+	os.WriteFile(filepath.Join(h.ws, "map.json"), []byte("{"+strings.Join(entries, ",")+"}"), 0o644)
+	ctx, cut := context.WithCancelCause(context.Background())
+	defer cut(nil)
+	down.BeforeEach = func(r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/~meta@1.0/info/address") {
+			cut(context.DeadlineExceeded)
+		}
+	}
+	r := h.runCtx(ctx, map[string]string{"process-ids": pidA, "process-map-file": "map.json", "max-retries": "0"})
+	if !strings.Contains(r.stdout, "3 of 4 processes were not checked") {
+		t.Fatalf("exit %d\n%s", r.exit, r.stdout)
+	}
+	if got := h.pd.Open(); len(got) != 1 || !strings.Contains(got[0], pidA) {
+		t.Errorf("PagerDuty open = %v, want only A's incident", got)
 	}
 }

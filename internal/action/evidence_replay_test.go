@@ -26,7 +26,7 @@ func TestReplayOutageRecoveringInSteps(t *testing.T) {
 			t.Fatalf("pass %d: exit %d\n%s", pass, r.exit, r.stdout)
 		}
 	}
-	key := incident.GroupKey(incident.Server, mustHost(t, o.server.State.URL), "", day1)
+	key := incident.GroupKey(incident.Server, mustHost(t, o.server.State.URL), testOwner, day1)
 	if diff := cmp.Diff(map[string]int{key: 1}, h.pd.Opened()); diff != "" {
 		t.Errorf("incidents opened over the recovery (-want +got):\n%s", diff)
 	}
@@ -62,8 +62,8 @@ func TestReplayOutageLeavesOneBrokenProcess(t *testing.T) {
 		}
 		h.run(in)
 	}
-	serverKey := incident.GroupKey(incident.Server, mustHost(t, server.State.URL), "", day1)
-	lone := incident.DedupKey(incident.Unreadable, pids[0], day1)
+	serverKey := incident.GroupKey(incident.Server, mustHost(t, server.State.URL), testOwner, day1)
+	lone := incident.ProcessKey(incident.Unreadable, pids[0], testOwner, day1)
 	if diff := cmp.Diff(map[string]int{serverKey: 1, lone: 1}, h.pd.Opened()); diff != "" {
 		t.Errorf("incidents opened (-want +got):\n%s", diff)
 	}
@@ -115,7 +115,7 @@ func TestReplayRunGapKeepsAStuckIncident(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	in := map[string]string{"process-ids": pidA, "stuck-after": "20m"}
-	key := incident.DedupKey(incident.Stuck, pidA, day1)
+	key := incident.ProcessKey(incident.Stuck, pidA, testOwner, day1)
 	at := day1
 	pass := func(state, su int64) runResult {
 		h.now = at
@@ -242,7 +242,7 @@ func TestStateFileOfAnotherShardIsRefused(t *testing.T) {
 func TestReplayStateFileFromANewerVersion(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	key := incident.DedupKey(incident.Mismatch, pidA, day1)
+	key := incident.ProcessKey(incident.Mismatch, pidA, testOwner, day1)
 	newer := `{
   "version": 3,
   "incidents": [
@@ -318,8 +318,8 @@ func TestShardsNeverResolveEachOthersPage(t *testing.T) {
 	h.run(in("1/2"))
 	h.run(in("2/2"))
 	host := mustHost(t, server.State.URL)
-	key1 := incident.GroupKey(incident.Server, host, "shard-1-of-2", day1)
-	key2 := incident.GroupKey(incident.Server, host, "shard-2-of-2", day1)
+	key1 := incident.GroupKey(incident.Server, host, "shard-1-of-2-"+testOwner, day1)
+	key2 := incident.GroupKey(incident.Server, host, "shard-2-of-2-"+testOwner, day1)
 	if diff := cmp.Diff([]string{key1, key2}, h.pd.Open()); diff != "" {
 		t.Fatalf("open after both shards (-want +got):\n%s", diff)
 	}

@@ -24,6 +24,9 @@ var (
 	// errMisconfigured: a host failed every process alike, pointing at
 	// configuration.
 	errMisconfigured = errors.New("misconfigured")
+	// errMistyped: an entry of a process list is not a process (a
+	// mistyped ID); the rest were checked.
+	errMistyped = errors.New("process list entry is not a process")
 	// errRESTRefused: PagerDuty's REST API refused the key or service.
 	errRESTRefused = errors.New("PagerDuty REST API key refused")
 	// errFindings: what the pass found fails the step, as fail-on asks.

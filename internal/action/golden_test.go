@@ -31,7 +31,7 @@ func TestGoldenSummaryAndPagerDutyPayloads(t *testing.T) {
 		Severity: "warning", Since: day1.Add(-3600e9)}
 	os.WriteFile(filepath.Join(h.ws, ".pagerduty-state.json"), state.Encode(incident.State{Open: incident.Open{gone.DedupKey: gone}}, nil), 0o644)
 
-	r := h.run(map[string]string{"process-ids": strings.Join([]string{pidA, pidB, pidC, pidD, "bad-id"}, "\n")})
+	r := h.run(map[string]string{"process-ids": strings.Join([]string{pidA, pidB, pidC, pidD}, "\n")})
 	if r.exit != 0 {
 		t.Fatalf("exit %d\n%s", r.exit, r.stdout)
 	}

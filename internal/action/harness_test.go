@@ -2,6 +2,7 @@ package action
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"os"
 	"path/filepath"
@@ -42,6 +43,9 @@ type harness struct {
 	// event is GITHUB_EVENT_NAME ("" for none): "workflow_dispatch" is a
 	// run started by hand.
 	event string
+	// repo is GITHUB_REPOSITORY ("": acme/ao-monitoring): another
+	// repository's monitor is another job.
+	repo string
 }
 
 // instantClock is a retryhttp.Clock whose waits end at once: its time is
@@ -118,7 +122,7 @@ func (h *harness) runCtx(ctx context.Context, extra map[string]string) runResult
 		"GITHUB_OUTPUT":       filepath.Join(files, "output"),
 		"GITHUB_STEP_SUMMARY": filepath.Join(files, "summary"),
 		"GITHUB_SERVER_URL":   "https://github.com",
-		"GITHUB_REPOSITORY":   "acme/ao-monitoring",
+		"GITHUB_REPOSITORY":   cmp.Or(h.repo, "acme/ao-monitoring"),
 		"GITHUB_RUN_ID":       "4242",
 		"GITHUB_EVENT_NAME":   h.event,
 	}

@@ -9,23 +9,53 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/org/nonce-monitor-action/internal/config"
 	"github.com/org/nonce-monitor-action/internal/console"
 	"github.com/org/nonce-monitor-action/internal/incident"
+	"github.com/org/nonce-monitor-action/internal/processlist"
+	"github.com/org/nonce-monitor-action/internal/report"
 	"github.com/org/nonce-monitor-action/internal/state"
 )
 
-// jobID is the job's identity in grouped dedup keys: its shard, and a short
-// stable hash of its state file when that is not the default, so that
-// shards, and jobs that each watch their own servers, never share a key.
-// "" for one job with the default state file (the keys earlier versions
-// used).
-func jobID(cfg config.Config) string {
-	var parts []string
+// A job is one repository's monitor with one state file: the repository
+// (GITHUB_REPOSITORY) and the state-file input, as the workspace names it.
+// The shards of a fleet (shard, with the state-file input at its default)
+// are layouts of one job. ownerOf is the job's Owner in every dedup key it
+// sends, so that it adopts and resolves only what it sent.
+func ownerOf(repository, stateFile string) string {
+	return incident.Owner(repository + "\n" + filepath.ToSlash(filepath.Clean(stateFile)))
+}
+
+// layoutOf is the shard a layout's grouped keys carry ("shard-2-of-4"), ""
+// for one job.
+func layoutOf(cfg config.Config) string {
 	if cfg.Shard.Enabled() {
-		parts = append(parts, fmt.Sprintf("shard-%d-of-%d", cfg.Shard.Index, cfg.Shard.Count))
+		return fmt.Sprintf("shard-%d-of-%d", cfg.Shard.Index, cfg.Shard.Count)
+	}
+	return ""
+}
+
+// groupJob is the job in this layout's grouped dedup keys: its layout and
+// its Owner, so that shards, and jobs that each watch their own servers,
+// never share a key.
+func groupJob(cfg config.Config, owner string) string {
+	if l := layoutOf(cfg); l != "" {
+		return l + "-" + owner
+	}
+	return owner
+}
+
+// legacyJobID is the job versions before job identities put in grouped
+// keys: the shard, and a short hash of the state file when not the
+// default ("" for one job with the default state file). Their incidents
+// are still this job's.
+func legacyJobID(cfg config.Config) string {
+	var parts []string
+	if l := layoutOf(cfg); l != "" {
+		parts = append(parts, l)
 	}
 	if !cfg.DefaultStateFile() {
 		sum := sha256.Sum256([]byte(filepath.ToSlash(filepath.Clean(cfg.StateFile))))
@@ -59,31 +89,63 @@ func shardOf(cfg config.Config) string {
 	return ""
 }
 
+// processesOf identifies the processes a pass checks: their count and a
+// hash of their sorted IDs ("3 9f86d081884c7d65").
+func processesOf(targets []processlist.Target) string {
+	ids := make([]string, len(targets))
+	for i, t := range targets {
+		ids[i] = t.ProcessID
+	}
+	slices.Sort(ids)
+	sum := sha256.Sum256([]byte(strings.Join(ids, "\n")))
+	return fmt.Sprintf("%d %s", len(ids), hex.EncodeToString(sum[:8]))
+}
+
 // ownState checks the loaded state file belongs to this job, and returns
-// the header to write it with and whether this pass's lists differ from
-// the ones it was written for (narrowed: unlisted incidents are held).
-// A narrowed pass started by hand (manual) writes the file with the lists
-// it was written for, not its own: the incidents it held are still theirs,
-// so a second manual run is a partial view too, and the next scheduled
-// pass is not. Any other pass records its own lists (a lasting change of
-// lists is narrowed for one pass only).
-func ownState(cfg config.Config, loaded state.Loaded, manual bool) (state.Header, bool, error) {
+// the header to write it with and whether this pass sees part of the
+// fleet the state file was written for (narrowed: what it does not check
+// is held). It does when its lists differ from the ones the file was
+// written for, and, when it was started by hand (manual), when it checks
+// other processes than the file was written for (processes) or does not
+// check one the file holds an incident for: a manual run narrowed to a
+// few IDs of the usual input is a partial view too. A file from before
+// processes were recorded holding a grouped incident makes a manual pass
+// narrowed: it cannot tell whether it sees the group whole.
+//
+// A narrowed pass started by hand writes the file with the lists and
+// processes it was written for, not its own: the incidents it held are
+// still theirs, so a second manual run is a partial view too, and the next
+// scheduled pass is not. Any other pass records its own (a lasting change
+// of lists is narrowed for one pass only).
+func ownState(cfg config.Config, loaded state.Loaded, manual bool, processes string, listed map[string]bool) (h state.Header, narrowed, byHand bool, err error) {
 	if written := loaded.Header.Shard; written != "" && written != shardOf(cfg) {
 		this := "one job (no shard)"
 		if cfg.Shard.Enabled() {
 			this = "shard " + cfg.Shard.String()
 		}
-		return state.Header{}, false, &config.InputError{Input: "state-file", Err: fmt.Errorf(
+		return state.Header{}, false, false, &config.InputError{Input: "state-file", Err: fmt.Errorf(
 			"%s was written by shard %s, and this job is %s: give each shard its own state file (leave state-file at its default)",
 			cfg.EffectiveStateFile(), written, this)}
 	}
-	h := loaded.Header
-	h.Shard, h.Lists = shardOf(cfg), listsOf(cfg)
-	narrowed := loaded.Raw != nil && loaded.Header.Lists != "" && loaded.Header.Lists != h.Lists
-	if narrowed && manual {
-		h.Lists = loaded.Header.Lists
+	h = loaded.Header
+	h.Shard, h.Lists, h.Processes = shardOf(cfg), listsOf(cfg), processes
+	if loaded.Raw == nil {
+		return h, false, false, nil
 	}
-	return h, narrowed, nil
+	narrowed = loaded.Header.Lists != "" && loaded.Header.Lists != h.Lists
+	if manual {
+		byHand = loaded.Header.Processes != "" && loaded.Header.Processes != processes
+		for _, inc := range loaded.State.Open {
+			if (inc.ProcessID != "" && !listed[inc.ProcessID]) || (inc.Type.Grouped() && loaded.Header.Processes == "") {
+				byHand = true
+			}
+		}
+		narrowed = narrowed || byHand
+	}
+	if narrowed && manual {
+		h.Lists, h.Processes = loaded.Header.Lists, loaded.Header.Processes
+	}
+	return h, narrowed, byHand, nil
 }
 
 // headerAfter is the header the state file is written with. A cut-short
@@ -92,7 +154,7 @@ func ownState(cfg config.Config, loaded state.Loaded, manual bool) (state.Header
 func (s *setup) headerAfter(cutShort error) state.Header {
 	h := s.header
 	if cutShort != nil {
-		h.Lists = s.loaded.Header.Lists
+		h.Lists, h.Processes = s.loaded.Header.Lists, s.loaded.Header.Processes
 	}
 	return h
 }
@@ -128,16 +190,41 @@ func (s *setup) loadState(con *console.Console, files state.Files, cfg config.Co
 			s.statePath, adopted, cfg.Shard, cfg.StateFile)
 	}
 	s.loaded = loaded
-	s.header, s.narrowed, err = ownState(cfg, loaded, manual)
+	listed := make(map[string]bool, len(s.targets))
+	for _, t := range s.targets {
+		listed[t.ProcessID] = true
+	}
+	processes := processesOf(s.targets)
+	var byHand bool
+	s.header, s.narrowed, byHand, err = ownState(cfg, loaded, manual, processes, listed)
 	if err != nil {
 		reportConfigErrors(con, err)
 		return errNotReady
 	}
-	if s.narrowed {
+	switch {
+	case byHand:
+		held := 0
+		for _, inc := range loaded.State.Open {
+			if inc.ProcessID != "" && !listed[inc.ProcessID] {
+				held++
+			}
+		}
+		note(false, "this pass was started by hand and checks %s, not the processes the state file was written for (%s): it holds the %s of processes it does not check, and every grouped incident it cannot see whole, instead of resolving them",
+			report.Count(len(s.targets), "process", "processes"), countOf(loaded.Header.Processes), report.Count(held, "open incident", "open incidents"))
+	case s.narrowed:
 		note(false, "the process lists (%s) are not the ones the state file was written for (%s): incidents of processes not listed are held, not resolved",
 			s.header.Lists, loaded.Header.Lists)
 	}
 	return nil
+}
+
+// countOf says how many processes a recorded process set holds.
+func countOf(processes string) string {
+	n, _, ok := strings.Cut(processes, " ")
+	if !ok {
+		return "not recorded by the version that wrote it"
+	}
+	return n
 }
 
 // adopt gives a shard whose state file does not exist yet the incidents of

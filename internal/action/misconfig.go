@@ -17,7 +17,8 @@ import (
 )
 
 // minMisconfigured is how many processes must answer alike before the
-// answer is the configuration's: one unknown process is just unknown.
+// answer is the configuration's: one unknown process is just unknown. A
+// host name that does not exist is the configuration's at once.
 const minMisconfigured = 2
 
 // misconfiguration is one host whose every process failed alike.
@@ -74,7 +75,7 @@ func findMisconfigured(results []ao.Result, targets []processlist.Target, stateU
 	var found []misconfiguration
 	for _, k := range order {
 		g := groups[k]
-		if spoilt[k] || len(g.processes) < minMisconfigured {
+		if spoilt[k] || (len(g.processes) < minMisconfigured && g.kind != ao.NoSuchHost) {
 			continue
 		}
 		g.input = "su-router-url"
@@ -89,15 +90,27 @@ func findMisconfigured(results []ao.Result, targets []processlist.Target, stateU
 	return found
 }
 
-// sayMisconfigured reports each misconfiguration once, as an error naming
-// the input and the URL, and marks its processes' results so they page
-// nothing of their own: the failure is the configuration's, not theirs.
-func sayMisconfigured(con *console.Console, results []ao.Result, found []misconfiguration) {
+// markMisconfigured marks the processes of each misconfigured host so they
+// page nothing of their own: the failure is the configuration's, not theirs.
+func markMisconfigured(results []ao.Result, found []misconfiguration) {
 	for _, m := range found {
-		con.Errorf("Configuration", "%s: %s %s answered every one of its %s the same way (%s), which no real %s does: check %s. First: %s",
-			m.input, m.endpoint, m.url, report.Count(len(m.processes), "process", "processes"), m.kind, m.endpoint, m.input, m.detail)
 		for _, i := range m.processes {
 			results[i].Misconfigured = fmt.Sprintf("%s %s", m.input, m.url)
 		}
+	}
+}
+
+// sayMisconfigured reports each misconfiguration once, as an error naming
+// the input and the URL.
+func sayMisconfigured(con *console.Console, found []misconfiguration) {
+	for _, m := range found {
+		n := report.Count(len(m.processes), "process", "processes")
+		if m.kind == ao.NoSuchHost {
+			con.Errorf("Configuration", "%s: the host of %s %s does not exist (DNS says no such name; %s not checked): check %s. First: %s",
+				m.input, m.endpoint, m.url, n, m.input, m.detail)
+			continue
+		}
+		con.Errorf("Configuration", "%s: %s %s answered every one of its %s the same way (%s), which no real %s does: check %s. First: %s",
+			m.input, m.endpoint, m.url, n, m.kind, m.endpoint, m.input, m.detail)
 	}
 }

@@ -20,11 +20,13 @@ import (
 )
 
 // policy is the part of the configuration the incident core decides by,
-// for this job (its identity in grouped keys) and its lists (narrowed:
+// for this job (its identity in dedup keys) and its lists (narrowed:
 // unlisted incidents are held).
 func (s *setup) policy(cfg config.Config) incident.Policy {
 	return incident.Policy{
-		Job:              jobID(cfg),
+		Owner:            s.owner,
+		Job:              groupJob(cfg, s.owner),
+		ConfirmResolves:  recalls(cfg) && !cfg.DryRun,
 		Narrowed:         s.narrowed,
 		Threshold:        int64(cfg.SeverityThreshold),
 		ResolveThreshold: cfg.EffectiveResolveThreshold(),
@@ -107,7 +109,7 @@ func (s *setup) recordHistory(con *console.Console, results []ao.Result, now tim
 	if n := s.history.Record(now, samples, monitored, window); n > 0 {
 		con.Warnf("History file", "history file %s: %s from the future or with a negative slot left out (a clock step, or an edited file)", s.historyPath, report.Count(n, "sample", "samples"))
 	}
-	if err := s.ws.Write(s.historyPath, s.history.EncodeWith(s.schedulers, s.router)); err != nil {
+	if err := s.ws.Write(s.historyPath, history.AppendNotes(s.history.EncodeWith(s.schedulers, s.router), s.nodeNotes)); err != nil {
 		con.Warnf("History file", "history file %s: %v; trends will start afresh", s.historyPath, err)
 	}
 	trends := make(map[string]trend.Trend, len(results))
@@ -137,11 +139,13 @@ func observe(results []ao.Result, silenced map[string]bool, trends map[string]tr
 
 // checkOf is how a check ended, in the core's terms: a check the pass cut
 // short or a misconfigured host kept from running is interrupted, whatever
-// it read.
+// it read; one whose state server was loading the process is loading.
 func checkOf(r ao.Result) incident.Check {
 	switch {
 	case r.NotChecked():
 		return incident.CheckInterrupted
+	case r.Loading():
+		return incident.CheckLoading
 	case r.Checked():
 		return incident.CheckRead
 	}

@@ -19,6 +19,7 @@ func TestCheckOf(t *testing.T) {
 		{"one nonce unread", ao.Result{StateNonce: &n, SUErr: errors.New("down")}, incident.CheckFailed},
 		{"cut short", ao.Result{Interrupted: true}, incident.CheckInterrupted},
 		{"misconfigured host, whatever it read", ao.Result{StateNonce: &n, SUNonce: &n, Misconfigured: "su-router-url"}, incident.CheckInterrupted},
+		{"the node was loading it", ao.Result{SUNonce: &n, StateErr: &ao.Error{Kind: ao.Loading}}, incident.CheckLoading},
 	} {
 		if got := checkOf(tc.r); got != tc.want {
 			t.Errorf("%s: checkOf = %v, want %v", tc.name, got, tc.want)

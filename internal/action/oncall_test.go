@@ -116,7 +116,7 @@ func TestSchedulerUnreachableForMostIsOneIncident(t *testing.T) {
 	}
 	r := h.run(map[string]string{"process-ids": strings.Join(ids, ","), "max-retries": "0"})
 	routerHost := mustHost(t, h.fleet.Router.URL)
-	want := incident.DedupKey(incident.Scheduler, routerHost, day1)
+	want := incident.GroupKey(incident.Scheduler, routerHost, testOwner, day1)
 	if open := h.pd.Open(); len(open) != 1 || open[0] != want {
 		t.Fatalf("open %v, want only %s", open, want)
 	}

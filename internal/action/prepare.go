@@ -6,6 +6,7 @@ package action
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"slices"
 
 	"github.com/org/nonce-monitor-action/internal/config"
@@ -23,12 +24,14 @@ type setup struct {
 	targets     []processlist.Target
 	silenced    map[string]bool
 	skipped     []string
+	mistyped    []string // entries that name no process checked: the step fails
 	ws          *workspace.Dir
 	statePath   string // workspace-relative
 	reportPath  string
 	loaded      state.Loaded
 	header      state.Header // what the state file is written with
-	narrowed    bool         // the lists differ from the state file's
+	narrowed    bool         // the lists, or a manual run's processes, differ from the state file's
+	owner       string       // the job's Owner in its dedup keys (ownerOf)
 	notes       []string     // what the summary repeats about the state file
 	historyPath string
 	history     history.History
@@ -38,6 +41,10 @@ type setup struct {
 	schedulerAt []history.Scheduler
 	schedulers  history.Schedulers
 	router      string // routerMark of su-router-url, the schedulers' source
+	// nodeNotes is what state servers said of processes in earlier passes
+	// (a failed computation, an abandoned one), then what the next pass
+	// reads against (notes.go).
+	nodeNotes history.Notes
 }
 
 // loadConfig reads the inputs and registers the secrets before anything
@@ -96,7 +103,7 @@ func prepare(env Env, con *console.Console, cfg config.Config) (s setup, err err
 	})
 	var se *processlist.SourceError
 	if errors.As(err, &se) {
-		err = &config.InputError{Input: se.Source, Err: se.Err}
+		err = &config.InputError{Input: se.Source, Err: missingFile(ws, se, paths[se.Source])}
 	}
 	if err != nil {
 		reportConfigErrors(con, err)
@@ -104,12 +111,21 @@ func prepare(env Env, con *console.Console, cfg config.Config) (s setup, err err
 	}
 	silenced, silenceProblems := processlist.ParseList("silenced-process-ids", cfg.SilencedIDs)
 	problems = append(problems, silenceProblems...)
+	listMistyped := false
 	for _, p := range problems {
-		con.WarnAt(p.File, p.Line, p.Message)
-		s.skipped = append(s.skipped, p.String())
+		if !p.Dropped {
+			con.WarnAt(p.File, p.Line, p.Message)
+			s.skipped = append(s.skipped, p.String())
+			continue
+		}
+		// A typo must not leave a process silently unwatched: the rest are
+		// checked, and the step fails (errMistyped) naming each entry.
+		con.ErrorAt(p.File, p.Line, "Invalid input: "+p.Input, p.Message+"; fix it: the step fails until then")
+		s.mistyped = append(s.mistyped, p.String())
+		listMistyped = listMistyped || p.Input != "silenced-process-ids"
 	}
 	if len(targets) == 0 {
-		reportConfigErrors(con, &config.InputError{Input: "process-ids", Err: fmt.Errorf("no valid process ID in process-ids, process-ids-file or process-map-file (%s skipped)", report.Count(len(problems), "entry", "entries"))})
+		reportConfigErrors(con, &config.InputError{Input: "process-ids", Err: fmt.Errorf("no valid process ID in process-ids, process-ids-file or process-map-file (%s not)", report.Count(len(problems), "entry is", "entries are"))})
 		return s, errNotReady
 	}
 	if cfg.Shard.Enabled() {
@@ -132,9 +148,21 @@ func prepare(env Env, con *console.Console, cfg config.Config) (s setup, err err
 	s.history = loadHistory(con, ws, s.historyPath)
 	s.router = routerMark(cfg.SURouterURL)
 	s.schedulerAt, s.schedulers = splitSchedulers(loadSchedulers(con, ws, s.historyPath, s.router), s.targets)
+	s.nodeNotes = loadNotes(con, ws, s.historyPath)
+	stateInput, err := ws.Rel(cfg.StateFile)
+	if err != nil {
+		stateInput = cfg.StateFile // reported with the paths above; never reached
+	}
+	s.owner = ownerOf(env.Getenv("GITHUB_REPOSITORY"), stateInput)
 	manual := env.Getenv("GITHUB_EVENT_NAME") == "workflow_dispatch"
 	if err := s.loadState(con, ws, cfg, manual); err != nil {
 		return s, err
+	}
+	if listMistyped && !s.narrowed {
+		// The mistyped entry may be a process with an open incident: it is
+		// held, not resolved as removed, since nothing says it recovered.
+		s.narrowed = true
+		s.notes = append(s.notes, "a process list has an entry that is not a process: incidents of processes not listed are held, not resolved")
 	}
 	return s, nil
 }
@@ -178,6 +206,21 @@ func workspacePaths(ws *workspace.Dir, cfg config.Config) (map[string]string, er
 		paths[in.input] = rel
 	}
 	return paths, errors.Join(errs...)
+}
+
+// missingFile says, for a list file that does not exist, where it was
+// looked for and how to put it there; any other failure as it is.
+func missingFile(ws *workspace.Dir, se *processlist.SourceError, rel string) error {
+	if !errors.Is(se.Err, fs.ErrNotExist) {
+		return se.Err
+	}
+	shape, instead := "one process ID per line", "list the IDs in process-ids instead"
+	if se.Source == "process-map-file" {
+		shape, instead = `a JSON object {"<process ID>": "<state server URL>"}`, "use process-ids-file or process-ids instead"
+	}
+	return fmt.Errorf("%s is not in the workspace: looked for %s. Create it there (%s; in a workflow, commit it to the "+
+		"repository and check the repository out before this step with actions/checkout), fix the path (relative to the "+
+		"workspace), or %s", rel, ws.Abs(rel), shape, instead)
 }
 
 // reportConfigErrors annotates each configuration problem, titled with the

@@ -9,15 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/org/nonce-monitor-action/internal/config"
 	"github.com/org/nonce-monitor-action/internal/console"
-	"github.com/org/nonce-monitor-action/internal/escape"
 	"github.com/org/nonce-monitor-action/internal/incident"
 	"github.com/org/nonce-monitor-action/internal/pagerduty"
-	"github.com/org/nonce-monitor-action/internal/processlist"
 	"github.com/org/nonce-monitor-action/internal/report"
 	"github.com/org/nonce-monitor-action/internal/retryhttp"
 )
@@ -33,11 +30,15 @@ type recalled struct {
 	elapsed time.Duration
 }
 
+// recalls reports whether a pass reads PagerDuty's memory: with a REST API
+// key, when events are sent at all.
+func recalls(cfg config.Config) bool { return cfg.APIToken != "" && cfg.PagerDutyEnabled }
+
 // startRecall lists the service's open alerts in the background, when a
 // REST API key is set and events are sent; the returned function waits for
 // the listing (nil: nothing to wait for).
-func startRecall(ctx context.Context, cfg config.Config, hc *http.Client, timing Timing, st incident.State) func() recalled {
-	if cfg.APIToken == "" || !cfg.PagerDutyEnabled {
+func startRecall(ctx context.Context, cfg config.Config, hc *http.Client, timing Timing, st incident.State, now time.Time) func() recalled {
+	if !recalls(cfg) {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.PassTimeout.D()/recallShare)
@@ -47,7 +48,7 @@ func startRecall(ctx context.Context, cfg config.Config, hc *http.Client, timing
 		HTTP: &retryhttp.Client{HTTP: hc, MaxRetries: int(cfg.MaxRetries), Timeout: cfg.RequestTimeout.D(),
 			InitialBackoff: timing.FirstBackoff, Clock: timing.RetryClock},
 		APIURL: cfg.APIURL, Token: cfg.APIToken, ServiceID: cfg.ServiceID,
-		SeverityOf: severityWanted(st),
+		Keys: keysToCheck(st, now), SeverityOf: severityWanted(st),
 	}
 	done := make(chan recalled, 1)
 	go func() {
@@ -73,7 +74,7 @@ func severityWanted(st incident.State) func(string) bool {
 		if inc, ok := st.Open[key]; ok {
 			return inc.Unconfirmed
 		}
-		inc, ok := incident.ParseDedupKey(key)
+		inc, _, ok := incident.ParseDedupKey(key)
 		return ok && inc.Type == incident.Mismatch
 	}
 }
@@ -81,102 +82,57 @@ func severityWanted(st incident.State) func(string) bool {
 // reconcileWithPagerDuty brings the loaded state in line with what
 // PagerDuty showed, and reports what changed. Without a listing (no key, or
 // the REST API failed) the state file alone is the memory, as without a
-// key. authErr is set when the key or service was refused: the step fails
-// at the end, after paging as usual.
-func reconcileWithPagerDuty(con *console.Console, cfg config.Config, targets []processlist.Target, st incident.State, listsKnown bool, wait func() recalled) (rec incident.Reconciled, authErr error) {
+// key. notes are the summary's lines about it. authErr is set when the key
+// or service was refused: the step fails at the end, after paging as usual.
+func reconcileWithPagerDuty(con *console.Console, cfg config.Config, scope incident.Scope, st incident.State, wait func() recalled) (rec incident.Reconciled, notes []string, authErr error) {
 	rec = incident.Reconciled{State: st, Links: map[string]incident.Link{}}
 	if wait == nil {
-		return rec, nil
+		return rec, nil, nil
 	}
 	got := wait()
 	var auth *pagerduty.AuthError
 	switch {
 	case errors.As(got.err, &auth):
 		con.Errorf("PagerDuty REST API", "%v; this pass went by the state file alone", got.err)
-		return rec, got.err
+		return rec, nil, got.err
 	case got.err != nil:
 		con.Warnf("PagerDuty REST API", "%v; this pass went by the state file alone (incidents it does not know of stay open until a pass can read PagerDuty)", got.err)
-		return rec, nil
+		return rec, nil, nil
 	}
-	for _, n := range got.listing.Notes {
-		if !got.listing.Complete {
+	l := got.listing
+	for _, n := range l.Notes {
+		if !l.Complete {
 			n += ": incidents not read are neither adopted nor taken as resolved this pass"
 		}
 		con.Warnf("PagerDuty REST API", "%s", n)
 	}
-	remoteAlerts := make([]incident.RemoteAlert, len(got.listing.Alerts))
-	for i, a := range got.listing.Alerts {
+	remoteAlerts := make([]incident.RemoteAlert, len(l.Alerts))
+	for i, a := range l.Alerts {
 		remoteAlerts[i] = incident.RemoteAlert{DedupKey: a.DedupKey, Severity: incident.Severity(a.Severity), Since: a.Since,
 			Link: incident.Link{Number: a.Number, Status: a.Status, URL: a.URL}}
 	}
-	rec = incident.Reconcile(st, incident.Remote{Open: remoteAlerts, Complete: got.listing.Complete}, scopeOf(cfg, targets, listsKnown))
-	con.Logf("PagerDuty holds %s open on service %s (%s, %s): %d adopted, %d resolved there, %d confirmed",
-		report.Count(len(got.listing.Alerts), "alert", "alerts"), cfg.ServiceID, report.Count(got.listing.Requests, "request", "requests"),
-		got.elapsed.Round(time.Millisecond), len(rec.Adopted), len(rec.Closed), len(rec.Settled))
+	rec = incident.Reconcile(st, incident.Remote{Open: remoteAlerts, Complete: l.Complete, Gone: l.Gone}, scope)
+	con.Logf("PagerDuty holds %s open on service %s (%s, %s looked up by key, %s): %d adopted, %d resolved there, %d confirmed",
+		report.Count(len(l.Alerts), "alert", "alerts"), cfg.ServiceID, report.Count(l.Requests, "request", "requests"),
+		report.Count(l.Lookups, "key", "keys"), got.elapsed.Round(time.Millisecond), len(rec.Adopted), len(rec.Closed), len(rec.Settled))
 	for _, inc := range rec.Adopted {
 		con.Logf("adopted from PagerDuty (unknown to the state file): %s", inc.DedupKey)
 	}
 	for _, inc := range rec.Closed {
 		con.Logf("not open in PagerDuty any more (resolved there, or never taken): %s", inc.DedupKey)
 	}
-	if n := confirmedOpen(st); n > 0 && len(got.listing.Alerts) == 0 {
-		// Every incident PagerDuty took (a 2xx) gone at once, and none of
-		// the monitor's open: a person may have resolved them all, but a
-		// service ID that is not the routing key's looks just the same, and
-		// then no recovery would ever be resolved.
-		con.Warnf("PagerDuty REST API", "service %s shows none of the %s the state file holds open: if no one resolved them, check input pagerduty-service-id (it must be the service the routing key feeds)",
-			cfg.ServiceID, report.Count(n, "incident PagerDuty accepted", "incidents PagerDuty accepted"))
+	for _, inc := range rec.Taken {
+		con.Logf("resolve confirmed: PagerDuty holds %s open no more", inc.DedupKey)
 	}
-	return rec, nil
-}
-
-// confirmedOpen counts the incidents PagerDuty accepted (2xx) that the
-// state holds open.
-func confirmedOpen(st incident.State) int {
-	n := 0
-	for _, inc := range st.Open {
-		if !inc.Unconfirmed {
-			n++
-		}
+	if len(l.OtherServices) > 0 {
+		con.Warnf("PagerDuty REST API", "the alerts this job sent are held by %s, not by service %s: check input pagerduty-service-id (it must be the service the routing key feeds)",
+			joinFew(l.OtherServices), cfg.ServiceID)
 	}
-	return n
-}
-
-// scopeOf is what this job adopts from PagerDuty: grouped incidents under
-// its own job and hosts (the keys carry both), and processes' incidents
-// that are its own. One job on the default state file owns every process
-// of the service, so an incident of a process no longer configured is
-// adopted and resolved as removed. A shard owns the processes its shard
-// holds, configured or not. A job with its own state file (one job per
-// state server) may share the service with others: it adopts only the
-// processes it lists, so it never resolves another job's page. Without a
-// state file that records its lists (listsKnown false: lost, or new), a
-// pass cannot tell a manual run's hand-picked list from the job's own, so
-// it too adopts only the processes it lists, and holds the grouped
-// incidents it adopts: an unlisted process's incident is adopted, and a
-// group it cannot see whole resolved, by the next pass.
-func scopeOf(cfg config.Config, targets []processlist.Target, listsKnown bool) incident.Scope {
-	listed := map[string]bool{}
-	hosts := []string{escape.Host(cfg.SURouterURL)}
-	for _, t := range targets {
-		listed[t.ProcessID] = true
-		hosts = append(hosts, escape.Host(t.StateURL))
+	if len(rec.NotOpened) > 0 {
+		con.Warnf("PagerDuty", "%s", notOpenedLine(rec.NotOpened, l.ServiceStatus, cfg.ServiceID))
 	}
-	slices.Sort(hosts)
-	scope := incident.Scope{Job: jobID(cfg), Hosts: slices.Compact(hosts), HoldGroups: !listsKnown}
-	switch {
-	case cfg.Shard.Enabled() && listsKnown:
-		scope.Holds = cfg.Shard.Holds
-	case !listsKnown || !cfg.DefaultStateFile():
-		scope.Holds = func(pid string) bool { return listed[pid] }
+	if len(rec.NotTaken) > 0 {
+		con.Warnf("PagerDuty", "%s", notTakenLine(rec.NotTaken, l.ServiceStatus, cfg.ServiceID))
 	}
-	return scope
-}
-
-// recallNotes is the summary's line about PagerDuty's memory, if any.
-func recallNotes(rec incident.Reconciled) []string {
-	if len(rec.Adopted)+len(rec.Closed) == 0 {
-		return nil
-	}
-	return []string{fmt.Sprintf("PagerDuty's open incidents reconciled with the state file: %d adopted (unknown to it), %d resolved in PagerDuty.", len(rec.Adopted), len(rec.Closed))}
+	return rec, recallNotes(rec, l.ServiceStatus, cfg.ServiceID), nil
 }

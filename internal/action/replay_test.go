@@ -97,10 +97,10 @@ func TestReplay24Hours(t *testing.T) {
 
 	hostA := mustHost(t, h.fleet.State.URL)
 	wantOpened := map[string]int{
-		incident.DedupKey(incident.Mismatch, sustained1, start):                   1,
-		incident.DedupKey(incident.Mismatch, sustained2, start):                   1,
-		incident.DedupKey(incident.Mismatch, sustained2, start.Add(12*time.Hour)): 1,
-		incident.DedupKey(incident.Server, hostA, start):                          1,
+		incident.ProcessKey(incident.Mismatch, sustained1, testOwner, start):                   1,
+		incident.ProcessKey(incident.Mismatch, sustained2, testOwner, start):                   1,
+		incident.ProcessKey(incident.Mismatch, sustained2, testOwner, start.Add(12*time.Hour)): 1,
+		incident.GroupKey(incident.Server, hostA, testOwner, start):                            1,
 	}
 	if diff := cmp.Diff(wantOpened, h.pd.Opened()); diff != "" {
 		t.Errorf("incidents PagerDuty opened over the day (-want +got):\n%s", diff)

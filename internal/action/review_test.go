@@ -69,7 +69,7 @@ func TestManualRunKeepsTheHistoryOfWhatItDoesNotList(t *testing.T) {
 			h.run(manual)
 		}
 	}
-	key := incident.DedupKey(incident.Stuck, pidA, day1)
+	key := incident.ProcessKey(incident.Stuck, pidA, testOwner, day1)
 	if diff := cmp.Diff([]string{key}, h.pd.Open()); diff != "" {
 		t.Errorf("stuck for 25 minutes with stuck-after 20m, a manual run in between (-want +got):\n%s", diff)
 	}
@@ -151,7 +151,7 @@ func TestAStuckIncidentIsHeldWhileItsProcessCannotBeChecked(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t)
 			in := map[string]string{"process-ids": pidA, "stuck-after": "20m", "pagerduty-error-threshold": threshold, "max-retries": "0"}
-			key := incident.DedupKey(incident.Stuck, pidA, day1)
+			key := incident.ProcessKey(incident.Stuck, pidA, testOwner, day1)
 			for i := range 6 {
 				h.now = day1.Add(time.Duration(i) * 5 * time.Minute)
 				h.fleet.Set(pidA, 1000, 1000+int64(i))

@@ -77,7 +77,7 @@ func (s *setup) remembered(now time.Time) func(i int) ao.Where {
 	return func(i int) ao.Where {
 		pid := s.targets[i].ProcessID
 		var w ao.Where
-		w.SU, w.Recheck = s.schedulerAt[i].Ask(pid, now)
+		w.SU, w.Confirm = s.schedulerAt[i].Ask(pid, now)
 		samples := s.history[pid]
 		if n := len(samples); n > 0 && samples[n-1].At.Before(now) {
 			w.Last = &ao.Reading{State: samples[n-1].State, Nonce: samples[n-1].SU}

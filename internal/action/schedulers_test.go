@@ -208,12 +208,20 @@ func TestWarmPassKeepsThePerHostLimit(t *testing.T) {
 			ids.WriteString(pid + "\n")
 		}
 	}
-	in := map[string]string{"process-ids": ids.String(), "concurrency": "3"}
+	// The file's format: an inline list has no second field (the URLs
+	// would be entries that are not processes).
+	if err := os.WriteFile(filepath.Join(h.ws, "ids.txt"), []byte(ids.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in := map[string]string{"process-ids": "", "process-ids-file": "ids.txt", "concurrency": "3"}
 	for pass := range 2 {
 		h.now = day1.Add(time.Duration(pass) * 5 * time.Minute)
 		if r := h.run(in); r.exit != 0 || r.outputs["error-count"] != "0" {
 			t.Fatalf("pass %d: exit %d:\n%s", pass, r.exit, r.stdout)
 		}
+	}
+	if h.fleet.Requests("state") != 40 || second.Requests("state") != 40 {
+		t.Errorf("state servers asked %d and %d times; want 40 each (20 processes each, two passes)", h.fleet.Requests("state"), second.Requests("state"))
 	}
 	// The second pass re-checks the few processes whose hour came round
 	// (the router asked beside the SU, which it names again).

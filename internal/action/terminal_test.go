@@ -65,9 +65,9 @@ func TestTerminalLog(t *testing.T) {
 			t.Errorf("%q said %d times:\n%s", once, n, out)
 		}
 	}
-	warning, report := strings.Index(out, "warning: "), strings.Index(out, "✗ 1 behind, 1 failing of 3 processes")
-	if warning < 0 || report < 0 || !(warning < report) {
-		t.Errorf("want the warnings, then the report:\n%s", out)
+	problem, report := strings.Index(out, "error: Invalid input: process-ids: \"nonsense\""), strings.Index(out, "✗ 1 behind, 1 failing of 3 processes")
+	if problem < 0 || report < 0 || !(problem < report) {
+		t.Errorf("want the problems, then the report:\n%s", out)
 	}
 	// The report's table gives each failing process's error: the per-process
 	// check lines would say it a second time, so they wait for --verbose.
@@ -85,7 +85,9 @@ func TestTerminalLog(t *testing.T) {
 			t.Errorf("no %q in:\n%s", want, out)
 		}
 	}
-	if _, out, _ := h.terminalRun(in, "--verbose"); !strings.Contains(out, "· retrying") || !strings.Contains(out, "✓ "+pidA+": state 0, scheduler 0, 0 apart") ||
+	// A scheduler's 429 is retried: the retry line names its status.
+	h.fleet.Break(pidB, aotest.OK, aotest.Status429)
+	if _, out, _ := h.terminalRun(in, "--verbose"); !strings.Contains(out, "· retrying") || !strings.Contains(out, "HTTP 429") || !strings.Contains(out, "✓ "+pidA+": state 0, scheduler 0, 0 apart") ||
 		!strings.Contains(out, "⚠ "+pidC+": state 100, scheduler 300, 200 apart (threshold 50)") {
 		t.Errorf("--verbose shows no retry, or no check line:\n%s", out)
 	}

@@ -84,7 +84,7 @@ func TestReplayFrozenNodeBelowTheThreshold(t *testing.T) {
 	}
 	runs := h.replay(t, day1, passes, map[string]string{"process-ids": pidB, "stuck-after": "20m"})
 	got := h.pd.Accepted()
-	stuckKey := "nonce-monitor-stuck-" + pidB + "-20261122"
+	stuckKey := key(incident.Stuck, pidB)
 	if len(got) != 2 || got[0].EventAction != "trigger" || got[0].DedupKey != stuckKey || got[1].EventAction != "resolve" {
 		t.Fatalf("events %+v", got)
 	}

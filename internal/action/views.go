@@ -37,6 +37,9 @@ func deliveredOf(events []incident.Event, sent []sent, results map[string]*ao.Re
 			views[i].Unconfirmed = false // confirmed now
 		}
 		switch {
+		case ev.Reason == incident.NotTaken:
+			// PagerDuty still holds it open: not resolved, reported open
+			// (stillOpen) with a note.
 		case ev.Action == incident.Forget:
 			out.forgotten = append(out.forgotten, views...)
 		case ev.Action == incident.Resolve:
@@ -48,6 +51,22 @@ func deliveredOf(events []incident.Event, sent []sent, results map[string]*ao.Re
 		}
 	}
 	return out
+}
+
+// stillOpen is the state the report counts open: next, and the incidents
+// PagerDuty still held open after accepting their resolve (their resolve
+// was sent again; they are in next.Resolving).
+func stillOpen(next incident.State, rec incident.Reconciled) incident.State {
+	if len(rec.NotTaken) == 0 {
+		return next
+	}
+	st := next.Clone()
+	for _, inc := range rec.NotTaken {
+		if r, ok := next.Resolving[inc.DedupKey]; ok {
+			st.Open[inc.DedupKey] = r
+		}
+	}
+	return st
 }
 
 // viewsOf is how an incident appears in the outputs: a grouped incident

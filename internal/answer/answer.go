@@ -6,8 +6,8 @@
 // status, headers and a (bounded) body in, a Verdict out.
 //
 // The shapes are those the servers' source produces (HyperBEAM's
-// dev_process and hb_http; the Rust SU and router in ao/servers/su), as
-// written down in shared/reference/ao-endpoints.md.
+// dev_process and hb_http; the Rust SU and router in ao/servers/su) and a
+// real HyperBEAM node answers, as written down in docs/ao-endpoints.md.
 package answer
 
 import (
@@ -49,10 +49,7 @@ const (
 type Retry int
 
 const (
-	Never Retry = iota // the same question gets the same answer
-	// Once: a process-level failure (a crashed computation answers the
-	// same a second later): one more look, no more.
-	Once
+	Never Retry = iota // the same question gets the same answer, or asking again does harm
 	// Again: transient host trouble: retry with backoff while the
 	// attempts, the retry budget and the pass's deadline allow.
 	Again
@@ -72,6 +69,10 @@ const (
 	// Failing: the node could not compute this process (HyperBEAM's 500
 	// or 400 for one process).
 	Failing Kind = "process failing"
+	// Loading: a state server that answers other requests did not answer
+	// this one in time: it is computing the process (from its first slot,
+	// if it had none cached). The read says nothing of its progress.
+	Loading Kind = "loading"
 	// NotFound: the server does not know the process.
 	NotFound Kind = "process not found"
 	// NoMessages: the SU has no latest message for the process (a process
@@ -79,6 +80,9 @@ const (
 	NoMessages Kind = "no messages"
 	// Forbidden: the process is not on the server's allow-list.
 	Forbidden Kind = "not allowed"
+	// NoSuchHost: DNS answered that the URL's host name does not exist:
+	// a mistyped URL, the configuration's, not an outage.
+	NoSuchHost Kind = "no such host"
 	// Redirect: the router's 307 to the process's SU (to follow).
 	Redirect Kind = "redirect"
 	// Unexpected: an answer the endpoint never gives (HTML, empty, not a
@@ -134,7 +138,9 @@ func ofState(status int, header http.Header, body []byte) Verdict {
 	case status >= 200 && status < 300:
 		return v
 	case status == http.StatusNotFound:
-		v.Blame, v.Kind, v.Detail = Config, NotFound, "does not have this process (HTTP 404)"
+		// A node's own 404 names the process (NodeLacks); the caller, who
+		// knows the process, tells it from this: some other server's page.
+		v.Blame, v.Kind, v.Detail = Config, NotFound, "HTTP 404 that is not a HyperBEAM node's answer for this process"
 	case status >= 300 && status < 400:
 		// Never followed: a node listed in a process map could point the
 		// monitor anywhere, an internal address included.
@@ -142,13 +148,45 @@ func ofState(status int, header http.Header, body []byte) Verdict {
 	case status == http.StatusTooManyRequests:
 		v.Blame, v.Retry, v.Kind, v.Detail = Host, Again, Overloaded, "HTTP 429: too many requests"
 	case status == http.StatusBadRequest:
-		v.Blame, v.Kind, v.Detail = Process, Failing, "the process's computation reported an error ("+statusText(status, header, body)+")"
+		v.Blame, v.Kind, v.Detail = Process, Failing, "the process's computation reported an error ("+nodeText(status, header, body)+")"
 	case status >= 500:
-		v.Blame, v.Retry, v.Kind, v.Detail = Process, Once, Failing, "the node could not compute this process ("+statusText(status, header, body)+")"
+		// Not retried here: the node answers 500 only to the request that
+		// ran the failing computation, and the last good slot after it.
+		// The AO client reads that slot itself, as what it is.
+		v.Blame, v.Kind, v.Detail = Process, Failing, "the node could not compute this process ("+nodeText(status, header, body)+")"
 	default:
 		v.Blame, v.Kind, v.Detail = Process, Unexpected, statusText(status, header, body)
 	}
 	return v
+}
+
+// NodeLacks reports whether a state server's 404 is a HyperBEAM node's own
+// "I do not have this process": it names processID in its unavailable
+// header or its body ("Message necessary to resolve request not found:
+// <pid>") and carries the node's headers (its HTTP message signature, or
+// ao-types). Some other server at a wrong URL says neither.
+func NodeLacks(header http.Header, body []byte, processID string) bool {
+	node := header.Get("Signature") != "" || header.Get("Ao-Types") != ""
+	named := header.Get("Unavailable") == processID ||
+		strings.Contains(string(body[:min(len(body), 4096)]), "not found: "+processID)
+	return node && named && processID != ""
+}
+
+// nodeText is statusText, for a HyperBEAM node's error page: "Oops!
+// Something went wrong. Here's the rundown:" and a line per step, the
+// failing one marked ❌. That line is the reason; the rest is boilerplate
+// that would push it past the snippet's length.
+func nodeText(status int, header http.Header, body []byte) string {
+	text := string(body[:min(len(body), 4096)])
+	if !strings.HasPrefix(strings.TrimSpace(text), "Oops!") {
+		return statusText(status, header, body)
+	}
+	for _, line := range strings.Split(text, "\n") {
+		if _, reason, ok := strings.Cut(line, "❌"); ok && strings.TrimSpace(reason) != "" {
+			return "HTTP " + itoa(status) + ": " + snippet(reason)
+		}
+	}
+	return statusText(status, header, body)
 }
 
 func ofScheduler(ep Endpoint, status int, header http.Header, body []byte) Verdict {

@@ -15,11 +15,14 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// The servers' own bodies, from shared/reference/ao-endpoints.md.
+// The servers' own bodies, as docs/ao-endpoints.md gives them (the state
+// server's as a real HyperBEAM node answered).
 const (
-	nodeNotFoundPage = "<!DOCTYPE html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>"
-	nodeErrorPage    = "<html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1>" +
-		"<pre>{badmatch,{error,not_found}} in dev_process:compute/3</pre></body></html>"
+	notFoundPage  = "<!DOCTYPE html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>"
+	nodeNotFound  = "Message necessary to resolve request not found: " + crashPID
+	nodeErrorPage = "Oops! Something went wrong. Here's the rundown:\n✅Parsing your request\n5⃣ Resolved steps of your execution\n" +
+		"❌Error fun dev_process:compute/3 -> {rt_crash_on_purpose,2}\n"
+	crashPID         = "HsoKwB3mbB316mR7jCjCSEC7RtqCOeWI9T9jY2iGsro"
 	computeError     = "--boundary\r\ncontent-disposition: form-data;name=\"body\"\r\n\r\nprocess error\r\n--boundary--"
 	routerNotFound   = `{"error":"NotFound(\"Process scheduler not found\")"}`
 	routerDatabase   = `{"error":"DatabaseError(\"Failed to get connection from read pool.\")"}`
@@ -34,7 +37,7 @@ func TestOf(t *testing.T) {
 	html := http.Header{"Content-Type": {"text/html"}}
 	none := http.Header{}
 	jsonH := http.Header{"Content-Type": {"application/json"}}
-	location := http.Header{"Location": {"https://su201.ao-testnet.xyz/pid/latest"}}
+	location := http.Header{"Location": {"https://su201.ao-testnet.xyz/crashPID/latest"}}
 	for _, tc := range []struct {
 		name   string
 		ep     Endpoint
@@ -46,10 +49,12 @@ func TestOf(t *testing.T) {
 		// State server (HyperBEAM /compute/at-slot).
 		{"state: the slot, no content type", StateSlot, 200, none, "14204\n",
 			Verdict{Answered: true}},
-		{"state: unknown process, the node's 404 page", StateSlot, 404, html, nodeNotFoundPage,
-			Verdict{Answered: true, Blame: Config, Kind: NotFound, Detail: "does not have this process (HTTP 404)"}},
-		{"state: a computation that failed, 500 HTML: the process, not the host", StateSlot, 500, html, nodeErrorPage,
-			Verdict{Answered: true, Blame: Process, Retry: Once, Kind: Failing, Detail: "the node could not compute this process (HTTP 500, an HTML page)"}},
+		{"state: another server's 404 page: the configuration's, unless the caller knows better", StateSlot, 404, html, notFoundPage,
+			Verdict{Answered: true, Blame: Config, Kind: NotFound, Detail: "HTTP 404 that is not a HyperBEAM node's answer for this process"}},
+		{"state: a computation that failed, the node's 500 (not retried): the process, not the host; its reason is the failed step", StateSlot, 500, none, nodeErrorPage,
+			Verdict{Answered: true, Blame: Process, Kind: Failing, Detail: "the node could not compute this process (HTTP 500: Error fun dev_process:compute/3 -> {rt_crash_on_purpose,2})"}},
+		{"state: a 500 page that is not the node's: a snippet of it", StateSlot, 500, none, "internal error",
+			Verdict{Answered: true, Blame: Process, Kind: Failing, Detail: "the node could not compute this process (HTTP 500: internal error)"}},
 		{"state: a device's compute error, 400 multipart", StateSlot, 400, http.Header{"Content-Type": {"multipart/form-data; boundary=boundary"}}, computeError,
 			Verdict{Answered: true, Blame: Process, Kind: Failing, Detail: `the process's computation reported an error (HTTP 400: --boundary content-disposition: form-data;name="body" process error --boundary--)`}},
 		{"state: a gateway's 502 page: no answer from the node", StateSlot, 502, html, gatewayPage,
@@ -76,7 +81,7 @@ func TestOf(t *testing.T) {
 			Verdict{Answered: true, Blame: Host, Retry: Again, Kind: Overloaded, Detail: `database trouble (HTTP 400: DatabaseError("Failed to get connection from read pool."))`}},
 		{"router: not on the allow-list", Router, 403, jsonH, notAllowed,
 			Verdict{Answered: true, Blame: Process, Kind: Forbidden, Detail: "not on the server's allow-list (HTTP 403: Process not in allow list)"}},
-		{"router: 404 is not a router", Router, 404, html, nodeNotFoundPage,
+		{"router: 404 is not a router", Router, 404, html, notFoundPage,
 			Verdict{Answered: true, Blame: Config, Kind: NotFound, Detail: "HTTP 404 (not a scheduler's answer)"}},
 		{"router: 500: up, in trouble", Router, 500, none, "oops",
 			Verdict{Answered: true, Blame: Host, Retry: Again, Kind: Overloaded, Detail: "HTTP 500: oops"}},
@@ -135,6 +140,12 @@ func TestOfError(t *testing.T) {
 			Verdict{Blame: Host, Kind: NoAnswer, Detail: "TLS failure: x509: certificate signed by unknown authority"}},
 		{"too large: it answered", fmt.Errorf("%w: more than 10 bytes", ErrTooLarge),
 			Verdict{Answered: true, Blame: Process, Kind: Unexpected, Detail: "response too large"}},
+		{"no such host: DNS says the name does not exist: the configuration's, not retried", wrap(&net.OpError{Op: "dial", Net: "tcp",
+			Err: &net.DNSError{Err: "no such host", Name: "state.exmaple.com", IsNotFound: true}}),
+			Verdict{Blame: Config, Kind: NoSuchHost, Detail: "no such host (DNS says state.exmaple.com does not exist)"}},
+		{"a resolver that does not answer is an outage, not a name that does not exist", wrap(&net.OpError{Op: "dial", Net: "tcp",
+			Err: &net.DNSError{Err: "i/o timeout", Name: "state.example.com", IsTimeout: true}}),
+			Verdict{Blame: Host, Retry: Again, Kind: NoAnswer, Detail: "timed out"}},
 		{"redirect loop: it answered", wrap(fmt.Errorf("%w (5)", ErrTooManyRedirects)),
 			Verdict{Answered: true, Blame: Config, Kind: Unexpected, Detail: "redirect loop"}},
 	} {
@@ -146,5 +157,36 @@ func TestOfError(t *testing.T) {
 	}
 	if !Timeout(wrap(context.DeadlineExceeded)) || Timeout(refused) || Timeout(errors.New("x")) {
 		t.Error("Timeout must tell a timeout from a refusal")
+	}
+}
+
+// A real node's 404 for a process it does not hold names the process and
+// carries the node's headers; a page from whatever else serves the URL
+// does neither (docs/ao-endpoints.md).
+func TestNodeLacks(t *testing.T) {
+	t.Parallel()
+	signed := http.Header{"Signature": {"http-sig-d7314b5755a2ba7c=:EJno...:"}, "Ao-Types": {`status="integer"`}}
+	named := signed.Clone()
+	named.Set("Unavailable", crashPID)
+	for _, tc := range []struct {
+		name     string
+		header   http.Header
+		body     string
+		crashPID string
+		want     bool
+	}{
+		{"the node's: unavailable header and body name the process", named, nodeNotFound, crashPID, true},
+		{"the node's: body names the process, signed", signed, nodeNotFound, crashPID, true},
+		{"names another process", named, nodeNotFound, "X" + crashPID[1:], false},
+		{"unsigned, unnamed: a web server's page", http.Header{"Content-Type": {"text/html"}}, notFoundPage, crashPID, false},
+		{"names the process but without the node's headers (a proxy echoing the path)", http.Header{}, nodeNotFound, crashPID, false},
+		{"signed but names nothing", signed, "Not Found", crashPID, false},
+		{"no process asked", named, nodeNotFound, "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := NodeLacks(tc.header, []byte(tc.body), tc.crashPID); got != tc.want {
+				t.Errorf("NodeLacks = %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

@@ -31,7 +31,12 @@ func OfError(err error) Verdict {
 	var hostname x509.HostnameError
 	var invalid x509.CertificateInvalidError
 	var recordHeader tls.RecordHeaderError
+	var dns *net.DNSError
 	switch {
+	case errors.As(err, &dns) && dns.IsNotFound:
+		// DNS answered that the name does not exist: not an outage (one
+		// is a resolver that does not answer), but a name nobody serves.
+		return Verdict{Blame: Config, Kind: NoSuchHost, Detail: "no such host (DNS says " + dns.Name + " does not exist)"}
 	case errors.Is(err, ErrTooLarge):
 		return Verdict{Answered: true, Blame: Process, Kind: Unexpected, Detail: "response too large"}
 	case errors.Is(err, ErrTooManyRedirects):

@@ -48,7 +48,7 @@ func plainHost(host string) bool {
 // SchedulerBase is the scheduler base URL in the router's 307 for
 // processID: location, resolved against the request's URL from, is the
 // SU's base URL plus the original path "/{processID}/latest" and nothing
-// added (shared/reference/ao-endpoints.md, section 2). ok is false when the
+// added (docs/ao-endpoints.md, the scheduler). ok is false when the
 // location is not of that shape or its base fails SchedulerURL: the
 // redirect may still be followed, but there is nothing to remember.
 func SchedulerBase(from, location, processID string) (base string, ok bool) {

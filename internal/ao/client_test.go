@@ -58,15 +58,16 @@ func TestCheckFailuresAreClassified(t *testing.T) {
 		kind      Kind
 		msg       string
 	}{
-		{aotest.Status500, "", StateServer, Failing, "the node could not compute this process (HTTP 500, an HTML page) (after 2 attempts)"},
+		{aotest.Status500, "", StateServer, Failing, "the node could not compute this process (HTTP 500: Error fun dev_process:compute/3 -> {rt_crash_on_purpose,0}); it has no slot of this process computed"},
 		{aotest.ComputeError, "", StateServer, Failing, "the process's computation reported an error (HTTP 400: --b"},
 		{aotest.Gateway, "", StateServer, Unreachable, "HTTP 502, an HTML page (after 2 attempts)"},
-		{aotest.Unknown, "", StateServer, NotFound, "does not have this process (HTTP 404)"},
+		{aotest.Unknown, "", StateServer, NotFound, "this node does not have this process (HTTP 404, the node's own answer)"},
+		{aotest.NotANode, "", StateServer, NotFound, "HTTP 404 that is not a HyperBEAM node's answer for this process"},
 		{aotest.Redirect, "", StateServer, BadResponse, "unexpected redirect (HTTP 307), not followed"},
 		{aotest.HTML, "", StateServer, BadResponse, "returned an HTML page, not a slot number"},
 		{aotest.Empty, "", StateServer, BadResponse, "returned an empty body"},
 		{aotest.NotInteger, "", StateServer, BadResponse, `returned "14204.5", not a slot number`},
-		{aotest.Hang, "", StateServer, Unreachable, "timed out (after 2 attempts)"},
+		{aotest.Hang, "", StateServer, Unreachable, "timed out"},
 		{"", aotest.Status500, Scheduler, ServerError, "HTTP 500"},
 		{"", aotest.Status429, Scheduler, ServerError, "HTTP 429"},
 		{"", aotest.Unknown, Scheduler, NotFound, `process not found (NotFound("Process scheduler not found"))`},
@@ -133,12 +134,13 @@ func TestDeadStateServerIsUnreachable(t *testing.T) {
 
 func TestParseSlot(t *testing.T) {
 	t.Parallel()
-	for body, want := range map[string]int64{"14204": 14204, " 0\n": 0, "14204\n": 14204} {
+	// -1 is the node's slot for a process it holds with nothing computed.
+	for body, want := range map[string]int64{"14204": 14204, " 0\n": 0, "14204\n": 14204, "-1": -1} {
 		if n, bad := parseSlot("", []byte(body)); bad != nil || n != want {
 			t.Errorf("parseSlot(%q) = %d, %v", body, n, bad)
 		}
 	}
-	for _, body := range []string{"-1", "1e3", "99999999999999999999", "<html>", `{"ao-result":"body","body":14204}`} {
+	for _, body := range []string{"-2", "--1", "1e3", "99999999999999999999", "<html>", `{"ao-result":"body","body":14204}`} {
 		if _, bad := parseSlot("", []byte(body)); bad == nil {
 			t.Errorf("parseSlot(%q) accepted", body)
 		}

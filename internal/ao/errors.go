@@ -33,6 +33,11 @@ const (
 	// BadResponse: an answer that is not what the endpoint returns (HTML,
 	// empty, not a number, no Nonce tag, too large, a redirect, ...).
 	BadResponse = answer.Unexpected
+	// Loading: the state server was computing the process (see
+	// Result.Loading).
+	Loading = answer.Loading
+	// NoSuchHost: DNS says the URL's host does not exist (configuration).
+	NoSuchHost = answer.NoSuchHost
 	// NotFound: the endpoint does not know the process (check its ID).
 	NotFound = answer.NotFound
 	// NoMessages: the SU has no latest message for the process.

@@ -10,8 +10,9 @@ import (
 )
 
 // parseSlot reads the body of the state server's 200 to /compute/at-slot:
-// the bare decimal slot (no Content-Type to rely on). Anything else is not
-// a HyperBEAM node's answer.
+// the bare decimal slot (no Content-Type to rely on), -1 for a process the
+// node holds with nothing computed yet (the slot before the first).
+// Anything else is not a HyperBEAM node's answer.
 func parseSlot(contentType string, body []byte) (int64, *answer.Verdict) {
 	text := strings.TrimSpace(string(body))
 	switch {
@@ -21,7 +22,7 @@ func parseSlot(contentType string, body []byte) (int64, *answer.Verdict) {
 		return 0, notAO("returned an empty body, not a slot number")
 	}
 	n, err := strconv.ParseInt(text, 10, 64)
-	if err != nil || n < 0 {
+	if err != nil || n < -1 {
 		return 0, notAO(fmt.Sprintf("returned %s, not a slot number", quoteSnippet(text)))
 	}
 	return n, nil

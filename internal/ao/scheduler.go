@@ -16,10 +16,10 @@ type Where struct {
 	// SU is the SU base URL the router named in an earlier pass ("" for
 	// none): asked directly, one round trip instead of two.
 	SU string
-	// Recheck asks the router too, at the same time as SU: a location is
+	// Confirm asks the router too, at the same time as SU: a location is
 	// believed only while the router still names it, so it is re-checked
-	// periodically (history.Scheduler.Ask) however well it answers.
-	Recheck bool
+	// hourly (history.Scheduler.Ask) however well it answers.
+	Confirm bool
 	// Last is the process's reading in the pass before, if any: a nonce
 	// still at Last.Nonce while the state slot moved past Last.State is
 	// evidence that the SU asked no longer holds the process.
@@ -36,10 +36,10 @@ type located struct {
 	routerAsk  bool   // the router was asked
 }
 
-// read is one scheduler answer within a check: the /latest URL asked
+// suRead is one scheduler answer within a check: the /latest URL asked
 // ("" for none, or the router answering itself), its base URL to
 // remember, and the nonce or the failure.
-type read struct {
+type suRead struct {
 	url, base string
 	nonce     int64
 	err       error
@@ -62,17 +62,17 @@ type routed struct {
 
 // schedulerNonce reads the latest nonce the process's scheduler assigned,
 // and where that scheduler is. A remembered SU is asked directly, and the
-// router with it when w.Recheck; the router alone when none is
+// router with it when w.Confirm; the router alone when none is
 // remembered, or after the remembered one failed (no answer, a 4xx, a
 // redirect, an answer for another process: any of them may mean the
 // process moved).
-func (c *Client) schedulerNonce(ctx context.Context, processID string, w Where) (read, located) {
+func (c *Client) schedulerNonce(ctx context.Context, processID string, w Where) (suRead, located) {
 	base, ok := answer.SchedulerURL(w.SU)
 	if !ok {
-		return c.settle(ctx, processID, read{}, located{}, c.askRouter(ctx, processID))
+		return c.settle(ctx, processID, suRead{}, located{}, c.askRouter(ctx, processID))
 	}
-	mine, at := read{url: base + "/" + processID + "/latest", base: base}, located{base: base}
-	if !w.Recheck {
+	mine, at := suRead{url: base + "/" + processID + "/latest", base: base}, located{base: base}
+	if !w.Confirm {
 		mine.nonce, mine.err = c.askSU(ctx, mine.url, processID)
 		if mine.err == nil || ctx.Err() != nil {
 			return mine, at
@@ -109,21 +109,21 @@ func (c *Client) schedulerNonce(ctx context.Context, processID string, w Where) 
 //     is where the router says, and that SU is charged with it); of two
 //     nonces the higher stands (the router's on a tie), and the router's
 //     SU is remembered only when it is the one believed.
-func (c *Client) settle(ctx context.Context, processID string, mine read, at located, rt routed) (read, located) {
+func (c *Client) settle(ctx context.Context, processID string, mine suRead, at located, rt routed) (suRead, located) {
 	at.routerAsk = true
 	switch {
 	case rt.trouble && mine.url == "":
-		return read{err: rt.err}, at
+		return suRead{err: rt.err}, at
 	case rt.trouble:
 		return mine, at
 	case rt.su == "" && (mine.url == "" || mine.err != nil):
-		return read{nonce: rt.nonce, err: rt.err}, located{fromRouter: true, routerAsk: true}
+		return suRead{nonce: rt.nonce, err: rt.err}, located{fromRouter: true, routerAsk: true}
 	case rt.su == "":
 		return mine, at
 	case rt.su == mine.url || (rt.base != "" && rt.base == mine.base):
 		return mine, located{base: mine.base, fromRouter: true, routerAsk: true}
 	}
-	theirs := read{url: rt.su, base: rt.base}
+	theirs := suRead{url: rt.su, base: rt.base}
 	theirs.nonce, theirs.err = c.askSU(ctx, rt.su, processID)
 	if theirs.err == nil && mine.url != "" && mine.err == nil && mine.nonce > theirs.nonce {
 		return mine, at

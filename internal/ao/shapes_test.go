@@ -131,16 +131,17 @@ func TestSUBehindTheRouterIsItsOwnHost(t *testing.T) {
 }
 
 // A process the node has not loaded (it computes before answering) times
-// out while the node answers the others: that process is failing, the
-// host is up, and it gets at most one retry.
-func TestTimeoutOnAnAnsweringNodeIsTheProcesss(t *testing.T) {
+// out while the node answers the others: the node is loading it. The
+// read is never retried: a retry would restart the computation, or read
+// the partial slot it kept.
+func TestTimeoutOnAnAnsweringNodeIsLoading(t *testing.T) {
 	t.Parallel()
 	f := aotest.Start()
 	defer f.Close()
 	const loading = "LOADINGxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 	f.Set(pid, 5, 5)
-	f.Set(loading, 5, 5)
-	f.Break(loading, aotest.Hang, aotest.OK)
+	f.Set(loading, 9, 20)
+	f.LoadsSlowly(loading, 7)
 	c := newClient(f) // an answer is never late
 	c.HTTP.MaxRetries = 3
 	c.HTTP.Hosts = retryhttp.NewHosts(4)
@@ -148,14 +149,82 @@ func TestTimeoutOnAnAnsweringNodeIsTheProcesss(t *testing.T) {
 		t.Fatalf("healthy process: %s", r.ErrorText())
 	}
 	c.HTTP.Timeout = 200 * time.Millisecond // the loading process never answers
-	before := f.Requests("state")
 	r := c.Check(context.Background(), loading, f.State.URL)
-	if KindOf(r.StateErr) != Failing || !strings.Contains(r.ErrorText(), "not loaded there yet, or still computing (after 2 attempts)") {
-		t.Fatalf("got %q (%s); want the process failing as not loaded, after 2 attempts", r.ErrorText(), KindOf(r.StateErr))
+	if !r.Loading() || r.Checked() || r.StateNonce != nil || !strings.Contains(r.ErrorText(), "loading: the node answers other requests") {
+		t.Fatalf("got %q (%s); want the process loading, no slot", r.ErrorText(), KindOf(r.StateErr))
 	}
-	// The error says the client made 2 attempts; the stand-in may have
-	// read fewer on a loaded machine (an attempt can time out unread).
-	if n := f.Requests("state") - before; n > 2 {
-		t.Errorf("%d requests for the loading process, want 2 (one retry at most)", n)
+	// The node kept the slot its abandoned computation reached: read
+	// again, it answers it at once. That is what the monitor must not
+	// take for progress (the action reads it against its note).
+	if again := c.Check(context.Background(), loading, f.State.URL); again.StateNonce == nil || *again.StateNonce != 7 {
+		t.Errorf("after the abandoned computation: %s, want the partial slot 7", again.ErrorText())
+	}
+}
+
+// The node answers a failed computation 500 once, to the request that ran
+// it, and the last good slot after: the check reports the failure with
+// the node's reason and the slot it kept, never the stale 200 as health.
+func TestACrashIsSeenOnceAndKeptAsTheFailure(t *testing.T) {
+	t.Parallel()
+	f := aotest.Start()
+	defer f.Close()
+	f.Set(pid, 3, 3)
+	f.CrashAt(pid, 2)
+	r := newClient(f).Check(context.Background(), pid, f.State.URL)
+	if KindOf(r.StateErr) != Failing || r.Checked() || r.SlotSeen == nil || *r.SlotSeen != 1 {
+		t.Fatalf("got %q, slot seen %v; want failing with last good slot 1", r.ErrorText(), r.SlotSeen)
+	}
+	for _, want := range []string{"{rt_crash_on_purpose,2}", "the last slot it kept is 1"} {
+		if !strings.Contains(r.ErrorText(), want) {
+			t.Errorf("%q does not say %q", r.ErrorText(), want)
+		}
+	}
+	// Crashing at slot 0 keeps nothing: every read fails again.
+	f.CrashAt(pid, 0)
+	r = newClient(f).Check(context.Background(), pid, f.State.URL)
+	if KindOf(r.StateErr) != Failing || r.SlotSeen != nil || !strings.Contains(r.ErrorText(), "no slot of this process computed") {
+		t.Errorf("crash at 0: %q, slot seen %v", r.ErrorText(), r.SlotSeen)
+	}
+}
+
+// -1 is a real slot: a process the node holds with nothing computed yet.
+// With the scheduler's "no messages" it is in step.
+func TestSlotMinusOneIsInStep(t *testing.T) {
+	t.Parallel()
+	f := aotest.Start()
+	defer f.Close()
+	f.Set(pid, -1, 0)
+	f.Break(pid, aotest.OK, aotest.NoMessages)
+	r := newClient(f).Check(context.Background(), pid, f.State.URL)
+	if !r.Checked() || *r.StateNonce != -1 || r.SlotsBehind() != 0 {
+		t.Fatalf("got %q, state %v; want in step at -1", r.ErrorText(), r.StateNonce)
+	}
+	f.Break(pid, aotest.OK, aotest.OK) // one message scheduled, none computed
+	if r := newClient(f).Check(context.Background(), pid, f.State.URL); !r.Checked() || r.SlotsBehind() != 1 {
+		t.Errorf("state -1, nonce 0: %q, %d behind; want 1 behind", r.ErrorText(), r.SlotsBehind())
+	}
+}
+
+// Recheck asks again only the sides that got no answer.
+func TestRecheckAsksOnlyWhatGotNoAnswer(t *testing.T) {
+	t.Parallel()
+	f := aotest.Start()
+	defer f.Close()
+	f.Set(pid, 5, 9)
+	c := newClient(f)
+	c.HTTP.MaxRetries = 0
+	f.StateDown(true)
+	r := c.Check(context.Background(), pid, f.State.URL)
+	if !NoAnswer(r.StateErr) || r.SUNonce == nil {
+		t.Fatalf("state down: %q", r.ErrorText())
+	}
+	f.StateDown(false)
+	router, su := f.Requests("router"), f.Requests("su")
+	r = c.Recheck(context.Background(), r, f.State.URL, Where{})
+	if !r.Checked() || r.SlotsBehind() != 4 {
+		t.Fatalf("rechecked: %q", r.ErrorText())
+	}
+	if f.Requests("router") != router || f.Requests("su") != su {
+		t.Errorf("the scheduler, which answered, was asked again")
 	}
 }

@@ -13,7 +13,7 @@ import (
 // process's latest assignments.
 const Behind Kind = "behind the state server"
 
-// secondLook asks again, within the check, when what it read cannot be
+// outOfStep asks again, within the check, when what it read cannot be
 // the process's current scheduler:
 //
 //   - the state slot is ahead of the nonce: a state server computes only
@@ -26,7 +26,7 @@ const Behind Kind = "behind the state server"
 //     no longer moves. The router is asked, unless it was in this check.
 //
 // What the router says is settled as in settle: the higher nonce stands.
-func (c *Client) secondLook(ctx context.Context, processID string, w Where, state int64, mine read, at located) (read, located) {
+func (c *Client) outOfStep(ctx context.Context, processID string, w Where, state int64, mine suRead, at located) (suRead, located) {
 	if mine.err != nil || ctx.Err() != nil {
 		return mine, at
 	}
@@ -58,7 +58,7 @@ func (c *Client) secondLook(ctx context.Context, processID string, w Where, stat
 // does not say so yet, or this SU is a copy that stopped), or the state
 // server computes another schedule. Either way how far behind the state
 // server is cannot be read: the process cannot be checked, and says why.
-func (c *Client) behindState(processID string, state int64, mine read) error {
+func (c *Client) behindState(processID string, state int64, mine suRead) error {
 	if mine.err != nil || c.AheadIsError <= 0 || state-mine.nonce < c.AheadIsError {
 		return mine.err
 	}

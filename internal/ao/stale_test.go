@@ -28,7 +28,7 @@ type staleCase struct {
 func TestStaleSchedulerLocations(t *testing.T) {
 	t.Parallel()
 	onSU := func(f *aotest.Fleet) Where { return Where{SU: f.SU.URL} }
-	due := func(f *aotest.Fleet) Where { return Where{SU: f.SU.URL, Recheck: true} }
+	due := func(f *aotest.Fleet) Where { return Where{SU: f.SU.URL, Confirm: true} }
 	cold := func(*aotest.Fleet) Where { return Where{} }
 	// The process moves from su (frozen at 5) to new, which goes on.
 	moved := func(state, nonce int64) func(f *aotest.Fleet) {

@@ -19,8 +19,9 @@ type Fault string
 
 const (
 	OK Fault = ""
-	// Status500 is HyperBEAM's answer for a process whose computation
-	// failed: 500 with an HTML error page (an SU answers a plain 500).
+	// Status500 is a state server's 500 on every read (a process failing
+	// at slot 0, or a damaged store; CrashAt is the usual crash, once),
+	// and a plain 500 from an SU.
 	Status500   Fault = "500"
 	Status429   Fault = "429"
 	HTML        Fault = "html"
@@ -50,13 +51,13 @@ const (
 	Huge Fault = "huge"
 	// Gateway is a proxy's 502 page for a node behind it that is down.
 	Gateway Fault = "gateway"
+	// NotANode is a state-url served by something that is not a
+	// HyperBEAM node: its 404 page for every path.
+	NotANode Fault = "not-a-node"
 )
 
-// Real bodies, from shared/reference/ao-endpoints.md.
+// The scheduler's real bodies (docs/ao-endpoints.md).
 const (
-	NodeNotFoundPage = "<!DOCTYPE html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>"
-	NodeErrorPage    = "<html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1>" +
-		"<pre>{badmatch,{error,not_found}} in dev_process:compute/3</pre></body></html>"
 	RouterNotFound = `{"error":"NotFound(\"Process scheduler not found\")"}`
 	RouterDatabase = `{"error":"DatabaseError(\"Failed to get connection from read pool.\")"}`
 	SUNoMessage    = `{"error":"Latest message not available"}`
@@ -73,10 +74,13 @@ const HostileText = "<img src=x onerror=alert(1)> [x](https://evil.example) a|b 
 
 // Process is what the stand-ins know of one process.
 type Process struct {
-	StateSlot  int64
+	StateSlot  int64 // the slot the node has cached (-1: none computed yet)
 	SUNonce    int64
 	StateFault Fault
 	SUFault    Fault
+
+	uncached bool    // the node holds no slot: the next read computes
+	compute  compute // what that computation does
 }
 
 // Fleet is the three stand-ins. Unknown processes get the scheduler's real
@@ -98,6 +102,8 @@ type Fleet struct {
 	mu         sync.Mutex
 	suFor      map[string]string // a process's SU base URL, when not SU's
 	stateDown  bool
+	stateHang  bool // accepts every request, answers none
+	stateProxy bool // a proxy in front of a dead node: 502 for everything
 	routerHang bool
 	processes  map[string]*Process
 	requests   map[string]int // by server name
@@ -189,6 +195,23 @@ func (f *Fleet) StateDown(down bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.stateDown = down
+}
+
+// StateHang makes the state server accept every request and answer none
+// (a hung node), until called with false.
+func (f *Fleet) StateHang(hang bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.stateHang = hang
+}
+
+// StateBehindDeadProxy makes a proxy answer 502 for the state server, on
+// every path, as one in front of a node that is down does, until called
+// with false.
+func (f *Fleet) StateBehindDeadProxy(dead bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.stateProxy = dead
 }
 
 // RouterHang makes the scheduler router accept every request and never

@@ -7,47 +7,8 @@ import (
 	"strings"
 )
 
-// How each stand-in answers: the state server, the router and the SU, and
-// the faults they play.
-
-func (f *Fleet) serveState(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	down := f.stateDown
-	f.mu.Unlock()
-	if down {
-		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
-			conn.Close()
-		}
-		return
-	}
-	pid, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/"), "~process@1.0/compute/at-slot")
-	p, known := f.lookup(pid)
-	if !ok || !known || p.StateFault == Unknown {
-		NodeNotFound(w)
-		return
-	}
-	switch p.StateFault {
-	case Status500:
-		send(w, http.StatusInternalServerError, "text/html", NodeErrorPage)
-		return
-	case ComputeError:
-		send(w, http.StatusBadRequest, "multipart/form-data; boundary=b", "--b\r\ncontent-disposition: form-data;name=\"body\"\r\n\r\nprocess error\r\n--b--\r\n")
-		return
-	case Redirect:
-		http.Redirect(w, r, f.RedirectTo, http.StatusTemporaryRedirect)
-		return
-	}
-	if fault(w, r, p.StateFault) {
-		return
-	}
-	// HyperBEAM's default codec may send no Content-Type.
-	switch p.StateFault {
-	case NotInteger:
-		fmt.Fprint(w, "14204.5")
-	default:
-		fmt.Fprint(w, p.StateSlot)
-	}
-}
+// How the router and the SU answer, and the faults they play (node.go is
+// the state server).
 
 func (f *Fleet) serveRouter(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
@@ -139,11 +100,6 @@ func fault(w http.ResponseWriter, r *http.Request, f Fault) bool {
 		return false
 	}
 	return true
-}
-
-// NodeNotFound is a HyperBEAM node's 404: its own HTML page.
-func NodeNotFound(w http.ResponseWriter) {
-	send(w, http.StatusNotFound, "text/html", NodeNotFoundPage)
 }
 
 // writeHuge writes a /latest whose message carries HugeData bytes of data

@@ -11,7 +11,8 @@ type Spec struct {
 	Field   string // Go field name in Inputs
 	envKey  string // key in the env tag, e.g. "PAGERDUTY_ROUTING_KEY"
 	Default string
-	Help    string
+	Help    string // one line, for a flag's --help
+	Doc     string // the full meaning, Markdown (inputDocs): docs/inputs.md
 	Bool    bool
 	Secret  bool // tagged secret:"true": masked, never echoed
 	// Range is the range tag: "min..max" in the input's own syntax, then
@@ -40,6 +41,7 @@ func Specs() []Spec {
 			envKey:  key,
 			Default: def,
 			Help:    f.Tag.Get("help"),
+			Doc:     inputDocs[inputName(key)],
 			Bool:    f.Type.Kind() == reflect.Bool,
 			Secret:  f.Tag.Get("secret") == "true",
 			Range:   f.Tag.Get("range"),

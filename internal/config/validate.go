@@ -150,8 +150,8 @@ func (c *Config) validate(undecoded func(input string) bool) []error {
 		bad("pagerduty-routing-key", "is required while pagerduty-enabled is true (pass it from a secret, or set dry-run or pagerduty-enabled: false)")
 	}
 	if c.PagerDutyEnabled && c.RoutingKey != "" {
-		if len(c.RoutingKey) != 32 {
-			c.Warnings = append(c.Warnings, fmt.Sprintf("input pagerduty-routing-key is %d characters; PagerDuty integration keys are 32", len(c.RoutingKey)))
+		if why := routingKeyProblem(c.RoutingKey); why != "" {
+			bad("pagerduty-routing-key", "%s", why)
 		}
 		if u, err := url.Parse(c.EventsURL); err == nil && u.Scheme == "http" && !isLoopback(u.Hostname()) {
 			c.Warnings = append(c.Warnings, "input pagerduty-events-url uses plain http: the routing key travels unencrypted to "+u.Host)
@@ -171,6 +171,43 @@ func (c *Config) validate(undecoded func(input string) bool) []error {
 		bad("pagerduty-service-id", "%q is not a PagerDuty ID (letters and digits, e.g. PXXXXXX)", c.ServiceID)
 	}
 	return errs
+}
+
+// routingKeyLength is the length of every Events API v2 routing
+// (integration) key: PagerDuty answers any other with a 400, "Length of
+// 'routing_key' is incorrect (should be 32 characters)".
+const routingKeyLength = 32
+
+// routingKeyProblem says why key cannot be a PagerDuty Events API v2
+// integration key, or "": it is 32 letters and digits. The key is never
+// echoed: only its length and the kind of character that does not belong.
+func routingKeyProblem(key string) string {
+	var odd []string
+	for _, c := range []struct {
+		name string
+		is   func(rune) bool
+	}{
+		{"a space or line break", func(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == '\r' }},
+		{"a quote", func(r rune) bool { return r == '"' || r == '\'' }},
+		{"another character (a URL, or an API key pasted instead?)", func(r rune) bool {
+			return !('A' <= r && r <= 'Z' || 'a' <= r && r <= 'z' || '0' <= r && r <= '9') && !strings.ContainsRune(" \t\n\r\"'", r)
+		}},
+	} {
+		if strings.IndexFunc(key, c.is) >= 0 {
+			odd = append(odd, c.name)
+		}
+	}
+	n := len([]rune(key))
+	if n == routingKeyLength && len(odd) == 0 {
+		return ""
+	}
+	why := fmt.Sprintf("is %d characters", n)
+	if len(odd) > 0 {
+		why += " and holds " + strings.Join(odd, ", ")
+	}
+	return why + "; a PagerDuty Events API v2 integration key is 32 letters and digits (like 0123456789abcdef0123456789abcdef): " +
+		"copy the Integration Key of the service's \"Events API V2\" integration (the service's Integrations tab) into the secret, " +
+		"without quotes or a line break. Nothing was sent"
 }
 
 // validServiceID accepts PagerDuty object IDs: a few letters and digits.

@@ -38,6 +38,14 @@ func (c *Console) Warnf(title, format string, args ...any) {
 	c.warnings = append(c.warnings, annotation{title: title, message: fmt.Sprintf(format, args...)})
 }
 
+// ErrorAt records an error about a line of an input file (line 0: the
+// file; file "": an input's value).
+func (c *Console) ErrorAt(file string, line int, title, message string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.errors = append(c.errors, annotation{title: title, message: message, file: file, line: line})
+}
+
 // WarnAt records a warning about a line of an input file.
 func (c *Console) WarnAt(file string, line int, message string) {
 	c.mu.Lock()
@@ -90,7 +98,10 @@ func (c *Console) emit(list []annotation, kind string, send func(*githubactions.
 func terminalLine(a annotation) string {
 	subject := a.title[strings.LastIndex(a.title, ": ")+1:]
 	line := a.message
-	at := fmt.Sprintf("%s:%d: ", a.file, a.line)
+	at := a.file + ": "
+	if a.line > 0 {
+		at = fmt.Sprintf("%s:%d: ", a.file, a.line)
+	}
 	if a.file != "" {
 		line = strings.TrimPrefix(line, at) // said once, first
 	}

@@ -149,6 +149,14 @@ func TestTerminalWarningSaysItsLocationOnce(t *testing.T) {
 	if want := "warning: ids.txt:3: Skipped input: \"x\" is not a process ID\n"; out.String() != want {
 		t.Errorf("got %q, want %q", out.String(), want)
 	}
+	// An error about a whole file (the map file: no line) names the file
+	// alone, not line 0.
+	out.Reset()
+	c.ErrorAt("map.json", 0, "Invalid input: process-map-file", `"x" is not a process ID`)
+	c.Flush()
+	if want := "error: map.json: Invalid input: process-map-file: \"x\" is not a process ID\n"; out.String() != want {
+		t.Errorf("got %q, want %q", out.String(), want)
+	}
 }
 
 // Colour codes are added after the gate, only where colour is on: a

@@ -60,7 +60,7 @@ func Parse(raw []byte) (History, error) {
 			seenVersion = true
 		case "samples":
 			return parseSamples(dec, h)
-		case "router", "schedulers": // ParseSchedulers reads them
+		case "router", "schedulers", "notes": // ParseSchedulers and ParseNotes read them
 			return skipValue(dec)
 		default:
 			return fmt.Errorf("unknown field %v", key)

@@ -68,6 +68,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"version": 1, "samples": {"\u0001\"<": [1, 2, 3]}}`))
 	f.Add([]byte(`{"version": 1, "samples": {"a": [9223372036854775807, 1, 1, 1, 1, 1]}}`))
 	f.Add([]byte(`{"version": 1, "samples": {}, "schedulers": {"https://SU.example/":{"a":1764000000}, "javascript:x":{"b":1}}}`))
+	f.Add([]byte(`{"version": 1, "samples": {}, "notes": {"a": {"kind": "failed", "since": 1764000000, "slot": 1, "reason": "\u274cError \u0000"},` +
+		` "b": {"kind": "abandoned", "since": 1764000000}, "c": {"kind": "x", "since": 1}, "d": {"kind": "failed", "since": 1, "slot": -9}}}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		h, err := Parse(raw)
 		if err != nil {
@@ -90,6 +92,19 @@ func FuzzParse(f *testing.F) {
 			}
 			if diff := cmp.Diff(s, again, cmpopts.EquateEmpty()); diff != "" {
 				t.Fatalf("schedulers round trip:\n%s", diff)
+			}
+		}
+		if notes, err := ParseNotes(raw); err == nil {
+			file := AppendNotes(h.Encode(), notes)
+			if _, err := Parse(file); err != nil {
+				t.Fatalf("a file with notes is not a history file: %v", err)
+			}
+			again, err := ParseNotes(file)
+			if err != nil {
+				t.Fatalf("re-parse notes: %v", err)
+			}
+			if diff := cmp.Diff(notes, again, cmpopts.EquateEmpty()); diff != "" {
+				t.Fatalf("notes round trip:\n%s", diff)
 			}
 		}
 	})

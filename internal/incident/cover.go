@@ -37,7 +37,7 @@ func cover(prev State, observations []Observation, v processView, p Policy) cove
 	var schedulerDown, schedulerLingering []string
 	active := 0
 	for _, o := range observations {
-		if o.Silenced || o.Check == CheckInterrupted {
+		if o.Silenced || o.Check == CheckInterrupted || o.Check == CheckLoading {
 			continue
 		}
 		active++

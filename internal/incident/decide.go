@@ -38,6 +38,12 @@ const (
 	// the check did, or its host was misconfigured. It opens, resolves and
 	// advances nothing.
 	CheckInterrupted
+	// CheckLoading: the state server was computing the process (it had not
+	// loaded it), or answered a slot the monitor's own abandoned request
+	// left: no evidence of its progress either way. Like an interrupted
+	// check it opens, resolves and advances nothing, and a server incident
+	// on its host is held.
+	CheckLoading
 )
 
 // The severities that are not the operator's to choose: a process that
@@ -70,9 +76,17 @@ type Policy struct {
 	// an ETA under this, or whose server just restarted, is not paged yet
 	// (0: off).
 	CatchUpGrace time.Duration
-	// Job is this job's identity in grouped dedup keys (its shard, or a
-	// hash of its state file): "" for one job with the default state file.
+	// Owner is this job's identity in process dedup keys (see Owner): ""
+	// gives the keys of versions before job identities.
+	Owner string
+	// Job is this job's identity in grouped dedup keys: its layout (the
+	// shard, "shard-2-of-4") and its Owner, joined with "-".
 	Job string
+	// ConfirmResolves: PagerDuty's REST API is read every pass, so a
+	// resolve it accepts is kept in State.Resolving until a listing shows
+	// the alert gone (an accepted resolve can be dropped: a maintenance
+	// window, an event rule).
+	ConfirmResolves bool
 	// Narrowed: this pass checks a different list than the one the state
 	// file was written for (a manual run with process-ids, a new shard
 	// layout). Incidents of processes it does not list are held, not
@@ -104,6 +118,13 @@ const (
 	// pass was killed), so the trigger is sent again; the dedup key makes
 	// that harmless if PagerDuty already has it.
 	Unconfirmed Reason = "unconfirmed, sent again"
+	// NotOpened: PagerDuty accepted the trigger and opened no incident
+	// for it (a maintenance window, a disabled service, an event rule),
+	// so it is sent again: it opens once PagerDuty opens incidents again.
+	NotOpened Reason = "accepted but no incident opened, sent again"
+	// NotTaken: PagerDuty accepted the resolve and still holds the alert
+	// open, so it is sent again; the incident is reported open meanwhile.
+	NotTaken Reason = "resolve accepted but the incident is still open, sent again"
 )
 
 // Event is one decided change to one incident. Affected lists the
@@ -122,6 +143,9 @@ type Plan struct {
 	Events   []Event
 	Next     State
 	Affected map[string][]string // dedup key of a grouped incident → process IDs
+	// ConfirmResolves is Policy.ConfirmResolves: Settle keeps a delivered
+	// resolve's incident in State.Resolving.
+	ConfirmResolves bool
 	// Deferred lists the processes past the threshold not paged yet
 	// because they are catching up (catch-up-grace), sorted.
 	Deferred []string
@@ -165,9 +189,9 @@ func Decide(prev State, observations []Observation, now time.Time, p Policy) Pla
 	next := prev.Clone()
 	next.Failing = v.failing
 	for _, ev := range events {
-		next.Apply(ev)
+		next.apply(ev, p.ConfirmResolves)
 	}
-	return Plan{Events: events, Next: next, Affected: affected, Deferred: v.deferred}
+	return Plan{Events: events, Next: next, Affected: affected, Deferred: v.deferred, ConfirmResolves: p.ConfirmResolves}
 }
 
 // openBySubject indexes the open incidents this version knows by subject;

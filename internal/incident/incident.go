@@ -80,10 +80,16 @@ type State struct {
 	// checked, capped at the error threshold (so a long outage does not
 	// change the file every pass). Kept only while the threshold is above 1.
 	Failing map[string]int
+	// Resolving holds, by dedup key, the incidents whose resolve PagerDuty
+	// accepted (2xx) while no listing has yet shown the alert gone: only
+	// with Policy.ConfirmResolves. Decide never acts on them; Reconcile
+	// drops them once PagerDuty shows the alert gone, and opens them again
+	// if it still holds it open (the resolve was dropped).
+	Resolving Open
 }
 
 // NewState returns an empty state.
-func NewState() State { return State{Open: Open{}, Failing: map[string]int{}} }
+func NewState() State { return State{Open: Open{}, Failing: map[string]int{}, Resolving: Open{}} }
 
 // Clone returns a copy that can be changed without touching s.
 func (s State) Clone() State {
@@ -94,19 +100,57 @@ func (s State) Clone() State {
 	for k, v := range s.Failing {
 		c.Failing[k] = v
 	}
+	for k, v := range s.Resolving {
+		c.Resolving[k] = v
+	}
+	return c
+}
+
+// ResolvingFor is how long an accepted resolve is kept waiting for a
+// listing to show it done, counted from its incident's opening (Since): a
+// day's key is resolved within the day after it, so this is at least a day
+// of passes. Past it the resolve is taken as done: the REST API has been
+// unreadable all that while, and the state file must not grow for good.
+const ResolvingFor = 48 * time.Hour
+
+// WithoutStaleResolves returns s without the accepted resolves older than
+// ResolvingFor at now. s is not changed.
+func (s State) WithoutStaleResolves(now time.Time) State {
+	c := s.Clone()
+	for key, inc := range c.Resolving {
+		if now.Sub(inc.Since) > ResolvingFor {
+			delete(c.Resolving, key)
+		}
+	}
 	return c
 }
 
 // Apply records one event as delivered: PagerDuty confirmed it (or it is
 // not sent at all: Forget, or PagerDuty turned off).
-func (s State) Apply(ev Event) {
+func (s State) Apply(ev Event) { s.apply(ev, false) }
+
+// apply is Apply; confirm keeps a delivered resolve's incident in
+// Resolving until a listing shows it taken (Policy.ConfirmResolves).
+func (s State) apply(ev Event, confirm bool) {
+	key := ev.Incident.DedupKey
 	switch ev.Action {
 	case Trigger:
 		inc := ev.Incident
 		inc.Unconfirmed = false
-		s.Open[inc.DedupKey] = inc
-	case Resolve, Forget:
-		delete(s.Open, ev.Incident.DedupKey)
+		s.Open[key] = inc
+		delete(s.Resolving, key)
+	case Resolve:
+		inc, ok := s.Open[key]
+		if !ok {
+			inc = ev.Incident
+		}
+		delete(s.Open, key)
+		if confirm && s.Resolving != nil {
+			inc.Unconfirmed = false
+			s.Resolving[key] = inc
+		}
+	case Forget:
+		delete(s.Open, key)
 	}
 }
 

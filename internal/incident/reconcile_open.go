@@ -11,7 +11,8 @@ import (
 // by its dedup key.
 //
 // Held: a grouped incident not wanted in a pass that was cut short or
-// narrowed (whether its processes recovered is unknown); a process that is
+// narrowed, or a server incident not wanted while a process on its host was
+// loading (whether its processes recovered is unknown); a process that is
 // held, covered by a group, or (in a narrowed pass) not listed. Closed as
 // removed: a process no longer in the configured lists, and a server
 // incident none of whose processes is listed any more.
@@ -35,9 +36,10 @@ func reconcileAll(prev State, observations []Observation, v processView, c cover
 				want = &wanted{k.t, groupSeverity}
 				affected[keyOf(k.t, k.name, now, p)] = members
 			}
-			if (v.partial || p.Narrowed) && !isWanted {
-				// Its processes may be among those not checked: whether
-				// it recovered is unknown, so it is held.
+			if (v.partial || p.Narrowed || (k.t == Server && v.loadingOn[k.name])) && !isWanted {
+				// Its processes may be among those not checked, or not
+				// read (loading): whether it recovered is unknown, so it
+				// is held.
 				continue
 			}
 			why := Recovered

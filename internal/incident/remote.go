@@ -2,7 +2,6 @@ package incident
 
 import (
 	"sort"
-	"strings"
 	"time"
 )
 
@@ -11,11 +10,17 @@ import (
 // any state file.
 type Remote struct {
 	// Open holds one entry per dedup key of an open alert whose key is
-	// this monitor's (see ParseDedupKey), in any order.
+	// this monitor's (see ParseDedupKey), in any order, whatever incident
+	// holds it.
 	Open []RemoteAlert
 	// Complete: the listing covered every open incident of the service.
-	// Only then does an incident missing from it count as resolved.
+	// Then a key it did not show is not open.
 	Complete bool
+	// Gone holds keys PagerDuty was asked about one by one and holds open
+	// in no incident: true when no incident ever held the key (PagerDuty
+	// accepted the trigger and opened nothing), false when one did and
+	// was resolved. A key in Open is never in Gone.
+	Gone map[string]bool
 }
 
 // RemoteAlert is one open alert as PagerDuty shows it.
@@ -50,54 +55,23 @@ type Reconciled struct {
 	// Settled: unconfirmed in the state and open in PagerDuty at its
 	// severity or above: confirmed.
 	Settled []Incident
+	// NotOpened: PagerDuty accepted their trigger and no incident ever
+	// held their key (a maintenance window, a disabled service, an event
+	// rule). Kept open in State as they were, marked unconfirmed, so the
+	// trigger is sent again (Adjust says why) and the state file holds
+	// still.
+	NotOpened []Incident
+	// NotTaken: PagerDuty accepted their resolve and still holds them
+	// open: open in State again, decided like any other (a resolve sent
+	// again says why).
+	NotTaken []Incident
+	// Taken: resolves PagerDuty accepted that it now shows done; dropped
+	// from State.Resolving.
+	Taken []Incident
 	// Links is PagerDuty's view of every open alert, by dedup key.
 	Links map[string]Link
-	// HoldGroups is Scope.HoldGroups, for Unraised.
+	// HoldGroups is Scope.HoldGroups, for Adjust.
 	HoldGroups bool
-}
-
-// Scope is what one job may adopt from PagerDuty: only keys its own Decide
-// would make, so a shard or another job's incidents are left to their owner.
-type Scope struct {
-	// Job is Policy.Job: grouped keys carry it (see GroupKey).
-	Job string
-	// Hosts are the hosts this job groups under: its state servers and
-	// its scheduler router, as Observation.Server and
-	// Policy.SchedulerHost name them. A grouped key is recognised only as
-	// GroupKey of one of them, since a key's subject may hold the job and
-	// a long host may be shortened to a hash.
-	Hosts []string
-	// Holds says whether a process is this job's (a shard's own); nil
-	// holds every process.
-	Holds func(processID string) bool
-	// HoldGroups: this pass cannot tell whether it sees a group whole (no
-	// state file records the job's lists: a manual run's hand-picked list
-	// looks like the job's own), so an adopted grouped incident is not
-	// resolved this pass (see Unraised); the next pass decides it.
-	HoldGroups bool
-}
-
-// Recognize reads back a key this job's Decide could have made: its type,
-// subject and UTC day (as Since). Another job's keys, other integrations'
-// and the test event's are not ok.
-func (s Scope) Recognize(key string) (Incident, bool) {
-	inc, ok := ParseDedupKey(key)
-	if !ok {
-		return Incident{}, false
-	}
-	if !inc.Type.Grouped() {
-		if s.Holds != nil && !s.Holds(inc.ProcessID) {
-			return Incident{}, false
-		}
-		return inc, true
-	}
-	for _, h := range s.Hosts {
-		if GroupKey(inc.Type, h, s.Job, inc.Since) == key {
-			inc.Server = h
-			return inc, true
-		}
-	}
-	return Incident{}, false
 }
 
 // Reconcile brings the state in line with what PagerDuty holds open. An
@@ -105,11 +79,14 @@ func (s Scope) Recognize(key string) (Incident, bool) {
 // key as this job's. Failure counts are left as they are. Pure: prev is not
 // changed.
 //
-// An alert open in PagerDuty whose key this monitor could have made is
-// adopted with PagerDuty's severity when it said it (see Unraised). An incident open in the state that PagerDuty
-// does not show is dropped only when the listing was complete. An
+// An alert open in PagerDuty whose key this job sent is adopted with
+// PagerDuty's severity when it said it (see Adjust). An incident open in
+// the state that PagerDuty does not show is dropped only when PagerDuty
+// said so: asked by key, or in a complete listing; a confirmed one whose
+// key PagerDuty never opened is kept and sent again instead. An
 // unconfirmed incident PagerDuty shows open, at a known severity no lower
-// than the state's, is confirmed.
+// than the state's, is confirmed. A resolve PagerDuty accepted is dropped
+// once it shows the alert gone, and opened again if it shows it open.
 func Reconcile(prev State, remote Remote, scope Scope) Reconciled {
 	r := Reconciled{State: prev.Clone(), Links: map[string]Link{}, HoldGroups: scope.HoldGroups}
 	seen := map[string]bool{}
@@ -132,6 +109,12 @@ func Reconcile(prev State, remote Remote, scope Scope) Reconciled {
 			}
 			continue
 		}
+		if inc, ok := r.State.Resolving[a.DedupKey]; ok {
+			delete(r.State.Resolving, a.DedupKey)
+			r.State.Open[a.DedupKey] = inc
+			r.NotTaken = append(r.NotTaken, inc)
+			continue
+		}
 		inc, ok := scope.Recognize(a.DedupKey)
 		if !ok {
 			continue
@@ -146,103 +129,33 @@ func Reconcile(prev State, remote Remote, scope Scope) Reconciled {
 		r.State.Open[inc.DedupKey] = inc
 		r.Adopted = append(r.Adopted, inc)
 	}
-	if remote.Complete {
-		for key, inc := range prev.Open {
-			if !seen[key] {
-				delete(r.State.Open, key)
-				r.Closed = append(r.Closed, inc)
-			}
+	gone := func(key string) (known, never bool) {
+		if never, ok := remote.Gone[key]; ok {
+			return true, never
+		}
+		return remote.Complete && !seen[key], false
+	}
+	for key, inc := range prev.Open {
+		known, never := gone(key)
+		switch {
+		case !known:
+		case never && !inc.Unconfirmed:
+			inc.Unconfirmed = true
+			r.State.Open[key] = inc
+			r.NotOpened = append(r.NotOpened, prev.Open[key])
+		default:
+			delete(r.State.Open, key)
+			r.Closed = append(r.Closed, inc)
 		}
 	}
-	for _, l := range [][]Incident{r.Adopted, r.Closed, r.Settled} {
+	for key, inc := range prev.Resolving {
+		if known, _ := gone(key); known || prev.Open[key].DedupKey != "" {
+			delete(r.State.Resolving, key)
+			r.Taken = append(r.Taken, inc)
+		}
+	}
+	for _, l := range [][]Incident{r.Adopted, r.Closed, r.Settled, r.NotOpened, r.NotTaken, r.Taken} {
 		sort.Slice(l, func(i, j int) bool { return l[i].DedupKey < l[j].DedupKey })
 	}
 	return r
-}
-
-// Unraised takes out of plan the triggers Decide made only because an
-// adopted incident's severity was unknown, and gives those incidents this
-// pass's severity in the returned state instead (the state deliver starts
-// from). PagerDuty already holds them open: re-sending every one after a
-// lost state file would page nobody and spend minutes of event pacing. A
-// later rise is sent as usual.
-//
-// An adopted incident Decide would forget (auto-resolve off: left to a
-// human) is simply not adopted: forgetting it would otherwise be reported
-// again on every pass while it stays open in PagerDuty. With
-// Scope.HoldGroups, an adopted grouped incident Decide would resolve is
-// held open instead.
-func (r Reconciled) Unraised(plan Plan) (State, Plan) {
-	adopted, unknown := map[string]bool{}, map[string]bool{}
-	for _, inc := range r.Adopted {
-		adopted[inc.DedupKey] = true
-		unknown[inc.DedupKey] = inc.Severity == ""
-	}
-	st := r.State.Clone()
-	kept := plan.Events[:0:0]
-	for _, ev := range plan.Events {
-		key := ev.Incident.DedupKey
-		switch {
-		case ev.Action == Trigger && ev.Reason == SeverityRaised && unknown[key]:
-			st.Open[key] = ev.Incident
-			continue
-		case ev.Action == Forget && adopted[key]:
-			delete(st.Open, key)
-			continue
-		case ev.Action == Resolve && adopted[key] && r.HoldGroups && ev.Incident.Type.Grouped():
-			continue // held: still open in st
-		}
-		kept = append(kept, ev)
-	}
-	plan.Events = kept
-	return st, plan
-}
-
-// ParseDedupKey reads back a key DedupKey made: its type, subject and UTC
-// day (as Since). Keys this monitor cannot have made (another integration's,
-// the test event's, a process incident's whose subject is not a process ID)
-// are not ok.
-func ParseDedupKey(key string) (Incident, bool) {
-	const prefix, dateLen = "nonce-monitor-", len("-20060102")
-	rest, ok := strings.CutPrefix(key, prefix)
-	if !ok || len(rest) <= dateLen {
-		return Incident{}, false
-	}
-	day, err := time.Parse("-20060102", rest[len(rest)-dateLen:])
-	if err != nil {
-		return Incident{}, false
-	}
-	typ, subject, ok := strings.Cut(rest[:len(rest)-dateLen], "-")
-	t := Type(typ)
-	switch t {
-	case Mismatch, Unreadable, Stuck, Server, Scheduler:
-	default:
-		return Incident{}, false
-	}
-	if !ok || subject == "" || DedupKey(t, subject, day) != key || (!t.Grouped() && !processID(subject)) {
-		return Incident{}, false
-	}
-	inc := Incident{Type: t, DedupKey: key, Since: day}
-	if t.Grouped() {
-		inc.Server = subject
-	} else {
-		inc.ProcessID = subject
-	}
-	return inc, true
-}
-
-// processID reports whether s can be a process ID (an Arweave transaction
-// ID: 43 characters of base64url), the only subject a process incident's
-// key has. Another integration's key with this monitor's prefix is not
-// adopted, resolved or shown as a process.
-func processID(s string) bool {
-	if len(s) != 43 {
-		return false
-	}
-	for _, c := range s {
-		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
 }

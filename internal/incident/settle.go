@@ -50,7 +50,7 @@ func Settle(prev State, plan Plan, outcomes []Outcome) State {
 	for i, ev := range plan.Events {
 		switch outcomes[i] {
 		case Delivered:
-			st.Apply(ev)
+			st.apply(ev, plan.ConfirmResolves)
 		case NotDelivered:
 			st.Revert(ev, prev)
 		case OutcomeUnknown:

@@ -12,6 +12,9 @@ const (
 	StatusFailing Status = "error"
 	// StatusNotChecked: the pass ended before this process's check did.
 	StatusNotChecked Status = "not-checked"
+	// StatusLoading: the state server was loading the process: its slot
+	// is no evidence this pass (CheckLoading).
+	StatusLoading Status = "loading"
 	// StatusSilenced: in maintenance. Checked and shown, but counted as
 	// neither behind nor failing, never paged, never announced, and it
 	// never fails the step, whatever its nonces say.
@@ -26,6 +29,8 @@ func Classify(o Observation, threshold int64) Status {
 		return StatusSilenced
 	case o.Check == CheckInterrupted:
 		return StatusNotChecked
+	case o.Check == CheckLoading:
+		return StatusLoading
 	case o.Check != CheckRead:
 		return StatusFailing
 	case o.SlotsBehind >= threshold:

@@ -18,13 +18,16 @@ type processView struct {
 	failing map[string]int
 	// partial: some process was not checked (the pass was cut short).
 	partial bool
+	// loadingOn: the hosts where some process was loading: whether a
+	// server incident there recovered is unknown.
+	loadingOn map[string]bool
 }
 
 // wantsOf is phase 1: each process's own want, from its observation, its
 // open incidents and its failure streak.
 //
 // Not checked at all (the pass was cut short) holds everything; so does a
-// silenced process. Not checkable while a mismatch or a stuck incident is
+// silenced process, and one its state server was loading. Not checkable while a mismatch or a stuck incident is
 // open holds (the responder is paged already, and recovery cannot be told). Not checkable
 // for ErrorThreshold passes in a row wants an error incident. An open stuck
 // incident wants to stay while the slot is still (for any time) or the gap
@@ -36,7 +39,7 @@ type processView struct {
 // not list are kept.
 func wantsOf(prev State, observations []Observation, now time.Time, p Policy) processView {
 	openBy := openBySubject(prev)
-	v := processView{wants: map[string]wanted{}, held: map[string]bool{}, failing: map[string]int{}}
+	v := processView{wants: map[string]wanted{}, held: map[string]bool{}, failing: map[string]int{}, loadingOn: map[string]bool{}}
 	if p.Narrowed {
 		for pid, n := range prev.Failing {
 			v.failing[pid] = n
@@ -44,8 +47,12 @@ func wantsOf(prev State, observations []Observation, now time.Time, p Policy) pr
 	}
 	for _, o := range observations {
 		delete(v.failing, o.ProcessID)
-		if o.Check == CheckInterrupted {
-			v.partial = true
+		if o.Check == CheckInterrupted || o.Check == CheckLoading {
+			if o.Check == CheckInterrupted {
+				v.partial = true
+			} else {
+				v.loadingOn[o.Server] = true
+			}
 			v.held[o.ProcessID] = true
 			if n, ok := prev.Failing[o.ProcessID]; ok {
 				v.failing[o.ProcessID] = n

@@ -1,11 +1,9 @@
 package pagerduty
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -18,13 +16,20 @@ import (
 // KeyPrefix starts every dedup key this monitor sends.
 const KeyPrefix = "nonce-monitor-"
 
-// Bounds of one listing: pages of PagerDuty's largest size, and the
-// incidents whose alerts are listed (one request each) to find their keys.
+// Bounds of one listing. The scan reads pages of PagerDuty's largest size
+// (100) up to defaultMaxPages, well inside PagerDuty's own bound on offset
+// pagination (offset + limit at most 10,000), and lists the alerts of up to
+// defaultMaxAlertOf incidents whose keys it cannot read from the incident
+// itself. The keys a job holds are then asked one by one (lookups), four at
+// a time, with no bound but the listing's time: they must not depend on how
+// crowded the service is.
 const (
 	pageSize          = 100
-	defaultMaxPages   = 10 // 1,000 open incidents
-	defaultMaxAlertOf = 50
+	defaultMaxPages   = 20 // 2,000 open incidents
+	defaultMaxAlertOf = 100
+	defaultMaxSevOf   = 50
 	maxAlertPages     = 5
+	lookupsAtOnce     = 4
 	maxRESTBody       = 8 << 20
 )
 
@@ -38,8 +43,13 @@ type Lister struct {
 	APIURL    string // base, e.g. https://api.pagerduty.com
 	Token     string // REST API key
 	ServiceID string
-	// MaxPages and MaxAlertLists bound the requests (0: the defaults, 10
-	// pages of 100 incidents and 50 alert listings).
+	// Keys are the dedup keys the job holds (open, or resolved and not yet
+	// seen gone), most urgent first: each one the scan does not show open
+	// is asked about by key, whatever incident holds it (grouped, merged,
+	// opened by hand) and however many others the service holds.
+	Keys []string
+	// MaxPages and MaxAlertLists bound the scan (0: the defaults, 20 pages
+	// of 100 incidents and 100 alert listings).
 	MaxPages, MaxAlertLists int
 	// SeverityOf says whether a key's severity is wanted: its incident's
 	// alerts are listed even when it holds one alert (an incident does
@@ -64,9 +74,22 @@ type OpenAlert struct {
 type Listing struct {
 	Alerts []OpenAlert
 	// Complete: every open incident of the service was read, with its
-	// keys. Only a complete listing proves an incident is not open.
+	// keys. Then a key it does not show is not open.
 	Complete bool
-	Requests int
+	// Gone holds the Keys asked about one by one that no open incident
+	// holds: true when no incident ever held the key (PagerDuty accepted
+	// its trigger and opened nothing), false when one did.
+	Gone map[string]bool
+	// OtherServices are the services other than ServiceID where lookups
+	// found incidents holding Keys: the routing key feeds another service
+	// than pagerduty-service-id names.
+	OtherServices []string
+	// ServiceStatus is the service's status as PagerDuty documents it
+	// (active, warning, critical, maintenance, disabled), read only when a
+	// key was never opened; "" if not read.
+	ServiceStatus string
+	// Requests counts the requests; Lookups the keys asked about by key.
+	Requests, Lookups int
 	// Notes say which bound cut the listing short.
 	Notes []string
 }
@@ -88,76 +111,26 @@ func (e *AuthError) Error() string {
 	return fmt.Sprintf("PagerDuty REST API rejected the listing (HTTP %d): check input %s", e.Status, e.Input)
 }
 
-// ListOpen lists the service's triggered and acknowledged incidents (every
-// date), page by page, and the open alerts among them whose key is the
-// monitor's. An incident with several alerts (alert grouping) or no key of
-// its own has its alerts listed. Bounds reached make the listing
-// incomplete, with a note. Errors: *AuthError for 4xx; anything else wraps
-// ErrRESTUnavailable.
-func (l *Lister) ListOpen(ctx context.Context) (Listing, error) {
-	var out Listing
+// ListOpen lists the service's open alerts whose key is the monitor's: a
+// scan of its triggered and acknowledged incidents (every date), page by
+// page, then a lookup by key of each of Keys the scan did not show open.
+// Bounds reached make the scan incomplete, with a note; lookups not made
+// in time leave their keys unknown, with a note. Errors (the scan's only):
+// *AuthError for 4xx; anything else wraps ErrRESTUnavailable.
+func (l *Lister) ListOpen(ctx context.Context) (out Listing, err error) {
 	c := pd.NewClient(l.Token, pd.WithAPIEndpoint(strings.TrimRight(l.APIURL, "/")))
-	c.HTTPClient = &restDoer{c: l.HTTP, requests: &out.Requests}
-	maxPages, maxAlertLists := orInt(l.MaxPages, defaultMaxPages), orInt(l.MaxAlertLists, defaultMaxAlertOf)
-	maxSeverityLists := orInt(l.MaxSeverityLists, defaultMaxAlertOf)
-	alertLists, skipped, severityLists, unread := 0, 0, 0, 0
-	for page := range maxPages {
-		resp, err := c.ListIncidentsWithContext(ctx, pd.ListIncidentsOptions{
-			Limit: pageSize, Offset: uint(page * pageSize), DateRange: "all",
-			Statuses: []string{"triggered", "acknowledged"}, ServiceIDs: []string{l.ServiceID},
-		})
-		if err != nil {
-			return out, l.classify(err)
-		}
-		for _, inc := range resp.Incidents {
-			link := OpenAlert{Number: inc.IncidentNumber, Status: knownStatus(inc.Status), URL: safeURL(inc.HTMLURL)}
-			link.Since, _ = time.Parse(time.RFC3339, inc.CreatedAt)
-			wantSeverity := l.SeverityOf != nil && l.SeverityOf(inc.IncidentKey)
-			if wantSeverity && inc.AlertCounts.All <= 1 && severityLists >= maxSeverityLists {
-				unread++
-				wantSeverity = false
-			}
-			if inc.IncidentKey != "" && inc.AlertCounts.All <= 1 && !wantSeverity {
-				if strings.HasPrefix(inc.IncidentKey, KeyPrefix) {
-					link.DedupKey = inc.IncidentKey
-					out.Alerts = append(out.Alerts, link)
-				}
-				continue
-			}
-			switch {
-			case wantSeverity && inc.AlertCounts.All <= 1:
-				severityLists++
-			case alertLists >= maxAlertLists:
-				skipped++
-				continue
-			default:
-				alertLists++
-			}
-			alerts, err := listAlerts(ctx, c, inc.ID)
-			if err != nil {
-				return out, l.classify(err)
-			}
-			for _, a := range alerts {
-				if strings.HasPrefix(a.AlertKey, KeyPrefix) {
-					al := link
-					al.DedupKey, al.Severity = a.AlertKey, a.Severity
-					out.Alerts = append(out.Alerts, al)
-				}
-			}
-		}
-		if !resp.More {
-			out.Complete = skipped == 0
+	doer := &restDoer{c: l.HTTP}
+	c.HTTPClient = doer
+	defer func() { out.Requests = int(doer.requests.Load()) }()
+	if err := l.scan(ctx, c, &out); err != nil {
+		return out, l.classify(err)
+	}
+	l.lookUp(ctx, c, &out)
+	for _, never := range out.Gone {
+		if never {
+			out.ServiceStatus = l.serviceStatus(ctx, c)
 			break
 		}
-		if page == maxPages-1 {
-			out.Notes = append(out.Notes, fmt.Sprintf("more than %d incidents are open on the service; only the first %d were read", maxPages*pageSize, maxPages*pageSize))
-		}
-	}
-	if unread > 0 {
-		out.Notes = append(out.Notes, fmt.Sprintf("the severity of %d alerts was not read (beyond %d alert listings): if adopted, they are not raised this pass", unread, maxSeverityLists))
-	}
-	if skipped > 0 {
-		out.Notes = append(out.Notes, fmt.Sprintf("%d incidents hold several alerts beyond the %d whose alerts are listed each pass; their alerts were not read", skipped, maxAlertLists))
 	}
 	return out, nil
 }
@@ -184,6 +157,13 @@ func safeURL(raw string) string {
 		return ""
 	}
 	return raw
+}
+
+// linkOf is how an incident is shown with its alerts.
+func linkOf(inc pd.Incident) OpenAlert {
+	a := OpenAlert{Number: inc.IncidentNumber, Status: knownStatus(inc.Status), URL: safeURL(inc.HTMLURL)}
+	a.Since, _ = time.Parse(time.RFC3339, inc.CreatedAt)
+	return a
 }
 
 // listAlerts lists an incident's open (triggered) alerts.
@@ -224,23 +204,6 @@ func (l *Lister) classify(err error) error {
 // ErrRESTUnavailable is the REST API not answering usefully (429 or 5xx
 // after retries, no answer, not JSON): this pass goes by the state file.
 var ErrRESTUnavailable = errors.New("PagerDuty REST API unavailable")
-
-// restDoer lets go-pagerduty build and decode the requests while ours sends
-// them: per-attempt timeout, retries with backoff honouring Retry-After,
-// and a bounded body.
-type restDoer struct {
-	c        *retryhttp.Client
-	requests *int
-}
-
-func (d *restDoer) Do(req *http.Request) (*http.Response, error) {
-	*d.requests++
-	resp, err := d.c.Do(req.Context(), retryhttp.Request{Method: req.Method, URL: req.URL.String(), Header: req.Header, MaxBody: maxRESTBody})
-	if err != nil {
-		return nil, err
-	}
-	return &http.Response{StatusCode: resp.Status, Header: resp.Header, Body: io.NopCloser(bytes.NewReader(resp.Body)), Request: req}, nil
-}
 
 func orInt(n, def int) int {
 	if n > 0 {

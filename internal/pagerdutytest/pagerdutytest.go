@@ -1,8 +1,10 @@
 // Package pagerdutytest is a local stand-in for the PagerDuty Events API v2
-// (and the REST API's incident listing, from the same alerts) that validates events the way the real one documents (routing key length,
+// (and the REST API's incident listings, from the same alerts) that
+// validates events the way the real one documents (routing key length,
 // required trigger fields, summary and dedup key limits), answers 202 with
-// a dedup key, and can be told to answer 400, 429 or 5xx. It tracks which
-// alerts are open, so tests can assert what PagerDuty ends up with.
+// a dedup key, and can be told to answer 400, 429 or 5xx. It models what
+// events and people do to alerts and incidents as PagerDuty documents it
+// (rest.go), so tests can assert what PagerDuty ends up with.
 package pagerdutytest
 
 import (
@@ -50,12 +52,11 @@ type Server struct {
 	hang      bool // never answer
 	// RetryAfter, when set, is sent with every 429.
 	retryAfter string
-	latency    time.Duration // before answering an accepted event
-	rejection  []string      // errors of a scripted 400; nil: the routing-key one
-	script     []int         // statuses to answer before accepting again
-	accepted   []Event       // events answered 202, in order
-	bodies     [][]byte      // raw bodies of accepted events
-	open       map[string]bool
+	latency    time.Duration  // before answering an accepted event
+	rejection  []string       // errors of a scripted 400; nil: the routing-key one
+	script     []int          // statuses to answer before accepting again
+	accepted   []Event        // events answered 202, in order
+	bodies     [][]byte       // raw bodies of accepted events
 	opened     map[string]int // alerts ever opened per dedup key
 	requests   int
 	rest       restState // the REST API's view of the same alerts
@@ -67,7 +68,7 @@ func Start() *Server { return StartListening(nil) }
 // StartListening starts the stand-in on l (nil: loopback), for a run
 // outside tests (cmd/standins).
 func StartListening(l net.Listener) *Server {
-	s := &Server{open: map[string]bool{}, opened: map[string]int{}, rest: newRESTState()}
+	s := &Server{opened: map[string]int{}, rest: newRESTState()}
 	s.Server = standin.Serve(http.HandlerFunc(s.serve), l, nil)
 	return s
 }
@@ -152,7 +153,7 @@ func (s *Server) Open() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var keys []string
-	for k := range s.open {
+	for k := range s.rest.byKey {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
@@ -169,7 +170,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done()
 		return
 	}
-	if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/incidents") {
+	if r.Method == http.MethodGet && (strings.HasPrefix(r.URL.Path, "/incidents") || strings.HasPrefix(r.URL.Path, "/services/")) {
 		s.serveREST(w, r)
 		return
 	}
@@ -223,9 +224,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	switch ev.EventAction {
 	case "trigger":
-		s.openAlert(ev.DedupKey, ev.Payload.Severity)
+		s.trigger(ev)
 	case "resolve":
-		s.closeAlert(ev.DedupKey) // a resolve for no open alert is dropped, still 202
+		s.resolve(ev) // dropped, still 202, when nothing is open under its key
 	}
 	s.accepted = append(s.accepted, ev)
 	s.bodies = append(s.bodies, body)

@@ -1,16 +1,32 @@
 package pagerdutytest
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"time"
 )
 
-// The REST API stand-in serves GET /incidents and GET /incidents/{id}/alerts
-// from the alerts the Events API side opened, as PagerDuty documents them:
-// `Authorization: Token token=…`, statuses[] and service_ids[] filters,
-// offset/limit pagination (limit at most 100) with `more`, and an incident
-// holding several alerts when alert grouping is on (it then has no
-// incident_key of its own). People can acknowledge or resolve incidents.
+// PagerDuty's model of what events do, as its documentation describes it,
+// shared by the Events API side and the REST API's listings:
+//
+//   - A trigger whose dedup key has an open alert updates that alert
+//     (severity), whatever incident holds it, and leaves the incident's
+//     status as it is: a trigger on an acknowledged incident notifies
+//     nobody. Otherwise it opens a new alert, in a new incident whose
+//     incident_key is the dedup key, or, with alert grouping, in the newest
+//     open incident (time-based: the incident then has no incident_key) or
+//     alone in an incident with no incident_key (content-based).
+//   - A resolve resolves the key's open alert; an incident resolves with
+//     its last open alert. A resolve for no open alert is dropped.
+//   - During a maintenance window, or on a disabled service, every event
+//     is accepted (202) and dropped: no incident opens, and no incident
+//     resolves through the Events API. An event rule can suppress triggers
+//     (accepted, no incident) or drop resolves.
+//   - A person can acknowledge or resolve an incident, open one by hand
+//     (it gets a generated incident_key and no alerts), and merge
+//     incidents: the sources' alerts move, keys unchanged, to the target,
+//     and the sources are resolved.
 
 // APIToken is the REST API key the stand-in accepts unless SetAPIToken
 // changes it; ServiceID is the one service it holds.
@@ -20,174 +36,165 @@ const (
 )
 
 type restIncident struct {
-	id      string
-	number  uint
-	key     string // incident_key: the first alert's, "" when grouped
-	status  string // triggered | acknowledged
-	created time.Time
-	alerts  []*restAlert // open ones, in order
+	id       string
+	number   uint
+	key      string // incident_key: "" when alert grouping made it (null)
+	status   string // triggered | acknowledged | resolved
+	created  time.Time
+	alerts   []*restAlert // every alert it holds, open or resolved, in order
+	notified int          // times it paged someone: once, when it opened
+	service  string       // "" for ServiceID
 }
 
 type restAlert struct {
 	id, key, severity string
+	open              bool
+	incident          *restIncident
+}
+
+// openAlerts counts the incident's open alerts.
+func (inc *restIncident) openAlerts() int {
+	n := 0
+	for _, a := range inc.alerts {
+		if a.open {
+			n++
+		}
+	}
+	return n
 }
 
 type restState struct {
 	token     string
-	grouping  bool
+	grouping  bool  // time-based alert grouping
+	byContent bool  // content-based alert grouping
 	script    []int // statuses to answer before serving again
 	requests  int
-	pageSizes []int // every listing page's limit, in order
+	pageSizes []int // every incident listing page's limit, in order
+	keyed     int   // incident listings filtered by incident_key
 	next      uint  // last incident number
-	open      []*restIncident
-	byKey     map[string]*restIncident
-	hang      bool   // never answer a REST request
-	htmlBase  string // incidents' html_url is htmlBase + id
-	status    string // if set, every incident's status shows as this
+	incidents []*restIncident
+	byKey     map[string]*restAlert // the open alert of each dedup key
+	hang      bool                  // never answer a REST request
+	htmlBase  string                // incidents' html_url is htmlBase + id
+	status    string                // if set, every incident's status shows as this
+	// The service and its rules.
+	maintenance, disabled    bool
+	suppress, ignoreResolves bool
+	dropped                  []Event // events accepted and dropped
 }
 
 func newRESTState() restState {
-	return restState{token: APIToken, byKey: map[string]*restIncident{}, htmlBase: "https://standin.pagerduty.com/incidents/"}
+	return restState{token: APIToken, byKey: map[string]*restAlert{}, htmlBase: "https://standin.pagerduty.com/incidents/"}
 }
 
-// openAlert records a trigger (called with s.mu held).
+// trigger applies an accepted trigger (called with s.mu held): false when
+// PagerDuty dropped it.
+func (s *Server) trigger(ev Event) bool {
+	st := &s.rest
+	if st.maintenance || st.disabled || st.suppress {
+		st.dropped = append(st.dropped, ev)
+		return false
+	}
+	s.openAlert(ev.DedupKey, ev.Payload.Severity)
+	return true
+}
+
+// resolve applies an accepted resolve (called with s.mu held): false when
+// PagerDuty dropped it (maintenance, a rule, or no open alert).
+func (s *Server) resolve(ev Event) bool {
+	st := &s.rest
+	if st.maintenance || st.disabled || st.ignoreResolves || st.byKey[ev.DedupKey] == nil {
+		st.dropped = append(st.dropped, ev)
+		return false
+	}
+	s.closeAlert(ev.DedupKey)
+	return true
+}
+
+// openAlert opens key's alert, or updates the open one (called with s.mu
+// held).
 func (s *Server) openAlert(key, severity string) {
-	if !s.open[key] {
-		s.opened[key]++
-	}
-	s.open[key] = true
 	st := &s.rest
-	if inc := st.byKey[key]; inc != nil {
-		for _, a := range inc.alerts {
-			if a.key == key {
-				a.severity = severity
-			}
-		}
+	if a := st.byKey[key]; a != nil {
+		a.severity = severity
 		return
 	}
+	s.opened[key]++
 	st.next++
-	a := &restAlert{id: fmt.Sprintf("A%05d", st.next), key: key, severity: severity}
-	if st.grouping && len(st.open) > 0 {
-		inc := st.open[len(st.open)-1]
-		inc.alerts = append(inc.alerts, a)
-		inc.key = ""
-		st.byKey[key] = inc
-		return
+	a := &restAlert{id: fmt.Sprintf("A%05d", st.next), key: key, severity: severity, open: true}
+	st.byKey[key] = a
+	if st.grouping {
+		if inc := st.newestGrouped(); inc != nil {
+			a.incident = inc
+			inc.alerts = append(inc.alerts, a)
+			inc.key = ""
+			return
+		}
 	}
-	inc := &restIncident{id: fmt.Sprintf("Q%05d", st.next), number: st.next, key: key, status: "triggered",
-		created: time.Now().UTC().Truncate(time.Second), alerts: []*restAlert{a}}
-	st.open = append(st.open, inc)
-	st.byKey[key] = inc
+	inc := st.newIncident(key)
+	if st.byContent {
+		inc.key = ""
+	}
+	a.incident = inc
+	inc.alerts = []*restAlert{a}
 }
 
-// closeAlert records a resolve: an incident resolves with its last alert
-// (called with s.mu held).
+// newestGrouped is the newest open incident alerts can be grouped into
+// (one that holds alerts), or nil.
+func (st *restState) newestGrouped() *restIncident {
+	for i := len(st.incidents) - 1; i >= 0; i-- {
+		if inc := st.incidents[i]; inc.status != "resolved" && len(inc.alerts) > 0 {
+			return inc
+		}
+	}
+	return nil
+}
+
+func (st *restState) newIncident(key string) *restIncident {
+	st.next++
+	inc := &restIncident{id: fmt.Sprintf("Q%05d", st.next), number: st.next, key: key, status: "triggered",
+		created: time.Now().UTC().Truncate(time.Second), notified: 1}
+	st.incidents = append(st.incidents, inc)
+	return inc
+}
+
+// closeAlert resolves key's open alert, and its incident with its last
+// open alert (called with s.mu held).
 func (s *Server) closeAlert(key string) {
-	delete(s.open, key)
 	st := &s.rest
-	inc := st.byKey[key]
-	if inc == nil {
+	a := st.byKey[key]
+	if a == nil {
 		return
 	}
 	delete(st.byKey, key)
-	for i, a := range inc.alerts {
-		if a.key == key {
-			inc.alerts = append(inc.alerts[:i], inc.alerts[i+1:]...)
-			break
-		}
-	}
-	if len(inc.alerts) == 0 {
-		for i, o := range st.open {
-			if o == inc {
-				st.open = append(st.open[:i], st.open[i+1:]...)
-				break
-			}
-		}
+	a.open = false
+	if inc := a.incident; inc.openAlerts() == 0 {
+		inc.status = "resolved"
 	}
 }
 
-// ResolveByHand is a person resolving, in PagerDuty's web app, the incident
-// that holds key's alert (every alert in it).
-func (s *Server) ResolveByHand(key string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if inc := s.rest.byKey[key]; inc != nil {
-		for _, a := range append([]*restAlert(nil), inc.alerts...) {
+// resolveIncident resolves an incident and every alert in it (called with
+// s.mu held).
+func (s *Server) resolveIncident(inc *restIncident) {
+	for _, a := range inc.alerts {
+		if a.open {
 			s.closeAlert(a.key)
 		}
 	}
+	inc.status = "resolved"
 }
 
-// Acknowledge is a person acknowledging the incident that holds key's alert.
-func (s *Server) Acknowledge(key string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if inc := s.rest.byKey[key]; inc != nil {
-		inc.status = "acknowledged"
+// incidentOf is the incident holding key's open alert, or nil.
+func (st *restState) incidentOf(key string) *restIncident {
+	if a := st.byKey[key]; a != nil {
+		return a.incident
 	}
+	return nil
 }
 
-// OpenAlerts opens alerts as triggers would (counted as opened, not as
-// accepted events): for tests that need PagerDuty to hold many at once.
-func (s *Server) OpenAlerts(severity string, keys ...string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, k := range keys {
-		s.openAlert(k, severity)
-	}
-}
-
-// GroupAlerts turns alert grouping on or off: while on, a new alert joins
-// the newest open incident.
-func (s *Server) GroupAlerts(on bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.rest.grouping = on
-}
-
-// Disguise makes the listing show every incident's html_url as htmlBase +
-// its ID, and, if status is not empty, its status as status: PagerDuty's
-// text is untrusted too.
-func (s *Server) Disguise(htmlBase, status string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.rest.htmlBase, s.rest.status = htmlBase, status
-}
-
-// HangREST makes every REST request wait until the client gives up (the
-// Events API side still answers).
-func (s *Server) HangREST(on bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.rest.hang = on
-}
-
-// SetAPIToken changes the REST API key the stand-in accepts.
-func (s *Server) SetAPIToken(token string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.rest.token = token
-}
-
-// FailNextREST makes the next REST requests answer these statuses, in order
-// (Accept serves one as usual).
-func (s *Server) FailNextREST(statuses ...int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.rest.script = append(s.rest.script, statuses...)
-}
-
-// RESTRequests counts REST requests; RESTPageSizes lists the limit of every
-// incident listing page served.
-func (s *Server) RESTRequests() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.rest.requests
-}
-
-// RESTPageSizes lists the limit each incident listing asked for, in order.
-func (s *Server) RESTPageSizes() []int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]int(nil), s.rest.pageSizes...)
+// handMadeKey is the incident_key PagerDuty generates for an incident
+// opened by hand: 32 hex digits, nothing like a monitor's.
+func handMadeKey(n uint) string {
+	sum := sha256.Sum256(fmt.Appendf(nil, "hand-made %d", n))
+	return hex.EncodeToString(sum[:16])
 }

@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/org/nonce-monitor-action/internal/escape"
 )
@@ -20,22 +22,36 @@ type Target struct {
 	StateURL  string
 }
 
-// Problem is an entry that was skipped, with where it came from so the
-// report can annotate the file and line.
+// Problem is an entry that was not taken as written, with where it came
+// from so the report can annotate the file and line. Dropped: the entry
+// names no process that is checked (a mistyped ID, a bad state server
+// URL): a mistake that fails the step. Otherwise the process is checked
+// and the problem is a warning (a second state server ignored).
 type Problem struct {
-	File    string // "" for the process-ids input
-	Line    int    // 0 when unknown
+	Input   string // the input the entry is in: process-ids, process-ids-file, ...
+	File    string // "" for an inline list
+	Line    int    // 0 when unknown (an inline list, the map file)
 	Message string
+	Dropped bool
+}
+
+// Where is the entry's place: "process-ids-file process-ids.txt:5",
+// "process-map-file map.json", "process-ids".
+func (p Problem) Where() string {
+	switch {
+	case p.File != "" && p.Line > 0:
+		return fmt.Sprintf("%s %s:%d", p.Input, p.File, p.Line)
+	case p.File != "":
+		return p.Input + " " + p.File
+	}
+	return p.Input
 }
 
 func (p Problem) String() string {
-	switch {
-	case p.File != "" && p.Line > 0:
-		return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Message)
-	case p.File != "":
-		return p.File + ": " + p.Message
+	if p.Input == "" {
+		return p.Message
 	}
-	return p.Message
+	return p.Where() + ": " + p.Message
 }
 
 // Sources names where processes come from. Read reads a file named by
@@ -74,7 +90,8 @@ var processIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
 func validID(id string) bool { return processIDPattern.MatchString(id) }
 
 // Load reads and merges every configured source. An unreadable or
-// malformed file is an error; a bad entry is a Problem and is skipped.
+// malformed file is an error; a bad entry is a Problem (Dropped when it
+// names no process that is checked).
 func Load(s Sources) ([]Target, []Problem, error) {
 	var all []entry
 	var problems []Problem
@@ -88,14 +105,14 @@ func Load(s Sources) ([]Target, []Problem, error) {
 		if err != nil {
 			return nil, nil, &SourceError{Source: "process-ids-file", Err: err}
 		}
-		add(parseIDsFile(s.IDsFile, data, s.CheckURL))
+		add(parseIDsFile("process-ids-file", s.IDsFile, data, s.CheckURL))
 	}
 	if s.MapFile != "" {
 		data, err := readFile(s.Read, s.MapFile)
 		if err != nil {
 			return nil, nil, &SourceError{Source: "process-map-file", Err: err}
 		}
-		es, ps, err := parseMapFile(s.MapFile, data, s.CheckURL)
+		es, ps, err := parseMapFile("process-map-file", s.MapFile, data, s.CheckURL)
 		if err != nil {
 			return nil, nil, &SourceError{Source: "process-map-file", Err: err}
 		}
@@ -132,7 +149,7 @@ func parseInline(input, text string) ([]entry, []Problem) {
 		line, _, _ = strings.Cut(line, "#")
 		for _, id := range strings.FieldsFunc(line, isSeparator) {
 			if !validID(id) {
-				problems = append(problems, Problem{Message: input + ": " + invalidID(id)})
+				problems = append(problems, Problem{Input: input, Message: invalidID(id), Dropped: true})
 				continue
 			}
 			entries = append(entries, entry{ProcessID: id, origin: input})
@@ -141,7 +158,7 @@ func parseInline(input, text string) ([]entry, []Problem) {
 	return entries, problems
 }
 
-func parseIDsFile(name string, data []byte, checkURL func(string) error) ([]entry, []Problem) {
+func parseIDsFile(input, name string, data []byte, checkURL func(string) error) ([]entry, []Problem) {
 	var entries []entry
 	var problems []Problem
 	for i, line := range strings.Split(string(data), "\n") {
@@ -150,7 +167,7 @@ func parseIDsFile(name string, data []byte, checkURL func(string) error) ([]entr
 		if len(fields) == 0 {
 			continue
 		}
-		at := Problem{File: name, Line: i + 1}
+		at := Problem{Input: input, File: name, Line: i + 1, Dropped: true}
 		switch {
 		case len(fields) > 2:
 			at.Message = fmt.Sprintf("expected a process ID and an optional state server URL, found %d fields", len(fields))
@@ -171,7 +188,7 @@ func parseIDsFile(name string, data []byte, checkURL func(string) error) ([]entr
 	return entries, problems
 }
 
-func parseMapFile(name string, data []byte, checkURL func(string) error) ([]entry, []Problem, error) {
+func parseMapFile(input, name string, data []byte, checkURL func(string) error) ([]entry, []Problem, error) {
 	var m map[string]string
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&m); err != nil {
@@ -187,9 +204,9 @@ func parseMapFile(name string, data []byte, checkURL func(string) error) ([]entr
 	for _, id := range ids {
 		switch {
 		case !validID(id):
-			problems = append(problems, Problem{File: name, Message: invalidID(id)})
+			problems = append(problems, Problem{Input: input, File: name, Message: invalidID(id), Dropped: true})
 		case checkURL(m[id]) != nil:
-			problems = append(problems, Problem{File: name, Message: fmt.Sprintf("state server for %s: %v", id, checkURL(m[id]))})
+			problems = append(problems, Problem{Input: input, File: name, Message: fmt.Sprintf("state server for %s: %v", id, checkURL(m[id])), Dropped: true})
 		default:
 			entries = append(entries, entry{ProcessID: id, StateURL: m[id], origin: name})
 		}
@@ -234,10 +251,28 @@ func isSeparator(r rune) bool {
 	return r == ',' || r == ' ' || r == '\t' || r == '\r' || r == '\n'
 }
 
+// invalidID says why id is not a process ID, and what one is. The entry is
+// shown escaped, cut to 60 characters, and without a URL's credentials.
 func invalidID(id string) string {
-	id = escape.URL(id) // a URL in the wrong column keeps its password to itself
-	if len(id) > 60 {
-		id = id[:60] + "…"
+	var why []string
+	if n := utf8.RuneCountInString(id); n != idLength {
+		why = append(why, fmt.Sprintf("%d characters", n))
 	}
-	return fmt.Sprintf("%q is not a process ID (43 characters of A-Z a-z 0-9 - _); skipped", id)
+	if i := strings.IndexFunc(id, func(r rune) bool { return !isIDRune(r) }); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(id[i:])
+		why = append(why, fmt.Sprintf("%s at character %d", escape.OneLine(strconv.QuoteRune(r)), utf8.RuneCountInString(id[:i])+1))
+	}
+	shown := escape.URL(id) // a URL in the wrong column keeps its password to itself
+	if len(shown) > 60 {
+		shown = shown[:60] + "…"
+	}
+	return fmt.Sprintf("%q is not a process ID (%s; a process ID is %d characters of A-Z a-z 0-9 - _): it is not checked",
+		shown, strings.Join(why, ", "), idLength)
+}
+
+// idLength is an Arweave transaction ID's length: 32 bytes in base64url.
+const idLength = 43
+
+func isIDRune(r rune) bool {
+	return 'A' <= r && r <= 'Z' || 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '-' || r == '_'
 }

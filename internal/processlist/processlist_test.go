@@ -54,7 +54,8 @@ func TestLoadMergesAllSources(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("targets (-want +got):\n%s", diff)
 	}
-	wantProblems := []Problem{{File: "process-ids.txt", Line: 5, Message: `"not-an-id" is not a process ID (43 characters of A-Z a-z 0-9 - _); skipped`}}
+	wantProblems := []Problem{{Input: "process-ids-file", File: "process-ids.txt", Line: 5, Dropped: true,
+		Message: `"not-an-id" is not a process ID (9 characters; a process ID is 43 characters of A-Z a-z 0-9 - _): it is not checked`}}
 	if diff := cmp.Diff(wantProblems, problems); diff != "" {
 		t.Errorf("problems (-want +got):\n%s", diff)
 	}
@@ -158,5 +159,38 @@ func TestProblemsNeverQuoteCredentials(t *testing.T) {
 				t.Errorf("problem %q quotes %s", p, secret)
 			}
 		}
+	}
+}
+
+// A mistyped ID is dropped, named with its input and place, and says what is
+// wrong with it: its length, or its first character that does not belong.
+func TestMistypedIDsSayWhereAndWhy(t *testing.T) {
+	long, slash := idA+"x", idB[:20]+"/"+idB[21:]
+	ws := writeFiles(t, map[string]string{
+		"ids.txt":  idA + "\n# ok\n" + long + "\n",
+		"map.json": `{"` + slash + `": "https://state.example"}`,
+	})
+	got, problems, err := Load(Sources{Inline: idB + " " + idC[:42], IDsFile: "ids.txt", MapFile: "map.json",
+		Read: reader(ws), CheckURL: config.CheckURL, DefaultStateURL: def})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]Target{{idB, def}, {idA, def}}, got); diff != "" {
+		t.Errorf("targets (-want +got):\n%s", diff)
+	}
+	var said []string
+	for _, p := range problems {
+		if !p.Dropped {
+			t.Errorf("%v not dropped", p)
+		}
+		said = append(said, p.String())
+	}
+	want := []string{
+		`process-ids: "` + idC[:42] + `" is not a process ID (42 characters; a process ID is 43 characters of A-Z a-z 0-9 - _): it is not checked`,
+		`process-ids-file ids.txt:3: "` + long + `" is not a process ID (44 characters; a process ID is 43 characters of A-Z a-z 0-9 - _): it is not checked`,
+		`process-map-file map.json: "` + slash + `" is not a process ID ('/' at character 21; a process ID is 43 characters of A-Z a-z 0-9 - _): it is not checked`,
+	}
+	if diff := cmp.Diff(want, said); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
 	}
 }

@@ -26,19 +26,35 @@ const (
 	gapLines  = 5
 )
 
-// chartHead starts a Mermaid xychart with its colours.
-func chartHead(b *strings.Builder, colours []colour) {
+// Chart sizes, in pixels at GitHub's page width: a bar chart is as tall as
+// its bars need (a row of barRow each, its label beside it, so labels never
+// overlap however many there are); the line chart is short and wide.
+const (
+	chartWidth = 900
+	barRow     = 26
+	barChrome  = 110 // title, value axis and its labels
+	lineHeight = 320
+)
+
+// chartHead starts a Mermaid xychart of the given size, with its colours.
+func chartHead(b *strings.Builder, colours []colour, width, height int, horizontal bool) {
 	hexes := make([]string, len(colours))
 	for i, c := range colours {
 		hexes[i] = c.hex
 	}
-	fmt.Fprintf(b, "```mermaid\n%%%%{init: {\"themeVariables\": {\"xyChart\": {\"plotColorPalette\": \"%s\"}}}}%%%%\nxychart-beta\n", strings.Join(hexes, ", "))
+	fmt.Fprintf(b, "```mermaid\n%%%%{init: {\"xyChart\": {\"width\": %d, \"height\": %d}, \"themeVariables\": {\"xyChart\": {\"plotColorPalette\": \"%s\"}}}}%%%%\nxychart-beta",
+		width, height, strings.Join(hexes, ", "))
+	if horizontal {
+		b.WriteString(" horizontal")
+	}
+	b.WriteString("\n")
 }
 
-// chart draws the worst lagging processes as bars, with the threshold as a
-// line across them. A line through one point is invisible, so a single bar
-// gets an empty slot on each side for the line to run through (labelled
-// with zero-width spaces: Mermaid trims blank labels into one category).
+// chart draws the worst lagging processes as horizontal bars, worst on
+// top, with the threshold as a line across them. A line through one point
+// is invisible, so a single bar gets an empty slot on each side for the
+// line to run through (labelled with zero-width spaces: Mermaid trims
+// blank labels into one category).
 func chart(b *strings.Builder, p Pass) {
 	var lagging []ao.Result
 	for _, r := range p.Results {
@@ -67,15 +83,18 @@ func chart(b *strings.Builder, p Pass) {
 		title = fmt.Sprintf("Slots behind the scheduler (worst %d of %d)", len(shown), len(lagging))
 	}
 	b.WriteString("### Lag\n\n")
-	chartHead(b, []colour{red, threshold})
+	chartHead(b, []colour{red, threshold}, chartWidth, barChrome+barRow*len(labels), true)
 	fmt.Fprintf(b, "    title %q\n    x-axis [%s]\n    y-axis \"slots behind\" 0 --> %d\n    bar [%s]\n    line [%s]\n```\n\n",
 		title, strings.Join(labels, ", "), axisTop(max(shown[0].SlotsBehind(), p.Threshold)), strings.Join(values, ", "), repeat(fmt.Sprint(p.Threshold), len(labels)))
 	fmt.Fprintf(b, "%s slots behind · %s threshold (%d slots)\n\n", red.square, threshold.square, p.Threshold)
 }
 
 // gapChart draws the gap of the worst processes over the history window,
-// one line each, at the worst process's sample times, with the threshold.
-// It draws nothing unless there are two distinct times to join.
+// one line each, with the threshold, on a time axis (minutes before now)
+// sampled at even steps, so its tick labels are Mermaid's own and never
+// crowd. A legend table says which line is which process, with its gap
+// now and its trend. It draws nothing unless there are two distinct
+// minutes to join.
 func gapChart(b *strings.Builder, p Pass) {
 	var worst []ao.Result
 	for _, r := range p.Results {
@@ -88,51 +107,48 @@ func gapChart(b *strings.Builder, p Pass) {
 	}
 	sortWorstFirst(worst)
 	worst = worst[:min(len(worst), gapLines)]
-	// One point per minute label: two samples in the same minute would be
-	// one category on the axis.
-	var times []time.Time
-	var labels []string
-	for _, s := range p.History[worst[0].ProcessID] {
-		label := `"now"`
-		if ago := int(p.Now.Sub(s.At).Round(time.Minute).Minutes()); ago != 0 {
-			label = fmt.Sprintf(`"-%dm"`, ago)
-		}
-		if n := len(labels); n > 0 && labels[n-1] == label {
-			times[n-1] = s.At
-			continue
-		}
-		times, labels = append(times, s.At), append(labels, label)
-	}
-	if len(times) < 2 {
+	span := int(p.Now.Sub(p.History[worst[0].ProcessID][0].At).Round(time.Minute).Minutes())
+	if span < 1 {
 		return
 	}
+	step := (span + gapPoints - 1) / gapPoints // whole minutes between points
+	span = span / step * step
 	top, bottom := p.Threshold, int64(0)
-	var lines, legend []string
-	for i, r := range worst {
+	var lines []string
+	for _, r := range worst {
 		samples := p.History[r.ProcessID]
-		values := make([]string, len(times))
+		var values []string
 		k := 0
-		for j, at := range times {
+		for ago := span; ago >= 0; ago -= step {
+			at := p.Now.Add(-time.Duration(ago) * time.Minute)
 			for k+1 < len(samples) && !samples[k+1].At.After(at) {
 				k++
 			}
 			gap := samples[k].SU - samples[k].State
 			top, bottom = max(top, gap), min(bottom, gap)
-			values[j] = fmt.Sprint(gap)
+			values = append(values, fmt.Sprint(gap))
 		}
 		lines = append(lines, "    line ["+strings.Join(values, ", ")+"]")
-		legend = append(legend, lineHues[i].square+" "+processLink(r.ProcessID))
 	}
-	lines = append(lines, "    line ["+repeat(fmt.Sprint(p.Threshold), len(times))+"]")
-	legend = append(legend, fmt.Sprintf("%s threshold (%d slots)", threshold.square, p.Threshold))
-	fmt.Fprintf(b, "### Gap over the last %d minutes\n\n", int(p.Now.Sub(times[0]).Round(time.Minute).Minutes()))
-	chartHead(b, append(append([]colour(nil), lineHues[:len(worst)]...), threshold))
-	fmt.Fprintf(b, "    title \"Slots behind, worst %d\"\n    x-axis [%s]\n    y-axis \"slots behind\" %d --> %d\n%s\n```\n\n%s\n\n",
-		len(worst), strings.Join(labels, ", "), -axisTop(-bottom), axisTop(top), strings.Join(lines, "\n"), strings.Join(legend, " · "))
+	lines = append(lines, "    line ["+repeat(fmt.Sprint(p.Threshold), span/step+1)+"]")
+	fmt.Fprintf(b, "### Gap over the last %d minutes\n\n", span)
+	chartHead(b, append(append([]colour(nil), lineHues[:len(worst)]...), threshold), chartWidth, lineHeight, false)
+	fmt.Fprintf(b, "    title \"Slots behind, worst %d\"\n    x-axis \"minutes ago\" %d --> 0\n    y-axis \"slots behind\" %d --> %d\n%s\n```\n\n",
+		len(worst), -span, -axisTop(-bottom), axisTop(top), strings.Join(lines, "\n"))
+	table(b, []column{textCol("line"), textCol("process"), numCol("slots behind now"), textCol("trend")}, len(worst)+1, func(i int) []string {
+		if i == len(worst) {
+			return []string{threshold.square, "threshold", fmt.Sprint(p.Threshold), ""}
+		}
+		r := worst[i]
+		return []string{lineHues[i].square, processLink(r.ProcessID), fmt.Sprint(r.SlotsBehind()), p.motion(r.ProcessID)}
+	})
 	if bottom < 0 {
 		b.WriteString("Below zero: the state server reported a slot ahead of its scheduler's nonce.\n\n")
 	}
 }
+
+// gapPoints is at most how many steps the gap chart's lines take.
+const gapPoints = 60
 
 // shortLabels shortens process IDs so that no two read alike (two bars
 // with one label are drawn as one): their first six characters if that

@@ -93,7 +93,8 @@ type Pass struct {
 	Failures  []Failure
 
 	SlackStatus      string   // what Slack was told, if Slack is on
-	Skipped          []string // input entries that were not valid processes
+	Skipped          []string // input entries not taken as written (warnings)
+	Mistyped         []string // input entries that are not processes: not checked, the step fails
 	Notes            []string // warnings worth repeating in the summary
 	DryRun           bool
 	PagerDutyEnabled bool
@@ -168,6 +169,9 @@ func troubleParts(p Pass) []string {
 	}
 	if n := p.Misconfigured(); n > 0 {
 		parts = append(parts, fmt.Sprintf("%d not checked (configuration error)", n))
+	}
+	if n := p.count(incident.StatusLoading); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d loading (no reading yet)", n))
 	}
 	return parts
 }

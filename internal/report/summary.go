@@ -34,6 +34,10 @@ func Summary(p Pass) string {
 		return []string{fmt.Sprint(len(p.Results)), fmt.Sprint(p.Behind()), fmt.Sprint(p.Errors()), fmt.Sprint(len(p.Triggered)), fmt.Sprint(len(p.Resolved)), fmt.Sprint(len(p.Open))}
 	})
 
+	if len(p.Mistyped) > 0 {
+		b.WriteString("### ❌ Not processes: not checked\n\nThese entries are not process IDs; the step fails until they are fixed.\n\n")
+		rows(&b, len(p.Mistyped), func(i int) string { return "- " + escape.Markdown(p.Mistyped[i]) })
+	}
 	if len(p.Failures) > 0 {
 		b.WriteString("### ❌ Not delivered to PagerDuty\n\nThese will be decided again on the next run.\n\n")
 		table(&b, []column{textCol("action"), textCol("process"), textCol("error")}, len(p.Failures), func(i int) []string {

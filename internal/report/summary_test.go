@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -127,6 +128,22 @@ func TestOneBarStillShowsTheThreshold(t *testing.T) {
 	}
 }
 
+// The bar chart is as tall as its bars: a row each, beside its label.
+func TestBarChartFitsItsBars(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ lagging, height int }{{1, 110 + 3*26}, {2, 110 + 2*26}, {20, 110 + 20*26}, {45, 110 + 20*26}} {
+		var results []ao.Result
+		for i := range tc.lagging {
+			results = append(results, healthy(pid('L', i), int64(10+i)))
+		}
+		lag := section(Summary(onePass(results...)), "Lag")
+		want := fmt.Sprintf(`{"xyChart": {"width": 900, "height": %d}`, tc.height)
+		if !strings.Contains(lag, want) || !strings.Contains(lag, "xychart-beta horizontal\n") {
+			t.Errorf("%d lagging: no %s, horizontal, in:\n%s", tc.lagging, want, lag)
+		}
+	}
+}
+
 func TestGapChart(t *testing.T) {
 	t.Parallel()
 	r := healthy(pid('L', 1), 90)
@@ -138,8 +155,16 @@ func TestGapChart(t *testing.T) {
 		want    []string // empty: no chart
 	}{
 		"a second pass in the same minute": {samples: []trend.Sample{at(0, 80), at(0, 90)}},
-		"negative gap":                     {samples: []trend.Sample{at(10, -100), at(0, 90)}, want: []string{`y-axis "slots behind" -110 --> 99`, "line [-100, 90]", "Below zero"}},
-		"two times":                        {samples: []trend.Sample{at(10, 60), at(5, 70), at(0, 90)}, want: []string{`["-10m", "-5m", "now"]`, "line [50, 50, 50]", "🟥 [`L0000000…0001`]"}},
+		"negative gap": {samples: []trend.Sample{at(10, -100), at(0, 90)}, want: []string{`y-axis "slots behind" -110 --> 99`,
+			"line [-100, -100, -100, -100, -100, -100, -100, -100, -100, -100, 90]", "Below zero"}},
+		// A minute a step, the value each sample held until the next one.
+		"two times": {samples: []trend.Sample{at(10, 60), at(5, 70), at(0, 90)}, want: []string{`x-axis "minutes ago" -10 --> 0`,
+			"line [60, 60, 60, 60, 60, 70, 70, 70, 70, 70, 90]", "line [50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50]",
+			"| line | process | slots behind now | trend |", "| 🟥 | [`L0000000…0001`](https://www.ao.link/#/entity/" + pid('L', 1) + ") | 90 | – |",
+			"| ⬛ | threshold | 50 |  |"}},
+		// A day of history: 60 steps of 24 minutes, not a label per sample.
+		"a day": {samples: []trend.Sample{at(1440, 10), at(700, 20), at(0, 90)}, want: []string{`x-axis "minutes ago" -1440 --> 0`,
+			"line [" + strings.Repeat("10, ", 31) + strings.Repeat("20, ", 29) + "90]"}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			p := onePass(r)

@@ -3,6 +3,7 @@ package report
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -66,6 +67,15 @@ func incidentTable(b *strings.Builder, p Pass, title string, incs []Incident, wi
 	for _, inc := range incs {
 		linked = linked || inc.PagerDuty != nil
 	}
+	// What is wrong with a process that cannot be checked comes first: a
+	// responder asks it before anything else.
+	failing := map[string]string{}
+	if !withReason {
+		failing = p.failureCauses(incs)
+	}
+	if len(failing) > 0 {
+		cols = slices.Insert(cols, 2, textCol("why"))
+	}
 	switch {
 	case withReason:
 		cols = append(cols, textCol("why"))
@@ -80,6 +90,13 @@ func incidentTable(b *strings.Builder, p Pass, title string, incs []Incident, wi
 		}
 		row := []string{processLink(inc.ProcessID), inc.Type, severity,
 			intOrDash(inc.SlotsBehind), p.motion(inc.ProcessID), p.troubleFor(inc.ProcessID), hostOrDash(inc.StateURL)}
+		if len(failing) > 0 {
+			why, ok := failing[inc.ProcessID]
+			if !ok {
+				why = "–"
+			}
+			row = slices.Insert(row, 2, why)
+		}
 		if withReason {
 			row = append(row, inc.Reason)
 		} else if linked {
@@ -87,6 +104,46 @@ func incidentTable(b *strings.Builder, p Pass, title string, incs []Incident, wi
 		}
 		return row
 	})
+}
+
+// failureCauses is, for each of incs' processes that failed its check in
+// this pass, why: the endpoint and what it answered, escaped and cut to a
+// table cell (the full text is in "Errors by cause" and the report file).
+func (p Pass) failureCauses(incs []Incident) map[string]string {
+	want := map[string]bool{}
+	for _, inc := range incs {
+		want[inc.ProcessID] = inc.ProcessID != ""
+	}
+	out := map[string]string{}
+	for _, r := range p.Results {
+		if !want[r.ProcessID] || p.Status[r.ProcessID] != incident.StatusFailing {
+			continue
+		}
+		var why []string
+		for _, err := range []error{r.StateErr, r.SUErr} {
+			var e *ao.Error
+			switch {
+			case errors.As(err, &e):
+				why = append(why, string(e.Endpoint)+": "+e.Detail)
+			case err != nil:
+				why = append(why, err.Error())
+			}
+		}
+		if len(why) > 0 {
+			out[r.ProcessID] = escape.Markdown(clipCell(strings.Join(why, "; "), maxWhy))
+		}
+	}
+	return out
+}
+
+// maxWhy bounds a "why" cell, in characters: a sentence, not a page.
+const maxWhy = 120
+
+func clipCell(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
 }
 
 // errorTable groups failures by state server and cause, so one dead server
@@ -177,6 +234,8 @@ func processTable(b *strings.Builder, p Pass) {
 			}
 		case incident.StatusFailing:
 			status = "❌ " + string(ao.KindOf(firstErr(r)))
+		case incident.StatusLoading:
+			status = "⏳ loading"
 		case incident.StatusBehind:
 			status = "⚠️ behind"
 		}

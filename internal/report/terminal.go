@@ -97,13 +97,13 @@ func terminalHeadline(p Pass) (Tone, string) {
 	return Bad, fmt.Sprintf("✗ %s of %s (threshold %d slots)", strings.Join(parts, ", "), Count(len(p.Results), "process", "processes"), p.Threshold)
 }
 
-// troubled lists the processes behind, failing or not checked, worst
+// troubled lists the processes behind, failing, loading or not checked, worst
 // first: failing, then by slots behind.
 func troubled(p Pass) []ao.Result {
 	var list []ao.Result
 	for _, r := range p.Results {
 		switch p.Status[r.ProcessID] {
-		case incident.StatusBehind, incident.StatusFailing, incident.StatusNotChecked:
+		case incident.StatusBehind, incident.StatusFailing, incident.StatusNotChecked, incident.StatusLoading:
 			list = append(list, r)
 		}
 	}
@@ -135,6 +135,9 @@ func troubleTable(p Pass, list []ao.Result) []Line {
 		switch p.Status[r.ProcessID] {
 		case incident.StatusFailing:
 			status, tone = "failing", Bad
+			details[i] = r.ErrorText()
+		case incident.StatusLoading:
+			status, tone = "loading", Dim
 			details[i] = r.ErrorText()
 		case incident.StatusNotChecked:
 			status, tone = "not checked", Dim
@@ -223,9 +226,16 @@ func offline(p Pass) bool {
 		return false
 	}
 	for _, r := range p.Results {
-		if r.Checked() || ao.KindOf(firstErr(r)) != ao.Unreachable {
+		if !unanswered(r.StateErr) || !unanswered(r.SUErr) {
 			return false
 		}
 	}
 	return true
+}
+
+// unanswered reports whether err is a request nothing answered: no
+// connection, no reply, or no such host name.
+func unanswered(err error) bool {
+	k := ao.KindOf(err)
+	return err != nil && (k == ao.Unreachable || k == ao.NoSuchHost)
 }

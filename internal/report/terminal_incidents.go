@@ -25,16 +25,20 @@ func incidentLines(p Pass) []Line {
 	}
 	head := "PagerDuty: nothing to send"
 	switch {
+	case len(sent) == 0 && len(p.Failures) > 0:
+		head = "PagerDuty: " + notDelivered(p.Failures)
 	case len(sent) == 0:
+	case p.DryRun && !p.PagerDutyEnabled:
+		head = "PagerDuty disabled (dry run): nothing would be sent; decided " + strings.Join(sent, ", ")
 	case p.DryRun:
 		head = "PagerDuty (dry run): would send " + strings.Join(sent, ", ")
 	case !p.PagerDutyEnabled:
 		head = "PagerDuty disabled: recorded " + strings.Join(sent, ", ")
 	default:
 		head = "PagerDuty: sent " + strings.Join(sent, ", ")
-	}
-	if n := len(p.Failures); n > 0 {
-		head += fmt.Sprintf(" (%d not delivered, see above)", n)
+		if len(p.Failures) > 0 {
+			head += "; " + notDelivered(p.Failures)
+		}
 	}
 	tone := Plain
 	if len(p.Failures) > 0 {
@@ -94,4 +98,27 @@ func byKey(incs []Incident) [][]Incident {
 		groups[i] = append(groups[i], inc)
 	}
 	return groups
+}
+
+// notDelivered counts the events PagerDuty did not confirm, by action:
+// "1 resolve not delivered (see above)".
+func notDelivered(failures []Failure) string {
+	var n []string
+	for _, c := range []struct{ action, one, several string }{
+		{"trigger", "trigger", "triggers"}, {"resolve", "resolve", "resolves"},
+	} {
+		k := 0
+		for _, f := range failures {
+			if f.Action == c.action {
+				k++
+			}
+		}
+		if k > 0 {
+			n = append(n, Count(k, c.one, c.several))
+		}
+	}
+	if len(n) == 0 {
+		n = []string{Count(len(failures), "event", "events")}
+	}
+	return strings.Join(n, ", ") + " not delivered (see above)"
 }

@@ -45,11 +45,18 @@ func TestTerminalReport(t *testing.T) {
 	}
 }
 
-// Offline, every process fails unreachable: one line says so, and how to
-// run against the stand-ins.
+// Offline, nothing answers, neither side of any check: one line says so,
+// and how to run against the stand-ins. A state server down while the
+// scheduler answers is an outage, not offline.
 func TestTerminalReportOffline(t *testing.T) {
 	t.Parallel()
 	p := fleet(3, 0, 1)
+	if got := text(Terminal(p, nil)); strings.Contains(got, "offline") {
+		t.Errorf("the scheduler answered every process, yet an offline hint:\n%s", got)
+	}
+	for i := range p.Results {
+		p.Results[i].SUErr = &ao.Error{Endpoint: ao.Scheduler, Host: "su-router.ao-testnet.xyz", Kind: ao.NoSuchHost, Detail: "no such host"}
+	}
 	got := text(Terminal(p, nil))
 	if strings.Count(got, "go run ./cmd/standins") != 1 {
 		t.Errorf("no single stand-ins hint:\n%s", got)
@@ -101,5 +108,49 @@ func TestTerminalDryRunSaysWouldBeOpen(t *testing.T) {
 	got := text(Terminal(p, nil))
 	if want := "PagerDuty (dry run): would send 3 triggers; 3 incidents would be open:\n"; !strings.Contains(got, want) {
 		t.Errorf("no %q in:\n%s", want, got)
+	}
+}
+
+// A dry run with PagerDuty off would send nothing at all: it says so, not
+// "would send".
+func TestTerminalDryRunWithPagerDutyOffSendsNothing(t *testing.T) {
+	t.Parallel()
+	p := fleet(3, 0, 1)
+	p.DryRun, p.PagerDutyEnabled = true, false
+	p.Triggered = p.Open
+	got := text(Terminal(p, nil))
+	if strings.Contains(got, "would send") || !strings.Contains(got, "PagerDuty disabled (dry run): nothing would be sent; decided 3 triggers") {
+		t.Errorf("dry run, PagerDuty off:\n%s", got)
+	}
+}
+
+// What was not delivered is said as such, never as "nothing to send".
+func TestTerminalSaysWhatWasNotDelivered(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		triggered int
+		failures  []string
+		want      string
+	}{
+		{"only a resolve, refused", 0, []string{"resolve"}, "PagerDuty: 1 resolve not delivered (see above); "},
+		{"two triggers refused", 0, []string{"trigger", "trigger"}, "PagerDuty: 2 triggers not delivered (see above); "},
+		{"one sent, one refused", 1, []string{"resolve"}, "PagerDuty: sent 1 trigger; 1 resolve not delivered (see above); "},
+		{"nothing at all", 0, nil, "PagerDuty: nothing to send; "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := fleet(3, 0, 1)
+			p.Triggered = p.Open[:tc.triggered]
+			for _, a := range tc.failures {
+				p.Failures = append(p.Failures, Failure{Action: a, Incident: p.Open[0], Error: "HTTP 400"})
+			}
+			got := text(Terminal(p, nil))
+			if !strings.Contains(got, tc.want) {
+				t.Errorf("no %q in:\n%s", tc.want, got)
+			}
+			if tc.failures != nil && strings.Contains(got, "nothing to send") {
+				t.Errorf("says nothing to send while %d events were not delivered:\n%s", len(tc.failures), got)
+			}
+		})
 	}
 }

@@ -27,21 +27,22 @@ func statusServer(t *testing.T, status int, body string) (*httptest.Server, *ato
 }
 
 // A node answering 500 for every process is up: its breaker never opens,
-// and each per-process 500 is looked at twice, no more.
+// and a 500 is not retried here (the node answers it once, to the request
+// that ran the failing computation: the AO client reads what follows).
 func TestA500FromTheNodeItselfProvesItUp(t *testing.T) {
 	srv, n := statusServer(t, 500, "<html><body>Internal Server Error</body></html>")
 	c := guarded(3)
 	for range 10 {
 		resp, err := c.Do(context.Background(), Request{URL: srv.URL, Endpoint: answer.StateSlot})
-		if err != nil || resp.Status != 500 || resp.Verdict.Kind != answer.Failing || resp.Attempts != 2 {
-			t.Fatalf("resp %+v, err %v; want the 500 after 2 attempts", resp, err)
+		if err != nil || resp.Status != 500 || resp.Verdict.Kind != answer.Failing || resp.Attempts != 1 {
+			t.Fatalf("resp %+v, err %v; want the 500 after 1 attempt", resp, err)
 		}
 	}
 	if c.Hosts.Down(hostOf(srv.URL)) {
 		t.Error("a host answering 500 was taken for down")
 	}
-	if n.Load() != 20 {
-		t.Errorf("%d requests, want 20", n.Load())
+	if n.Load() != 10 {
+		t.Errorf("%d requests, want 10", n.Load())
 	}
 }
 
@@ -113,30 +114,63 @@ func TestSpellingsOfAHostAreOneHost(t *testing.T) {
 	}
 }
 
-// A state-server request that times out on a node answering others is
-// retried once at most (a node loading the process computes before it
-// replies); a delivery's timeout keeps its retries.
-func TestATimeoutOnAnAnsweringNodeIsRetriedOnce(t *testing.T) {
+// A state-server request that times out is never retried, whether or not
+// the node answers others: a node computing a process it had not loaded
+// abandons the work when the request gives up, and a retry would restart
+// it, or read the partial slot it kept. A delivery's timeout keeps its
+// retries.
+func TestAStateServerTimeoutIsNeverRetried(t *testing.T) {
 	for _, tc := range []struct {
-		ep   answer.Endpoint
-		want int32
-	}{{answer.StateSlot, 2}, {answer.Delivery, 4}} {
-		srv, _ := hanging(t, func(n int32) bool { return n == 1 })
+		ep        answer.Endpoint
+		answering bool
+		want      int32
+	}{{answer.StateSlot, true, 1}, {answer.StateSlot, false, 1}, {answer.Delivery, true, 4}} {
+		srv, _ := hanging(t, func(n int32) bool { return tc.answering && n == 1 })
 		c := guarded(3)
-		if _, err := c.Do(context.Background(), Request{URL: srv.URL, Endpoint: tc.ep}); err != nil {
-			t.Fatal(err)
+		if tc.answering {
+			if _, err := c.Do(context.Background(), Request{URL: srv.URL, Endpoint: tc.ep}); err != nil {
+				t.Fatal(err)
+			}
 		}
 		c.Timeout = 50 * time.Millisecond // the hanging requests only
 		// Counted as the client sends them: on a loaded machine an attempt
 		// can time out before the server has read it.
 		n := sent(c)
-		_, err := c.Do(context.Background(), Request{URL: srv.URL, Endpoint: tc.ep})
+		_, err := c.Do(context.Background(), Request{URL: srv.URL + "/x", Endpoint: tc.ep})
 		var na *NoAnswerError
-		if !errors.As(err, &na) || !na.HostAnswering {
-			t.Fatalf("%s: err %v, want no answer from a host that answers", tc.ep, err)
+		if !errors.As(err, &na) || na.HostAnswering != tc.answering {
+			t.Fatalf("%s: err %v, want no answer (host answering: %v)", tc.ep, err, tc.answering)
 		}
 		if got := n.Load(); got != tc.want {
-			t.Errorf("%s: %d attempts, want %d", tc.ep, got, tc.want)
+			t.Errorf("%s (host answering: %v): %d attempts, want %d", tc.ep, tc.answering, got, tc.want)
+		}
+	}
+}
+
+// The log line about a retry names the status that caused it, with a
+// server's Retry-After or without.
+func TestARetrySaysItsStatus(t *testing.T) {
+	for _, retryAfter := range []string{"", "0"} {
+		var n atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if n.Add(1) == 1 {
+				if retryAfter != "" {
+					w.Header().Set("Retry-After", retryAfter)
+				}
+				w.WriteHeader(http.StatusInternalServerError)
+				return
+			}
+			io.WriteString(w, `{}`)
+		}))
+		t.Cleanup(srv.Close)
+		c := guarded(3)
+		var said []string
+		c.OnRetry = func(_ string, err error, _ time.Duration) { said = append(said, err.Error()) }
+		if _, err := c.Do(context.Background(), Request{URL: srv.URL, Endpoint: answer.SU}); err != nil {
+			t.Fatal(err)
+		}
+		if len(said) != 1 || !strings.Contains(said[0], "HTTP 500") {
+			t.Errorf("Retry-After %q: retry lines %q, want one naming HTTP 500", retryAfter, said)
 		}
 	}
 }

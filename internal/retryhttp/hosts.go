@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sony/gobreaker/v2"
@@ -23,8 +24,12 @@ type Hosts struct {
 }
 
 type host struct {
-	slots   chan struct{}
-	breaker *gobreaker.TwoStepCircuitBreaker[struct{}]
+	slots chan struct{}
+	// answered: the host answered some request of this pass (it was up
+	// then), whatever its breaker says now.
+	answered atomic.Bool
+	mu       sync.Mutex // guards breaker, which Revive replaces
+	breaker  *gobreaker.TwoStepCircuitBreaker[struct{}]
 }
 
 // Breaker tuning: a breaker trips after tripAfter failures with no answer
@@ -49,27 +54,55 @@ func (h *Hosts) get(name string) *host {
 	if x, ok := h.hosts[name]; ok {
 		return x
 	}
-	x := &host{
-		slots: make(chan struct{}, h.limit),
-		breaker: gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
-			Name:         name,
-			Interval:     answerWindow,
-			BucketPeriod: windowBucket,
-			Timeout:      openFor,
-			ReadyToTrip: func(c gobreaker.Counts) bool {
-				return c.ConsecutiveFailures >= uint32(h.trip) && c.TotalSuccesses == 0
-			},
-			IsExcluded: func(err error) bool { return errors.Is(err, errExcluded) },
-		}),
-	}
+	x := &host{slots: make(chan struct{}, h.limit)}
+	x.breaker = h.newBreaker(name)
 	h.hosts[name] = x
 	return x
 }
 
+func (h *Hosts) newBreaker(name string) *gobreaker.TwoStepCircuitBreaker[struct{}] {
+	return gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
+		Name:         name,
+		Interval:     answerWindow,
+		BucketPeriod: windowBucket,
+		Timeout:      openFor,
+		ReadyToTrip: func(c gobreaker.Counts) bool {
+			return c.ConsecutiveFailures >= uint32(h.trip) && c.TotalSuccesses == 0
+		},
+		IsExcluded: func(err error) bool { return errors.Is(err, errExcluded) },
+	})
+}
+
+func (x *host) cb() *gobreaker.TwoStepCircuitBreaker[struct{}] {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.breaker
+}
+
 // Down reports whether the breaker of a host is open.
 func (h *Hosts) Down(name string) bool {
-	return h.get(name).breaker.State() == gobreaker.StateOpen
+	return h.get(name).cb().State() == gobreaker.StateOpen
 }
+
+// Answered reports whether the host answered any request of this pass
+// (an HTTP answer from the host itself: package answer's Answered).
+func (h *Hosts) Answered(name string) bool {
+	return h.get(name).answered.Load()
+}
+
+// Revive closes a host's breaker, forgetting its failures: the host was
+// found answering again (a restart within the pass), so its processes
+// are asked again.
+func (h *Hosts) Revive(name string) {
+	x := h.get(name)
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.breaker = h.newBreaker(name)
+}
+
+// Saw records an answer from a host that no request slot carried (a
+// probe of whether it is up).
+func (h *Hosts) Saw(name string) { h.get(name).answered.Store(true) }
 
 // HostDownError is a request not sent because its host's breaker is open:
 // earlier requests of this pass found the host not answering.
@@ -92,7 +125,7 @@ var errFailed = errors.New("failed")
 // returned release must be called with the attempt's outcome.
 func (h *Hosts) acquire(ctx context.Context, name string) (release func(answered bool, err error), err error) {
 	x := h.get(name)
-	done, berr := x.breaker.Allow()
+	done, berr := x.cb().Allow()
 	if berr != nil {
 		return nil, &HostDownError{Host: name}
 	}
@@ -104,6 +137,9 @@ func (h *Hosts) acquire(ctx context.Context, name string) (release func(answered
 	}
 	return func(answered bool, err error) {
 		<-x.slots
+		if answered {
+			x.answered.Store(true)
+		}
 		done(outcome(ctx, answered))
 	}, nil
 }
@@ -111,7 +147,7 @@ func (h *Hosts) acquire(ctx context.Context, name string) (release func(answered
 // answering reports whether the host answered a request in the breaker's
 // window: a timeout there is then the request's, not the host's.
 func (h *Hosts) answering(name string) bool {
-	return h.get(name).breaker.Counts().TotalSuccesses > 0
+	return h.get(name).cb().Counts().TotalSuccesses > 0
 }
 
 // outcome is an attempt for the breaker: only no answer (package answer:

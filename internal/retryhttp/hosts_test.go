@@ -198,3 +198,41 @@ func TestRetryBudgetBoundsTimeoutRetries(t *testing.T) {
 		t.Errorf("5xx retries must not need the timeout budget: %+v, %v after %d", resp, err, m.Load())
 	}
 }
+
+// A host found down and then seen answering (a restart within the pass) is
+// revived: its breaker closes and its requests are sent again. Answered
+// remembers that a host answered in the pass, whatever its breaker says.
+func TestReviveClosesTheBreaker(t *testing.T) {
+	t.Parallel()
+	var up atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !up.Load() {
+			if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+				conn.Close()
+			}
+			return
+		}
+		w.Write([]byte("1"))
+	}))
+	t.Cleanup(srv.Close)
+	c := guarded(0)
+	host := hostOf(srv.URL)
+	for range 3 {
+		c.Do(context.Background(), Request{URL: srv.URL})
+	}
+	if !c.Hosts.Down(host) || c.Hosts.Answered(host) {
+		t.Fatalf("down %v, answered %v: want down, never answered", c.Hosts.Down(host), c.Hosts.Answered(host))
+	}
+	up.Store(true)
+	if _, err := c.Do(context.Background(), Request{URL: srv.URL}); err == nil {
+		t.Fatal("a request to a host found down was sent before it was revived")
+	}
+	c.Hosts.Revive(host)
+	resp, err := c.Do(context.Background(), Request{URL: srv.URL})
+	if err != nil || resp.Status != 200 {
+		t.Fatalf("after Revive: %v, %v; want the host's answer", resp, err)
+	}
+	if c.Hosts.Down(host) || !c.Hosts.Answered(host) {
+		t.Errorf("after an answer: down %v, answered %v", c.Hosts.Down(host), c.Hosts.Answered(host))
+	}
+}

@@ -165,10 +165,13 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 			switch {
 			case verdict.Retry == answer.Never || ctx.Err() != nil:
 				return nil, backoff.Permanent(err)
-			case r.Endpoint == answer.StateSlot && answer.Timeout(err) && attempts >= 2 && c.Hosts != nil && c.Hosts.answering(host):
-				// The node answers others: this process is slow there (a
-				// node loading it computes from slot 0 before replying),
-				// and each retry would restart or pile onto that work.
+			case r.Endpoint == answer.StateSlot && answer.Timeout(err):
+				// A node asked for a process it has not loaded computes it
+				// from slot 0 before it replies, and abandons the work when
+				// the request gives up, keeping the slot it reached. Asking
+				// again would restart that work, or read the partial slot
+				// the monitor's own request left behind: never evidence.
+				// (A node that is down is asked again later in the pass.)
 				return nil, backoff.Permanent(err)
 			}
 			return nil, err
@@ -177,17 +180,12 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 		switch {
 		case !verdict.Failed() || verdict.Retry == answer.Never:
 			return resp, nil
-		case verdict.Retry == answer.Once:
-			// A process-level failure: one more look, at once (a crashed
-			// computation answers the same a second later).
-			if attempts >= 2 {
-				return resp, nil
-			}
-			return resp, &backoff.RetryAfterError{Duration: 0}
 		}
 		retryErr := fmt.Errorf("HTTP %d", resp.Status)
 		if wait, ok := retryAfter(resp.Header.Get("Retry-After"), clock.Now()); ok {
-			return resp, &backoff.RetryAfterError{Duration: min(wait, c.maxRetryAfter())}
+			// The status, not backoff's "retry after", is what the log
+			// line about this retry must say.
+			return resp, &statusRetryAfter{RetryAfterError: backoff.RetryAfterError{Duration: min(wait, c.maxRetryAfter())}, status: retryErr}
 		}
 		return resp, retryErr
 	}
@@ -214,6 +212,18 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 	return nil, &NoAnswerError{Err: err, Attempts: attempts, MayHaveArrived: mayHaveArrived,
 		HostAnswering: answer.Timeout(err) && c.Hosts != nil && c.Hosts.answering(host)}
 }
+
+// statusRetryAfter is a server's Retry-After that reads as its status.
+type statusRetryAfter struct {
+	backoff.RetryAfterError
+	status error
+}
+
+func (e *statusRetryAfter) Error() string {
+	return fmt.Sprintf("%v, Retry-After %s", e.status, e.Duration)
+}
+
+func (e *statusRetryAfter) Unwrap() error { return &e.RetryAfterError }
 
 // NoAnswerError is a request that got no usable answer after every
 // attempt.

@@ -83,8 +83,9 @@ func Diff(prev Announced, results []ao.Result, status map[string]incident.Status
 		}
 		seen[r.ProcessID] = true
 		switch st {
-		case incident.StatusNotChecked:
-			// Not checked this pass: the channel keeps what it was told.
+		case incident.StatusNotChecked, incident.StatusLoading:
+			// Not checked, or not read, this pass: the channel keeps what
+			// it was told.
 			if wasBehind[r.ProcessID] {
 				next.Behind = append(next.Behind, r.ProcessID)
 				c.StillBehind++

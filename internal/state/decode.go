@@ -46,7 +46,8 @@ var knownFields = jsonFields(reflect.TypeOf(file{}))
 func parseCurrent(probe map[string]json.RawMessage) (parsed, error) {
 	var f file
 	// Each known field alone, so that one bad field is named.
-	for name, into := range map[string]any{"version": &f.Version, "shard": &f.Shard, "lists": &f.Lists, "incidents": &f.Incidents} {
+	for name, into := range map[string]any{"version": &f.Version, "shard": &f.Shard, "lists": &f.Lists, "processes": &f.Processes,
+		"incidents": &f.Incidents, "resolving": &f.Resolving} {
 		if v, ok := probe[name]; ok {
 			if err := json.Unmarshal(v, into); err != nil {
 				return parsed{}, fmt.Errorf("%s: %w", name, err)
@@ -56,7 +57,7 @@ func parseCurrent(probe map[string]json.RawMessage) (parsed, error) {
 	if f.Version < Version {
 		return parsed{}, fmt.Errorf("version %d is not a version this action reads (%d or later)", f.Version, Version)
 	}
-	p := parsed{state: incident.NewState(), header: Header{Version: f.Version, Shard: f.Shard, Lists: f.Lists}}
+	p := parsed{state: incident.NewState(), header: Header{Version: f.Version, Shard: f.Shard, Lists: f.Lists, Processes: f.Processes}}
 	for name, v := range probe {
 		if !knownFields.has(name) {
 			if p.header.Extra == nil {
@@ -65,21 +66,8 @@ func parseCurrent(probe map[string]json.RawMessage) (parsed, error) {
 			p.header.Extra[name] = compact(v)
 		}
 	}
-	for i, entry := range f.Incidents {
-		inc, err := decodeIncident(entry)
-		if err == nil {
-			err = validate(inc)
-		}
-		if err != nil {
-			p.dropped = append(p.dropped, fmt.Sprintf("incident %d (%v)", i, err))
-			continue
-		}
-		if _, dup := p.state.Open[inc.DedupKey]; dup {
-			p.dropped = append(p.dropped, fmt.Sprintf("incident %d (dedup_key listed twice)", i))
-			continue
-		}
-		p.state.Open[inc.DedupKey] = inc
-	}
+	p.dropped = append(p.dropped, decodeAll("incident", f.Incidents, p.state.Open)...)
+	p.dropped = append(p.dropped, decodeAll("resolving incident", f.Resolving, p.state.Resolving)...)
 	if v, ok := probe["failing"]; ok {
 		var counts map[string]json.RawMessage
 		if err := json.Unmarshal(v, &counts); err != nil {
@@ -103,6 +91,26 @@ func parseCurrent(probe map[string]json.RawMessage) (parsed, error) {
 	}
 	sort.Strings(p.dropped)
 	return p, nil
+}
+
+// decodeAll reads entries into open, and describes each it left out.
+func decodeAll(what string, entries []json.RawMessage, open incident.Open) (dropped []string) {
+	for i, entry := range entries {
+		inc, err := decodeIncident(entry)
+		if err == nil {
+			err = validate(inc)
+		}
+		if err != nil {
+			dropped = append(dropped, fmt.Sprintf("%s %d (%v)", what, i, err))
+			continue
+		}
+		if _, dup := open[inc.DedupKey]; dup {
+			dropped = append(dropped, fmt.Sprintf("%s %d (dedup_key listed twice)", what, i))
+			continue
+		}
+		open[inc.DedupKey] = inc
+	}
+	return dropped
 }
 
 // compact is a kept value as this version writes it back: compact, and

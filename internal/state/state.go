@@ -24,8 +24,14 @@ type file struct {
 	// Shard is the shard ("i/n") that wrote the file; absent for one job.
 	Shard string `json:"shard,omitempty"`
 	// Lists names the process lists the writing pass read (see Header).
-	Lists     string            `json:"lists,omitempty"`
+	Lists string `json:"lists,omitempty"`
+	// Processes identifies the processes the writing pass read (see
+	// Header).
+	Processes string            `json:"processes,omitempty"`
 	Incidents []json.RawMessage `json:"incidents"`
+	// Resolving holds the incidents whose resolve PagerDuty accepted and
+	// no listing has yet shown done (incident.State.Resolving).
+	Resolving []json.RawMessage `json:"resolving,omitempty"`
 	// Failing counts consecutive failed checks (pagerduty-error-threshold).
 	Failing map[string]int `json:"failing,omitempty"`
 	// Slack is what the Slack channel was last told, kept for the Slack
@@ -46,6 +52,10 @@ type Header struct {
 	// list inputs, and their files): a pass reading other lists is a
 	// partial view of the fleet.
 	Lists string
+	// Processes identifies the processes the writing pass read: their
+	// count and a hash of their IDs ("3 9f86d081884c7d65"). A pass started
+	// by hand that reads other processes sees part of the fleet only.
+	Processes string
 	// Extra: top-level fields this version does not know.
 	Extra map[string]json.RawMessage
 }
@@ -122,12 +132,28 @@ func Encode(st incident.State, announced json.RawMessage) []byte {
 // EncodeWith is Encode with the file's header: who writes it, and the
 // fields read from it that this version does not know.
 func EncodeWith(h Header, st incident.State, announced json.RawMessage) []byte {
-	f := file{Version: max(h.Version, Version), Shard: h.Shard, Lists: h.Lists, Incidents: make([]json.RawMessage, 0, len(st.Open)), Failing: st.Failing}
+	f := file{Version: max(h.Version, Version), Shard: h.Shard, Lists: h.Lists, Processes: h.Processes,
+		Incidents: encodeAll(st.Open), Failing: st.Failing}
+	if len(st.Resolving) > 0 {
+		f.Resolving = encodeAll(st.Resolving)
+	}
 	if len(announced) > 0 {
 		f.Slack = announced
 	}
-	incs := make([]incident.Incident, 0, len(st.Open))
-	for _, inc := range st.Open {
+	out, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		panic(err) // only plain strings, times and valid JSON: cannot fail
+	}
+	if len(h.Extra) > 0 {
+		out = appendExtra(out, h.Extra)
+	}
+	return append(out, '\n')
+}
+
+// encodeAll renders incidents sorted by subject, then dedup key.
+func encodeAll(open incident.Open) []json.RawMessage {
+	incs := make([]incident.Incident, 0, len(open))
+	for _, inc := range open {
 		inc.Since = inc.Since.UTC()
 		incs = append(incs, inc)
 	}
@@ -138,17 +164,11 @@ func EncodeWith(h Header, st incident.State, announced json.RawMessage) []byte {
 		}
 		return a.DedupKey < b.DedupKey
 	})
+	out := make([]json.RawMessage, 0, len(incs))
 	for _, inc := range incs {
-		f.Incidents = append(f.Incidents, encodeIncident(inc))
+		out = append(out, encodeIncident(inc))
 	}
-	out, err := json.MarshalIndent(f, "", "  ")
-	if err != nil {
-		panic(err) // only plain strings, times and valid JSON: cannot fail
-	}
-	if len(h.Extra) > 0 {
-		out = appendExtra(out, h.Extra)
-	}
-	return append(out, '\n')
+	return out
 }
 
 // appendExtra adds the top-level fields this version does not know to an

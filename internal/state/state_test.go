@@ -22,7 +22,9 @@ func sample() incident.State {
 	a := incident.Incident{ProcessID: pid, Type: incident.Mismatch, DedupKey: incident.DedupKey(incident.Mismatch, pid, opened), Severity: "error", Since: opened}
 	b := incident.Incident{ProcessID: "B" + pid[1:], Type: incident.Unreadable, DedupKey: incident.DedupKey(incident.Unreadable, "B"+pid[1:], opened), Severity: "error", Since: opened}
 	g := incident.Incident{Server: "state.forward.computer", Type: incident.Server, DedupKey: incident.DedupKey(incident.Server, "state.forward.computer", opened), Severity: "critical", Since: opened}
-	return incident.State{Open: incident.Open{a.DedupKey: a, b.DedupKey: b, g.DedupKey: g}, Failing: map[string]int{"C" + pid[1:]: 2}}
+	r := incident.Incident{ProcessID: "D" + pid[1:], Type: incident.Mismatch, DedupKey: incident.ProcessKey(incident.Mismatch, "D"+pid[1:], "j0123abcd", opened), Severity: "warning", Since: opened}
+	return incident.State{Open: incident.Open{a.DedupKey: a, b.DedupKey: b, g.DedupKey: g}, Failing: map[string]int{"C" + pid[1:]: 2},
+		Resolving: incident.Open{r.DedupKey: r}}
 }
 
 func TestRoundTripAndByteIdenticalRewrite(t *testing.T) {
@@ -184,6 +186,7 @@ func FuzzParse(f *testing.F) {
 	// trip (found by this fuzzer under load).
 	f.Add([]byte(`{"version":1,"incidents":[{"process_id":"Ya","type":"29","dedup_key":"9"},{"process_id":"21","tYpe":"8","dedup_keY":"0&"}],"0":{"":1000}}`))
 	f.Add([]byte(`{"version":1,"x":"a&b<c>","incidents":[{"process_id":"p","type":"new","dedup_key":"k","n":"&"}]}`))
+	f.Add([]byte(`{"version":1,"processes":"3 0011223344556677","incidents":[],"resolving":[{"process_id":"p","type":"mismatch","dedup_key":"k","since":"2026-11-23T10:00:00+02:00","n":1},{"type":"x"}]}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		p, err := parse(raw)
 		if err != nil {
@@ -208,9 +211,11 @@ func FuzzParse(f *testing.F) {
 
 func normalize(st incident.State) incident.State {
 	n := st.Clone()
-	for k, v := range n.Open {
-		v.Since = v.Since.UTC()
-		n.Open[k] = v
+	for _, open := range []incident.Open{n.Open, n.Resolving} {
+		for k, v := range open {
+			v.Since = v.Since.UTC()
+			open[k] = v
+		}
 	}
 	return n
 }

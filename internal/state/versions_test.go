@@ -68,7 +68,13 @@ func TestBrokenEntryDropsAlone(t *testing.T) {
 		`{"process_id": 7}`,
 		`"not an object"`,
 	)
-	body := fmt.Sprintf(`{"version": 1, "incidents": [%s], "failing": {"C%s": 2, "p": 0}, "slack": [1]}`, strings.Join(entries, ","), pid[1:])
+	var resolving []string
+	for _, inc := range good.Resolving {
+		resolving = append(resolving, string(encodeIncident(inc)))
+	}
+	resolving = append(resolving, `{"type": "mismatch"}`)
+	body := fmt.Sprintf(`{"version": 1, "incidents": [%s], "resolving": [%s], "failing": {"C%s": 2, "p": 0}, "slack": [1]}`,
+		strings.Join(entries, ","), strings.Join(resolving, ","), pid[1:])
 	path := filepath.Join(t.TempDir(), "state.json")
 	os.WriteFile(path, []byte(body), 0o644)
 	l, err := Load(at(t, path))
@@ -78,8 +84,8 @@ func TestBrokenEntryDropsAlone(t *testing.T) {
 	if diff := cmp.Diff(good, l.State, cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("the good entries (-want +got):\n%s", diff)
 	}
-	if len(l.Dropped) != 6 {
-		t.Errorf("dropped %d entries, want 6 (4 incidents, 1 count, slack): %v", len(l.Dropped), l.Dropped)
+	if len(l.Dropped) != 7 {
+		t.Errorf("dropped %d entries, want 7 (4 incidents, 1 resolving, 1 count, slack): %v", len(l.Dropped), l.Dropped)
 	}
 }
 

@@ -14,15 +14,15 @@ import (
 // Sample is one pass's reading of one process.
 type Sample struct {
 	At    time.Time
-	State int64 // the state server's latest computed slot
-	SU    int64 // the scheduler's latest nonce
+	State int64 // the state server's latest computed slot (-1: none yet)
+	SU    int64 // the scheduler's latest nonce (-1: none yet)
 }
 
 // Valid reports whether a sample can be true at now: not from the future,
-// no negative slot or nonce. Anything else (a clock step, a forged file)
-// is left out.
+// no slot or nonce below -1 (the slot before the first). Anything else (a
+// clock step, a forged file) is left out.
 func (x Sample) Valid(now time.Time) bool {
-	return !x.At.After(now) && x.State >= 0 && x.SU >= 0
+	return !x.At.After(now) && x.State >= -1 && x.SU >= -1
 }
 
 // Class is what the motion means.

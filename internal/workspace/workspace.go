@@ -49,6 +49,10 @@ func Open(path string) (*Dir, error) {
 	return &Dir{path: abs, root: root, owner: ownerFor(os.Geteuid(), info)}, nil
 }
 
+// Abs is where a workspace-relative path is on this machine (in a
+// container action, under /github/workspace).
+func (d *Dir) Abs(rel string) string { return filepath.Join(d.path, rel) }
+
 // Close releases the directory.
 func (d *Dir) Close() error { return d.root.Close() }
 

@@ -1,0 +1,102 @@
+package action
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/org/nonce-monitor-action/internal/incident"
+)
+
+// A mistyped process ID fails the step, after the rest were checked and
+// paged as usual: an error names the entry, its input and line. Nothing is
+// paged for the typo, and the incident of the process it was meant to be
+// is held, not resolved as removed.
+func TestMistypedProcessIDFailsTheStepAfterCheckingTheRest(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.fleet.Set(pidA, 100, 100)
+	h.fleet.Set(pidB, 14129, 14204) // 75 behind
+	h.fleet.Set(pidC, 1, 1)
+	ids := filepath.Join(h.ws, "process-ids.txt")
+	write := func(text string) {
+		if err := os.WriteFile(ids, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(pidA + "\n" + pidB + "\n")
+	if r := h.run(map[string]string{"process-ids": "", "process-ids-file": "process-ids.txt"}); r.exit != 0 {
+		t.Fatalf("first pass: exit %d\n%s", r.exit, r.stdout)
+	}
+	opened := []string{key(incident.Mismatch, pidB)}
+	if diff := cmp.Diff(opened, h.pd.Open()); diff != "" {
+		t.Fatalf("first pass opened (-want +got):\n%s", diff)
+	}
+
+	// B's line gets a character too many; C is added, 75 behind too.
+	h.fleet.Set(pidC, 14129, 14204)
+	write("# watched\n" + pidA + "\n" + pidB + "x\n" + pidC + "\n")
+	r := h.run(map[string]string{"process-ids": "", "process-ids-file": "process-ids.txt"})
+	if r.exit != 1 || !errors.Is(r.failures, errMistyped) {
+		t.Fatalf("exit %d, failures %v: want 1 and a mistyped entry\n%s", r.exit, r.failures, r.stdout)
+	}
+	want := "::error file=process-ids.txt,line=3,title=Invalid input%3A process-ids-file::\"" + pidB +
+		"x\" is not a process ID (44 characters; a process ID is 43 characters of A-Z a-z 0-9 - _): it is not checked; fix it: the step fails until then"
+	if !strings.Contains(r.stdout, want) {
+		t.Errorf("no annotation %q in:\n%s", want, r.stdout)
+	}
+	if !strings.Contains(r.summary, "### ❌ Not processes: not checked\n\nThese entries are not process IDs; the step fails until they are fixed.\n\n- process-ids-file process-ids.txt:3: \"") {
+		t.Errorf("the summary does not lead with the entry:\n%s", r.summary)
+	}
+	if r.outputs["checked-count"] != "2" {
+		t.Errorf("checked-count %s, want 2 (the rest were checked)", r.outputs["checked-count"])
+	}
+	// C paged as usual; B's incident held (nothing says it recovered).
+	wantOpen := []string{key(incident.Mismatch, pidB), key(incident.Mismatch, pidC)}
+	if diff := cmp.Diff(wantOpen, h.pd.Open()); diff != "" {
+		t.Errorf("PagerDuty open (-want +got):\n%s", diff)
+	}
+	if n := len(h.pd.Accepted()); n != 2 {
+		t.Errorf("%d events accepted in all, want 2 (B's trigger, C's trigger): nothing for the typo", n)
+	}
+
+	// A typo inline, and one in the silenced list: each named by its input.
+	r = h.run(map[string]string{"process-ids": pidA + ", " + pidC[:42], "silenced-process-ids": "C0-not-an-id"})
+	for _, want := range []string{
+		"::error title=Invalid input%3A process-ids::\"" + pidC[:42] + "\" is not a process ID (42 characters;",
+		"::error title=Invalid input%3A silenced-process-ids::\"C0-not-an-id\" is not a process ID (12 characters;",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("no %q in:\n%s", want, r.stdout)
+		}
+	}
+	if r.exit != 1 {
+		t.Errorf("exit %d, want 1", r.exit)
+	}
+}
+
+// A list file that is not there says where it was looked for, which input
+// named it, and how to fix it; nothing is requested.
+func TestMissingListFileSaysWhereItLooked(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ input, shape string }{
+		{"process-ids-file", "one process ID per line"},
+		{"process-map-file", `a JSON object {"<process ID>": "<state server URL>"}`},
+	} {
+		t.Run(tc.input, func(t *testing.T) {
+			h := newHarness(t)
+			r := h.run(map[string]string{"process-ids": "", tc.input: "lists/watched"})
+			want := "::error title=Invalid input%3A " + tc.input + "::input " + tc.input + ": lists/watched is not in the workspace: looked for " +
+				filepath.Join(h.ws, "lists/watched") + ". Create it there (" + tc.shape + "; in a workflow, commit it to the repository and check the repository out before this step with actions/checkout)"
+			if !strings.Contains(r.stdout, want) {
+				t.Errorf("no %q in:\n%s", want, r.stdout)
+			}
+			if r.exit != 1 || h.fleet.Requests("state")+h.pd.Requests() != 0 {
+				t.Errorf("exit %d after %d requests: want 1 after none", r.exit, h.fleet.Requests("state")+h.pd.Requests())
+			}
+		})
+	}
+}

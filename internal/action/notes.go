@@ -1,0 +1,155 @@
+package action
+
+// What a state server said of a process in earlier passes, against which
+// this pass's read of it is evidence (docs/ao-endpoints.md). A node answers
+// a failed computation with 500 once, then the last good slot: that slot,
+// read again, is the failure still standing. A node the monitor's own
+// request made compute a process, and then left, keeps the slot it
+// reached: that slot, read again, is the node still loading, not its
+// progress. The notes live in the history file.
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/org/nonce-monitor-action/internal/answer"
+	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/console"
+	"github.com/org/nonce-monitor-action/internal/escape"
+	"github.com/org/nonce-monitor-action/internal/history"
+	"github.com/org/nonce-monitor-action/internal/workspace"
+)
+
+// abandonedFor bounds how long a slot the monitor's own abandoned request
+// left is read as the node loading: past it, a node that computed nothing
+// further for that long is read as it stands, behind or not, whoever
+// started its last computation.
+const abandonedFor = time.Hour
+
+// readAgainstNotes reads each result against its process's note, in place,
+// and returns the notes the next pass reads against. results are in target
+// order; kept holds the notes of processes not checked this pass (a
+// narrowed pass keeps the notes of processes it does not list).
+func readAgainstNotes(results []ao.Result, notes history.Notes, now time.Time, narrowed bool) history.Notes {
+	next := history.Notes{}
+	if narrowed {
+		for pid, n := range notes {
+			next[pid] = n
+		}
+	}
+	for i := range results {
+		n, ok := notes[results[i].ProcessID]
+		if n, keep := readAgainst(&results[i], n, ok, now); keep {
+			next[results[i].ProcessID] = n
+		} else {
+			delete(next, results[i].ProcessID)
+		}
+	}
+	return next
+}
+
+// readAgainst is readAgainstNotes for one result r and its note n (had: it
+// has one). It returns the note to keep, if any.
+func readAgainst(r *ao.Result, n history.Note, had bool, now time.Time) (history.Note, bool) {
+	var e *ao.Error
+	switch {
+	case r.NotChecked():
+		return n, had
+	case ao.KindOf(r.StateErr) == ao.Failing && errors.As(r.StateErr, &e):
+		// Failing now: the node's own answer, and its reason.
+		next := history.Note{Kind: history.Failed, Since: now, Reason: e.Detail}
+		if r.SlotSeen != nil {
+			next.Slot, next.SlotKnown = *r.SlotSeen, true
+		}
+		if had && n.Kind == history.Failed && n.SlotKnown == next.SlotKnown && n.Slot == next.Slot && !n.Since.After(now) {
+			next.Since = n.Since // the same failure, still standing
+		}
+		return next, true
+	case r.Loading():
+		// The monitor's request just gave up on a computation it started.
+		next := history.Note{Kind: history.Abandoned, Since: now}
+		if had && n.Kind == history.Abandoned && !n.Since.After(now) {
+			next.Since = n.Since
+		}
+		if now.Sub(next.Since) >= abandonedFor {
+			neverLoaded(r, next, now)
+		}
+		return next, true
+	case !had || r.StateNonce == nil:
+		return n, had
+	}
+	slot := *r.StateNonce
+	if r.SUNonce != nil && slot >= *r.SUNonce {
+		// In step: the node computed everything scheduled. Nothing is
+		// failing or loading, whatever was said before.
+		return n, false
+	}
+	switch n.Kind {
+	case history.Failed:
+		if n.SlotKnown && slot > n.Slot {
+			return n, false // computed past the failure: the read is evidence again
+		}
+		if !n.SlotKnown {
+			n.Slot, n.SlotKnown = slot, true
+		}
+		stillFailing(r, n, slot)
+		return n, true
+	case history.Abandoned:
+		if (n.SlotKnown && slot > n.Slot) || now.Sub(n.Since) >= abandonedFor || n.Since.After(now) {
+			return n, false // computed further, or left too long: read as it stands
+		}
+		n.Slot, n.SlotKnown = slot, true
+		stillLoading(r, n, slot, now)
+		return n, true
+	}
+	return n, false
+}
+
+// stillFailing turns a read of the last good slot after a failed
+// computation into the failure it still is.
+func stillFailing(r *ao.Result, n history.Note, slot int64) {
+	r.SlotSeen, r.StateNonce = &slot, nil
+	r.StateErr = &ao.Error{Endpoint: ao.StateServer, Host: escape.Host(r.StateURL), Kind: ao.Failing, Blame: answer.Process,
+		Detail: fmt.Sprintf("still failing: the node has computed nothing past slot %d since its computation failed (%s): %s",
+			n.Slot, n.Since.UTC().Format(time.RFC3339), n.Reason)}
+}
+
+// neverLoaded turns a read that timed out again, on a node answering
+// others, into the failure it is once that has lasted abandonedFor: the
+// node does not load the process.
+func neverLoaded(r *ao.Result, n history.Note, now time.Time) {
+	r.StateErr = &ao.Error{Endpoint: ao.StateServer, Host: escape.Host(r.StateURL), Kind: ao.Failing, Blame: answer.Process,
+		Detail: fmt.Sprintf("not loaded: for %s every read of this process timed out while the node answered others (since %s)",
+			now.Sub(n.Since).Round(time.Minute), n.Since.UTC().Format(time.RFC3339))}
+}
+
+// stillLoading turns a read of the slot the monitor's own abandoned request
+// left into the loading it still is.
+func stillLoading(r *ao.Result, n history.Note, slot int64, now time.Time) {
+	r.SlotSeen, r.StateNonce = &slot, nil
+	r.StateErr = &ao.Error{Endpoint: ao.StateServer, Host: escape.Host(r.StateURL), Kind: ao.Loading,
+		Detail: fmt.Sprintf("loading: slot %d so far; nothing has computed past it since the monitor's request that started the computation gave up, %s ago",
+			slot, now.Sub(n.Since).Round(time.Second))}
+}
+
+// loadNotes reads the notes in the history file. Without them each read is
+// taken as it stands, as on a first pass: a missing or unreadable section
+// is never a failure.
+func loadNotes(con *console.Console, ws *workspace.Dir, path string) history.Notes {
+	raw, err := ws.ReadOwn(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return history.Notes{}
+	}
+	var notes history.Notes
+	if err == nil {
+		notes, err = history.ParseNotes(raw)
+	}
+	if err != nil {
+		// loadHistory has warned about the file already.
+		con.Debugf("the notes in %s are unusable (%v); every read is taken as it stands", path, err)
+		return history.Notes{}
+	}
+	return notes
+}

@@ -1,0 +1,98 @@
+package action
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/history"
+)
+
+// A read against its process's note: what it is evidence of, and the note
+// the next pass reads against.
+func TestReadAgainstNotes(t *testing.T) {
+	t.Parallel()
+	now := day1
+	slot := func(n int64) *int64 { return &n }
+	read := func(state, su int64) ao.Result {
+		return ao.Result{ProcessID: pidA, StateURL: "https://state.test", StateNonce: slot(state), SUNonce: slot(su)}
+	}
+	failing := func(seen *int64) ao.Result {
+		return ao.Result{ProcessID: pidA, StateURL: "https://state.test", SUNonce: slot(3), SlotSeen: seen,
+			StateErr: &ao.Error{Endpoint: ao.StateServer, Host: "state.test", Kind: ao.Failing, Detail: "the node could not compute this process (HTTP 500: boom)"}}
+	}
+	timedOut := ao.Result{ProcessID: pidA, StateURL: "https://state.test", SUNonce: slot(20),
+		StateErr: &ao.Error{Endpoint: ao.StateServer, Host: "state.test", Kind: ao.Loading, Detail: "loading"}}
+	crash := history.Note{Kind: history.Failed, Slot: 1, SlotKnown: true, Since: now.Add(-time.Hour), Reason: "the node could not compute this process (HTTP 500: boom)"}
+	abandoned := history.Note{Kind: history.Abandoned, Since: now.Add(-10 * time.Minute)}
+	type want struct {
+		kind ao.Kind // of the state side; "" for a slot read
+		slot *int64  // the state slot, read as evidence
+		seen *int64
+		note *history.Note
+	}
+	withSlot := func(n history.Note, s int64) *history.Note { n.Slot, n.SlotKnown = s, true; return &n }
+	at := func(n history.Note, since time.Time) *history.Note { n.Since = since; return &n }
+	for _, tc := range []struct {
+		name string
+		r    ao.Result
+		note *history.Note
+		want want
+	}{
+		{"no note: a read is what it says", read(5, 9), nil, want{slot: slot(5)}},
+		{"a failure now: noted with the slot it kept", failing(slot(1)), nil,
+			want{kind: ao.Failing, seen: slot(1), note: &history.Note{Kind: history.Failed, Slot: 1, SlotKnown: true, Since: now, Reason: crash.Reason}}},
+		{"the same failure again: noted since it began", failing(slot(1)), &crash, want{kind: ao.Failing, seen: slot(1), note: &crash}},
+		{"a failure at another slot: a new failure", failing(slot(2)), &crash,
+			want{kind: ao.Failing, seen: slot(2), note: at(*withSlot(crash, 2), now)}},
+		{"the last good slot read back: still failing", read(1, 3), &crash, want{kind: ao.Failing, seen: slot(1), note: &crash}},
+		{"a slot below it (the cache was wiped): still failing", read(0, 3), &crash, want{kind: ao.Failing, seen: slot(0), note: &crash}},
+		{"computed past the failure: evidence again", read(2, 3), &crash, want{slot: slot(2)}},
+		{"in step with the scheduler: nothing failing", read(1, 1), &crash, want{slot: slot(1)}},
+		{"the failure's slot unknown: the first read sets it", read(1, 3), &history.Note{Kind: history.Failed, Since: crash.Since, Reason: crash.Reason},
+			want{kind: ao.Failing, seen: slot(1), note: &crash}},
+		{"the monitor's read gave up: noted", timedOut, nil, want{kind: ao.Loading, note: at(abandoned, now)}},
+		{"gave up again: noted since the first time", timedOut, &abandoned, want{kind: ao.Loading, note: &abandoned}},
+		{"gave up for an hour: failing", timedOut, at(abandoned, now.Add(-time.Hour)), want{kind: ao.Failing, note: at(abandoned, now.Add(-time.Hour))}},
+		{"the slot it left read back: loading", read(55, 120), &abandoned, want{kind: ao.Loading, seen: slot(55), note: withSlot(abandoned, 55)}},
+		{"still there: loading", read(55, 120), withSlot(abandoned, 55), want{kind: ao.Loading, seen: slot(55), note: withSlot(abandoned, 55)}},
+		{"computed further: evidence again", read(60, 120), withSlot(abandoned, 55), want{slot: slot(60)}},
+		{"left there for an hour: read as it stands", read(55, 120), at(*withSlot(abandoned, 55), now.Add(-time.Hour)), want{slot: slot(55)}},
+		{"a note from the future (a clock step) proves nothing", read(55, 120), at(*withSlot(abandoned, 55), now.Add(time.Hour)), want{slot: slot(55)}},
+		{"not checked: the note stays", ao.Result{ProcessID: pidA, Interrupted: true}, &crash, want{note: &crash}},
+		{"another failure (host down): the note stays", ao.Result{ProcessID: pidA, StateErr: &ao.Error{Kind: ao.Unreachable}}, &crash,
+			want{kind: ao.Unreachable, note: &crash}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			notes := history.Notes{}
+			if tc.note != nil {
+				notes[pidA] = *tc.note
+			}
+			results := []ao.Result{tc.r}
+			next := readAgainstNotes(results, notes, now, false)
+			r := results[0]
+			got := want{kind: ao.KindOf(r.StateErr), slot: r.StateNonce, seen: r.SlotSeen}
+			if n, ok := next[pidA]; ok {
+				got.note = &n
+			}
+			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(want{}), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("(-want +got):\n%s\n%s", diff, r.ErrorText())
+			}
+		})
+	}
+}
+
+// A narrowed pass keeps the notes of the processes it does not list; a
+// full one forgets them with their processes.
+func TestNotesOfUnlistedProcesses(t *testing.T) {
+	t.Parallel()
+	notes := history.Notes{pidB: {Kind: history.Failed, Since: day1}}
+	if next := readAgainstNotes(nil, notes, day1, true); len(next) != 1 {
+		t.Errorf("narrowed: %v, want pidB's note kept", next)
+	}
+	if next := readAgainstNotes(nil, notes, day1, false); len(next) != 0 {
+		t.Errorf("full pass: %v, want pidB's note gone", next)
+	}
+}

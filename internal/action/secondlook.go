@@ -1,0 +1,221 @@
+package action
+
+// A second look, before the pass ends, at the hosts that stopped answering
+// during it. A node restarted in the middle of a pass (a routine deploy:
+// seconds) is asked again once it is back, and pages nobody; one still
+// down when the look ends is paged as before. A state server that was
+// found answering had only been slow to answer a process it was computing:
+// that process was loading, never asked again (asking would restart the
+// node's work, or read the slot the monitor's own abandoned request left).
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/org/nonce-monitor-action/internal/answer"
+	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/console"
+	"github.com/org/nonce-monitor-action/internal/escape"
+	"github.com/org/nonce-monitor-action/internal/processlist"
+	"github.com/org/nonce-monitor-action/internal/report"
+	"github.com/org/nonce-monitor-action/internal/retryhttp"
+	"golang.org/x/sync/errgroup"
+)
+
+// lookAgainFor bounds the second look: a host that does not answer within
+// it is down. A restart of a HyperBEAM node takes seconds (docs/ao-endpoints.md).
+// The waits between the looks are lookWaits, on the pass's retry clock.
+const lookAgainFor = 30 * time.Second
+
+var lookWaits = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 15 * time.Second}
+
+// Probe paths: cheap requests any live host answers somehow (any HTTP
+// answer from the host itself proves it up). The node's own address; a
+// scheduler's server-wide timestamp (docs/ao-endpoints.md).
+const (
+	stateProbe     = "/~meta@1.0/info/address"
+	schedulerProbe = "/timestamp"
+)
+
+// unanswered is one host's processes that got no answer from it.
+type unanswered struct {
+	endpoint ao.Endpoint
+	probe    string // URL asked to learn whether the host is back
+	state    []int  // results whose state read got no answer
+	sched    []int  // results whose scheduler read got no answer
+}
+
+// lookAgain gives every host that did not answer some request of the pass
+// a second look, and asks again the processes of those that answer it.
+// results are in target order and updated in place; scheduler(i) is where
+// target i's scheduler was asked first.
+func lookAgain(ctx context.Context, con *console.Console, client *ao.Client, targets []processlist.Target, results []ao.Result, scheduler func(i int) ao.Where, timing Timing) {
+	hosts, order := unansweredHosts(client.RouterURL, targets, results)
+	if len(hosts) == 0 {
+		return
+	}
+	clock := timing.RetryClock
+	if clock == nil {
+		clock = realClock{}
+	}
+	start := clock.Now()
+	back := make([]time.Duration, len(order))
+	up := make([]bool, len(order))
+	var wg sync.WaitGroup
+	for n, name := range order {
+		wg.Go(func() {
+			up[n] = probeUntilUp(ctx, client.HTTP, hosts[name].probe, clock)
+			back[n] = clock.Now().Sub(start)
+		})
+	}
+	wg.Wait()
+	var again []int
+	for n, name := range order {
+		u := hosts[name]
+		if !up[n] && ctx.Err() != nil {
+			// The pass ended before the look did: whether the host is
+			// back is unknown, so its processes are not checked.
+			for _, i := range append(u.state, u.sched...) {
+				results[i].Interrupted = true
+			}
+			continue
+		}
+		if !up[n] {
+			con.Logf("%s %s did not answer for %s after it stopped answering: it is down", u.endpoint, name, lookAgainFor)
+			continue
+		}
+		client.HTTP.Hosts.Revive(name)
+		loading := 0
+		for _, i := range u.state {
+			if ao.TimedOut(results[i].StateErr) {
+				results[i].StateErr = ao.NowLoading(results[i].StateErr)
+				loading++
+			}
+		}
+		asked := unique(append(slicesOf(u.state, results, func(r ao.Result) bool { return ao.NoAnswer(r.StateErr) }), u.sched...))
+		again = append(again, asked...)
+		con.Logf("%s %s answered again after %s: %s asked again%s", u.endpoint, name, back[n].Round(time.Millisecond),
+			report.Count(len(asked), "process", "processes"), loadingNote(loading))
+	}
+	recheck(ctx, client, targets, results, unique(again), scheduler)
+}
+
+// unansweredHosts groups the no-answer failures by host, in the order
+// first seen.
+func unansweredHosts(routerURL string, targets []processlist.Target, results []ao.Result) (map[string]*unanswered, []string) {
+	hosts := map[string]*unanswered{}
+	var order []string
+	at := func(name string, ep ao.Endpoint, probe string) *unanswered {
+		u, ok := hosts[name]
+		if !ok {
+			u = &unanswered{endpoint: ep, probe: probe}
+			hosts[name] = u
+			order = append(order, name)
+		}
+		return u
+	}
+	for i, r := range results {
+		if r.Interrupted {
+			continue
+		}
+		if ao.NoAnswer(r.StateErr) {
+			u := at(escape.Host(targets[i].StateURL), ao.StateServer, strings.TrimRight(targets[i].StateURL, "/")+stateProbe)
+			u.state = append(u.state, i)
+		}
+		if ao.NoAnswer(r.SUErr) {
+			base := r.Scheduler
+			if h := errorHost(r.SUErr); h == escape.Host(routerURL) || base == "" {
+				base = routerURL
+			}
+			u := at(escape.Host(base), ao.Scheduler, strings.TrimRight(base, "/")+schedulerProbe)
+			u.sched = append(u.sched, i)
+		}
+	}
+	return hosts, order
+}
+
+// probeUntilUp asks probe now and after each of lookWaits, until the host
+// answers (any answer of its own), lookAgainFor has passed, or ctx ends.
+func probeUntilUp(ctx context.Context, hc *retryhttp.Client, probe string, clock retryhttp.Clock) bool {
+	once := *hc
+	once.Hosts, once.MaxRetries, once.Budget, once.OnRetry = nil, 0, nil, nil // one attempt, past the open breaker
+	start := clock.Now()
+	for n := 0; ; n++ {
+		// Any answer but a gateway's is the host's own (package answer).
+		resp, err := once.Do(ctx, retryhttp.Request{URL: probe, MaxBody: 64 << 10, Endpoint: answer.StateSlot, NoRedirects: true})
+		if err == nil && resp.Verdict.Answered {
+			return true
+		}
+		if n == len(lookWaits) || ctx.Err() != nil || clock.Now().Sub(start)+lookWaits[n] > lookAgainFor {
+			return false
+		}
+		select {
+		case <-clock.After(lookWaits[n]):
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
+// recheck asks the processes at indexes again, the sides that got no
+// answer, as many at once as the per-host limits let through.
+func recheck(ctx context.Context, client *ao.Client, targets []processlist.Target, results []ao.Result, indexes []int, scheduler func(i int) ao.Where) {
+	var g errgroup.Group
+	for _, i := range indexes {
+		g.Go(func() error {
+			r := client.Recheck(ctx, results[i], targets[i].StateURL, scheduler(i))
+			// The host answered a moment ago: a read it now leaves
+			// unanswered is a process it is computing.
+			r.StateErr = ao.NowLoading(r.StateErr)
+			results[i] = r
+			return nil
+		})
+	}
+	_ = g.Wait() // checks report failures in their results
+}
+
+func errorHost(err error) string {
+	var e *ao.Error
+	if errors.As(err, &e) {
+		return e.Host
+	}
+	return ""
+}
+
+func slicesOf(indexes []int, results []ao.Result, keep func(ao.Result) bool) []int {
+	var out []int
+	for _, i := range indexes {
+		if keep(results[i]) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+func unique(indexes []int) []int {
+	seen := map[int]bool{}
+	var out []int
+	for _, i := range indexes {
+		if !seen[i] {
+			seen[i] = true
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+func loadingNote(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; %s it did not answer in time %s loading (not asked again)", report.Count(n, "process", "processes"), map[bool]string{true: "was", false: "were"}[n == 1])
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time                         { return time.Now() }
+func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
