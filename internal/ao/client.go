@@ -169,6 +169,13 @@ func (c *Client) read(ctx context.Context, r Result, stateURL string, where Wher
 		r.Interrupted = true
 		return r
 	}
+	// The nonce a state-only read keeps is read against the new slot too.
+	var got suRead
+	var at located
+	keep := !sched && r.SUNonce != nil
+	if keep {
+		got, at = kept(r)
+	}
 	var wg sync.WaitGroup
 	if state {
 		wg.Add(1)
@@ -183,23 +190,12 @@ func (c *Client) read(ctx context.Context, r Result, stateURL string, where Wher
 			r.StateNonce = &n
 		}()
 	}
-	var got suRead
-	var at located
 	if sched {
 		got, at = c.schedulerNonce(ctx, r.ProcessID, where)
 	}
 	wg.Wait()
-	if sched {
-		if r.StateNonce != nil {
-			got, at = c.outOfStep(ctx, r.ProcessID, where, *r.StateNonce, got, at)
-			got.err = c.behindState(r.ProcessID, *r.StateNonce, got)
-		}
-		r.Scheduler, r.SchedulerFromRouter, r.RouterAsked = at.base, at.fromRouter, at.routerAsk || r.RouterAsked
-		if got.err != nil {
-			r.SUErr = got.err
-		} else {
-			r.SUNonce = &got.nonce
-		}
+	if sched || keep {
+		c.againstState(ctx, &r, where, got, at)
 	}
 	r.Duration += time.Since(start)
 	r.noMessages()

@@ -50,6 +50,33 @@ func (c *Client) outOfStep(ctx context.Context, processID string, w Where, state
 	return c.settle(ctx, processID, mine, at, c.askRouter(ctx, processID))
 }
 
+// againstState reads the scheduler's answer got (from at) beside the
+// state slot r read, looking again where they are out of step, and puts
+// the outcome in r.
+func (c *Client) againstState(ctx context.Context, r *Result, w Where, got suRead, at located) {
+	if r.StateNonce != nil {
+		got, at = c.outOfStep(ctx, r.ProcessID, w, *r.StateNonce, got, at)
+		got.err = c.behindState(r.ProcessID, *r.StateNonce, got)
+	}
+	r.Scheduler, r.SchedulerFromRouter, r.RouterAsked = at.base, at.fromRouter, at.routerAsk || r.RouterAsked
+	if got.err != nil {
+		r.SUNonce, r.SUErr = nil, got.err
+	} else {
+		r.SUNonce, r.SUErr = &got.nonce, nil
+	}
+}
+
+// kept is the scheduler's answer an earlier read of r kept, when only the
+// state slot is read again (Recheck): a slot read later is as much
+// evidence against it as one read beside it.
+func kept(r Result) (suRead, located) {
+	got := suRead{base: r.Scheduler, nonce: *r.SUNonce}
+	if r.Scheduler != "" {
+		got.url = r.Scheduler + "/" + r.ProcessID + "/latest"
+	}
+	return got, located{base: r.Scheduler, fromRouter: r.SchedulerFromRouter, routerAsk: r.RouterAsked}
+}
+
 // behindState is the failure of a check whose scheduler nonce n, after
 // its second look, is still limit or more slots behind the state slot
 // (limit 0: never). It is no distance to page on: the state server cannot

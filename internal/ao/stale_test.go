@@ -169,3 +169,33 @@ func TestBehindSaysWhatItIsEvidenceOf(t *testing.T) {
 		}
 	}
 }
+
+// A state server that got no answer at first and is read again later in
+// the pass (Recheck) is read against the nonce kept: a slot ahead of it
+// sends the check to the router as one read beside it would.
+func TestRecheckedStateSlotAheadOfTheKeptNonceAsksTheRouter(t *testing.T) {
+	t.Parallel()
+	f := aotest.Start()
+	defer f.Close()
+	newSU := f.AddSU("new")
+	f.Set(pid, 5, 5)
+	c := newClient(f)
+	c.HTTP.MaxRetries = 0
+	c.AheadIsError = 50
+	f.StateDown(true)
+	r := c.CheckAt(context.Background(), pid, f.State.URL, Where{SU: f.SU.URL})
+	if !NoAnswer(r.StateErr) || r.SUNonce == nil || *r.SUNonce != 5 {
+		t.Fatalf("state down: %q", r.ErrorText())
+	}
+	f.Move(pid, "new") // the old SU stops at 5
+	f.Set(pid, 505, 505)
+	f.StateDown(false)
+	r = c.Recheck(context.Background(), r, f.State.URL, Where{SU: f.SU.URL})
+	if !r.Checked() || r.SlotsBehind() != 0 || *r.SUNonce != 505 {
+		t.Fatalf("rechecked: %q, nonce %v; want 505 from the new SU, in step", r.ErrorText(), r.SUNonce)
+	}
+	if r.Scheduler != newSU.URL || !r.SchedulerFromRouter || f.Requests("router") != 1 || f.Requests("new") != 1 {
+		t.Errorf("remember %q (from router %v), router %d, new SU %d requests; want the new SU, 1, 1",
+			r.Scheduler, r.SchedulerFromRouter, f.Requests("router"), f.Requests("new"))
+	}
+}
