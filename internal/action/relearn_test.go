@@ -162,3 +162,23 @@ func TestRouterLineSaysWhatHappened(t *testing.T) {
 		}
 	}
 }
+
+// A router that hangs while every location is due for its re-check: the
+// remembered SUs' answers stand, every process is checked, nothing pages,
+// and the locations keep the time the router last named them.
+func TestHangingRouterLeavesTheRememberedSUsAnswering(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	healthy(h)
+	h.run(nil)
+	h.fleet.RouterHang(true)
+	h.now = day1.Add(2 * time.Hour) // every location due
+	r := h.run(map[string]string{"request-timeout": "1s"})
+	if r.exit != 0 || r.outputs["error-count"] != "0" || r.outputs["checked-count"] != "3" || len(h.pd.Accepted()) != 0 {
+		t.Errorf("exit %d, checked %s, errors %s, %d events; want every process checked, nothing sent:\n%s",
+			r.exit, r.outputs["checked-count"], r.outputs["error-count"], len(h.pd.Accepted()), r.stdout)
+	}
+	if s := h.schedulers(); len(s) != 3 || !s[pidA].Learned.Equal(day1) {
+		t.Errorf("remembered %v; want the three kept, learned when the router last named them (%s)", s, day1)
+	}
+}
