@@ -11,29 +11,36 @@
 //	go run ./cmd/bench -table          # the BENCHMARKS.md table
 //	go run ./cmd/bench -outages        # the outage table: 1,000 processes, defaults
 //	go run ./cmd/bench -warm           # cold and warm passes side by side, router requests per pass
+//	go run ./cmd/bench -recheck        # an hour of warm passes: the remembered SUs' re-checks per pass
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/org/nonce-monitor-action/internal/action"
 	"github.com/org/nonce-monitor-action/internal/history"
 	"github.com/org/nonce-monitor-action/internal/trend"
 )
 
 const childEnv = "NONCE_MONITOR_BENCH_CHILD"
 
+// nowEnv, when set, is the time (Unix nanoseconds) the child's pass
+// starts at, as the history file sees it: passes a scheduled five minutes
+// apart, run one after another.
+const nowEnv = "NONCE_MONITOR_BENCH_NOW"
+
 // historySamples seeds the history file: the pass then reads, extends and
 // rewrites a full window, as a scheduled run does.
 var historySamples int
+
+// every is the time between passes run one after another, as the history
+// file sees it (0: as they run).
+var every time.Duration
 
 type result struct {
 	N, Concurrency           int
@@ -89,13 +96,22 @@ func main() {
 	table := flag.Bool("table", false, "run N = 100, 1000, 10000 at concurrency 8, 16, 64 and print a Markdown table")
 	outages := flag.Bool("outages", false, "run the healthy fleet and each outage at N = 1000, default inputs, and print a Markdown table")
 	scenario := flag.String("outage", "", "one outage: hang, refuse, router, all500 or broken")
-	warm := flag.Bool("warm", false, "run passes one after another in one workspace (cold, warm, warm with -moved of the processes on a new SU, warm again) and print them side by side")
+	warm := flag.Bool("warm", false, "run passes one after another in one workspace (cold, warm, warm with -moved of the processes on a new SU, warm again), -every apart as the history file sees it, and print them side by side")
 	movedShare := flag.Float64("moved", 0.01, "with -warm: fraction of processes whose SU moves before the third pass")
+	recheck := flag.Bool("recheck", false, "run a cold pass and an hour of warm passes -every apart, and print each pass's router requests (the hourly re-checks of remembered SUs)")
+	flag.DurationVar(&every, "every", 5*time.Minute, "with -warm and -recheck: the time between passes as the history file sees it (the schedule); 0: as they run")
 	flag.IntVar(&historySamples, "history", 0, "seed the history file with this many samples per process (12: an hour of five-minute runs)")
 	flag.Parse()
 
 	if *outages {
 		outageTable(*latency, *lagging)
+		return
+	}
+	if *recheck {
+		if err := recheckTable(*n, *concurrency, *latency, *lagging); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
 		return
 	}
 	if *warm {
@@ -232,37 +248,6 @@ func readReport(path string) (map[string]int, int) {
 		}
 	}
 	return statuses, notAsked
-}
-
-// child is the pass itself: the same action.Main the container runs.
-func child() int {
-	action.TuneRuntime() // as main does
-	code := action.Main(context.Background(), action.Env{Getenv: os.Getenv, Stdout: os.Stdout, Now: time.Now})
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	raw, _ := json.Marshal(childStats{Mallocs: m.Mallocs, TotalAlloc: m.TotalAlloc, PeakRSSKiB: ownPeakRSSKiB()})
-	_ = os.WriteFile(os.Getenv(childEnv), raw, 0o644)
-	return code
-}
-
-// ownPeakRSSKiB is this process's resident high-water mark (VmHWM, KiB),
-// or 0 where /proc is not. The child's rusage Maxrss is not it on Linux:
-// os/exec starts the child with vfork, sharing the bench's memory until
-// exec, and exec records that memory's high-water mark as the child's, so
-// Maxrss is the larger of the pass's peak and the bench's own RSS (its
-// stand-ins' 10,000 processes: 42 MiB by the fourth pass, above the pass).
-func ownPeakRSSKiB() uint64 {
-	raw, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kib, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return kib
-		}
-	}
-	return 0
 }
 
 // seedHistory writes samples per process, five minutes apart, ending five

@@ -38,7 +38,8 @@ func passTable(n, concurrency int, latency time.Duration, lagging, movedShare fl
 	fmt.Println("| pass | wall | floor (round trips) | wall / floor | router requests | SU requests | peak RSS | history file (of which schedulers) |")
 	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|")
 	moved := 0
-	for _, p := range []struct {
+	b.at = time.Now()
+	for i, p := range []struct {
 		name  string
 		trips int
 		move  bool
@@ -49,6 +50,9 @@ func passTable(n, concurrency int, latency time.Duration, lagging, movedShare fl
 		{"warm, after the move", 1, false},
 	} {
 		name := p.name
+		if i > 0 {
+			b.next()
+		}
 		if p.move && movedShare > 0 {
 			moved = b.move(int(math.Max(1, math.Round(1/movedShare))))
 			name = fmt.Sprintf("warm, %d SUs moved", moved)
@@ -72,6 +76,19 @@ type bench struct {
 	n, concurrency     int
 	latency            time.Duration
 	routerSeen, suSeen int // requests served before this pass
+	// at is the time the next pass starts at as the history file sees it
+	// (zero: as it runs): passes a schedule apart, run one after another.
+	at time.Time
+}
+
+// next moves the schedule on to the next pass, every after the last (with
+// every 0, the passes run on the real clock).
+func (b *bench) next() {
+	if every > 0 {
+		b.at = b.at.Add(every)
+	} else {
+		b.at = time.Time{}
+	}
 }
 
 func (b *bench) close() {
@@ -182,6 +199,9 @@ func (b *bench) pass(trips int) (result, error) {
 		"INPUT_PAGERDUTY-EVENTS-URL=" + pd.URL,
 		"INPUT_PAGERDUTY-ROUTING-KEY=R0123456789abcdefghijklmnopqrstu",
 		fmt.Sprintf("INPUT_CONCURRENCY=%d", b.concurrency),
+	}
+	if !b.at.IsZero() {
+		cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d", nowEnv, b.at.UnixNano()))
 	}
 	eventsBefore := len(pd.Accepted())
 	start := time.Now()

@@ -22,8 +22,9 @@ import (
 // server (the HTTP client keeps each host, the scheduler router included,
 // to concurrency requests at once). Target i's scheduler is asked where
 // scheduler(i) says it is, if anywhere (a location remembered from an
-// earlier pass), else through the router.
-func checkAll(ctx context.Context, con *console.Console, client *ao.Client, targets []processlist.Target, scheduler func(i int) string, concurrency int, timing Timing) []ao.Result {
+// earlier pass, and whether its hourly re-check with the router is due),
+// else through the router.
+func checkAll(ctx context.Context, con *console.Console, client *ao.Client, targets []processlist.Target, scheduler func(i int) ao.Where, concurrency int, timing Timing) []ao.Result {
 	results := make([]ao.Result, len(targets))
 	var done atomic.Int64
 	stop := progress(con, &done, len(targets), timing)
@@ -53,8 +54,18 @@ func checkAll(ctx context.Context, con *console.Console, client *ao.Client, targ
 // (slots apart) only marks the lines: a process at or past it is not
 // shown with a ✓. A terminal's report lists the processes in trouble with
 // their errors, so there they are shown only with --verbose (said once).
-func logChecks(con *console.Console, results []ao.Result, threshold int64) {
-	con.Logf("%s", routerLine(routerAsked(results), len(results)))
+// remembered(i) says whether target i had a scheduler remembered.
+func logChecks(con *console.Console, results []ao.Result, threshold int64, remembered func(i int) bool) {
+	asked, unknown := 0, 0
+	for i, r := range results {
+		if r.RouterAsked {
+			asked++
+			if !remembered(i) {
+				unknown++
+			}
+		}
+	}
+	con.Logf("%s", routerLine(asked, unknown, len(results)))
 	for _, r := range results {
 		switch {
 		case r.Interrupted:
@@ -128,16 +139,22 @@ func indexByProcess(results []ao.Result) map[string]*ao.Result {
 	return m
 }
 
-// routerLine says how many checks asked the scheduler router: the rest went
-// straight to a scheduler remembered from earlier passes.
-func routerLine(asked, checked int) string {
+// routerLine says how many checks asked the scheduler router, and of
+// those how many had no scheduler remembered: the others re-checked a
+// remembered one (its hour came round, it failed, or it answered out of
+// step with the state server). The rest went straight to a scheduler
+// remembered from earlier passes.
+func routerLine(asked, unknown, checked int) string {
 	switch {
 	case asked == 0:
 		return "every scheduler was remembered from earlier passes: no request to the scheduler router"
-	case asked == checked:
+	case asked == checked && unknown == checked:
 		return fmt.Sprintf("asked the scheduler router for every process checked (%d; no scheduler remembered for them yet)", checked)
+	case unknown == asked:
+		return fmt.Sprintf("asked the scheduler router for %d of %s (the others' schedulers were remembered from earlier passes)", asked, report.Count(checked, "process", "processes"))
 	}
-	return fmt.Sprintf("asked the scheduler router for %d of %s (the others' schedulers were remembered from earlier passes)", asked, report.Count(checked, "process", "processes"))
+	return fmt.Sprintf("asked the scheduler router for %d of %s: %d with no scheduler remembered, %d to re-check the one remembered (hourly, or when it failed or answered out of step with the state server)",
+		asked, report.Count(checked, "process", "processes"), unknown, asked-unknown)
 }
 
 // checked is what the checks found: every process's result in target
@@ -149,12 +166,16 @@ type checked struct {
 	misconfigured bool
 }
 
-// check checks every target until ctx ends (scheduler(i): the SU
-// remembered for targets[i], "" to ask the router), gives the hosts that
-// stopped answering a second look, reads the results against what earlier
-// passes saw (readNotes), and says any host that looks misconfigured.
-func check(ctx context.Context, con *console.Console, cfg config.Config, hc *retryhttp.Client, targets []processlist.Target, scheduler func(i int) string, timing Timing, readNotes func([]ao.Result)) checked {
-	client := &ao.Client{HTTP: hc, RouterURL: cfg.SURouterURL}
+// check checks every target until ctx ends (scheduler(i): what is
+// remembered of targets[i]'s SU), gives the hosts that stopped answering a
+// second look, reads the results against what earlier passes saw
+// (readNotes), and says any host that looks misconfigured. A state slot
+// ahead of every scheduler nonce a check could read, by as much as would
+// page, is a failure of the check (ao.Behind), not a distance: a lead
+// smaller than that pages nothing either way, and may be a scheduler's
+// replica a moment behind.
+func check(ctx context.Context, con *console.Console, cfg config.Config, hc *retryhttp.Client, targets []processlist.Target, scheduler func(i int) ao.Where, timing Timing, readNotes func([]ao.Result)) checked {
+	client := &ao.Client{HTTP: hc, RouterURL: cfg.SURouterURL, AheadIsError: max(1, int64(cfg.SeverityThreshold))}
 	con.Group(fmt.Sprintf("Checking %s (%d at once per server)", report.Count(len(targets), "process", "processes"), cfg.Concurrency))
 	results := checkAll(ctx, con, client, targets, scheduler, int(cfg.Concurrency), timing)
 	lookAgain(ctx, con, client, targets, results, scheduler, timing)
@@ -162,7 +183,7 @@ func check(ctx context.Context, con *console.Console, cfg config.Config, hc *ret
 	misconfigured := findMisconfigured(results, targets, cfg.StateURL, cfg.SURouterURL)
 	markMisconfigured(results, misconfigured)
 	readNotes(results)
-	logChecks(con, results, int64(cfg.SeverityThreshold))
+	logChecks(con, results, int64(cfg.SeverityThreshold), func(i int) bool { return scheduler(i).SU != "" })
 	con.EndGroup()
 	sayMisconfigured(con, misconfigured)
 	return checked{results: results, cutShort: cutShort, misconfigured: len(misconfigured) > 0}

@@ -68,16 +68,30 @@ func splitSchedulers(all history.Schedulers, targets []processlist.Target) ([]hi
 	return at, unlisted
 }
 
-// remembered is where target i's scheduler was last found, if that is
-// still fresh at now.
-func (s *setup) remembered(now time.Time) func(i int) string {
-	return func(i int) string { return s.schedulerAt[i].Fresh(s.targets[i].ProcessID, now) }
+// remembered is what is known at now of target i's scheduler: where it
+// was last found, if that may still be asked, whether the router is due
+// to be asked again too, and the process's last reading (a nonce that has
+// not moved from it while the state slot has sends the check to the
+// router).
+func (s *setup) remembered(now time.Time) func(i int) ao.Where {
+	return func(i int) ao.Where {
+		pid := s.targets[i].ProcessID
+		var w ao.Where
+		w.SU, w.Confirm = s.schedulerAt[i].Ask(pid, now)
+		samples := s.history[pid]
+		if n := len(samples); n > 0 && samples[n-1].At.Before(now) {
+			w.Last = &ao.Reading{State: samples[n-1].State, Nonce: samples[n-1].SU}
+		}
+		return w
+	}
 }
 
 // rememberSchedulers is what the history file remembers after this pass:
-// what the router said in it (learned at now), not what it said is gone;
-// a remembered location that was asked and answered, with the time it
-// was learned, so it still expires; the processes not listed only on a
+// what the router named in it (confirmed at now), not what it said is
+// gone; a remembered location kept without the router naming it (it was
+// not asked, said nothing, or named an SU whose nonce is lower), with the
+// time the router last named it, so it is re-checked and still expires;
+// the processes not listed only on a
 // narrowed pass (a manual run on a few processes forgets nothing of the
 // rest). results are in target order.
 func (s *setup) rememberSchedulers(results []ao.Result, now time.Time) {
@@ -104,15 +118,4 @@ func (s *setup) rememberSchedulers(results []ao.Result, now time.Time) {
 		}
 	}
 	s.schedulers, s.schedulerAt = next, nil
-}
-
-// routerAsked counts the checks that asked the router.
-func routerAsked(results []ao.Result) int {
-	n := 0
-	for _, r := range results {
-		if r.RouterAsked {
-			n++
-		}
-	}
-	return n
 }

@@ -152,36 +152,6 @@ func TestRememberedSchedulerDown(t *testing.T) {
 	}
 }
 
-// A remembered location is dropped after its bound: the router is asked
-// again, and its answer learned anew.
-func TestRememberedSchedulerExpires(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	healthy(h)
-	c := &requestCounter{f: h.fleet}
-	h.run(nil)
-	c.pass()
-	for _, step := range []struct {
-		at     time.Duration
-		router int
-	}{
-		{history.SchedulerTTL*3/4 - time.Minute, 0}, // fresh, whatever the process's share
-		{history.SchedulerTTL, 3},                   // every one expired: asked and learned again
-		{history.SchedulerTTL + time.Hour, 0},       // fresh again
-	} {
-		h.now = day1.Add(step.at)
-		if r := h.run(nil); r.exit != 0 {
-			t.Fatalf("exit %d:\n%s", r.exit, r.stdout)
-		}
-		if router, _ := c.pass(); router != step.router {
-			t.Errorf("at +%s: router asked %d times, want %d", step.at, router, step.router)
-		}
-	}
-	if s := h.schedulers(); !s[pidC].Learned.Equal(day1.Add(history.SchedulerTTL)) {
-		t.Errorf("learned %s, want the refresh's time", s[pidC].Learned)
-	}
-}
-
 // The history file is in the workspace: a location written there that is
 // not what the router would be trusted to say is never asked and never
 // shown, and the next file no longer holds it.
@@ -253,8 +223,17 @@ func TestWarmPassKeepsThePerHostLimit(t *testing.T) {
 	if h.fleet.Requests("state") != 40 || second.Requests("state") != 40 {
 		t.Errorf("state servers asked %d and %d times; want 40 each (20 processes each, two passes)", h.fleet.Requests("state"), second.Requests("state"))
 	}
-	if h.fleet.Requests("su") != 80 || h.fleet.Requests("router") != 40 {
-		t.Errorf("SU %d, router %d requests; want 80 and 40", h.fleet.Requests("su"), h.fleet.Requests("router"))
+	// The second pass re-checks the few processes whose hour came round
+	// (the router asked beside the SU, which it names again).
+	due := 0
+	for i := range 40 {
+		sch := history.Scheduler{URL: h.fleet.SU.URL, Learned: day1}
+		if _, recheck := sch.Ask(fmt.Sprintf("P%042d", i), day1.Add(5*time.Minute)); recheck {
+			due++
+		}
+	}
+	if h.fleet.Requests("su") != 80 || h.fleet.Requests("router") != 40+due {
+		t.Errorf("SU %d, router %d requests; want 80 and %d", h.fleet.Requests("su"), h.fleet.Requests("router"), 40+due)
 	}
 	for _, server := range []string{"su", "router"} {
 		if n := h.fleet.MaxInFlight(server); n > 3 {
@@ -289,61 +268,5 @@ func TestManualRunKeepsTheSchedulersOfWhatItDoesNotList(t *testing.T) {
 	h.run(scheduled)
 	if router, _ := c.pass(); router != 0 {
 		t.Errorf("router asked %d times after a manual run, want 0", router)
-	}
-}
-
-// The locations were learned through one su-router-url: a pass configured
-// with another router (another network, a private router) asks it, not
-// the schedulers the old one named.
-func TestChangedRouterForgetsTheSchedulersOfTheOldOne(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	healthy(h)
-	h.run(nil)
-	if len(h.schedulers()) != 3 {
-		t.Fatalf("cold pass remembered %v", h.schedulers())
-	}
-	other := aotest.Start()
-	defer other.Close()
-	for _, pid := range []string{pidA, pidB, pidC} {
-		other.Set(pid, 100, 100)
-	}
-	before := h.fleet.Requests("su")
-	h.now = day1.Add(5 * time.Minute)
-	r := h.run(map[string]string{"su-router-url": other.Router.URL})
-	if r.exit != 0 {
-		t.Fatalf("exit %d:\n%s", r.exit, r.stdout)
-	}
-	if n := other.Requests("router"); n != 3 {
-		t.Errorf("the configured router was asked %d times, want 3 (once per process)", n)
-	}
-	if n := h.fleet.Requests("su") - before; n != 0 {
-		t.Errorf("the old router's SU was asked %d times, want 0", n)
-	}
-}
-
-// A remembered SU that fails, and a router that answers without naming an
-// SU (here: the process is not on its allow-list): the location is
-// forgotten, not kept to be asked first again on every pass.
-func TestRouterThatNamesNoSchedulerForgetsTheRememberedOne(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	healthy(h)
-	other := aotest.Start()
-	other.Set(pidA, 100, 100)
-	h.fleet.PlaceOn(pidA, other.SU.URL)
-	h.run(nil)
-	if h.schedulers()[pidA].URL != other.SU.URL {
-		t.Fatalf("cold pass remembered %v", h.schedulers())
-	}
-	other.Close() // the remembered SU is down
-	h.fleet.Break(pidA, "", aotest.Forbidden)
-	h.now = day1.Add(5 * time.Minute)
-	r := h.run(map[string]string{"max-retries": "0"})
-	if sch, ok := h.schedulers()[pidA]; ok {
-		t.Errorf("kept %v, though the router named no SU for the process:\n%s", sch, r.stdout)
-	}
-	if len(h.schedulers()) != 2 {
-		t.Errorf("remembered %v, want the two others kept", h.schedulers())
 	}
 }

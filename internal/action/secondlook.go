@@ -53,7 +53,7 @@ type unanswered struct {
 // a second look, and asks again the processes of those that answer it.
 // results are in target order and updated in place; scheduler(i) is where
 // target i's scheduler was asked first.
-func lookAgain(ctx context.Context, con *console.Console, client *ao.Client, targets []processlist.Target, results []ao.Result, scheduler func(i int) string, timing Timing) {
+func lookAgain(ctx context.Context, con *console.Console, client *ao.Client, targets []processlist.Target, results []ao.Result, scheduler func(i int) ao.Where, timing Timing) {
 	hosts, order := unansweredHosts(client.RouterURL, targets, results)
 	if len(hosts) == 0 {
 		return
@@ -163,7 +163,7 @@ func probeUntilUp(ctx context.Context, hc *retryhttp.Client, probe string, clock
 
 // recheck asks the processes at indexes again, the sides that got no
 // answer, as many at once as the per-host limits let through.
-func recheck(ctx context.Context, client *ao.Client, targets []processlist.Target, results []ao.Result, indexes []int, scheduler func(i int) string) {
+func recheck(ctx context.Context, client *ao.Client, targets []processlist.Target, results []ao.Result, indexes []int, scheduler func(i int) ao.Where) {
 	var g errgroup.Group
 	for _, i := range indexes {
 		g.Go(func() error {

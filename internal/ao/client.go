@@ -27,6 +27,10 @@ const (
 type Client struct {
 	HTTP      *retryhttp.Client
 	RouterURL string
+	// AheadIsError: a state slot this many slots or more ahead of every
+	// scheduler nonce the check could read fails the check (Behind)
+	// instead of reading as a distance; 0 reads every lead as a distance.
+	AheadIsError int64
 }
 
 // Result is one process's check.
@@ -52,11 +56,12 @@ type Result struct {
 	// the router answered itself, its redirect was not of the usual
 	// shape, or it said the process is not there.
 	Scheduler string
-	// SchedulerFromRouter: the router gave Scheduler in this check (it is
-	// learned now); otherwise Scheduler is the remembered one, kept.
+	// SchedulerFromRouter: the router named Scheduler in this check (it is
+	// confirmed now); otherwise Scheduler is the remembered one, kept.
 	SchedulerFromRouter bool
-	// RouterAsked: the check asked the router (none remembered, or the
-	// remembered SU failed).
+	// RouterAsked: the check asked the router (none remembered, the
+	// remembered SU failed or was due for its re-check, or what it said
+	// cannot be the process's current scheduler).
 	RouterAsked bool
 	// Misconfigured names the input (and credential-free URL) at fault
 	// when every process on a host failed alike in a way that points at
@@ -108,19 +113,20 @@ func (r Result) ErrorText() string {
 // Check reads both nonces of one process at the same time, asking the
 // router where its scheduler is.
 func (c *Client) Check(ctx context.Context, processID, stateURL string) Result {
-	return c.CheckAt(ctx, processID, stateURL, "")
+	return c.CheckAt(ctx, processID, stateURL, Where{})
 }
 
-// CheckAt is Check asking the scheduler at scheduler (an SU base URL an
+// CheckAt is Check asking the scheduler where.SU (an SU base URL an
 // earlier pass learned from the router; "" for none) directly: one round
-// trip instead of two. When that SU fails in any way (the process may have
-// moved), the router is asked again within the check. Result.Scheduler and
-// Result.SchedulerFromRouter say what to remember.
-func (c *Client) CheckAt(ctx context.Context, processID, stateURL, scheduler string) Result {
+// trip instead of two. The router is asked too within the check when that
+// SU fails in any way, when where.Confirm says its hourly re-check is due,
+// or when what the SU said is out of step with the state slot (outOfStep).
+// Result.Scheduler and Result.SchedulerFromRouter say what to remember.
+func (c *Client) CheckAt(ctx context.Context, processID, stateURL string, where Where) Result {
 	// Only the credential-free form leaves the client: results reach
 	// outputs, files and payloads.
 	r := Result{ProcessID: processID, StateURL: escape.URL(stateURL)}
-	return c.read(ctx, r, stateURL, scheduler, true, true)
+	return c.read(ctx, r, stateURL, where, true, true)
 }
 
 // Recheck reads again the sides of r that got no answer (a host that
@@ -128,7 +134,7 @@ func (c *Client) CheckAt(ctx context.Context, processID, stateURL, scheduler str
 // the other side read. A state server that was computing the process is
 // never asked again: that would restart its work, or read the slot the
 // monitor's own abandoned request left.
-func (c *Client) Recheck(ctx context.Context, r Result, stateURL, scheduler string) Result {
+func (c *Client) Recheck(ctx context.Context, r Result, stateURL string, where Where) Result {
 	state := NoAnswer(r.StateErr)
 	sched := NoAnswer(r.SUErr)
 	if !state && !sched {
@@ -142,10 +148,10 @@ func (c *Client) Recheck(ctx context.Context, r Result, stateURL, scheduler stri
 		if !r.SchedulerFromRouter {
 			// What the failed attempt kept was the remembered location:
 			// ask it again, as the first attempt did.
-			scheduler = orRemembered(r.Scheduler, scheduler)
+			where.SU = orRemembered(r.Scheduler, where.SU)
 		}
 	}
-	return c.read(ctx, r, stateURL, scheduler, state, sched)
+	return c.read(ctx, r, stateURL, where, state, sched)
 }
 
 func orRemembered(kept, remembered string) string {
@@ -157,11 +163,18 @@ func orRemembered(kept, remembered string) string {
 
 // read reads the state slot and the scheduler's nonce at the same time
 // (either may be skipped: Recheck keeps one).
-func (c *Client) read(ctx context.Context, r Result, stateURL, scheduler string, state, sched bool) Result {
+func (c *Client) read(ctx context.Context, r Result, stateURL string, where Where, state, sched bool) Result {
 	start := time.Now()
 	if ctx.Err() != nil {
 		r.Interrupted = true
 		return r
+	}
+	// The nonce a state-only read keeps is read against the new slot too.
+	var got suRead
+	var at located
+	keep := !sched && r.SUNonce != nil
+	if keep {
+		got, at = kept(r)
 	}
 	var wg sync.WaitGroup
 	if state {
@@ -178,15 +191,12 @@ func (c *Client) read(ctx context.Context, r Result, stateURL, scheduler string,
 		}()
 	}
 	if sched {
-		n, at, err := c.schedulerNonce(ctx, r.ProcessID, scheduler)
-		r.Scheduler, r.SchedulerFromRouter, r.RouterAsked = at.base, at.fromRouter, at.routerAsk || r.RouterAsked
-		if err != nil {
-			r.SUErr = err
-		} else {
-			r.SUNonce = &n
-		}
+		got, at = c.schedulerNonce(ctx, r.ProcessID, where)
 	}
 	wg.Wait()
+	if sched || keep {
+		c.againstState(ctx, &r, where, got, at)
+	}
 	r.Duration += time.Since(start)
 	r.noMessages()
 	// A failure that ends after the pass was cut short may be the cut

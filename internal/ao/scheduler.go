@@ -10,73 +10,158 @@ import (
 	"github.com/org/nonce-monitor-action/internal/retryhttp"
 )
 
+// Where is what a pass knows, before a check, of where the process's
+// scheduler is and what it said last.
+type Where struct {
+	// SU is the SU base URL the router named in an earlier pass ("" for
+	// none): asked directly, one round trip instead of two.
+	SU string
+	// Confirm asks the router too, at the same time as SU: a location is
+	// believed only while the router still names it, so it is re-checked
+	// hourly (history.Scheduler.Ask) however well it answers.
+	Confirm bool
+	// Last is the process's reading in the pass before, if any: a nonce
+	// still at Last.Nonce while the state slot moved past Last.State is
+	// evidence that the SU asked no longer holds the process.
+	Last *Reading
+}
+
+// Reading is a process's two numbers as one pass read them.
+type Reading struct{ State, Nonce int64 }
+
 // located is where a check found the process's scheduler.
 type located struct {
 	base       string // SU base URL to remember; "" for none
-	fromRouter bool   // the router said so in this check
+	fromRouter bool   // the router named base in this check (it is confirmed now)
 	routerAsk  bool   // the router was asked
 }
 
-// schedulerNonce returns the latest nonce the process's scheduler
-// assigned, and where that scheduler is. A remembered SU is asked
-// directly; the router only when none is remembered or the remembered one
-// fails (no answer, a 4xx, a redirect, an answer for another process:
-// any of them may mean the process moved).
-func (c *Client) schedulerNonce(ctx context.Context, processID, remembered string) (int64, located, error) {
-	base, ok := answer.SchedulerURL(remembered)
-	if !ok {
-		return c.viaRouter(ctx, processID, "", nil)
-	}
-	n, err := c.askSU(ctx, base+"/"+processID+"/latest", processID)
-	if err == nil || ctx.Err() != nil {
-		return n, located{base: base}, err
-	}
-	return c.viaRouter(ctx, processID, base, err)
+// suRead is one scheduler answer within a check: the /latest URL asked
+// ("" for none, or the router answering itself), its base URL to
+// remember, and the nonce or the failure.
+type suRead struct {
+	url, base string
+	nonce     int64
+	err       error
 }
 
-// viaRouter asks the router and follows its 307, as a request of its own
-// to the SU: the SU is its own host, charged with its own failures. tried
-// is the remembered SU that just failed with triedErr ("" and nil for
-// none): if the router points there again, that answer stands, unasked
-// twice; if the router does not answer, or answers with trouble of its
-// own, the SU's failure stands and its location is kept.
-func (c *Client) viaRouter(ctx context.Context, processID, tried string, triedErr error) (int64, located, error) {
-	u := strings.TrimRight(c.RouterURL, "/") + "/" + processID + "/latest"
+// routed is the router's answer for a process.
+type routed struct {
+	// su is the /latest URL of the SU it named ("" for none); base that
+	// SU's base URL to remember ("" when the redirect is not of the usual
+	// shape).
+	su, base string
+	// Otherwise the router answered for itself: a nonce (an su-router-url
+	// naming an SU), or err.
+	nonce int64
+	err   error
+	// trouble: the router gave no answer, or one in trouble of its own
+	// (err says which): it said nothing about the process.
+	trouble bool
+}
+
+// schedulerNonce reads the latest nonce the process's scheduler assigned,
+// and where that scheduler is. A remembered SU is asked directly, and the
+// router with it when w.Confirm; the router alone when none is
+// remembered, or after the remembered one failed (no answer, a 4xx, a
+// redirect, an answer for another process: any of them may mean the
+// process moved).
+func (c *Client) schedulerNonce(ctx context.Context, processID string, w Where) (suRead, located) {
+	base, ok := answer.SchedulerURL(w.SU)
+	if !ok {
+		return c.settle(ctx, processID, suRead{}, located{}, c.askRouter(ctx, processID))
+	}
+	mine, at := suRead{url: base + "/" + processID + "/latest", base: base}, located{base: base}
+	if !w.Confirm {
+		mine.nonce, mine.err = c.askSU(ctx, mine.url, processID)
+		if mine.err == nil || ctx.Err() != nil {
+			return mine, at
+		}
+		return c.settle(ctx, processID, mine, at, c.askRouter(ctx, processID))
+	}
+	// Both at once: a re-check costs the router a request, not the check
+	// a round trip, unless the router names another SU.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		mine.nonce, mine.err = c.askSU(ctx, mine.url, processID)
+	}()
+	rt := c.askRouter(ctx, processID)
+	<-done
+	return c.settle(ctx, processID, mine, at, rt)
+}
+
+// settle decides between mine (the answer the check holds, from at; url
+// "" for none yet) and the router's answer rt. The router's word is where
+// the process is, but a lower nonce is not believed over a higher one:
+// nonces only grow, so of two SUs that answer for the process, the lower
+// has not seen assignments the higher has, and is the SU the process left
+// or a copy that stopped. So:
+//
+//   - the router said nothing about the process (no answer, its own
+//     trouble): mine stands, its location kept unconfirmed (a failure of
+//     mine stands too: nothing says the process moved);
+//   - it names no SU (it answers itself, or refuses the process): its
+//     answer replaces a failed mine, and the location is forgotten; mine
+//     that answered stands, unconfirmed;
+//   - it names mine's SU: mine stands, confirmed (not asked twice);
+//   - it names another: that SU is asked; its failure stands (the process
+//     is where the router says, and that SU is charged with it); of two
+//     nonces the higher stands (the router's on a tie), and the router's
+//     SU is remembered only when it is the one believed.
+func (c *Client) settle(ctx context.Context, processID string, mine suRead, at located, rt routed) (suRead, located) {
+	at.routerAsk = true
+	switch {
+	case rt.trouble && mine.url == "":
+		return suRead{err: rt.err}, at
+	case rt.trouble:
+		return mine, at
+	case rt.su == "" && (mine.url == "" || mine.err != nil):
+		return suRead{nonce: rt.nonce, err: rt.err}, located{fromRouter: true, routerAsk: true}
+	case rt.su == "":
+		return mine, at
+	case rt.su == mine.url || (rt.base != "" && rt.base == mine.base):
+		return mine, located{base: mine.base, fromRouter: true, routerAsk: true}
+	}
+	theirs := suRead{url: rt.su, base: rt.base}
+	theirs.nonce, theirs.err = c.askSU(ctx, rt.su, processID)
+	if theirs.err == nil && mine.url != "" && mine.err == nil && mine.nonce > theirs.nonce {
+		return mine, at
+	}
+	return theirs, located{base: rt.base, fromRouter: true, routerAsk: true}
+}
+
+// askRouter asks the router where the process's SU is. Its 307 is not
+// followed here: the SU is asked as a request of its own, to its own
+// host, charged with its own failures.
+func (c *Client) askRouter(ctx context.Context, processID string) routed {
+	u := c.routerLatest(processID)
 	host := escape.Host(u)
-	kept := located{base: tried, routerAsk: true}
 	req := retryhttp.Request{URL: u, MaxBody: maxNonceBody, Endpoint: answer.Router, NoRedirects: true, Reduce: readLatest}
 	resp, err := c.HTTP.Do(ctx, req)
 	switch {
-	case err != nil && triedErr != nil:
-		return 0, kept, triedErr
 	case err != nil:
-		return 0, kept, transportError(Scheduler, host, err)
-	case resp.Verdict.Failed() && resp.Verdict.Kind != answer.Redirect && resp.Verdict.Blame == answer.Host && triedErr != nil:
-		return 0, kept, triedErr
-	}
-	// The router answered: what it says replaces what was remembered.
-	at := located{fromRouter: true, routerAsk: true}
-	if resp.Verdict.Kind == answer.Redirect {
+		return routed{err: transportError(Scheduler, host, err), trouble: true}
+	case resp.Verdict.Kind == answer.Redirect:
 		location := resp.Header.Get("Location")
 		su, ok := redirectTarget(u, location)
 		if !ok {
-			return 0, at, &Error{Endpoint: Scheduler, Host: host, Kind: BadResponse, Blame: answer.Config,
-				Detail: "the router redirected to a URL that is not http(s) without credentials, not followed"}
+			return routed{err: &Error{Endpoint: Scheduler, Host: host, Kind: BadResponse, Blame: answer.Config,
+				Detail: "the router redirected to a URL that is not http(s) without credentials, not followed"}}
 		}
-		at.base, _ = answer.SchedulerBase(u, location, processID)
-		if at.base != "" && at.base == tried {
-			return 0, at, triedErr
-		}
-		n, err := c.askSU(ctx, su, processID)
-		return n, at, err
-	}
-	if resp.Verdict.Failed() {
-		return 0, at, answerError(Scheduler, host, resp.Verdict, resp.Attempts)
+		base, _ := answer.SchedulerBase(u, location, processID)
+		return routed{su: su, base: base}
+	case resp.Verdict.Failed():
+		return routed{err: answerError(Scheduler, host, resp.Verdict, resp.Attempts), trouble: resp.Verdict.Blame == answer.Host}
 	}
 	// A router that answers itself (an su-router-url naming an SU): no
 	// location to remember, nothing to save by remembering.
 	n, err := nonceOf(host, resp, processID)
-	return n, at, err
+	return routed{nonce: n, err: err}
+}
+
+func (c *Client) routerLatest(processID string) string {
+	return strings.TrimRight(c.RouterURL, "/") + "/" + processID + "/latest"
 }
 
 // askSU asks the SU at u (its /{pid}/latest) for the latest assignment.

@@ -101,7 +101,7 @@ func TestRememberedScheduler(t *testing.T) {
 			if c.prepare != nil {
 				c.prepare(f, moved)
 			}
-			r := newClient(f).CheckAt(context.Background(), pid, f.State.URL, c.remembered(f, moved))
+			r := newClient(f).CheckAt(context.Background(), pid, f.State.URL, Where{SU: c.remembered(f, moved)})
 			switch {
 			case c.kind == "" && (r.SUErr != nil || r.SUNonce == nil || *r.SUNonce != c.nonce):
 				t.Errorf("nonce %v, %v; want %d", r.SUNonce, r.SUErr, c.nonce)
@@ -132,7 +132,7 @@ func TestRememberedSchedulerDownAndRouterSilent(t *testing.T) {
 	down := refusing(t)
 	c := newClient(f)
 	c.RouterURL = refusing(t)
-	r := c.CheckAt(context.Background(), pid, f.State.URL, down)
+	r := c.CheckAt(context.Background(), pid, f.State.URL, Where{SU: down})
 	var e *Error
 	if !errors.As(r.SUErr, &e) || e.Kind != Unreachable || e.Host != escape.Host(down) {
 		t.Fatalf("SUErr = %v, want the remembered SU unreachable", r.SUErr)
@@ -161,7 +161,7 @@ func TestRememberedSchedulerAnswersWrongly(t *testing.T) {
 			defer f.Close()
 			f.Set(pid, 4, 5)
 			stale, asked := counting(t, h)
-			r := newClient(f).CheckAt(context.Background(), pid, f.State.URL, stale.URL)
+			r := newClient(f).CheckAt(context.Background(), pid, f.State.URL, Where{SU: stale.URL})
 			if r.SUErr != nil || *r.SUNonce != 5 || r.Scheduler != f.SU.URL || !r.SchedulerFromRouter {
 				t.Errorf("got %v, %v, remember %q; want 5 from %s", r.SUNonce, r.SUErr, r.Scheduler, f.SU.URL)
 			}
@@ -182,7 +182,7 @@ func TestRouterLocationChecked(t *testing.T) {
 	withCreds := strings.Replace(target.URL, "http://", "http://user:secret@", 1)
 	for _, loc := range []string{withCreds + "/" + pid + "/latest", "javascript:alert(1)", target.URL + "/" + strings.Repeat("a", 2000) + "/" + pid + "/latest"} {
 		f.PlaceOn(pid, strings.TrimSuffix(loc, "/"+pid+"/latest"))
-		r := newClient(f).CheckAt(context.Background(), pid, f.State.URL, "")
+		r := newClient(f).CheckAt(context.Background(), pid, f.State.URL, Where{})
 		if r.SUErr == nil || r.Scheduler != "" {
 			t.Errorf("location %.60q: followed or remembered (%q, %v)", loc, r.Scheduler, r.SUErr)
 		}

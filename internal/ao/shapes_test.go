@@ -220,7 +220,7 @@ func TestRecheckAsksOnlyWhatGotNoAnswer(t *testing.T) {
 	}
 	f.StateDown(false)
 	router, su := f.Requests("router"), f.Requests("su")
-	r = c.Recheck(context.Background(), r, f.State.URL, "")
+	r = c.Recheck(context.Background(), r, f.State.URL, Where{})
 	if !r.Checked() || r.SlotsBehind() != 4 {
 		t.Fatalf("rechecked: %q", r.ErrorText())
 	}

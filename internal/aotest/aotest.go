@@ -110,6 +110,7 @@ type Fleet struct {
 	inFlight   map[string]int // requests being served, by server name
 	maxFlight  map[string]int // the most served at once, by server name
 	conns      map[string]int // connections opened, by server name
+	sus        suSet          // SUs beyond SU, and moves between them (moves.go)
 }
 
 // Start starts the stand-ins on loopback; call Close when done.
@@ -156,6 +157,7 @@ func (f *Fleet) Close() {
 	f.State.Close()
 	f.Router.Close()
 	f.SU.Close()
+	f.closeSUs()
 }
 
 // Set records a process's two nonces and clears its faults.

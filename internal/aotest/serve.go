@@ -36,23 +36,16 @@ func (f *Fleet) serveRouter(w http.ResponseWriter, r *http.Request) {
 		send(w, http.StatusForbidden, "application/json", `{"error":"Process not in allow list"}`)
 		return
 	}
-	su := f.suURL
-	if su == "" {
-		su = f.SU.URL
-	}
-	f.mu.Lock()
-	if placed, ok := f.suFor[pid]; ok {
-		su = placed
-	}
-	f.mu.Unlock()
+	su := f.routeTo(pid)
 	// The real router sends an empty body; http.Redirect would add HTML.
 	w.Header().Set("Location", su+"/"+pid+"/latest")
 	w.WriteHeader(http.StatusTemporaryRedirect)
 }
 
-func (f *Fleet) serveSU(w http.ResponseWriter, r *http.Request) {
+// serveSUOn answers as the SU named su (moves.go: which processes it holds).
+func (f *Fleet) serveSUOn(su string, w http.ResponseWriter, r *http.Request) {
 	pid, _ := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/"), "/latest")
-	p, known := f.lookup(pid)
+	p, known := f.lookupOn(su, pid)
 	if !known || p.SUFault == Unknown {
 		send(w, http.StatusBadRequest, "application/json", RouterNotFound)
 		return

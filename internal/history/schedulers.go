@@ -13,16 +13,28 @@ import (
 	"github.com/org/nonce-monitor-action/internal/answer"
 )
 
-// SchedulerTTL bounds how long a remembered scheduler location is asked
-// without asking the router again. A process's SU is fixed at spawn, so a
-// day is only a bound on a location that went stale while its old SU kept
-// answering; a failed answer sends the pass to the router at once anyway.
-// Each process's location expires somewhere in the last quarter of the
-// bound (by its ID), so a fleet learned in one pass is not re-asked in one.
+// A remembered location is believed only while it behaves: a pass asks
+// it directly (one round trip), and asks the router too, at the same
+// time, once every RecheckEvery. The SU a process has moved from can go
+// on answering /latest for it with a nonce that no longer moves, so a
+// location is re-checked however well it answers. Which pass re-checks a
+// process is fixed by its ID (a phase within the hour), so a fleet learned
+// in one pass is re-checked over the hour that follows, about
+// N × (pass interval / RecheckEvery) processes a pass: 1/12 of the fleet
+// at five-minute runs. Evidence that a location went stale (package ao:
+// the state slot ahead of its nonce, its nonce still while the state slot
+// moves) sends a check to the router within the pass, whatever the time.
+const RecheckEvery = time.Hour
+
+// SchedulerTTL bounds how long a location the router has not named again
+// is asked at all: one the router stopped confirming (it is down, or names
+// another SU whose nonce is lower) is dropped a day after the router last
+// named it, and the router alone is asked.
 const SchedulerTTL = 24 * time.Hour
 
 // Scheduler is where a process's scheduler (SU) answers, as the router
-// said (its 307's base URL, checked by answer.SchedulerURL), and when.
+// said (its 307's base URL, checked by answer.SchedulerURL), and when the
+// router last named it.
 type Scheduler struct {
 	URL     string
 	Learned time.Time
@@ -39,31 +51,42 @@ type Schedulers map[string]Scheduler
 // through (the caller's mark of it): locations another router gave are
 // not this router's answers, and read as none known.
 
-// Fresh is the remembered scheduler of processID, or "" when none is
-// remembered, it fails answer.SchedulerURL, or it expired (learned more
-// than its share of SchedulerTTL before now, or after now: a clock that
-// went back proves nothing about the location).
-func (s Schedulers) Fresh(processID string, now time.Time) string {
-	return s[processID].Fresh(processID, now)
+// Ask is where to ask for processID's nonce at now: base is the
+// remembered SU ("" for none: none is remembered, it fails
+// answer.SchedulerURL, the router last named it SchedulerTTL or more
+// before now, or after now: a clock that went back proves nothing about
+// the location), and recheck says the router is to be asked too: the
+// process's re-check falls between the router's last naming and now.
+func (s Schedulers) Ask(processID string, now time.Time) (base string, recheck bool) {
+	return s[processID].Ask(processID, now)
 }
 
-// Fresh is Schedulers.Fresh for the scheduler remembered for processID.
-func (sch Scheduler) Fresh(processID string, now time.Time) string {
-	if sch.URL == "" || sch.Learned.After(now) || !now.Before(sch.Learned.Add(ttlOf(processID))) {
-		return ""
+// Ask is Schedulers.Ask for the scheduler remembered for processID.
+func (sch Scheduler) Ask(processID string, now time.Time) (base string, recheck bool) {
+	if sch.URL == "" || sch.Learned.After(now) || !now.Before(sch.Learned.Add(SchedulerTTL)) {
+		return "", false
 	}
 	base, ok := answer.SchedulerURL(sch.URL)
 	if !ok {
-		return ""
+		return "", false
 	}
-	return base
+	return base, recheckRound(processID, now) > recheckRound(processID, sch.Learned)
 }
 
-// ttlOf is SchedulerTTL less up to a quarter of it, fixed per process.
-func ttlOf(processID string) time.Duration {
+// recheckRound numbers the RecheckEvery-long rounds of processID, each
+// starting at its phase (a hash of the ID, in whole seconds of the hour):
+// a process is re-checked at the first pass of each round, wherever in
+// the round it was last named.
+func recheckRound(processID string, t time.Time) int64 {
 	h := fnv.New32a()
 	h.Write([]byte(processID))
-	return SchedulerTTL - time.Duration(h.Sum32()%1024)*(SchedulerTTL/4)/1024
+	every := int64(RecheckEvery / time.Second)
+	phase := int64(h.Sum32()) % every
+	n := t.Unix() - phase
+	if n < 0 { // floor, for a time before 1970 (a forged file)
+		return (n+1)/every - 1
+	}
+	return n / every
 }
 
 // ParseSchedulers reads the schedulers section of a history file (Parse

@@ -1,6 +1,7 @@
 package history
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -84,8 +85,8 @@ func TestHostileRememberedLocationsAreDropped(t *testing.T) {
 	}
 	// Even one put in memory some other way is never handed out.
 	s["creds"] = Scheduler{URL: "https://u:p@su.example", Learned: t0}
-	if got := s.Fresh("creds", t0.Add(time.Minute)); got != "" {
-		t.Errorf("Fresh handed out %q", got)
+	if got, _ := s.Ask("creds", t0.Add(time.Minute)); got != "" {
+		t.Errorf("Ask handed out %q", got)
 	}
 	for _, bad := range []string{`{"version":1,"schedulers":[1]}`, `{"version":1,"schedulers":{"https://su.example":{"a":"x"}}}`} {
 		if _, err := ParseSchedulers([]byte(bad), ""); err == nil {
@@ -94,30 +95,69 @@ func TestHostileRememberedLocationsAreDropped(t *testing.T) {
 	}
 }
 
-func TestSchedulerExpires(t *testing.T) {
-	s := Schedulers{}
+// A location is asked until a day after the router last named it, never
+// when named in the future (a clock that went back), and re-checked with
+// the router within RecheckEvery of its naming, at a pass fixed by the
+// process's ID.
+func TestSchedulerRecheckAndExpiry(t *testing.T) {
+	const su = "https://su.example"
 	for i := range 200 {
-		s[strings.Repeat("p", 40)+string(rune('A'+i%26))+string(rune('a'+i/26))] = Scheduler{URL: "https://su.example", Learned: t0}
+		pid := fmt.Sprintf("%043d", i)
+		sch := Scheduler{URL: su, Learned: t0}
+		if base, recheck := sch.Ask(pid, t0); base != su || recheck {
+			t.Fatalf("%s just learned: %q, re-check %v; want %s without", pid, base, recheck, su)
+		}
+		if base, _ := sch.Ask(pid, t0.Add(-time.Second)); base != "" {
+			t.Errorf("%s: asked though learned in the future", pid)
+		}
+		if base, _ := sch.Ask(pid, t0.Add(SchedulerTTL)); base != "" {
+			t.Errorf("%s: asked a day after the router last named it", pid)
+		}
+		if base, recheck := sch.Ask(pid, t0.Add(SchedulerTTL-time.Second)); base != su || !recheck {
+			t.Errorf("%s: a second before the day ends: %q, re-check %v; want asked and re-checked", pid, base, recheck)
+		}
+		// Once due, due until the router names it again.
+		due := time.Duration(-1)
+		for d := time.Duration(0); d <= RecheckEvery; d += time.Minute {
+			_, recheck := sch.Ask(pid, t0.Add(d))
+			switch {
+			case recheck && due < 0:
+				due = d
+			case !recheck && due >= 0:
+				t.Fatalf("%s: due at +%s, not at +%s", pid, due, d)
+			}
+		}
+		if due <= 0 {
+			t.Errorf("%s: not re-checked within %s of its naming", pid, RecheckEvery)
+		}
+		if _, recheck := (Scheduler{URL: su, Learned: t0.Add(due)}).Ask(pid, t0.Add(due+RecheckEvery-time.Minute)); recheck {
+			t.Errorf("%s: named again at its re-check, due again before %s passed", pid, RecheckEvery)
+		}
 	}
-	soonest, latest := SchedulerTTL, time.Duration(0)
-	for pid := range s {
-		if s.Fresh(pid, t0) != "https://su.example" {
-			t.Fatalf("%s: not fresh when just learned", pid)
+}
+
+// A fleet learned in one pass is re-checked over the hour that follows,
+// about a twelfth of it at each five-minute pass, not all in one.
+func TestRechecksSpreadOverTheHour(t *testing.T) {
+	const n = 1200
+	learned := t0.Add(17 * time.Second) // any moment in the hour
+	prev := map[string]bool{}
+	for k := 1; k <= 12; k++ {
+		now := learned.Add(time.Duration(k) * 5 * time.Minute)
+		fresh := 0
+		for i := range n {
+			pid := fmt.Sprintf("P%042d", i)
+			if _, recheck := (Scheduler{URL: "https://su.example", Learned: learned}).Ask(pid, now); recheck && !prev[pid] {
+				prev[pid] = true
+				fresh++
+			}
 		}
-		if s.Fresh(pid, t0.Add(-time.Second)) != "" {
-			t.Errorf("%s: fresh though learned in the future", pid)
+		if fresh < n/12/2 || fresh > n/12*3/2 {
+			t.Errorf("pass %d: %d of %d re-checked, want about %d", k, fresh, n, n/12)
 		}
-		if s.Fresh(pid, t0.Add(SchedulerTTL)) != "" {
-			t.Errorf("%s: fresh after SchedulerTTL", pid)
-		}
-		if s.Fresh(pid, t0.Add(SchedulerTTL*3/4-time.Second)) == "" {
-			t.Errorf("%s: expired before three quarters of SchedulerTTL", pid)
-		}
-		soonest, latest = min(soonest, ttlOf(pid)), max(latest, ttlOf(pid))
 	}
-	// The expiries are spread, not one pass for the whole fleet.
-	if latest-soonest < SchedulerTTL/8 {
-		t.Errorf("expiries spread over only %s", latest-soonest)
+	if len(prev) != n {
+		t.Errorf("%d of %d re-checked within the hour", len(prev), n)
 	}
 }
 
