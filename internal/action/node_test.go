@@ -161,7 +161,13 @@ func TestARestartWithinThePassPagesNobody(t *testing.T) {
 		name    string
 		backAt  int32 // the address probe that finds it back; 0: never
 		wantOpe int
-	}{{"back within the pass", 3, 0}, {"down for the whole pass", 0, 1}} {
+	}{
+		{"back within the pass", 3, 0},
+		// The look's last probe, lookAgainFor after its first: a restart
+		// of up to 30 s is not paged.
+		{"back at the look's last probe", int32(len(lookWaits) + 1), 0},
+		{"down for the whole pass", 0, 1},
+	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t)

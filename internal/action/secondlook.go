@@ -85,7 +85,7 @@ func lookAgain(ctx context.Context, con *console.Console, client *ao.Client, tar
 			continue
 		}
 		if !up[n] {
-			con.Logf("%s %s did not answer for %s after it stopped answering: it is down", u.endpoint, name, lookAgainFor)
+			con.Logf("%s %s did not answer for %s after it stopped answering: it is down", u.endpoint, name, back[n].Round(time.Second))
 			continue
 		}
 		client.HTTP.Hosts.Revive(name)
@@ -138,23 +138,33 @@ func unansweredHosts(routerURL string, targets []processlist.Target, results []a
 	return hosts, order
 }
 
-// probeUntilUp asks probe now and after each of lookWaits, until the host
-// answers (any answer of its own), lookAgainFor has passed, or ctx ends.
+// probeUntilUp asks probe now and at each of lookWaits' instants after it
+// (1, 3, 7, 15 and 30 s), until the host answers (any answer of its own),
+// lookAgainFor has passed, or ctx ends. The instants are kept whatever the
+// probes take (a refused one, milliseconds; a hung one, the request
+// timeout), and the last is the look's end, so a host back just before it
+// is found.
 func probeUntilUp(ctx context.Context, hc *retryhttp.Client, probe string, clock retryhttp.Clock) bool {
 	once := *hc
 	once.Hosts, once.MaxRetries, once.Budget, once.OnRetry = nil, 0, nil, nil // one attempt, past the open breaker
 	start := clock.Now()
+	end, at := start.Add(lookAgainFor), start
 	for n := 0; ; n++ {
 		// Any answer but a gateway's is the host's own (package answer).
 		resp, err := once.Do(ctx, retryhttp.Request{URL: probe, MaxBody: 64 << 10, Endpoint: answer.StateSlot, NoRedirects: true})
 		if err == nil && resp.Verdict.Answered {
 			return true
 		}
-		if n == len(lookWaits) || ctx.Err() != nil || clock.Now().Sub(start)+lookWaits[n] > lookAgainFor {
+		now := clock.Now()
+		if n == len(lookWaits) || ctx.Err() != nil || !now.Before(end) {
 			return false
 		}
+		at = at.Add(lookWaits[n])
+		if at.After(end) {
+			at = end
+		}
 		select {
-		case <-clock.After(lookWaits[n]):
+		case <-clock.After(max(at.Sub(now), 0)):
 		case <-ctx.Done():
 			return false
 		}
