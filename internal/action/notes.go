@@ -19,6 +19,7 @@ import (
 	"github.com/org/nonce-monitor-action/internal/console"
 	"github.com/org/nonce-monitor-action/internal/escape"
 	"github.com/org/nonce-monitor-action/internal/history"
+	"github.com/org/nonce-monitor-action/internal/trend"
 	"github.com/org/nonce-monitor-action/internal/workspace"
 )
 
@@ -30,9 +31,9 @@ const abandonedFor = time.Hour
 
 // readAgainstNotes reads each result against its process's note, in place,
 // and returns the notes the next pass reads against. results are in target
-// order; kept holds the notes of processes not checked this pass (a
-// narrowed pass keeps the notes of processes it does not list).
-func readAgainstNotes(results []ao.Result, notes history.Notes, now time.Time, narrowed bool) history.Notes {
+// order; earlier is what earlier passes read (the history before this
+// pass). A narrowed pass keeps the notes of processes it does not list.
+func readAgainstNotes(results []ao.Result, notes history.Notes, earlier history.History, now time.Time, narrowed bool) history.Notes {
 	next := history.Notes{}
 	if narrowed {
 		for pid, n := range notes {
@@ -41,7 +42,7 @@ func readAgainstNotes(results []ao.Result, notes history.Notes, now time.Time, n
 	}
 	for i := range results {
 		n, ok := notes[results[i].ProcessID]
-		if n, keep := readAgainst(&results[i], n, ok, now); keep {
+		if n, keep := readAgainst(&results[i], n, ok, now, earlier[results[i].ProcessID]); keep {
 			next[results[i].ProcessID] = n
 		} else {
 			delete(next, results[i].ProcessID)
@@ -51,8 +52,9 @@ func readAgainstNotes(results []ao.Result, notes history.Notes, now time.Time, n
 }
 
 // readAgainst is readAgainstNotes for one result r and its note n (had: it
-// has one). It returns the note to keep, if any.
-func readAgainst(r *ao.Result, n history.Note, had bool, now time.Time) (history.Note, bool) {
+// has one), and the samples earlier passes read of it. It returns the note
+// to keep, if any.
+func readAgainst(r *ao.Result, n history.Note, had bool, now time.Time, samples []trend.Sample) (history.Note, bool) {
 	var e *ao.Error
 	switch {
 	case r.NotChecked():
@@ -100,11 +102,32 @@ func readAgainst(r *ao.Result, n history.Note, had bool, now time.Time) (history
 		if (n.SlotKnown && slot > n.Slot) || now.Sub(n.Since) >= abandonedFor || n.Since.After(now) {
 			return n, false // computed further, or left too long: read as it stands
 		}
+		if !n.SlotKnown && hadComputed(samples, n.Since, slot) {
+			// The node answered this slot, or one below, before the read
+			// gave up: it had the process computed, and a read of it
+			// computes nothing, so nothing was abandoned. The timeout
+			// was the node's slowness; the slot is its own (a process
+			// stuck there is stuck, not loading).
+			return n, false
+		}
 		n.Slot, n.SlotKnown = slot, true
 		stillLoading(r, n, slot, now)
 		return n, true
 	}
 	return n, false
+}
+
+// hadComputed reports whether the latest sample before since read a
+// computed slot (0 or more: -1 is none) of at most slot: the node had the
+// process computed then, and has not lost it since (a cache wiped since
+// would have it answer less).
+func hadComputed(samples []trend.Sample, since time.Time, slot int64) bool {
+	for i := len(samples) - 1; i >= 0; i-- {
+		if samples[i].At.Before(since) {
+			return samples[i].State >= 0 && samples[i].State <= slot
+		}
+	}
+	return false
 }
 
 // stillFailing turns a read of the last good slot after a failed
