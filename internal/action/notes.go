@@ -29,6 +29,11 @@ import (
 // started its last computation.
 const abandonedFor = time.Hour
 
+// minHung is how many processes of a state server must time out, in this
+// pass and the one before without leaving a slot, with none of its reads
+// answered, for the server to be stuck rather than loading them.
+const minHung = 2
+
 // readAgainstNotes reads each result against its process's note, in place,
 // and returns the notes the next pass reads against. results are in target
 // order; earlier is what earlier passes read (the history before this
@@ -40,14 +45,72 @@ func readAgainstNotes(results []ao.Result, notes history.Notes, earlier history.
 			next[pid] = n
 		}
 	}
+	hung := hungHosts(results, notes)
 	for i := range results {
 		n, ok := notes[results[i].ProcessID]
+		if hung[escape.Host(results[i].StateURL)] && results[i].Loading() {
+			// Not loading: the node computes nothing (hungHosts).
+			next[results[i].ProcessID] = nodeStuck(&results[i], n, ok, now)
+			continue
+		}
 		if n, keep := readAgainst(&results[i], n, ok, now, earlier[results[i].ProcessID]); keep {
 			next[results[i].ProcessID] = n
 		} else {
 			delete(next, results[i].ProcessID)
 		}
 	}
+	return next
+}
+
+// hungHosts are the state servers on which every read of this pass timed
+// out (loading), at least minHung of them for processes whose reads timed
+// out the pass before too, without leaving a slot. A node loading
+// processes it had not computed abandons each computation when the read
+// gives up and keeps the slot it reached, which the next read gets at
+// once (docs/ao-endpoints.md): a node that answers none of them again,
+// while it answers its address (the second look), computes nothing. It is
+// in trouble, not loading.
+func hungHosts(results []ao.Result, notes history.Notes) map[string]bool {
+	type tally struct{ again, other int }
+	hosts := map[string]*tally{}
+	for _, r := range results {
+		if r.NotChecked() {
+			continue
+		}
+		host := escape.Host(r.StateURL)
+		t := hosts[host]
+		if t == nil {
+			t = &tally{}
+			hosts[host] = t
+		}
+		n, had := notes[r.ProcessID]
+		switch {
+		case !r.Loading():
+			t.other++ // an answer (or a host down: not loading either)
+		case had && n.Kind == history.Abandoned && !n.SlotKnown:
+			t.again++
+		}
+	}
+	hung := map[string]bool{}
+	for host, t := range hosts {
+		if t.other == 0 && t.again >= minHung {
+			hung[host] = true
+		}
+	}
+	return hung
+}
+
+// nodeStuck turns a read that timed out on a node that answers no read
+// (hungHosts) into the server's failure, and returns the note that keeps
+// when its reads began to time out.
+func nodeStuck(r *ao.Result, n history.Note, had bool, now time.Time) history.Note {
+	next := history.Note{Kind: history.Abandoned, Since: now}
+	if had && n.Kind == history.Abandoned && !n.Since.After(now) {
+		next.Since = n.Since
+	}
+	r.StateErr = &ao.Error{Endpoint: ao.StateServer, Host: escape.Host(r.StateURL), Kind: ao.Failing, Blame: answer.Host,
+		Detail: fmt.Sprintf("the node computes nothing: it answers, but every read of its processes has timed out since %s, none leaving a slot (a node loading them would answer the slot it reached)",
+			next.Since.UTC().Format(time.RFC3339))}
 	return next
 }
 
