@@ -250,18 +250,21 @@ func TestOnTheRealNode(t *testing.T) {
 	t.Run("a restart within the pass pages nobody", func(t *testing.T) {
 		w := newOnNode(t, node)
 		pids := pool
-		w.scheduled(3, pids...)
 		// The node goes down before the pass's reads, and its start begins
 		// as the pass asks the scheduler: it is back seconds later, within
 		// the pass. No retries: the second look alone must find it back.
 		var armed atomic.Bool
 		var start sync.Once
 		started := make(chan error, 1)
-		w.sched.BeforeEach = func(*http.Request) { // set before the stand-in's first request
+		// Set before the fleet's lock is last taken here (scheduled): the
+		// stand-in's handlers, which take it, then see the hook. The pass
+		// is another process: its requests make no happens-before edge.
+		w.sched.BeforeEach = func(*http.Request) {
 			if armed.Load() {
 				start.Do(func() { go func() { started <- node.Command("start").Run() }() })
 			}
 		}
+		w.scheduled(3, pids...)
 		w.pass(pids, nil) // computed and cached: the restart kills no computation
 		node.Stop(t)
 		armed.Store(true)

@@ -92,7 +92,7 @@ func run(ctx context.Context, env Env, con *console.Console) error {
 
 	recall := startRecall(checkCtx, cfg, hc.HTTP, timing, s.loaded.State, env.Now())
 	checked := check(checkCtx, con, cfg, hc, s.targets, s.remembered(env.Now()), timing, func(results []ao.Result) {
-		s.nodeNotes = readAgainstNotes(results, s.nodeNotes, env.Now().UTC(), s.narrowed)
+		s.nodeNotes = readAgainstNotes(results, s.nodeNotes, s.history, env.Now().UTC(), s.narrowed)
 	})
 	now := env.Now().UTC()
 	s.rememberSchedulers(checked.results, now)

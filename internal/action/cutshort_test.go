@@ -110,9 +110,10 @@ func TestCutShortPassWritesNothingItDidNotDecide(t *testing.T) {
 	}
 }
 
-// A pass cut short during the second look at a host that stopped answering:
-// whether the host came back is unknown, so its processes are not checked
-// and page nothing; the others are decided as usual.
+// A pass cancelled (SIGTERM) during the second look at a host that stopped
+// answering: whether the host came back is unknown, so its processes are
+// not checked and page nothing; the others are decided as usual. (The pass
+// deadline never cuts the look: it ends before, lookReserve.)
 func TestCutShortDuringTheSecondLookPagesNothingForTheHost(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
@@ -140,5 +141,43 @@ func TestCutShortDuringTheSecondLookPagesNothingForTheHost(t *testing.T) {
 	}
 	if got := h.pd.Open(); len(got) != 1 || !strings.Contains(got[0], pidA) {
 		t.Errorf("PagerDuty open = %v, want only A's incident", got)
+	}
+}
+
+// A host down for the whole pass, whose second look the pass deadline would
+// cut: the look ends before the deadline and the host is down, paged. Were
+// the look cut, its processes would be not checked in every pass whose
+// deadline falls within the look (a short pass-timeout, a long fleet), and
+// a dead host would never page. Here its reads are refused and its probe
+// hangs until the client gives up: only the pass deadline, real, ends the
+// look.
+func TestTheSecondLookEndsBeforeThePassDeadline(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	down := aotest.Start()
+	t.Cleanup(down.Close)
+	down.StateDown(true)
+	down.BeforeEach = func(r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/~meta@1.0/info/address") {
+			<-r.Context().Done()
+		}
+	}
+	var entries []string
+	for i := range 3 {
+		pid := fmt.Sprintf("D%042d", i)
+		h.fleet.Set(pid, 5, 5)
+		entries = append(entries, fmt.Sprintf("%q: %q", pid, down.State.URL))
+	}
+	os.WriteFile(filepath.Join(h.ws, "map.json"), []byte("{"+strings.Join(entries, ",")+"}"), 0o644)
+	// Room for the checks (refused at once) and some look before the
+	// reserve; the deadline itself is what a look that ignored it meets.
+	ctx, cancel := context.WithTimeout(context.Background(), lookReserve+3*time.Second)
+	defer cancel()
+	r := h.runCtx(ctx, map[string]string{"process-ids": "", "process-map-file": "map.json", "max-retries": "0", "request-timeout": "1m", "group-threshold": "2"})
+	if strings.Contains(r.stdout, "not checked") || !strings.Contains(r.stdout, "it is down") {
+		t.Fatalf("exit %d\n%s", r.exit, r.stdout)
+	}
+	if got := h.pd.Open(); len(got) != 1 || !strings.Contains(got[0], "nonce-monitor-server-") {
+		t.Errorf("PagerDuty open = %v, want the dead host's server incident", got)
 	}
 }

@@ -105,6 +105,35 @@ func TestASlotTheMonitorsAbandonedReadLeftIsLoading(t *testing.T) {
 	}
 }
 
+// A process the node had computed (an earlier pass read its slot) whose
+// read then times out once, on a node slow for a moment: a read of a
+// computed process starts no computation, so nothing was abandoned, and
+// the slot read next is the node's own. A node stuck there, 100 behind, is
+// paged at once, not an hour later.
+func TestATimeoutOnAComputedProcessLeavesNoLoadingBehind(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	const stuck = "K000000000000000000000000000000000000000000"
+	h.fleet.Set(pidA, 5, 5)
+	h.fleet.Set(stuck, 3, 3)
+	in := map[string]string{"process-ids": pidA + "\n" + stuck, "request-timeout": "500ms", "concurrency": "1"}
+	if r := h.run(in); reportStatuses(t, h)[stuck] != "ok" {
+		t.Fatalf("pass 1: %q\n%s", reportStatuses(t, h)[stuck], r.stdout)
+	}
+	h.now = h.now.Add(5 * time.Minute)
+	h.fleet.Set(stuck, 3, 103)
+	h.fleet.Break(stuck, aotest.Hang, aotest.OK)
+	if r := h.run(in); reportStatuses(t, h)[stuck] != "loading" || len(h.pd.Accepted()) != 0 {
+		t.Fatalf("pass 2 (the read timed out): %q\n%s", reportStatuses(t, h)[stuck], r.stdout)
+	}
+	h.now = h.now.Add(5 * time.Minute)
+	h.fleet.Set(stuck, 3, 103)
+	r := h.run(in)
+	if got := reportStatuses(t, h)[stuck]; got != "behind" || !slices.Contains(triggeredTypes(h), strings.TrimPrefix(key(incident.Mismatch, stuck), "nonce-monitor-")) {
+		t.Fatalf("pass 3: status %q, triggers %v: the node's own slot was taken for one the monitor's read left\n%s", got, triggeredTypes(h), r.stdout)
+	}
+}
+
 // A process whose every read times out while the node answers the others
 // is loading for an hour, then failing: a node that never loads it is not
 // hidden for ever.
@@ -162,7 +191,13 @@ func TestARestartWithinThePassPagesNobody(t *testing.T) {
 		name    string
 		backAt  int32 // the address probe that finds it back; 0: never
 		wantOpe int
-	}{{"back within the pass", 3, 0}, {"down for the whole pass", 0, 1}} {
+	}{
+		{"back within the pass", 3, 0},
+		// The look's last probe, lookAgainFor after its first: a restart
+		// of up to 30 s is not paged.
+		{"back at the look's last probe", int32(len(lookWaits) + 1), 0},
+		{"down for the whole pass", 0, 1},
+	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t)

@@ -19,6 +19,7 @@ import (
 	"github.com/org/nonce-monitor-action/internal/console"
 	"github.com/org/nonce-monitor-action/internal/escape"
 	"github.com/org/nonce-monitor-action/internal/history"
+	"github.com/org/nonce-monitor-action/internal/trend"
 	"github.com/org/nonce-monitor-action/internal/workspace"
 )
 
@@ -28,20 +29,31 @@ import (
 // started its last computation.
 const abandonedFor = time.Hour
 
+// minHung is how many processes of a state server must time out, in this
+// pass and the one before without leaving a slot, with none of its reads
+// answered, for the server to be stuck rather than loading them.
+const minHung = 2
+
 // readAgainstNotes reads each result against its process's note, in place,
 // and returns the notes the next pass reads against. results are in target
-// order; kept holds the notes of processes not checked this pass (a
-// narrowed pass keeps the notes of processes it does not list).
-func readAgainstNotes(results []ao.Result, notes history.Notes, now time.Time, narrowed bool) history.Notes {
+// order; earlier is what earlier passes read (the history before this
+// pass). A narrowed pass keeps the notes of processes it does not list.
+func readAgainstNotes(results []ao.Result, notes history.Notes, earlier history.History, now time.Time, narrowed bool) history.Notes {
 	next := history.Notes{}
 	if narrowed {
 		for pid, n := range notes {
 			next[pid] = n
 		}
 	}
+	hung := hungHosts(results, notes)
 	for i := range results {
 		n, ok := notes[results[i].ProcessID]
-		if n, keep := readAgainst(&results[i], n, ok, now); keep {
+		if hung[escape.Host(results[i].StateURL)] && results[i].Loading() {
+			// Not loading: the node computes nothing (hungHosts).
+			next[results[i].ProcessID] = nodeStuck(&results[i], n, ok, now)
+			continue
+		}
+		if n, keep := readAgainst(&results[i], n, ok, now, earlier[results[i].ProcessID]); keep {
 			next[results[i].ProcessID] = n
 		} else {
 			delete(next, results[i].ProcessID)
@@ -50,9 +62,62 @@ func readAgainstNotes(results []ao.Result, notes history.Notes, now time.Time, n
 	return next
 }
 
+// hungHosts are the state servers on which every read of this pass timed
+// out (loading), at least minHung of them for processes whose reads timed
+// out the pass before too, without leaving a slot. A node loading
+// processes it had not computed abandons each computation when the read
+// gives up and keeps the slot it reached, which the next read gets at
+// once (docs/ao-endpoints.md): a node that answers none of them again,
+// while it answers its address (the second look), computes nothing. It is
+// in trouble, not loading.
+func hungHosts(results []ao.Result, notes history.Notes) map[string]bool {
+	type tally struct{ again, other int }
+	hosts := map[string]*tally{}
+	for _, r := range results {
+		if r.NotChecked() {
+			continue
+		}
+		host := escape.Host(r.StateURL)
+		t := hosts[host]
+		if t == nil {
+			t = &tally{}
+			hosts[host] = t
+		}
+		n, had := notes[r.ProcessID]
+		switch {
+		case !r.Loading():
+			t.other++ // an answer (or a host down: not loading either)
+		case had && n.Kind == history.Abandoned && !n.SlotKnown:
+			t.again++
+		}
+	}
+	hung := map[string]bool{}
+	for host, t := range hosts {
+		if t.other == 0 && t.again >= minHung {
+			hung[host] = true
+		}
+	}
+	return hung
+}
+
+// nodeStuck turns a read that timed out on a node that answers no read
+// (hungHosts) into the server's failure, and returns the note that keeps
+// when its reads began to time out.
+func nodeStuck(r *ao.Result, n history.Note, had bool, now time.Time) history.Note {
+	next := history.Note{Kind: history.Abandoned, Since: now}
+	if had && n.Kind == history.Abandoned && !n.Since.After(now) {
+		next.Since = n.Since
+	}
+	r.StateErr = &ao.Error{Endpoint: ao.StateServer, Host: escape.Host(r.StateURL), Kind: ao.Failing, Blame: answer.Host,
+		Detail: fmt.Sprintf("the node computes nothing: it answers, but every read of its processes has timed out since %s, none leaving a slot (a node loading them would answer the slot it reached)",
+			next.Since.UTC().Format(time.RFC3339))}
+	return next
+}
+
 // readAgainst is readAgainstNotes for one result r and its note n (had: it
-// has one). It returns the note to keep, if any.
-func readAgainst(r *ao.Result, n history.Note, had bool, now time.Time) (history.Note, bool) {
+// has one), and the samples earlier passes read of it. It returns the note
+// to keep, if any.
+func readAgainst(r *ao.Result, n history.Note, had bool, now time.Time, samples []trend.Sample) (history.Note, bool) {
 	var e *ao.Error
 	switch {
 	case r.NotChecked():
@@ -100,11 +165,32 @@ func readAgainst(r *ao.Result, n history.Note, had bool, now time.Time) (history
 		if (n.SlotKnown && slot > n.Slot) || now.Sub(n.Since) >= abandonedFor || n.Since.After(now) {
 			return n, false // computed further, or left too long: read as it stands
 		}
+		if !n.SlotKnown && hadComputed(samples, n.Since, slot) {
+			// The node answered this slot, or one below, before the read
+			// gave up: it had the process computed, and a read of it
+			// computes nothing, so nothing was abandoned. The timeout
+			// was the node's slowness; the slot is its own (a process
+			// stuck there is stuck, not loading).
+			return n, false
+		}
 		n.Slot, n.SlotKnown = slot, true
 		stillLoading(r, n, slot, now)
 		return n, true
 	}
 	return n, false
+}
+
+// hadComputed reports whether the latest sample before since read a
+// computed slot (0 or more: -1 is none) of at most slot: the node had the
+// process computed then, and has not lost it since (a cache wiped since
+// would have it answer less).
+func hadComputed(samples []trend.Sample, since time.Time, slot int64) bool {
+	for i := len(samples) - 1; i >= 0; i-- {
+		if samples[i].At.Before(since) {
+			return samples[i].State >= 0 && samples[i].State <= slot
+		}
+	}
+	return false
 }
 
 // stillFailing turns a read of the last good slot after a failed

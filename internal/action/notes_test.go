@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/org/nonce-monitor-action/internal/ao"
 	"github.com/org/nonce-monitor-action/internal/history"
+	"github.com/org/nonce-monitor-action/internal/trend"
 )
 
 // A read against its process's note: what it is evidence of, and the note
@@ -35,11 +36,19 @@ func TestReadAgainstNotes(t *testing.T) {
 	}
 	withSlot := func(n history.Note, s int64) *history.Note { n.Slot, n.SlotKnown = s, true; return &n }
 	at := func(n history.Note, since time.Time) *history.Note { n.Since = since; return &n }
+	// What earlier passes read of the process, before its read gave up.
+	readBefore := func(slot int64) []trend.Sample {
+		return []trend.Sample{{At: abandoned.Since.Add(-time.Hour), State: slot - 5, SU: 120}, {At: abandoned.Since.Add(-5 * time.Minute), State: slot, SU: 120}}
+	}
+	type sampled struct {
+		want    want
+		samples []trend.Sample
+	}
 	for _, tc := range []struct {
 		name string
 		r    ao.Result
 		note *history.Note
-		want want
+		want any // want, or sampled: with what earlier passes read of the process
 	}{
 		{"no note: a read is what it says", read(5, 9), nil, want{slot: slot(5)}},
 		{"a failure now: noted with the slot it kept", failing(slot(1)), nil,
@@ -58,6 +67,16 @@ func TestReadAgainstNotes(t *testing.T) {
 		{"gave up for an hour: failing", timedOut, at(abandoned, now.Add(-time.Hour)), want{kind: ao.Failing, note: at(abandoned, now.Add(-time.Hour))}},
 		{"the slot it left read back: loading", read(55, 120), &abandoned, want{kind: ao.Loading, seen: slot(55), note: withSlot(abandoned, 55)}},
 		{"still there: loading", read(55, 120), withSlot(abandoned, 55), want{kind: ao.Loading, seen: slot(55), note: withSlot(abandoned, 55)}},
+		// A read of a process the node has a slot of computes nothing: if
+		// it answered this slot before the read gave up, nothing was
+		// abandoned, and the slot is the node's own (stuck, or behind).
+		{"read back, but the node had it before the read gave up: evidence", read(55, 120), &abandoned, sampled{want{slot: slot(55)}, readBefore(55)}},
+		{"read back below what the node had before (its cache was wiped): loading", read(55, 120), &abandoned,
+			sampled{want{kind: ao.Loading, seen: slot(55), note: withSlot(abandoned, 55)}, readBefore(80)}},
+		{"read back, the node had nothing computed before (-1): loading", read(55, 120), &abandoned,
+			sampled{want{kind: ao.Loading, seen: slot(55), note: withSlot(abandoned, 55)}, []trend.Sample{{At: abandoned.Since.Add(-time.Minute), State: -1, SU: 120}}}},
+		{"a sample after the read gave up says nothing of before it", read(55, 120), &abandoned,
+			sampled{want{kind: ao.Loading, seen: slot(55), note: withSlot(abandoned, 55)}, []trend.Sample{{At: abandoned.Since.Add(time.Minute), State: 55, SU: 120}}}},
 		{"computed further: evidence again", read(60, 120), withSlot(abandoned, 55), want{slot: slot(60)}},
 		{"left there for an hour: read as it stands", read(55, 120), at(*withSlot(abandoned, 55), now.Add(-time.Hour)), want{slot: slot(55)}},
 		{"a note from the future (a clock step) proves nothing", read(55, 120), at(*withSlot(abandoned, 55), now.Add(time.Hour)), want{slot: slot(55)}},
@@ -70,14 +89,19 @@ func TestReadAgainstNotes(t *testing.T) {
 			if tc.note != nil {
 				notes[pidA] = *tc.note
 			}
+			w, ok := tc.want.(want)
+			var samples []trend.Sample
+			if !ok {
+				w, samples = tc.want.(sampled).want, tc.want.(sampled).samples
+			}
 			results := []ao.Result{tc.r}
-			next := readAgainstNotes(results, notes, now, false)
+			next := readAgainstNotes(results, notes, history.History{pidA: samples}, now, false)
 			r := results[0]
 			got := want{kind: ao.KindOf(r.StateErr), slot: r.StateNonce, seen: r.SlotSeen}
 			if n, ok := next[pidA]; ok {
 				got.note = &n
 			}
-			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(want{}), cmpopts.EquateEmpty()); diff != "" {
+			if diff := cmp.Diff(w, got, cmp.AllowUnexported(want{}), cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("(-want +got):\n%s\n%s", diff, r.ErrorText())
 			}
 		})
@@ -89,10 +113,10 @@ func TestReadAgainstNotes(t *testing.T) {
 func TestNotesOfUnlistedProcesses(t *testing.T) {
 	t.Parallel()
 	notes := history.Notes{pidB: {Kind: history.Failed, Since: day1}}
-	if next := readAgainstNotes(nil, notes, day1, true); len(next) != 1 {
+	if next := readAgainstNotes(nil, notes, nil, day1, true); len(next) != 1 {
 		t.Errorf("narrowed: %v, want pidB's note kept", next)
 	}
-	if next := readAgainstNotes(nil, notes, day1, false); len(next) != 0 {
+	if next := readAgainstNotes(nil, notes, nil, day1, false); len(next) != 0 {
 		t.Errorf("full pass: %v, want pidB's note gone", next)
 	}
 }

@@ -33,6 +33,14 @@ const lookAgainFor = 30 * time.Second
 
 var lookWaits = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 15 * time.Second}
 
+// lookReserve is how long before the pass deadline the look ends, however
+// much of lookAgainFor is left: a host still down then is down (paged, as
+// one down for the whole look), not left unchecked by the deadline cutting
+// the look. Otherwise a pass whose deadline always fell within the look
+// (a short pass-timeout, a fleet that takes most of it) would never page a
+// dead host. What is left of the reserve asks again a host found back.
+const lookReserve = 2 * time.Second
+
 // Probe paths: cheap requests any live host answers somehow (any HTTP
 // answer from the host itself proves it up). The node's own address; a
 // scheduler's server-wide timestamp (docs/ao-endpoints.md).
@@ -63,12 +71,19 @@ func lookAgain(ctx context.Context, con *console.Console, client *ao.Client, tar
 		clock = realClock{}
 	}
 	start := clock.Now()
+	look, lookCtx := lookAgainFor, ctx
+	if deadline, ok := ctx.Deadline(); ok {
+		var stop context.CancelFunc
+		lookCtx, stop = context.WithDeadline(ctx, deadline.Add(-lookReserve))
+		defer stop()
+		look = min(look, time.Until(deadline)-lookReserve)
+	}
 	back := make([]time.Duration, len(order))
 	up := make([]bool, len(order))
 	var wg sync.WaitGroup
 	for n, name := range order {
 		wg.Go(func() {
-			up[n] = probeUntilUp(ctx, client.HTTP, hosts[name].probe, clock)
+			up[n] = probeUntilUp(lookCtx, client.HTTP, hosts[name].probe, clock, look)
 			back[n] = clock.Now().Sub(start)
 		})
 	}
@@ -77,15 +92,16 @@ func lookAgain(ctx context.Context, con *console.Console, client *ao.Client, tar
 	for n, name := range order {
 		u := hosts[name]
 		if !up[n] && ctx.Err() != nil {
-			// The pass ended before the look did: whether the host is
-			// back is unknown, so its processes are not checked.
+			// The pass was cancelled (SIGTERM) before the look ended:
+			// whether the host is back is unknown, so its processes are
+			// not checked.
 			for _, i := range append(u.state, u.sched...) {
 				results[i].Interrupted = true
 			}
 			continue
 		}
 		if !up[n] {
-			con.Logf("%s %s did not answer for %s after it stopped answering: it is down", u.endpoint, name, lookAgainFor)
+			con.Logf("%s %s did not answer for %s after it stopped answering: it is down", u.endpoint, name, back[n].Round(time.Second))
 			continue
 		}
 		client.HTTP.Hosts.Revive(name)
@@ -138,23 +154,34 @@ func unansweredHosts(routerURL string, targets []processlist.Target, results []a
 	return hosts, order
 }
 
-// probeUntilUp asks probe now and after each of lookWaits, until the host
-// answers (any answer of its own), lookAgainFor has passed, or ctx ends.
-func probeUntilUp(ctx context.Context, hc *retryhttp.Client, probe string, clock retryhttp.Clock) bool {
+// probeUntilUp asks probe now and at each of lookWaits' instants after it
+// (1, 3, 7, 15 and 30 s), until the host answers (any answer of its own),
+// look (lookAgainFor, or less before the pass deadline) has passed, or
+// ctx ends. The instants are kept whatever the
+// probes take (a refused one, milliseconds; a hung one, the request
+// timeout), and the last is the look's end, so a host back just before it
+// is found.
+func probeUntilUp(ctx context.Context, hc *retryhttp.Client, probe string, clock retryhttp.Clock, look time.Duration) bool {
 	once := *hc
 	once.Hosts, once.MaxRetries, once.Budget, once.OnRetry = nil, 0, nil, nil // one attempt, past the open breaker
 	start := clock.Now()
+	end, at := start.Add(look), start
 	for n := 0; ; n++ {
 		// Any answer but a gateway's is the host's own (package answer).
 		resp, err := once.Do(ctx, retryhttp.Request{URL: probe, MaxBody: 64 << 10, Endpoint: answer.StateSlot, NoRedirects: true})
 		if err == nil && resp.Verdict.Answered {
 			return true
 		}
-		if n == len(lookWaits) || ctx.Err() != nil || clock.Now().Sub(start)+lookWaits[n] > lookAgainFor {
+		now := clock.Now()
+		if n == len(lookWaits) || ctx.Err() != nil || !now.Before(end) {
 			return false
 		}
+		at = at.Add(lookWaits[n])
+		if at.After(end) {
+			at = end
+		}
 		select {
-		case <-clock.After(lookWaits[n]):
+		case <-clock.After(max(at.Sub(now), 0)):
 		case <-ctx.Done():
 			return false
 		}

@@ -47,7 +47,7 @@ type Inputs struct {
 	CatchUpGrace   *Duration `env:"CATCH_UP_GRACE,noinit" help:"Do not page yet a process past the threshold that is catching up with an ETA under this, or whose state server just restarted (Go duration); empty: off."`
 	Concurrency    Int       `env:"CONCURRENCY,default=16" range:"1..1024" help:"Processes checked at once."`
 	RequestTimeout Duration  `env:"REQUEST_TIMEOUT,default=10s" range:"100ms..5m" help:"Timeout of each HTTP request (Go duration)."`
-	MaxRetries     Int       `env:"MAX_RETRIES,default=3" range:"0..10" help:"Retries per request when the server is in trouble (no answer, 429, a scheduler's 5xx); a process's own failure is looked at once more at most."`
+	MaxRetries     Int       `env:"MAX_RETRIES,default=3" range:"0..10" help:"Retries per request when the server is in trouble (no answer, 429, a scheduler's 5xx); a state server's 500 or timeout is never retried (the node answers a failed computation once, and abandons one its reader gave up on)."`
 	PassTimeout    Duration  `env:"PASS_TIMEOUT,default=4m" range:"10s..6h" help:"Deadline of the whole pass (Go duration): processes not checked by then are reported as not checked and change nothing; what was decided is still sent."`
 	PagerDutyTest  bool      `env:"PAGERDUTY_TEST,default=false" help:"Only send one clearly labelled test event to PagerDuty, report its answer and resolve it: no checks, no state change."`
 	DryRun         bool      `env:"DRY_RUN,default=false" help:"Check and report what would be sent; send nothing; leave the state file untouched."`

@@ -18,7 +18,7 @@ import (
 // workflow command: line breaks and other control characters become visible
 // escapes, a leading "::" (the command prefix, after any blanks) is broken,
 // and so is the legacy "##[" prefix, which the runner looks for anywhere in
-// a line.
+// a line. Bidi controls, which reorder what is shown, are escaped too.
 func LogLine(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
@@ -28,7 +28,7 @@ func LogLine(s string) string {
 			b.WriteString(`\ufffd`)
 		case r == '\t':
 			b.WriteRune(r)
-		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
+		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || bidi(r):
 			b.WriteString(visible(r))
 		default:
 			b.WriteRune(r)
@@ -71,13 +71,19 @@ func OneLine(s string) string {
 		switch {
 		case unicode.IsSpace(r) || r == '\u2028' || r == '\u2029':
 			return ' '
-		case unicode.IsControl(r):
+		case unicode.IsControl(r) || bidi(r):
 			return -1
 		}
 		return r
 	}, s)
 	return strings.Join(strings.Fields(s), " ")
 }
+
+// bidi reports whether r is a bidirectional formatting character (an
+// override, embedding, isolate or mark): invisible, it changes the order
+// in which the text around it is shown, so a line can be made to read as
+// something else (a failing process as fine).
+func bidi(r rune) bool { return unicode.Is(unicode.Bidi_Control, r) }
 
 // markdownEscapes covers what GitHub-flavoured Markdown could read as
 // markup anywhere in a line of untrusted text: HTML (tags, entities,
@@ -142,7 +148,15 @@ func Code(s string) string {
 var slackEscapes = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 // Slack renders untrusted text for a Slack mrkdwn or text field.
-func Slack(s string) string { return slackEscapes.Replace(strings.ToValidUTF8(s, "\uFFFD")) }
+func Slack(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if bidi(r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	return slackEscapes.Replace(s)
+}
 
 // URL is a URL as it may be shown anywhere: without its credentials. The
 // URL itself is kept for requests; only this form reaches a channel.

@@ -22,7 +22,12 @@ var hostile = []string{
 	"<!channel> <https://evil.example|label> & more",
 	"\x1b[31mred\x1b[0m\u2028next\u0085nel",
 	"bad utf8 \xff\xfe end",
+	"bidi: ok \u202egnilaf\u202c \u2066isolate\u2069 \u200fmark",
 }
+
+// bidiControls reorder how the text around them is shown (a failing
+// process's line made to read as fine): no channel may keep them.
+const bidiControls = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 
 func TestLogLineIsOneInertLine(t *testing.T) {
 	for _, s := range hostile {
@@ -38,7 +43,7 @@ func TestLogLineIsOneInertLine(t *testing.T) {
 
 func checkLogLine(t *testing.T, in, out string) {
 	t.Helper()
-	if strings.ContainsAny(out, "\r\n\x00\x1b\u2028\u2029\u0085") {
+	if strings.ContainsAny(out, "\r\n\x00\x1b\u2028\u2029\u0085"+bidiControls) {
 		t.Errorf("LogLine(%q) = %q keeps a line break or control character", in, out)
 	}
 	if strings.HasPrefix(strings.TrimLeftFunc(out, unicode.IsSpace), "::") {
@@ -66,6 +71,9 @@ func checkMarkdown(t *testing.T, in, out string) {
 			t.Errorf("Markdown(%q) = %q contains %q", in, out, bad)
 		}
 	}
+	if strings.ContainsAny(out, bidiControls) {
+		t.Errorf("Markdown(%q) = %q keeps a bidi control", in, out)
+	}
 	// Every markup character is escaped by a backslash that is not itself
 	// escaped.
 	for i := 0; i < len(out); i++ {
@@ -90,6 +98,11 @@ func TestCodeSpan(t *testing.T) {
 }
 
 func TestSlack(t *testing.T) {
+	for _, h := range hostile {
+		if out := Slack(h); strings.ContainsAny(out, bidiControls) {
+			t.Errorf("Slack(%q) = %q keeps a bidi control", h, out)
+		}
+	}
 	if got := Slack("<!channel> & <https://x|y>"); got != "&lt;!channel&gt; &amp; &lt;https://x|y&gt;" {
 		t.Errorf("Slack = %q", got)
 	}
