@@ -13,7 +13,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/check"
 	"github.com/org/nonce-monitor-action/internal/config"
 	"github.com/org/nonce-monitor-action/internal/console"
 	"github.com/org/nonce-monitor-action/internal/escape"
@@ -91,7 +91,7 @@ func run(ctx context.Context, env Env, con *console.Console) error {
 	defer stopSends()
 
 	recall := startRecall(checkCtx, cfg, hc.HTTP, timing, s.loaded.State, env.Now())
-	checked := check(checkCtx, con, cfg, hc, s.targets, s.remembered(env.Now()), timing, func(results []ao.Result) {
+	checked := checkProcesses(checkCtx, con, cfg, hc, s.targets, s.remembered(env.Now()), timing, func(results []check.Result) {
 		s.nodeNotes = readAgainstNotes(results, s.nodeNotes, s.history, env.Now().UTC(), s.narrowed)
 	})
 	now := env.Now().UTC()

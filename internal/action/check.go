@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/check"
 	"github.com/org/nonce-monitor-action/internal/config"
 	"github.com/org/nonce-monitor-action/internal/console"
 	"github.com/org/nonce-monitor-action/internal/escape"
@@ -24,8 +25,8 @@ import (
 // scheduler(i) says it is, if anywhere (a location remembered from an
 // earlier pass, and whether its hourly re-check with the router is due),
 // else through the router.
-func checkAll(ctx context.Context, con *console.Console, client *ao.Client, targets []processlist.Target, scheduler func(i int) ao.Where, concurrency int, timing Timing) []ao.Result {
-	results := make([]ao.Result, len(targets))
+func checkAll(ctx context.Context, con *console.Console, client *ao.Client, targets []processlist.Target, scheduler func(i int) ao.Where, concurrency int, timing Timing) []check.Result {
+	results := make([]check.Result, len(targets))
 	var done atomic.Int64
 	stop := progress(con, &done, len(targets), timing)
 	var g errgroup.Group
@@ -55,7 +56,7 @@ func checkAll(ctx context.Context, con *console.Console, client *ao.Client, targ
 // shown with a ✓. A terminal's report lists the processes in trouble with
 // their errors, so there they are shown only with --verbose (said once).
 // remembered(i) says whether target i had a scheduler remembered.
-func logChecks(con *console.Console, results []ao.Result, threshold int64, remembered func(i int) bool) {
+func logChecks(con *console.Console, results []check.Result, threshold int64, remembered func(i int) bool) {
 	asked, unknown := 0, 0
 	for i, r := range results {
 		if r.RouterAsked {
@@ -74,7 +75,7 @@ func logChecks(con *console.Console, results []ao.Result, threshold int64, remem
 			con.Detailf("⚙ %s: not checked (configuration: %s): %s", r.ProcessID, r.Misconfigured, r.ErrorText())
 		case r.Loading():
 			con.Detailf("⏳ %s: %s", r.ProcessID, r.ErrorText())
-		case !r.Checked():
+		case !r.BothRead():
 			con.Detailf("✗ %s: %s", r.ProcessID, r.ErrorText())
 		case r.SlotsBehind() >= threshold:
 			con.Detailf("⚠ %s: state %d, scheduler %d, %d apart (threshold %d)", r.ProcessID, *r.StateNonce, *r.SUNonce, r.SlotsBehind(), threshold)
@@ -131,8 +132,8 @@ func byStateServer(targets []processlist.Target) [][]int {
 	return groups
 }
 
-func indexByProcess(results []ao.Result) map[string]*ao.Result {
-	m := make(map[string]*ao.Result, len(results))
+func indexByProcess(results []check.Result) map[string]*check.Result {
+	m := make(map[string]*check.Result, len(results))
 	for i := range results {
 		m[results[i].ProcessID] = &results[i]
 	}
@@ -161,7 +162,7 @@ func routerLine(asked, unknown, checked int) string {
 // order, why the checks stopped early (nil: they did not), and whether a
 // host failed every process alike, pointing at configuration (said here).
 type checked struct {
-	results       []ao.Result
+	results       []check.Result
 	cutShort      error
 	misconfigured bool
 }
@@ -171,10 +172,10 @@ type checked struct {
 // second look, reads the results against what earlier passes saw
 // (readNotes), and says any host that looks misconfigured. A state slot
 // ahead of every scheduler nonce a check could read, by as much as would
-// page, is a failure of the check (ao.Behind), not a distance: a lead
+// page, is a failure of the check (check.Behind), not a distance: a lead
 // smaller than that pages nothing either way, and may be a scheduler's
 // replica a moment behind.
-func check(ctx context.Context, con *console.Console, cfg config.Config, hc *retryhttp.Client, targets []processlist.Target, scheduler func(i int) ao.Where, timing Timing, readNotes func([]ao.Result)) checked {
+func checkProcesses(ctx context.Context, con *console.Console, cfg config.Config, hc *retryhttp.Client, targets []processlist.Target, scheduler func(i int) ao.Where, timing Timing, readNotes func([]check.Result)) checked {
 	client := &ao.Client{HTTP: hc, RouterURL: cfg.SURouterURL, AheadIsError: max(1, int64(cfg.SeverityThreshold))}
 	con.Group(fmt.Sprintf("Checking %s (%d at once per server)", report.Count(len(targets), "process", "processes"), cfg.Concurrency))
 	results := checkAll(ctx, con, client, targets, scheduler, int(cfg.Concurrency), timing)

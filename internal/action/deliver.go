@@ -11,7 +11,7 @@ import (
 	"time"
 
 	pd "github.com/PagerDuty/go-pagerduty"
-	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/check"
 	"github.com/org/nonce-monitor-action/internal/console"
 	"github.com/org/nonce-monitor-action/internal/incident"
 	"github.com/org/nonce-monitor-action/internal/pagerduty"
@@ -29,7 +29,7 @@ type deliverer struct {
 	now        time.Time
 	dryRun     bool
 	enabled    bool // pagerduty-enabled
-	results    map[string]*ao.Result
+	results    map[string]*check.Result
 	trends     map[string]trend.Trend
 }
 

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/org/nonce-monitor-action/internal/answer"
-	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/check"
 	"github.com/org/nonce-monitor-action/internal/console"
 	"github.com/org/nonce-monitor-action/internal/escape"
 	"github.com/org/nonce-monitor-action/internal/history"
@@ -38,7 +38,7 @@ const minHung = 2
 // and returns the notes the next pass reads against. results are in target
 // order; earlier is what earlier passes read (the history before this
 // pass). A narrowed pass keeps the notes of processes it does not list.
-func readAgainstNotes(results []ao.Result, notes history.Notes, earlier history.History, now time.Time, narrowed bool) history.Notes {
+func readAgainstNotes(results []check.Result, notes history.Notes, earlier history.History, now time.Time, narrowed bool) history.Notes {
 	next := history.Notes{}
 	if narrowed {
 		for pid, n := range notes {
@@ -70,7 +70,7 @@ func readAgainstNotes(results []ao.Result, notes history.Notes, earlier history.
 // once (docs/ao-endpoints.md): a node that answers none of them again,
 // while it answers its address (the second look), computes nothing. It is
 // in trouble, not loading.
-func hungHosts(results []ao.Result, notes history.Notes) map[string]bool {
+func hungHosts(results []check.Result, notes history.Notes) map[string]bool {
 	type tally struct{ again, other int }
 	hosts := map[string]*tally{}
 	for _, r := range results {
@@ -103,12 +103,12 @@ func hungHosts(results []ao.Result, notes history.Notes) map[string]bool {
 // nodeStuck turns a read that timed out on a node that answers no read
 // (hungHosts) into the server's failure, and returns the note that keeps
 // when its reads began to time out.
-func nodeStuck(r *ao.Result, n history.Note, had bool, now time.Time) history.Note {
+func nodeStuck(r *check.Result, n history.Note, had bool, now time.Time) history.Note {
 	next := history.Note{Kind: history.Abandoned, Since: now}
 	if had && n.Kind == history.Abandoned && !n.Since.After(now) {
 		next.Since = n.Since
 	}
-	r.StateErr = &ao.Error{Endpoint: ao.StateServer, Host: escape.Host(r.StateURL), Kind: ao.Failing, Blame: answer.Host,
+	r.StateErr = &check.Error{Endpoint: check.StateServer, Host: escape.Host(r.StateURL), Kind: check.Failing, Blame: answer.Host,
 		Detail: fmt.Sprintf("the node computes nothing: it answers, but every read of its processes has timed out since %s, none leaving a slot (a node loading them would answer the slot it reached)",
 			next.Since.UTC().Format(time.RFC3339))}
 	return next
@@ -117,12 +117,12 @@ func nodeStuck(r *ao.Result, n history.Note, had bool, now time.Time) history.No
 // readAgainst is readAgainstNotes for one result r and its note n (had: it
 // has one), and the samples earlier passes read of it. It returns the note
 // to keep, if any.
-func readAgainst(r *ao.Result, n history.Note, had bool, now time.Time, samples []trend.Sample) (history.Note, bool) {
-	var e *ao.Error
+func readAgainst(r *check.Result, n history.Note, had bool, now time.Time, samples []trend.Sample) (history.Note, bool) {
+	var e *check.Error
 	switch {
 	case r.NotChecked():
 		return n, had
-	case ao.KindOf(r.StateErr) == ao.Failing && errors.As(r.StateErr, &e):
+	case check.KindOf(r.StateErr) == check.Failing && errors.As(r.StateErr, &e):
 		// Failing now: the node's own answer, and its reason.
 		next := history.Note{Kind: history.Failed, Since: now, Reason: e.Detail}
 		if r.SlotSeen != nil {
@@ -195,9 +195,9 @@ func hadComputed(samples []trend.Sample, since time.Time, slot int64) bool {
 
 // stillFailing turns a read of the last good slot after a failed
 // computation into the failure it still is.
-func stillFailing(r *ao.Result, n history.Note, slot int64) {
+func stillFailing(r *check.Result, n history.Note, slot int64) {
 	r.SlotSeen, r.StateNonce = &slot, nil
-	r.StateErr = &ao.Error{Endpoint: ao.StateServer, Host: escape.Host(r.StateURL), Kind: ao.Failing, Blame: answer.Process,
+	r.StateErr = &check.Error{Endpoint: check.StateServer, Host: escape.Host(r.StateURL), Kind: check.Failing, Blame: answer.Process,
 		Detail: fmt.Sprintf("still failing: the node has computed nothing past slot %d since its computation failed (%s): %s",
 			n.Slot, n.Since.UTC().Format(time.RFC3339), n.Reason)}
 }
@@ -205,17 +205,17 @@ func stillFailing(r *ao.Result, n history.Note, slot int64) {
 // neverLoaded turns a read that timed out again, on a node answering
 // others, into the failure it is once that has lasted abandonedFor: the
 // node does not load the process.
-func neverLoaded(r *ao.Result, n history.Note, now time.Time) {
-	r.StateErr = &ao.Error{Endpoint: ao.StateServer, Host: escape.Host(r.StateURL), Kind: ao.Failing, Blame: answer.Process,
+func neverLoaded(r *check.Result, n history.Note, now time.Time) {
+	r.StateErr = &check.Error{Endpoint: check.StateServer, Host: escape.Host(r.StateURL), Kind: check.Failing, Blame: answer.Process,
 		Detail: fmt.Sprintf("not loaded: for %s every read of this process timed out while the node answered others (since %s)",
 			now.Sub(n.Since).Round(time.Minute), n.Since.UTC().Format(time.RFC3339))}
 }
 
 // stillLoading turns a read of the slot the monitor's own abandoned request
 // left into the loading it still is.
-func stillLoading(r *ao.Result, n history.Note, slot int64, now time.Time) {
+func stillLoading(r *check.Result, n history.Note, slot int64, now time.Time) {
 	r.SlotSeen, r.StateNonce = &slot, nil
-	r.StateErr = &ao.Error{Endpoint: ao.StateServer, Host: escape.Host(r.StateURL), Kind: ao.Loading,
+	r.StateErr = &check.Error{Endpoint: check.StateServer, Host: escape.Host(r.StateURL), Kind: check.Loading,
 		Detail: fmt.Sprintf("loading: slot %d so far; nothing has computed past it since the monitor's request that started the computation gave up, %s ago",
 			slot, now.Sub(n.Since).Round(time.Second))}
 }

@@ -6,7 +6,7 @@ import (
 	"maps"
 	"slices"
 
-	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/check"
 	"github.com/org/nonce-monitor-action/internal/config"
 	"github.com/org/nonce-monitor-action/internal/console"
 	"github.com/org/nonce-monitor-action/internal/incident"
@@ -19,7 +19,7 @@ import (
 // notifySlack) what the channel was told before.
 type slackNotice struct {
 	prev    slack.Announced
-	results []ao.Result
+	results []check.Result
 	status  map[string]incident.Status
 	runURL  string
 	motion  map[string]string // each process's trend in words
@@ -44,7 +44,7 @@ func (n slackNotice) unlistedKept() slackNotice {
 	for _, pid := range append(slices.Clone(n.prev.Behind), n.prev.Failing...) {
 		if !listed[pid] {
 			listed[pid] = true
-			results = append(results, ao.Result{ProcessID: pid, Interrupted: true})
+			results = append(results, check.Result{ProcessID: pid, Interrupted: true})
 			status[pid] = incident.StatusNotChecked
 		}
 	}

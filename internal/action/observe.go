@@ -8,7 +8,7 @@ import (
 	"io/fs"
 	"time"
 
-	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/check"
 	"github.com/org/nonce-monitor-action/internal/config"
 	"github.com/org/nonce-monitor-action/internal/console"
 	"github.com/org/nonce-monitor-action/internal/escape"
@@ -92,12 +92,12 @@ func loadHistory(con *console.Console, ws *workspace.Dir, path string) history.H
 // returns each process's trend. A narrowed pass (a manual run on a few
 // processes) forgets no process's history: the ones it does not list are
 // still monitored by the usual lists.
-func (s *setup) recordHistory(con *console.Console, results []ao.Result, now time.Time, window time.Duration) map[string]trend.Trend {
+func (s *setup) recordHistory(con *console.Console, results []check.Result, now time.Time, window time.Duration) map[string]trend.Trend {
 	samples := map[string]trend.Sample{}
 	monitored := make([]string, 0, len(results))
 	for _, r := range results {
 		monitored = append(monitored, r.ProcessID)
-		if r.Checked() {
+		if r.BothRead() {
 			samples[r.ProcessID] = trend.Sample{At: now, State: *r.StateNonce, SU: *r.SUNonce}
 		}
 	}
@@ -120,7 +120,7 @@ func (s *setup) recordHistory(con *console.Console, results []ao.Result, now tim
 }
 
 // observe reduces check results to what the incident policy needs.
-func observe(results []ao.Result, silenced map[string]bool, trends map[string]trend.Trend) []incident.Observation {
+func observe(results []check.Result, silenced map[string]bool, trends map[string]trend.Trend) []incident.Observation {
 	obs := make([]incident.Observation, len(results))
 	for i, r := range results {
 		obs[i] = incident.Observation{
@@ -140,13 +140,13 @@ func observe(results []ao.Result, silenced map[string]bool, trends map[string]tr
 // checkOf is how a check ended, in the core's terms: a check the pass cut
 // short or a misconfigured host kept from running is interrupted, whatever
 // it read; one whose state server was loading the process is loading.
-func checkOf(r ao.Result) incident.Check {
+func checkOf(r check.Result) incident.Check {
 	switch {
 	case r.NotChecked():
 		return incident.CheckInterrupted
 	case r.Loading():
 		return incident.CheckLoading
-	case r.Checked():
+	case r.BothRead():
 		return incident.CheckRead
 	}
 	return incident.CheckFailed

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/check"
 	"github.com/org/nonce-monitor-action/internal/console"
 	"github.com/org/nonce-monitor-action/internal/history"
 	"github.com/org/nonce-monitor-action/internal/processlist"
@@ -94,7 +95,7 @@ func (s *setup) remembered(now time.Time) func(i int) ao.Where {
 // the processes not listed only on a
 // narrowed pass (a manual run on a few processes forgets nothing of the
 // rest). results are in target order.
-func (s *setup) rememberSchedulers(results []ao.Result, now time.Time) {
+func (s *setup) rememberSchedulers(results []check.Result, now time.Time) {
 	next := make(history.Schedulers, len(results))
 	if s.narrowed {
 		for pid, sch := range s.schedulers {

@@ -10,7 +10,6 @@ package action
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/org/nonce-monitor-action/internal/answer"
 	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/check"
 	"github.com/org/nonce-monitor-action/internal/console"
 	"github.com/org/nonce-monitor-action/internal/escape"
 	"github.com/org/nonce-monitor-action/internal/processlist"
@@ -51,7 +51,7 @@ const (
 
 // unanswered is one host's processes that got no answer from it.
 type unanswered struct {
-	endpoint ao.Endpoint
+	endpoint check.Endpoint
 	probe    string // URL asked to learn whether the host is back
 	state    []int  // results whose state read got no answer
 	sched    []int  // results whose scheduler read got no answer
@@ -61,7 +61,7 @@ type unanswered struct {
 // a second look, and asks again the processes of those that answer it.
 // results are in target order and updated in place; scheduler(i) is where
 // target i's scheduler was asked first.
-func lookAgain(ctx context.Context, con *console.Console, client *ao.Client, targets []processlist.Target, results []ao.Result, scheduler func(i int) ao.Where, timing Timing) {
+func lookAgain(ctx context.Context, con *console.Console, client *ao.Client, targets []processlist.Target, results []check.Result, scheduler func(i int) ao.Where, timing Timing) {
 	hosts, order := unansweredHosts(client.RouterURL, targets, results)
 	if len(hosts) == 0 {
 		return
@@ -107,12 +107,12 @@ func lookAgain(ctx context.Context, con *console.Console, client *ao.Client, tar
 		client.HTTP.Hosts.Revive(name)
 		loading := 0
 		for _, i := range u.state {
-			if ao.TimedOut(results[i].StateErr) {
-				results[i].StateErr = ao.NowLoading(results[i].StateErr)
+			if check.TimedOut(results[i].StateErr) {
+				results[i].StateErr = check.NowLoading(results[i].StateErr)
 				loading++
 			}
 		}
-		asked := unique(append(slicesOf(u.state, results, func(r ao.Result) bool { return ao.NoAnswer(r.StateErr) }), u.sched...))
+		asked := unique(append(slicesOf(u.state, results, func(r check.Result) bool { return check.NoAnswer(r.StateErr) }), u.sched...))
 		again = append(again, asked...)
 		con.Logf("%s %s answered again after %s: %s asked again%s", u.endpoint, name, back[n].Round(time.Millisecond),
 			report.Count(len(asked), "process", "processes"), loadingNote(loading))
@@ -122,10 +122,10 @@ func lookAgain(ctx context.Context, con *console.Console, client *ao.Client, tar
 
 // unansweredHosts groups the no-answer failures by host, in the order
 // first seen.
-func unansweredHosts(routerURL string, targets []processlist.Target, results []ao.Result) (map[string]*unanswered, []string) {
+func unansweredHosts(routerURL string, targets []processlist.Target, results []check.Result) (map[string]*unanswered, []string) {
 	hosts := map[string]*unanswered{}
 	var order []string
-	at := func(name string, ep ao.Endpoint, probe string) *unanswered {
+	at := func(name string, ep check.Endpoint, probe string) *unanswered {
 		u, ok := hosts[name]
 		if !ok {
 			u = &unanswered{endpoint: ep, probe: probe}
@@ -138,16 +138,16 @@ func unansweredHosts(routerURL string, targets []processlist.Target, results []a
 		if r.Interrupted {
 			continue
 		}
-		if ao.NoAnswer(r.StateErr) {
-			u := at(escape.Host(targets[i].StateURL), ao.StateServer, strings.TrimRight(targets[i].StateURL, "/")+stateProbe)
+		if check.NoAnswer(r.StateErr) {
+			u := at(escape.Host(targets[i].StateURL), check.StateServer, strings.TrimRight(targets[i].StateURL, "/")+stateProbe)
 			u.state = append(u.state, i)
 		}
-		if ao.NoAnswer(r.SUErr) {
+		if check.NoAnswer(r.SUErr) {
 			base := r.Scheduler
-			if h := errorHost(r.SUErr); h == escape.Host(routerURL) || base == "" {
+			if h := check.HostOf(r.SUErr); h == escape.Host(routerURL) || base == "" {
 				base = routerURL
 			}
-			u := at(escape.Host(base), ao.Scheduler, strings.TrimRight(base, "/")+schedulerProbe)
+			u := at(escape.Host(base), check.Scheduler, strings.TrimRight(base, "/")+schedulerProbe)
 			u.sched = append(u.sched, i)
 		}
 	}
@@ -190,14 +190,14 @@ func probeUntilUp(ctx context.Context, hc *retryhttp.Client, probe string, clock
 
 // recheck asks the processes at indexes again, the sides that got no
 // answer, as many at once as the per-host limits let through.
-func recheck(ctx context.Context, client *ao.Client, targets []processlist.Target, results []ao.Result, indexes []int, scheduler func(i int) ao.Where) {
+func recheck(ctx context.Context, client *ao.Client, targets []processlist.Target, results []check.Result, indexes []int, scheduler func(i int) ao.Where) {
 	var g errgroup.Group
 	for _, i := range indexes {
 		g.Go(func() error {
 			r := client.Recheck(ctx, results[i], targets[i].StateURL, scheduler(i))
 			// The host answered a moment ago: a read it now leaves
 			// unanswered is a process it is computing.
-			r.StateErr = ao.NowLoading(r.StateErr)
+			r.StateErr = check.NowLoading(r.StateErr)
 			results[i] = r
 			return nil
 		})
@@ -205,15 +205,7 @@ func recheck(ctx context.Context, client *ao.Client, targets []processlist.Targe
 	_ = g.Wait() // checks report failures in their results
 }
 
-func errorHost(err error) string {
-	var e *ao.Error
-	if errors.As(err, &e) {
-		return e.Host
-	}
-	return ""
-}
-
-func slicesOf(indexes []int, results []ao.Result, keep func(ao.Result) bool) []int {
+func slicesOf(indexes []int, results []check.Result, keep func(check.Result) bool) []int {
 	var out []int
 	for _, i := range indexes {
 		if keep(results[i]) {

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/org/nonce-monitor-action/internal/ao"
 	"github.com/org/nonce-monitor-action/internal/aotest"
+	"github.com/org/nonce-monitor-action/internal/check"
 	"github.com/org/nonce-monitor-action/internal/config"
 	"github.com/org/nonce-monitor-action/internal/incident"
 	"github.com/org/nonce-monitor-action/internal/report"
@@ -172,7 +172,7 @@ func TestFindingsFailSaysItsCountRight(t *testing.T) {
 		p := report.Pass{Threshold: 50, Status: map[string]incident.Status{}}
 		for i, s := range statuses {
 			pid := fmt.Sprintf("P%042d", i)
-			p.Results = append(p.Results, ao.Result{ProcessID: pid})
+			p.Results = append(p.Results, check.Result{ProcessID: pid})
 			p.Status[pid] = s
 		}
 		return p

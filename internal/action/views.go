@@ -7,7 +7,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/check"
 	"github.com/org/nonce-monitor-action/internal/incident"
 	"github.com/org/nonce-monitor-action/internal/report"
 )
@@ -22,7 +22,7 @@ type delivered struct {
 
 // deliveredOf lists events (with what became of each, in order) for the
 // report: the delivered ones by action, the others as failures.
-func deliveredOf(events []incident.Event, sent []sent, results map[string]*ao.Result) delivered {
+func deliveredOf(events []incident.Event, sent []sent, results map[string]*check.Result) delivered {
 	var out delivered
 	for i, ev := range events {
 		views := viewsOf(results, ev.Incident, ev.Reason, ev.Affected)
@@ -71,7 +71,7 @@ func stillOpen(next incident.State, rec incident.Reconciled) incident.State {
 
 // viewsOf is how an incident appears in the outputs: a grouped incident
 // once per process it covers, so later steps still see every process.
-func viewsOf(results map[string]*ao.Result, inc incident.Incident, why incident.Reason, affected []string) []report.Incident {
+func viewsOf(results map[string]*check.Result, inc incident.Incident, why incident.Reason, affected []string) []report.Incident {
 	if !inc.Type.Grouped() {
 		return []report.Incident{report.NewIncident(inc, why, results[inc.ProcessID])}
 	}
@@ -89,7 +89,7 @@ func viewsOf(results map[string]*ao.Result, inc incident.Incident, why incident.
 // openIncidents lists the open incidents for the outputs, grouped ones
 // first, then by process; each with how PagerDuty showed it (links), and a
 // grouped one once per process it covers this pass (affected).
-func openIncidents(st incident.State, affected map[string][]string, links map[string]incident.Link, results map[string]*ao.Result) []report.Incident {
+func openIncidents(st incident.State, affected map[string][]string, links map[string]incident.Link, results map[string]*check.Result) []report.Incident {
 	incs := make([]incident.Incident, 0, len(st.Open))
 	for _, inc := range st.Open {
 		incs = append(incs, inc)
