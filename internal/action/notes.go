@@ -11,16 +11,13 @@ package action
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"time"
 
 	"github.com/org/nonce-monitor-action/internal/answer"
 	"github.com/org/nonce-monitor-action/internal/check"
-	"github.com/org/nonce-monitor-action/internal/console"
 	"github.com/org/nonce-monitor-action/internal/escape"
 	"github.com/org/nonce-monitor-action/internal/history"
 	"github.com/org/nonce-monitor-action/internal/trend"
-	"github.com/org/nonce-monitor-action/internal/workspace"
 )
 
 // abandonedFor bounds how long a slot the monitor's own abandoned request
@@ -34,11 +31,12 @@ const abandonedFor = time.Hour
 // answered, for the server to be stuck rather than loading them.
 const minHung = 2
 
-// readAgainstNotes reads each result against its process's note, in place,
-// and returns the notes the next pass reads against. results are in target
-// order; earlier is what earlier passes read (the history before this
-// pass). A narrowed pass keeps the notes of processes it does not list.
-func readAgainstNotes(results []check.Result, notes history.Notes, earlier history.History, now time.Time, narrowed bool) history.Notes {
+// readAgainstNotes reads each result against its process's note (in
+// mem, with the samples earlier passes read), in place, and returns the
+// notes the next pass reads against. results are in target order. A
+// narrowed pass keeps the notes of processes it does not list.
+func readAgainstNotes(results []check.Result, mem earlier, now time.Time, narrowed bool) history.Notes {
+	notes := mem.notes
 	next := history.Notes{}
 	if narrowed {
 		for pid, n := range notes {
@@ -47,13 +45,13 @@ func readAgainstNotes(results []check.Result, notes history.Notes, earlier histo
 	}
 	hung := hungHosts(results, notes)
 	for i := range results {
-		n, ok := notes[results[i].ProcessID]
 		if hung[escape.Host(results[i].StateURL)] && results[i].Loading() {
 			// Not loading: the node computes nothing (hungHosts).
+			n, ok := notes[results[i].ProcessID]
 			next[results[i].ProcessID] = nodeStuck(&results[i], n, ok, now)
 			continue
 		}
-		if n, keep := readAgainst(&results[i], n, ok, now, earlier[results[i].ProcessID]); keep {
+		if n, keep := readAgainst(&results[i], notes, now, mem.samples[results[i].ProcessID]); keep {
 			next[results[i].ProcessID] = n
 		} else {
 			delete(next, results[i].ProcessID)
@@ -114,10 +112,11 @@ func nodeStuck(r *check.Result, n history.Note, had bool, now time.Time) history
 	return next
 }
 
-// readAgainst is readAgainstNotes for one result r and its note n (had: it
-// has one), and the samples earlier passes read of it. It returns the note
-// to keep, if any.
-func readAgainst(r *check.Result, n history.Note, had bool, now time.Time, samples []trend.Sample) (history.Note, bool) {
+// readAgainst is readAgainstNotes for one result r, its note in notes if
+// it has one, and the samples earlier passes read of it. It returns the
+// note to keep, if any.
+func readAgainst(r *check.Result, notes history.Notes, now time.Time, samples []trend.Sample) (history.Note, bool) {
+	n, had := notes[r.ProcessID]
 	var e *check.Error
 	switch {
 	case r.NotChecked():
@@ -218,24 +217,4 @@ func stillLoading(r *check.Result, n history.Note, slot int64, now time.Time) {
 	r.StateErr = &check.Error{Endpoint: check.StateServer, Host: escape.Host(r.StateURL), Kind: check.Loading,
 		Detail: fmt.Sprintf("loading: slot %d so far; nothing has computed past it since the monitor's request that started the computation gave up, %s ago",
 			slot, now.Sub(n.Since).Round(time.Second))}
-}
-
-// loadNotes reads the notes in the history file. Without them each read is
-// taken as it stands, as on a first pass: a missing or unreadable section
-// is never a failure.
-func loadNotes(con *console.Console, ws *workspace.Dir, path string) history.Notes {
-	raw, err := ws.ReadOwn(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return history.Notes{}
-	}
-	var notes history.Notes
-	if err == nil {
-		notes, err = history.ParseNotes(raw)
-	}
-	if err != nil {
-		// loadHistory has warned about the file already.
-		con.Debugf("the notes in %s are unusable (%v); every read is taken as it stands", path, err)
-		return history.Notes{}
-	}
-	return notes
 }

@@ -95,7 +95,7 @@ func TestReadAgainstNotes(t *testing.T) {
 				w, samples = tc.want.(sampled).want, tc.want.(sampled).samples
 			}
 			results := []check.Result{tc.r}
-			next := readAgainstNotes(results, notes, history.History{pidA: samples}, now, false)
+			next := readAgainstNotes(results, earlier{notes: notes, samples: history.History{pidA: samples}}, now, false)
 			r := results[0]
 			got := want{kind: check.KindOf(r.StateErr), slot: r.StateNonce, seen: r.SlotSeen}
 			if n, ok := next[pidA]; ok {
@@ -113,10 +113,10 @@ func TestReadAgainstNotes(t *testing.T) {
 func TestNotesOfUnlistedProcesses(t *testing.T) {
 	t.Parallel()
 	notes := history.Notes{pidB: {Kind: history.Failed, Since: day1}}
-	if next := readAgainstNotes(nil, notes, nil, day1, true); len(next) != 1 {
+	if next := readAgainstNotes(nil, earlier{notes: notes}, day1, true); len(next) != 1 {
 		t.Errorf("narrowed: %v, want pidB's note kept", next)
 	}
-	if next := readAgainstNotes(nil, notes, nil, day1, false); len(next) != 0 {
+	if next := readAgainstNotes(nil, earlier{notes: notes}, day1, false); len(next) != 0 {
 		t.Errorf("full pass: %v, want pidB's note gone", next)
 	}
 }

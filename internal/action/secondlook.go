@@ -16,9 +16,7 @@ import (
 	"time"
 
 	"github.com/org/nonce-monitor-action/internal/answer"
-	"github.com/org/nonce-monitor-action/internal/ao"
 	"github.com/org/nonce-monitor-action/internal/check"
-	"github.com/org/nonce-monitor-action/internal/console"
 	"github.com/org/nonce-monitor-action/internal/escape"
 	"github.com/org/nonce-monitor-action/internal/processlist"
 	"github.com/org/nonce-monitor-action/internal/report"
@@ -59,31 +57,30 @@ type unanswered struct {
 
 // lookAgain gives every host that did not answer some request of the pass
 // a second look, and asks again the processes of those that answer it.
-// results are in target order and updated in place; scheduler(i) is where
-// target i's scheduler was asked first.
-func lookAgain(ctx context.Context, con *console.Console, client *ao.Client, targets []processlist.Target, results []check.Result, scheduler func(i int) ao.Where, timing Timing) {
-	hosts, order := unansweredHosts(client.RouterURL, targets, results)
+// results are in target order and updated in place.
+func (c checker) lookAgain(ctx context.Context, results []check.Result) {
+	hosts, order := unansweredHosts(c.client.RouterURL, c.targets, results)
 	if len(hosts) == 0 {
 		return
 	}
-	clock := timing.RetryClock
+	clock := c.timing.RetryClock
 	if clock == nil {
 		clock = realClock{}
 	}
 	start := clock.Now()
-	look, lookCtx := lookAgainFor, ctx
+	look, lookCtx := prober{hc: c.client.HTTP, clock: clock, within: lookAgainFor}, ctx
 	if deadline, ok := ctx.Deadline(); ok {
 		var stop context.CancelFunc
 		lookCtx, stop = context.WithDeadline(ctx, deadline.Add(-lookReserve))
 		defer stop()
-		look = min(look, time.Until(deadline)-lookReserve)
+		look.within = min(look.within, time.Until(deadline)-lookReserve)
 	}
 	back := make([]time.Duration, len(order))
 	up := make([]bool, len(order))
 	var wg sync.WaitGroup
 	for n, name := range order {
 		wg.Go(func() {
-			up[n] = probeUntilUp(lookCtx, client.HTTP, hosts[name].probe, clock, look)
+			up[n] = look.untilUp(lookCtx, hosts[name].probe)
 			back[n] = clock.Now().Sub(start)
 		})
 	}
@@ -101,10 +98,10 @@ func lookAgain(ctx context.Context, con *console.Console, client *ao.Client, tar
 			continue
 		}
 		if !up[n] {
-			con.Logf("%s %s did not answer for %s after it stopped answering: it is down", u.endpoint, name, back[n].Round(time.Second))
+			c.con.Logf("%s %s did not answer for %s after it stopped answering: it is down", u.endpoint, name, back[n].Round(time.Second))
 			continue
 		}
-		client.HTTP.Hosts.Revive(name)
+		c.client.HTTP.Hosts.Revive(name)
 		loading := 0
 		for _, i := range u.state {
 			if check.TimedOut(results[i].StateErr) {
@@ -114,10 +111,10 @@ func lookAgain(ctx context.Context, con *console.Console, client *ao.Client, tar
 		}
 		asked := unique(append(slicesOf(u.state, results, func(r check.Result) bool { return check.NoAnswer(r.StateErr) }), u.sched...))
 		again = append(again, asked...)
-		con.Logf("%s %s answered again after %s: %s asked again%s", u.endpoint, name, back[n].Round(time.Millisecond),
+		c.con.Logf("%s %s answered again after %s: %s asked again%s", u.endpoint, name, back[n].Round(time.Millisecond),
 			report.Count(len(asked), "process", "processes"), loadingNote(loading))
 	}
-	recheck(ctx, client, targets, results, unique(again), scheduler)
+	c.recheck(ctx, results, unique(again))
 }
 
 // unansweredHosts groups the no-answer failures by host, in the order
@@ -154,18 +151,26 @@ func unansweredHosts(routerURL string, targets []processlist.Target, results []c
 	return hosts, order
 }
 
-// probeUntilUp asks probe now and at each of lookWaits' instants after it
-// (1, 3, 7, 15 and 30 s), until the host answers (any answer of its own),
-// look (lookAgainFor, or less before the pass deadline) has passed, or
-// ctx ends. The instants are kept whatever the
+// prober asks a host whether it is back: through hc, waiting on clock,
+// for at most within (lookAgainFor, or less before the pass deadline).
+type prober struct {
+	hc     *retryhttp.Client
+	clock  retryhttp.Clock
+	within time.Duration
+}
+
+// untilUp asks probe now and at each of lookWaits' instants after it (1,
+// 3, 7, 15 and 30 s), until the host answers (any answer of its own), the
+// look's time has passed, or ctx ends. The instants are kept whatever the
 // probes take (a refused one, milliseconds; a hung one, the request
 // timeout), and the last is the look's end, so a host back just before it
 // is found.
-func probeUntilUp(ctx context.Context, hc *retryhttp.Client, probe string, clock retryhttp.Clock, look time.Duration) bool {
-	once := *hc
+func (pr prober) untilUp(ctx context.Context, probe string) bool {
+	once := *pr.hc
 	once.Hosts, once.MaxRetries, once.Budget, once.OnRetry = nil, 0, nil, nil // one attempt, past the open breaker
+	clock := pr.clock
 	start := clock.Now()
-	end, at := start.Add(look), start
+	end, at := start.Add(pr.within), start
 	for n := 0; ; n++ {
 		// Any answer but a gateway's is the host's own (package answer).
 		resp, err := once.Do(ctx, retryhttp.Request{URL: probe, MaxBody: 64 << 10, Endpoint: answer.StateSlot, NoRedirects: true})
@@ -189,12 +194,13 @@ func probeUntilUp(ctx context.Context, hc *retryhttp.Client, probe string, clock
 }
 
 // recheck asks the processes at indexes again, the sides that got no
-// answer, as many at once as the per-host limits let through.
-func recheck(ctx context.Context, client *ao.Client, targets []processlist.Target, results []check.Result, indexes []int, scheduler func(i int) ao.Where) {
+// answer, as many at once as the per-host limits let through; each
+// scheduler where the first check asked it.
+func (c checker) recheck(ctx context.Context, results []check.Result, indexes []int) {
 	var g errgroup.Group
 	for _, i := range indexes {
 		g.Go(func() error {
-			r := client.Recheck(ctx, results[i], targets[i].StateURL, scheduler(i))
+			r := c.client.Recheck(ctx, results[i], c.targets[i].StateURL, c.where(i))
 			// The host answered a moment ago: a read it now leaves
 			// unanswered is a process it is computing.
 			r.StateErr = check.NowLoading(r.StateErr)
