@@ -123,6 +123,8 @@ func byStateServer(targets []processlist.Target) [][]int {
 	return groups
 }
 
+// indexByProcess finds each result by its process ID (results are in
+// target order; payloads and rows look them up by process).
 func indexByProcess(results []check.Result) map[string]*check.Result {
 	m := make(map[string]*check.Result, len(results))
 	for i := range results {

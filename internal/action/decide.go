@@ -32,7 +32,7 @@ func (p *pass) decide(s seen, k known) decided {
 	} else {
 		rec.State.Resolving = incident.Open{}
 	}
-	from, plan := rec.Adjust(incident.Decide(rec.State, s.observations, s.at, policy))
+	from, plan := rec.Fit(incident.Decide(rec.State, s.observations, s.at, policy))
 	return decided{seen: s, known: k, from: from, plan: plan}
 }
 

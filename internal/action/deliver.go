@@ -42,7 +42,7 @@ type sent struct {
 // PagerDuty took every event from would leave.
 func (p *pass) deliver(d decided) sent {
 	out := sent{decided: d, store: p.out.stateFile(p.in, p.in.headerAfter(d.cutShort))}
-	if intent, sends := incident.Intent(d.from, d.plan, p.out.pagerDuty.sends); sends {
+	if intent, sends := incident.Intent(d.from, d.plan, p.out.pagerDuty.willSend); sends {
 		out.unrecorded = out.store.Save(intent, p.in.loaded.Slack)
 	}
 	dl := &deliverer{con: p.con, to: p.out.pagerDuty, threshold: int64(p.cfg.SeverityThreshold), now: d.at,
@@ -94,7 +94,7 @@ func (d *deliverer) send(ctx context.Context, events []incident.Event, unrecorde
 		case d.to.sender == nil:
 			d.con.Logf("%s: %s", d.to.unsent, label)
 			continue
-		case !d.to.sends(ev):
+		case !d.to.willSend(ev):
 			d.con.Logf("recorded, not sent: %s", label)
 			continue
 		case unrecorded != nil:

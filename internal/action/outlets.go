@@ -38,9 +38,9 @@ type events struct {
 	origin     pagerduty.Origin
 }
 
-// sends reports whether ev goes to PagerDuty: a Forget never does (it
+// willSend reports whether ev goes to PagerDuty: a Forget never does (it
 // only drops the incident from the state file).
-func (e events) sends(ev incident.Event) bool {
+func (e events) willSend(ev incident.Event) bool {
 	return e.sender != nil && ev.Action != incident.Forget
 }
 

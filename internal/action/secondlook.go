@@ -109,7 +109,7 @@ func (c checker) lookAgain(ctx context.Context, results []check.Result) {
 				loading++
 			}
 		}
-		asked := unique(append(slicesOf(u.state, results, func(r check.Result) bool { return check.NoAnswer(r.StateErr) }), u.sched...))
+		asked := unique(append(indexesWhere(u.state, results, func(r check.Result) bool { return check.NoAnswer(r.StateErr) }), u.sched...))
 		again = append(again, asked...)
 		c.con.Logf("%s %s answered again after %s: %s asked again%s", u.endpoint, name, back[n].Round(time.Millisecond),
 			report.Count(len(asked), "process", "processes"), loadingNote(loading))
@@ -211,7 +211,8 @@ func (c checker) recheck(ctx context.Context, results []check.Result, indexes []
 	_ = g.Wait() // checks report failures in their results
 }
 
-func slicesOf(indexes []int, results []check.Result, keep func(check.Result) bool) []int {
+// indexesWhere keeps the indexes whose result keep accepts, in order.
+func indexesWhere(indexes []int, results []check.Result, keep func(check.Result) bool) []int {
 	var out []int
 	for _, i := range indexes {
 		if keep(results[i]) {
@@ -221,6 +222,7 @@ func slicesOf(indexes []int, results []check.Result, keep func(check.Result) boo
 	return out
 }
 
+// unique drops repeated indexes, keeping the first of each.
 func unique(indexes []int) []int {
 	seen := map[int]bool{}
 	var out []int
@@ -233,6 +235,7 @@ func unique(indexes []int) []int {
 	return out
 }
 
+// loadingNote says how many of a host's timed-out reads were loading.
 func loadingNote(n int) string {
 	if n == 0 {
 		return ""

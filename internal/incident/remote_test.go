@@ -241,7 +241,7 @@ func TestAdjustKeepsAdoptedIncidentsQuiet(t *testing.T) {
 	keyA, keyC := DedupKey(Mismatch, pidA, day1), DedupKey(Unreadable, "C000000000000000000000000000000000000000000", day1)
 	rec := Reconcile(NewState(), Remote{Open: []RemoteAlert{alert(keyA, 1), {DedupKey: keyC, Severity: "warning"}}, Complete: true}, Scope{})
 	obs := []Observation{behind(pidA, 150), behind(pidB, 60), failing("C000000000000000000000000000000000000000000")}
-	st, plan := rec.Adjust(Decide(rec.State, obs, day1, policyOn))
+	st, plan := rec.Fit(Decide(rec.State, obs, day1, policyOn))
 	// A: adopted of unknown severity, still behind: nothing sent, severity now known.
 	// B: a new breach. C: PagerDuty said warning, error wanted: a true rise.
 	wantEvents := []Event{
@@ -255,7 +255,7 @@ func TestAdjustKeepsAdoptedIncidentsQuiet(t *testing.T) {
 		t.Errorf("adopted incident's severity in the state = %q, want this pass's (critical)", got)
 	}
 	if rec.State.Open[keyA].Severity != "" {
-		t.Error("Adjust changed the reconciled state in place")
+		t.Error("Fit changed the reconciled state in place")
 	}
 	// Next pass, same findings: the state now knows, nothing is sent.
 	for _, e := range Decide(st, obs, day1, policyOn).Events {
@@ -269,7 +269,7 @@ func TestAdjustDoesNotAdoptWhatItWouldForget(t *testing.T) {
 	keyA := DedupKey(Mismatch, pidA, day1)
 	known := inc(pidB, Mismatch, "error", day1)
 	rec := Reconcile(open(known), Remote{Open: []RemoteAlert{alert(keyA, 1), alert(known.DedupKey, 2)}, Complete: true}, Scope{})
-	st, plan := rec.Adjust(Decide(rec.State, []Observation{behind(pidA, 0), behind(pidB, 0)}, day1, withAutoResolve(policyOn, false)))
+	st, plan := rec.Fit(Decide(rec.State, []Observation{behind(pidA, 0), behind(pidB, 0)}, day1, withAutoResolve(policyOn, false)))
 	// A recovered, auto-resolve off: left to a human, and not reported as
 	// forgotten on every pass. B was the state's own: forgotten as usual.
 	if diff := cmp.Diff([]Event{ev(Forget, Recovered, known)}, plan.Events); diff != "" {
@@ -346,7 +346,7 @@ func TestAdjustHoldsAdoptedGroupsWhenAsked(t *testing.T) {
 	for _, hold := range []bool{false, true} {
 		rec := Reconciled{State: open(srv, proc), Adopted: []Incident{srv, proc}, HoldGroups: hold}
 		plan := Plan{Events: []Event{{Action: Resolve, Reason: Recovered, Incident: srv}, {Action: Resolve, Reason: Recovered, Incident: proc}}}
-		st, got := rec.Adjust(plan)
+		st, got := rec.Fit(plan)
 		want := plan.Events
 		if hold {
 			want = want[1:]
