@@ -27,7 +27,8 @@ func TestLayersPointOneWay(t *testing.T) {
 		}
 	}
 	onlyShell := map[string]bool{"internal/config": true, "internal/console": true, "internal/workspace": true}
-	standIn := func(p string) bool { return strings.HasSuffix(p, "test") && strings.HasPrefix(p, "internal/") }
+	fake := func(p string) bool { return p == "internal/fakeworld" || strings.HasPrefix(p, "internal/fakeworld/") }
+	testKit := func(p string) bool { return strings.HasPrefix(p, "internal/testkit/") }
 	// Each integration speaks to one thing outside (a service, a file, the
 	// runner's report); what passes between them is the domain's (check,
 	// incident, trend), never another integration's type.
@@ -44,8 +45,12 @@ func TestLayersPointOneWay(t *testing.T) {
 				broken = append(broken, "the core (internal/incident) imports "+dep+"; it may import only the pure internal/trend")
 			case pkg == "internal/check" && dep != "internal/answer":
 				broken = append(broken, "the check result (internal/check) imports "+dep+"; it may import only the pure internal/answer")
-			case standIn(dep) && !strings.HasPrefix(pkg, "cmd/"):
-				broken = append(broken, pkg+" imports the stand-in "+dep)
+			case fake(dep) && !fake(pkg) && !strings.HasPrefix(pkg, "cmd/"):
+				broken = append(broken, pkg+" imports the stand-in "+dep+": only tests, cmd/bench and cmd/standins may")
+			case fake(pkg) && !fake(dep):
+				broken = append(broken, "the stand-in "+pkg+" imports "+dep+": it stands for a service, not for the action's client of it")
+			case testKit(dep):
+				broken = append(broken, pkg+" imports the test helper "+dep+": only tests may")
 			case integrations[pkg] && integrations[dep]:
 				broken = append(broken, pkg+" imports "+dep+" sideways")
 			}

@@ -9,11 +9,11 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/org/nonce-monitor-action/internal/aotest"
 	"github.com/org/nonce-monitor-action/internal/config"
-	"github.com/org/nonce-monitor-action/internal/ghatest"
-	"github.com/org/nonce-monitor-action/internal/pagerdutytest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/aotest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/pagerdutytest"
 	"github.com/org/nonce-monitor-action/internal/report"
+	"github.com/org/nonce-monitor-action/internal/testkit/ghatest"
 	"go.yaml.in/yaml/v3"
 )
 

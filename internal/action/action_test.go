@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	"github.com/org/nonce-monitor-action/internal/aotest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/aotest"
 	"github.com/org/nonce-monitor-action/internal/incident"
 	"github.com/org/nonce-monitor-action/internal/report"
 )

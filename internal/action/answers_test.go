@@ -14,7 +14,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/org/nonce-monitor-action/internal/aotest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/aotest"
 	"github.com/org/nonce-monitor-action/internal/processlist"
 )
 

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/org/nonce-monitor-action/internal/aotest"
 	"github.com/org/nonce-monitor-action/internal/config"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/aotest"
 	"github.com/org/nonce-monitor-action/internal/incident"
 )
 

@@ -10,8 +10,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	"github.com/org/nonce-monitor-action/internal/aotest"
 	"github.com/org/nonce-monitor-action/internal/check"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/aotest"
 	"github.com/org/nonce-monitor-action/internal/history"
 )
 

@@ -10,10 +10,10 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/org/nonce-monitor-action/internal/aotest"
 	"github.com/org/nonce-monitor-action/internal/config"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/aotest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/pagerdutytest"
 	"github.com/org/nonce-monitor-action/internal/incident"
-	"github.com/org/nonce-monitor-action/internal/pagerdutytest"
 )
 
 // withREST adds the REST API key, the service and the stand-in's URL: the

@@ -9,12 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/org/nonce-monitor-action/internal/aotest"
 	"github.com/org/nonce-monitor-action/internal/check"
 	"github.com/org/nonce-monitor-action/internal/config"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/aotest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/slacktest"
 	"github.com/org/nonce-monitor-action/internal/incident"
 	"github.com/org/nonce-monitor-action/internal/report"
-	"github.com/org/nonce-monitor-action/internal/slacktest"
 )
 
 // terminalRun runs one pass the way a person runs it: no runner

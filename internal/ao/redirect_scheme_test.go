@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/org/nonce-monitor-action/internal/answer"
-	"github.com/org/nonce-monitor-action/internal/aotest"
 	"github.com/org/nonce-monitor-action/internal/check"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/aotest"
 )
 
 // The router's 307 is followed to http(s) only: a hostile or broken router

@@ -10,9 +10,9 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/org/nonce-monitor-action/internal/aotest"
 	"github.com/org/nonce-monitor-action/internal/check"
 	"github.com/org/nonce-monitor-action/internal/escape"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/aotest"
 )
 
 // refusing is the URL of a port nobody listens on: a scheduler that is down.

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/org/nonce-monitor-action/internal/answer"
-	"github.com/org/nonce-monitor-action/internal/aotest"
 	"github.com/org/nonce-monitor-action/internal/check"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/aotest"
 	"github.com/org/nonce-monitor-action/internal/retryhttp"
 )
 

@@ -7,8 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/org/nonce-monitor-action/internal/aotest"
 	"github.com/org/nonce-monitor-action/internal/check"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/aotest"
 )
 
 // staleCase is one check of a process whose scheduler may have moved, on a

@@ -9,8 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/org/nonce-monitor-action/internal/check"
-	"github.com/org/nonce-monitor-action/internal/goldentest"
 	"github.com/org/nonce-monitor-action/internal/incident"
+	"github.com/org/nonce-monitor-action/internal/testkit/goldentest"
 	"github.com/org/nonce-monitor-action/internal/trend"
 )
 

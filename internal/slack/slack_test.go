@@ -12,10 +12,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/org/nonce-monitor-action/internal/check"
-	"github.com/org/nonce-monitor-action/internal/goldentest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/slacktest"
 	"github.com/org/nonce-monitor-action/internal/incident"
 	"github.com/org/nonce-monitor-action/internal/retryhttp"
-	"github.com/org/nonce-monitor-action/internal/slacktest"
+	"github.com/org/nonce-monitor-action/internal/testkit/goldentest"
 )
 
 func pid(c byte, i int) string { return fmt.Sprintf("%c%042d", c, i) }
