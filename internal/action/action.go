@@ -57,8 +57,8 @@ func runOnConsole(ctx context.Context, env Env) error {
 // own, which carries theirs on (sent holds decided, which holds seen, ...):
 // a stage reads what came before it and changes none of it. Every stage
 // acts through p, the pass's fixed part (configuration, console, clients,
-// outlets), which none changes; a method of p may do I/O, the core's
-// functions (incident.Decide, Settle) do none.
+// deadlines, outlets), which none changes; a stage's I/O goes through p.
+// observe and decide do none, and the core's functions are pure.
 func run(ctx context.Context, env Env, con *console.Console) error {
 	cfg, err := loadConfig(env, con)
 	if err != nil {
