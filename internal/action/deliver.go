@@ -58,7 +58,7 @@ func (p *pass) deliver(d decided) sent {
 // deliverer sends events to PagerDuty and describes them to it.
 type deliverer struct {
 	con       *console.Console
-	to        events
+	to        eventsAPI
 	threshold int64 // severity-threshold, slots
 	now       time.Time
 	results   map[string]*check.Result

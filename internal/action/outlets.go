@@ -19,7 +19,7 @@ import (
 
 // outlets are what a pass sends and writes through.
 type outlets struct {
-	pagerDuty events
+	pagerDuty eventsAPI
 	// stateFile opens the state file prepare loaded, to be written with
 	// header h (known once the checks end); on a dry run, a file that
 	// keeps nothing.
@@ -28,8 +28,8 @@ type outlets struct {
 	heartbeat string // the dead-man's switch's URL; "": none
 }
 
-// events is PagerDuty's Events API as the pass sends to it.
-type events struct {
+// eventsAPI is PagerDuty's Events API as the pass sends to it.
+type eventsAPI struct {
 	sender *pagerduty.Sender // nil: nothing is sent
 	// unsent is what the log says of an event not sent: "dry run, not
 	// sent", or "recorded, not sent" (PagerDuty turned off).
@@ -40,11 +40,11 @@ type events struct {
 
 // willSend reports whether ev goes to PagerDuty: a Forget never does (it
 // only drops the incident from the state file).
-func (e events) willSend(ev incident.Event) bool {
+func (e eventsAPI) willSend(ev incident.Event) bool {
 	return e.sender != nil && ev.Action != incident.Forget
 }
 
-func (e events) send(ctx context.Context, ev pd.V2Event) ([]string, error) {
+func (e eventsAPI) send(ctx context.Context, ev pd.V2Event) ([]string, error) {
 	return e.sender.Send(ctx, ev)
 }
 
@@ -72,7 +72,7 @@ type slackChannel struct {
 // message and the heartbeat.
 func outletsFor(cfg config.Config, hc *retryhttp.Client, origin pagerduty.Origin) outlets {
 	o := outlets{
-		pagerDuty: events{sender: &pagerduty.Sender{HTTP: hc, EventsURL: cfg.EventsURL, Limiter: pagerduty.NewLimiter()},
+		pagerDuty: eventsAPI{sender: &pagerduty.Sender{HTTP: hc, EventsURL: cfg.EventsURL, Limiter: pagerduty.NewLimiter()},
 			routingKey: cfg.RoutingKey, origin: origin},
 		stateFile: func(in setup, h state.Header) stateWriter {
 			return state.NewStore(in.ws, in.statePath, in.loaded.Raw, h)

@@ -44,7 +44,7 @@ func (c *Client) Check(ctx context.Context, processID, stateURL string) check.Re
 // trip instead of two. The router is asked too within the check when that
 // SU fails in any way, when where.Confirm says its hourly re-check is due,
 // or when what the SU said is out of step with the state slot (outOfStep).
-// Result.Scheduler and Result.SchedulerFromRouter say what to remember.
+// check.Result.Scheduler and SchedulerFromRouter say what to remember.
 func (c *Client) CheckAt(ctx context.Context, processID, stateURL string, where Where) check.Result {
 	// Only the credential-free form leaves the client: results reach
 	// outputs, files and payloads.
