@@ -1,5 +1,8 @@
 package action
 
+// The check stage: both nonces of every process, read against what
+// earlier passes saw.
+
 import (
 	"context"
 	"fmt"
@@ -15,9 +18,6 @@ import (
 	"github.com/org/nonce-monitor-action/internal/report"
 	"golang.org/x/sync/errgroup"
 )
-
-// The check stage: both nonces of every process, read against what
-// earlier passes saw.
 
 // checked is what the checks found: every process's result, in target
 // order, read against the history's notes; why the checks stopped early

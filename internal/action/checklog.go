@@ -1,5 +1,8 @@
 package action
 
+// What the checks say in the run's log as they go: progress, one line per
+// process, and how often the scheduler router was asked.
+
 import (
 	"fmt"
 	"sync/atomic"
@@ -9,9 +12,6 @@ import (
 	"github.com/org/nonce-monitor-action/internal/console"
 	"github.com/org/nonce-monitor-action/internal/report"
 )
-
-// What the checks say in the run's log as they go: progress, one line per
-// process, and how often the scheduler router was asked.
 
 // logChecks writes one line per process for the run's log. threshold
 // (slots apart) only marks the lines: a process at or past it is not
