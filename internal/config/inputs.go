@@ -23,7 +23,7 @@ type Inputs struct {
 	SURouterURL    string `env:"SU_ROUTER_URL,default=https://su-router.ao-testnet.xyz" help:"Scheduler (SU) router."`
 
 	PagerDutyEnabled  bool           `env:"PAGERDUTY_ENABLED,default=true" help:"Send PagerDuty events."`
-	RoutingKey        string         `env:"PAGERDUTY_ROUTING_KEY" secret:"true" help:"PagerDuty Events API v2 integration key (secret)."`
+	RoutingKey        string         `env:"PAGERDUTY_ROUTING_KEY" secret:"true" help:"PagerDuty Events API v2 routing key (secret): the service's Integration Key."`
 	SeverityThreshold Int64          `env:"PAGERDUTY_SEVERITY_THRESHOLD,default=50" help:"Slots apart at which a process opens a mismatch incident; 0 alerts on every process."`
 	SeverityLevels    SeverityLevels `env:"PAGERDUTY_SEVERITY_LEVELS,default=critical:100,error:50,warning:0" help:"Slots apart -> PagerDuty severity; the highest level reached wins."`
 	AutoResolve       bool           `env:"PAGERDUTY_AUTO_RESOLVE,default=true" help:"Resolve incidents when the process recovers."`
