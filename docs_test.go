@@ -127,7 +127,9 @@ func TestEveryDocsPageIsLinkedFromTheREADME(t *testing.T) {
 }
 
 // Every example workflow is in the table of docs/workflows.md, with the
-// permissions it asks for.
+// permissions it asks for, and does what the page says they all do: a
+// five-minute schedule, a manual run, passes that queue and are never
+// cancelled.
 func TestEveryExampleIsInTheWorkflowsPage(t *testing.T) {
 	t.Parallel()
 	page := prose(t, "docs/workflows.md")
@@ -148,6 +150,11 @@ func TestEveryExampleIsInTheWorkflowsPage(t *testing.T) {
 			continue
 		}
 		raw, _ := os.ReadFile(ex)
+		for _, want := range []string{`cron: "*/5 * * * *"`, "\n  workflow_dispatch:", "concurrency:", "cancel-in-progress: false"} {
+			if !strings.Contains(string(raw), want) {
+				t.Errorf("%s lacks %q, which docs/workflows.md says every example has", name, want)
+			}
+		}
 		_, perms, _ := strings.Cut(string(raw), "\npermissions:\n")
 		perms, _, _ = strings.Cut(perms, "\n\n")
 		for _, line := range strings.Split(perms, "\n") {
