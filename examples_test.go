@@ -37,7 +37,7 @@ func stepScript(t *testing.T, workflow, step string) string {
 	return ""
 }
 
-// The commit step of commit-state.yml (the README's workflow), run as
+// The commit step of commit-state.yml (docs/workflows.md), run as
 // written against a local origin: the pass's state file reaches the branch
 // however the branch moved, and when it cannot, the step fails loudly and
 // keeps the file.

@@ -81,17 +81,18 @@ func readActionYML(t *testing.T) (actionYML, []ymlInput, []string) {
 	return a, inputs, outputs
 }
 
-// readmeTable returns the first column and, if present, the second column of
-// the Markdown table under the README heading, with backticks removed.
-func readmeTable(t *testing.T, heading string) (names, seconds []string) {
+// docTable returns the first column and, if present, the second column of
+// the Markdown table under heading (a whole line, "# Inputs" or "## Outputs")
+// in the file, up to the next "## " heading, with backticks removed.
+func docTable(t *testing.T, file, heading string) (names, seconds []string) {
 	t.Helper()
-	raw, err := os.ReadFile("README.md")
+	raw, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, section, ok := strings.Cut(string(raw), "\n"+heading+"\n")
+	_, section, ok := strings.Cut("\n"+string(raw), "\n"+heading+"\n")
 	if !ok {
-		t.Fatalf("README has no %q section", heading)
+		t.Fatalf("%s has no %q section", file, heading)
 	}
 	section, _, _ = strings.Cut(section, "\n## ")
 	for _, line := range strings.Split(section, "\n") {
@@ -106,11 +107,15 @@ func readmeTable(t *testing.T, heading string) (names, seconds []string) {
 		}
 		seconds = append(seconds, second)
 	}
+	if len(names) == 0 {
+		t.Fatalf("%s has no table under %q", file, heading)
+	}
 	return names, seconds
 }
 
-// One source of truth: the Go Inputs struct. action.yml and the README's
-// table must declare the same inputs, in the same order, with the same defaults.
+// One source of truth: the Go Inputs struct. action.yml and the table of
+// docs/inputs.md must declare the same inputs, in the same order, with the
+// same defaults.
 func TestInputsAgree(t *testing.T) {
 	t.Parallel()
 	type nameDefault struct{ Name, Default string }
@@ -129,27 +134,25 @@ func TestInputsAgree(t *testing.T) {
 	if diff := cmp.Diff(fromGo, fromYML); diff != "" {
 		t.Errorf("action.yml inputs differ from the Go configuration (-go +action.yml):\n%s", diff)
 	}
-	names, defaults := readmeTable(t, "## Inputs")
-	var fromREADME []nameDefault
+	names, defaults := docTable(t, "docs/inputs.md", "# Inputs")
+	var fromPage []nameDefault
 	for i := range names {
-		fromREADME = append(fromREADME, nameDefault{names[i], defaults[i]})
+		fromPage = append(fromPage, nameDefault{names[i], defaults[i]})
 	}
-	if diff := cmp.Diff(fromGo, fromREADME); diff != "" {
-		t.Errorf("README inputs table differs from the Go configuration (-go +README):\n%s", diff)
+	if diff := cmp.Diff(fromGo, fromPage); diff != "" {
+		t.Errorf("docs/inputs.md's table differs from the Go configuration (-go +docs):\n%s", diff)
 	}
 }
 
-// The README's inputs table calls an input secret exactly when its field
-// is declared secret (config.Spec.Secret), and gives the range declared on
-// a bounded one.
-func TestREADMESecretsAndRangesAgree(t *testing.T) {
+// The inputs page calls an input secret exactly when its field is declared
+// secret (config.Spec.Secret), and gives the range declared on a bounded one.
+func TestInputsPageSecretsAndRangesAgree(t *testing.T) {
 	t.Parallel()
-	raw, err := os.ReadFile("README.md")
+	raw, err := os.ReadFile("docs/inputs.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, section, _ := strings.Cut(string(raw), "\n## Inputs\n")
-	section, _, _ = strings.Cut(section, "\n## ")
+	section, _, _ := strings.Cut(string(raw), "\n## ")
 	says, rows := map[string]bool{}, map[string]string{}
 	for _, line := range strings.Split(section, "\n") {
 		if cells := strings.SplitN(line, " | ", 3); strings.HasPrefix(line, "| `") && len(cells) == 3 {
@@ -159,25 +162,27 @@ func TestREADMESecretsAndRangesAgree(t *testing.T) {
 	}
 	for _, s := range config.Specs() {
 		if says[s.Name] != s.Secret {
-			t.Errorf("README row of %s calls it secret: %v; declared secret: %v", s.Name, says[s.Name], s.Secret)
+			t.Errorf("docs/inputs.md's row of %s calls it secret: %v; declared secret: %v", s.Name, says[s.Name], s.Secret)
 		}
 		if lo, hi, _, ok := s.Bounds(); ok && !strings.Contains(rows[s.Name], lo+" to "+hi) {
-			t.Errorf("README row of %s does not give its range (%s to %s, as declared)", s.Name, lo, hi)
+			t.Errorf("docs/inputs.md's row of %s does not give its range (%s to %s, as declared)", s.Name, lo, hi)
 		}
 	}
 }
 
-// The flags that are not inputs are documented, and are not in the inputs
-// table or action.yml (TestInputsAgree holds those to the inputs alone).
+// The flags that are not inputs are documented in docs/outputs.md (where
+// a terminal run is), and are not in the inputs table or action.yml
+// (TestInputsAgree holds those to the inputs alone).
 func TestTerminalFlagsAreDocumented(t *testing.T) {
 	t.Parallel()
-	readme, err := os.ReadFile("README.md")
+	page, err := os.ReadFile("docs/outputs.md")
 	if err != nil {
 		t.Fatal(err)
 	}
+	_, terminal, _ := strings.Cut(string(page), "\n## On a terminal\n")
 	for _, f := range config.TerminalFlags {
-		if !strings.Contains(string(readme), "`--"+f.Name) {
-			t.Errorf("README does not document the --%s flag", f.Name)
+		if !strings.Contains(terminal, "`--"+f.Name) {
+			t.Errorf("docs/outputs.md's *On a terminal* does not document the --%s flag", f.Name)
 		}
 	}
 }
@@ -188,9 +193,9 @@ func TestOutputsAgree(t *testing.T) {
 	if diff := cmp.Diff(report.OutputNames, outputs); diff != "" {
 		t.Errorf("action.yml outputs differ from the code (-code +action.yml):\n%s", diff)
 	}
-	names, _ := readmeTable(t, "## Outputs")
+	names, _ := docTable(t, "docs/outputs.md", "## Outputs")
 	if diff := cmp.Diff(report.OutputNames, names); diff != "" {
-		t.Errorf("README outputs table differs from the code (-code +README):\n%s", diff)
+		t.Errorf("docs/outputs.md's outputs table differs from the code (-code +docs):\n%s", diff)
 	}
 }
 
@@ -370,15 +375,18 @@ func actionCommand(t *testing.T, workspace, files string, with map[string]string
 	return cmd
 }
 
-// The README's workflow is the one actionlint checks in CI.
+// The README's workflow is the one actionlint checks in CI, byte for byte.
 func TestREADMEWorkflowIsTheCheckedExample(t *testing.T) {
 	t.Parallel()
-	readme, _ := os.ReadFile("README.md")
-	example, err := os.ReadFile("docs/examples/commit-state.yml")
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	example, err := os.ReadFile("docs/examples/minimal.yml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(string(readme), "```yaml\n"+string(example)+"```") {
-		t.Error("README's workflow differs from docs/examples/commit-state.yml; copy the example into the README")
+		t.Error("README's workflow differs from docs/examples/minimal.yml; copy the example into the README")
 	}
 }

@@ -5,7 +5,7 @@
 # overlap: the next starts INTERVAL seconds after the previous one ended.
 # docs/operating.md explains it; TestRunLoopRecipe runs it.
 set -euo pipefail
-: "${PAGERDUTY_ROUTING_KEY:?set PAGERDUTY_ROUTING_KEY to the integration key of the PagerDuty service}"
+: "${PAGERDUTY_ROUTING_KEY:?set PAGERDUTY_ROUTING_KEY to the routing key (Integration Key) of the PagerDuty service}"
 state_dir=${STATE_DIR:-/srv/nonce-monitor} # holds process-ids.txt, one process ID per line
 image=${IMAGE:-ghcr.io/OWNER/nonce-monitor-action:v1}
 docker=${DOCKER:-docker} # or podman

@@ -36,6 +36,15 @@ Every input is set under the action step's ` + "`with:`" + `. Each is also a com
 same name (` + "`--state-url https://...`" + `); a flag wins over the environment. Outside Actions,
 ` + "`INPUT_STATE_URL`" + `-style variables work too. An input marked secret is masked in the log and
 never written anywhere; pass it from a secret (` + "`${{ secrets.NAME }}`" + `).
+
+**Terms.** A *pass* is one run of the action: it checks every process once. It asks the process's
+*state server* (a HyperBEAM node) for its *slot*, the latest message it has computed, and its
+*scheduler* (SU), found through the *scheduler router*, for its *nonce*, the latest message it
+numbered; *slots apart* is the difference. An *incident* is one page in PagerDuty, sent with the
+service's *routing key* and named by a *dedup key*; its *type* says what is wrong (` + "`mismatch`" + `:
+behind; ` + "`error`" + `: could not be checked; ` + "`stuck`" + `; ` + "`server`" + ` and ` + "`scheduler`" + `: grouped) and its
+*severity* is PagerDuty's loudness (` + "`critical`, `error`, `warning`, `info`" + `): [incidents.md](incidents.md).
+The *workspace* is the directory the action's files live in (the checkout, on GitHub).
 `
 
 const inputsRules = `## What every input follows

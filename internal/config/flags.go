@@ -22,7 +22,7 @@ type TerminalFlag struct {
 	Bool       bool
 }
 
-// TerminalFlags lists them; the README's terminal section names each, and
+// TerminalFlags lists them; docs/outputs.md's terminal section names each, and
 // none shares a name with an input (tests hold both).
 var TerminalFlags = []TerminalFlag{
 	{verboseFlag, "On a terminal (outside GitHub Actions), show every retry and every process's check line.", true},

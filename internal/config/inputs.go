@@ -3,7 +3,7 @@
 //
 // The Inputs struct is the single source of truth for input names, defaults,
 // help text and which inputs are secret: flags and the masking are generated
-// from it, and tests hold action.yml and the README's inputs table to it.
+// from it, and tests hold action.yml and docs/inputs.md (generated) to it.
 package config
 
 import "reflect"
@@ -14,7 +14,7 @@ import "reflect"
 // tagged secret:"true" (a string) is masked in every log line and never
 // echoed in an error message or as a flag's default. A range tag,
 // "min..max" in the input's own syntax and then an optional unit, bounds a
-// number or duration: validate checks it, and a test holds the README to it.
+// number or duration: validate checks it, and a test holds docs/inputs.md to it.
 type Inputs struct {
 	ProcessIDs     string `env:"PROCESS_IDS" help:"Process IDs separated by newlines, commas or spaces; # starts a comment."`
 	ProcessIDsFile string `env:"PROCESS_IDS_FILE" help:"Workspace-relative text file: one process ID per line, # comments; an optional second field is that process's state server URL."`
@@ -23,7 +23,7 @@ type Inputs struct {
 	SURouterURL    string `env:"SU_ROUTER_URL,default=https://su-router.ao-testnet.xyz" help:"Scheduler (SU) router."`
 
 	PagerDutyEnabled  bool           `env:"PAGERDUTY_ENABLED,default=true" help:"Send PagerDuty events."`
-	RoutingKey        string         `env:"PAGERDUTY_ROUTING_KEY" secret:"true" help:"PagerDuty Events API v2 integration key (secret)."`
+	RoutingKey        string         `env:"PAGERDUTY_ROUTING_KEY" secret:"true" help:"PagerDuty Events API v2 routing key (secret): the service's Integration Key."`
 	SeverityThreshold Int64          `env:"PAGERDUTY_SEVERITY_THRESHOLD,default=50" help:"Slots apart at which a process opens a mismatch incident; 0 alerts on every process."`
 	SeverityLevels    SeverityLevels `env:"PAGERDUTY_SEVERITY_LEVELS,default=critical:100,error:50,warning:0" help:"Slots apart -> PagerDuty severity; the highest level reached wins."`
 	AutoResolve       bool           `env:"PAGERDUTY_AUTO_RESOLVE,default=true" help:"Resolve incidents when the process recovers."`

@@ -179,7 +179,7 @@ func (c *Config) validate(undecoded func(input string) bool) []error {
 const routingKeyLength = 32
 
 // routingKeyProblem says why key cannot be a PagerDuty Events API v2
-// integration key, or "": it is 32 letters and digits. The key is never
+// routing key (the service's Integration Key), or "": it is 32 letters and digits. The key is never
 // echoed: only its length and the kind of character that does not belong.
 func routingKeyProblem(key string) string {
 	var odd []string
@@ -205,7 +205,7 @@ func routingKeyProblem(key string) string {
 	if len(odd) > 0 {
 		why += " and holds " + strings.Join(odd, ", ")
 	}
-	return why + "; a PagerDuty Events API v2 integration key is 32 letters and digits (like 0123456789abcdef0123456789abcdef): " +
+	return why + "; a PagerDuty Events API v2 routing key is 32 letters and digits (like 0123456789abcdef0123456789abcdef): " +
 		"copy the Integration Key of the service's \"Events API V2\" integration (the service's Integrations tab) into the secret, " +
 		"without quotes or a line break. Nothing was sent"
 }
