@@ -18,8 +18,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/org/nonce-monitor-action/internal/aotest"
-	"github.com/org/nonce-monitor-action/internal/realnodetest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/aotest"
+	"github.com/org/nonce-monitor-action/internal/testkit/realnodetest"
 )
 
 // shape is what a read showed, in the terms the monitor relies on.

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/org/nonce-monitor-action/internal/aotest"
-	"github.com/org/nonce-monitor-action/internal/pagerdutytest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/aotest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/pagerdutytest"
 )
 
 // The runner can die at any moment (cancelled job, lost machine): the real

@@ -27,8 +27,13 @@ func TestLayersPointOneWay(t *testing.T) {
 		}
 	}
 	onlyShell := map[string]bool{"internal/config": true, "internal/console": true, "internal/workspace": true}
-	standIn := func(p string) bool { return strings.HasSuffix(p, "test") && strings.HasPrefix(p, "internal/") }
-	integrations := map[string]bool{"internal/pagerduty": true, "internal/slack": true, "internal/state": true, "internal/report": true, "internal/processlist": true}
+	fake := func(p string) bool { return p == "internal/fakeworld" || strings.HasPrefix(p, "internal/fakeworld/") }
+	testKit := func(p string) bool { return strings.HasPrefix(p, "internal/testkit/") }
+	// Each integration speaks to one thing outside (a service, a file, the
+	// runner's report); what passes between them is the domain's (check,
+	// incident, trend), never another integration's type.
+	integrations := map[string]bool{"internal/ao": true, "internal/pagerduty": true, "internal/slack": true, "internal/state": true,
+		"internal/report": true, "internal/processlist": true, "internal/history": true}
 
 	var broken []string
 	for pkg, deps := range imports {
@@ -38,8 +43,14 @@ func TestLayersPointOneWay(t *testing.T) {
 				broken = append(broken, pkg+" imports "+dep+": only the shell (internal/action) may")
 			case pkg == "internal/incident" && dep != "internal/trend":
 				broken = append(broken, "the core (internal/incident) imports "+dep+"; it may import only the pure internal/trend")
-			case standIn(dep) && !strings.HasPrefix(pkg, "cmd/"):
-				broken = append(broken, pkg+" imports the stand-in "+dep)
+			case pkg == "internal/check" && dep != "internal/answer":
+				broken = append(broken, "the check result (internal/check) imports "+dep+"; it may import only the pure internal/answer")
+			case fake(dep) && !fake(pkg) && !strings.HasPrefix(pkg, "cmd/"):
+				broken = append(broken, pkg+" imports the stand-in "+dep+": only tests, cmd/bench and cmd/standins may")
+			case fake(pkg) && !fake(dep):
+				broken = append(broken, "the stand-in "+pkg+" imports "+dep+": it stands for a service, not for the action's client of it")
+			case testKit(dep):
+				broken = append(broken, pkg+" imports the test helper "+dep+": only tests may")
 			case integrations[pkg] && integrations[dep]:
 				broken = append(broken, pkg+" imports "+dep+" sideways")
 			}

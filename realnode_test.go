@@ -22,10 +22,10 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/org/nonce-monitor-action/internal/aotest"
-	"github.com/org/nonce-monitor-action/internal/ghatest"
-	"github.com/org/nonce-monitor-action/internal/pagerdutytest"
-	"github.com/org/nonce-monitor-action/internal/realnodetest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/aotest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/pagerdutytest"
+	"github.com/org/nonce-monitor-action/internal/testkit/ghatest"
+	"github.com/org/nonce-monitor-action/internal/testkit/realnodetest"
 )
 
 // onNode is one situation's world: the real node, the scheduler's and

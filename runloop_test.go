@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/org/nonce-monitor-action/internal/aotest"
-	"github.com/org/nonce-monitor-action/internal/pagerdutytest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/aotest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/pagerdutytest"
 )
 
 // docs/examples/run-loop.sh as operating.md tells to run it, with `docker`

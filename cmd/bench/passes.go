@@ -17,9 +17,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/org/nonce-monitor-action/internal/aotest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/aotest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/pagerdutytest"
 	"github.com/org/nonce-monitor-action/internal/history"
-	"github.com/org/nonce-monitor-action/internal/pagerdutytest"
 )
 
 // passTable runs four passes in one workspace, as four scheduled runs:

@@ -6,8 +6,8 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/org/nonce-monitor-action/internal/pagerdutytest"
-	"github.com/org/nonce-monitor-action/internal/slacktest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/pagerdutytest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/slacktest"
 )
 
 // controlHandler is the control port: what each process is doing, a way

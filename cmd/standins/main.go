@@ -24,9 +24,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/org/nonce-monitor-action/internal/aotest"
-	"github.com/org/nonce-monitor-action/internal/pagerdutytest"
-	"github.com/org/nonce-monitor-action/internal/slacktest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/aotest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/pagerdutytest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/slacktest"
 )
 
 // The fleet: one process in step, one behind, one whose state server fails.

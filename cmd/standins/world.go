@@ -6,7 +6,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/org/nonce-monitor-action/internal/aotest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/aotest"
 )
 
 // A process's part in the story, as a person sets it on the control port.

@@ -21,12 +21,12 @@ const maxTroubleAnnotations = 5
 // change the exit code: the step's colour is fail-on's to decide. On a
 // terminal the report's table says the same, so nothing is added there.
 // Process IDs, hosts and error text pass the console's gate.
-func annotateNewTrouble(con *console.Console, triggered []report.Incident, threshold int64, dryRun bool) {
+func annotateNewTrouble(con *console.Console, p report.Pass) {
 	if !con.InActions() {
 		return
 	}
 	var warnings, errs []report.Incident
-	for _, inc := range triggered {
+	for _, inc := range p.Triggered {
 		if incident.Reason(inc.Reason) != incident.Opened {
 			continue
 		}
@@ -40,7 +40,7 @@ func annotateNewTrouble(con *console.Console, triggered []report.Incident, thres
 		}
 	}
 	paged := "paged"
-	if dryRun {
+	if p.DryRun {
 		paged = "dry run: would be paged"
 	}
 	for i, inc := range warnings {
@@ -48,7 +48,7 @@ func annotateNewTrouble(con *console.Console, triggered []report.Incident, thres
 			con.Warnf("More processes behind", "and %d more processes newly behind or stuck (see the job summary)", len(warnings)-i)
 			break
 		}
-		what := fmt.Sprintf("%s slots behind its scheduler (threshold %d)", slots(inc.SlotsBehind), threshold)
+		what := fmt.Sprintf("%s slots behind its scheduler (threshold %d)", slots(inc.SlotsBehind), p.Threshold)
 		if incident.Type(inc.Type) == incident.Stuck {
 			what = fmt.Sprintf("stuck: its state slot stopped moving while its scheduler advanced (%s slots behind)", slots(inc.SlotsBehind))
 		}

@@ -8,10 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/org/nonce-monitor-action/internal/aotest"
-	"github.com/org/nonce-monitor-action/internal/goldentest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/aotest"
 	"github.com/org/nonce-monitor-action/internal/incident"
 	"github.com/org/nonce-monitor-action/internal/state"
+	"github.com/org/nonce-monitor-action/internal/testkit/goldentest"
 )
 
 const pidD = "D000000000000000000000000000000000000000000"

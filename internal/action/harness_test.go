@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/org/nonce-monitor-action/internal/aotest"
-	"github.com/org/nonce-monitor-action/internal/ghatest"
-	"github.com/org/nonce-monitor-action/internal/pagerdutytest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/aotest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/pagerdutytest"
+	"github.com/org/nonce-monitor-action/internal/testkit/ghatest"
 )
 
 const (

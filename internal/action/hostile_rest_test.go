@@ -4,9 +4,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/org/nonce-monitor-action/internal/aotest"
-	"github.com/org/nonce-monitor-action/internal/pagerdutytest"
-	"github.com/org/nonce-monitor-action/internal/slacktest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/aotest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/pagerdutytest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/slacktest"
 )
 
 // PagerDuty's listing is text from the network: keys shaped like the

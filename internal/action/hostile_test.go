@@ -20,9 +20,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/org/nonce-monitor-action/internal/aotest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/aotest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/slacktest"
 	"github.com/org/nonce-monitor-action/internal/report"
-	"github.com/org/nonce-monitor-action/internal/slacktest"
 )
 
 // forged are the commands a hostile server tries to smuggle into the log.

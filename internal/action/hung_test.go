@@ -10,8 +10,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	"github.com/org/nonce-monitor-action/internal/ao"
-	"github.com/org/nonce-monitor-action/internal/aotest"
+	"github.com/org/nonce-monitor-action/internal/check"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/aotest"
 	"github.com/org/nonce-monitor-action/internal/history"
 )
 
@@ -68,29 +68,29 @@ func TestANodeThatAnswersNoReadIsNotLoadingThemForAnHour(t *testing.T) {
 // slot.
 func TestHungHosts(t *testing.T) {
 	t.Parallel()
-	loading := func(pid, url string) ao.Result {
-		return ao.Result{ProcessID: pid, StateURL: url, StateErr: &ao.Error{Endpoint: ao.StateServer, Kind: ao.Loading}}
+	loading := func(pid, url string) check.Result {
+		return check.Result{ProcessID: pid, StateURL: url, StateErr: &check.Error{Endpoint: check.StateServer, Kind: check.Loading}}
 	}
 	five := int64(5)
-	read := func(pid, url string) ao.Result {
-		return ao.Result{ProcessID: pid, StateURL: url, StateNonce: &five, SUNonce: &five}
+	read := func(pid, url string) check.Result {
+		return check.Result{ProcessID: pid, StateURL: url, StateNonce: &five, SUNonce: &five}
 	}
 	again := history.Note{Kind: history.Abandoned, Since: day1}
 	left := history.Note{Kind: history.Abandoned, Since: day1, Slot: 3, SlotKnown: true}
 	const x, y = "https://x.test", "https://y.test"
 	for _, tc := range []struct {
 		name    string
-		results []ao.Result
+		results []check.Result
 		notes   history.Notes
 		want    []string
 	}{
-		{"two timed out again, nothing answered: stuck", []ao.Result{loading("a", x), loading("b", x)}, history.Notes{"a": again, "b": again}, []string{"x.test"}},
-		{"one answered: loading", []ao.Result{loading("a", x), loading("b", x), read("c", x)}, history.Notes{"a": again, "b": again}, nil},
-		{"the first time: loading", []ao.Result{loading("a", x), loading("b", x)}, nil, nil},
-		{"one timed out again: loading", []ao.Result{loading("a", x), loading("b", x)}, history.Notes{"a": again}, nil},
-		{"the last pass left a slot: loading", []ao.Result{loading("a", x), loading("b", x)}, history.Notes{"a": left, "b": left}, nil},
-		{"per host", []ao.Result{loading("a", x), loading("b", x), read("c", y)}, history.Notes{"a": again, "b": again}, []string{"x.test"}},
-		{"a process not checked says nothing", []ao.Result{loading("a", x), loading("b", x), {ProcessID: "c", StateURL: x, Interrupted: true}},
+		{"two timed out again, nothing answered: stuck", []check.Result{loading("a", x), loading("b", x)}, history.Notes{"a": again, "b": again}, []string{"x.test"}},
+		{"one answered: loading", []check.Result{loading("a", x), loading("b", x), read("c", x)}, history.Notes{"a": again, "b": again}, nil},
+		{"the first time: loading", []check.Result{loading("a", x), loading("b", x)}, nil, nil},
+		{"one timed out again: loading", []check.Result{loading("a", x), loading("b", x)}, history.Notes{"a": again}, nil},
+		{"the last pass left a slot: loading", []check.Result{loading("a", x), loading("b", x)}, history.Notes{"a": left, "b": left}, nil},
+		{"per host", []check.Result{loading("a", x), loading("b", x), read("c", y)}, history.Notes{"a": again, "b": again}, []string{"x.test"}},
+		{"a process not checked says nothing", []check.Result{loading("a", x), loading("b", x), {ProcessID: "c", StateURL: x, Interrupted: true}},
 			history.Notes{"a": again, "b": again}, []string{"x.test"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

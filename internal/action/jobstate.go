@@ -117,7 +117,7 @@ func processesOf(targets []processlist.Target) string {
 // still theirs, so a second manual run is a partial view too, and the next
 // scheduled pass is not. Any other pass records its own (a lasting change
 // of lists is narrowed for one pass only).
-func ownState(cfg config.Config, loaded state.Loaded, manual bool, processes string, listed map[string]bool) (h state.Header, narrowed, byHand bool, err error) {
+func ownState(cfg config.Config, loaded state.Loaded, manual bool, targets []processlist.Target) (h state.Header, narrowed, byHand bool, err error) {
 	if written := loaded.Header.Shard; written != "" && written != shardOf(cfg) {
 		this := "one job (no shard)"
 		if cfg.Shard.Enabled() {
@@ -127,6 +127,7 @@ func ownState(cfg config.Config, loaded state.Loaded, manual bool, processes str
 			"%s was written by shard %s, and this job is %s: give each shard its own state file (leave state-file at its default)",
 			cfg.EffectiveStateFile(), written, this)}
 	}
+	processes := processesOf(targets)
 	h = loaded.Header
 	h.Shard, h.Lists, h.Processes = shardOf(cfg), listsOf(cfg), processes
 	if loaded.Raw == nil {
@@ -134,6 +135,7 @@ func ownState(cfg config.Config, loaded state.Loaded, manual bool, processes str
 	}
 	narrowed = loaded.Header.Lists != "" && loaded.Header.Lists != h.Lists
 	if manual {
+		listed := listedOf(targets)
 		byHand = loaded.Header.Processes != "" && loaded.Header.Processes != processes
 		for _, inc := range loaded.State.Open {
 			if (inc.ProcessID != "" && !listed[inc.ProcessID]) || (inc.Type.Grouped() && loaded.Header.Processes == "") {
@@ -163,7 +165,8 @@ func (s *setup) headerAfter(cutShort error) state.Header {
 // the file is this job's and whether this pass's lists are its own. It
 // reports every problem itself and returns errNotReady. manual: the pass
 // was started by hand (workflow_dispatch).
-func (s *setup) loadState(con *console.Console, files state.Files, cfg config.Config, manual bool) error {
+func (s *setup) loadState(con *console.Console, files state.Files, manual bool) error {
+	cfg := s.cfg
 	loaded, err := state.Load(files, s.statePath)
 	if err != nil {
 		con.Errorf("State file", "%v", err)
@@ -190,20 +193,15 @@ func (s *setup) loadState(con *console.Console, files state.Files, cfg config.Co
 			s.statePath, adopted, cfg.Shard, cfg.StateFile)
 	}
 	s.loaded = loaded
-	listed := make(map[string]bool, len(s.targets))
-	for _, t := range s.targets {
-		listed[t.ProcessID] = true
-	}
-	processes := processesOf(s.targets)
 	var byHand bool
-	s.header, s.narrowed, byHand, err = ownState(cfg, loaded, manual, processes, listed)
+	s.header, s.narrowed, byHand, err = ownState(cfg, loaded, manual, s.targets)
 	if err != nil {
 		reportConfigErrors(con, err)
 		return errNotReady
 	}
 	switch {
 	case byHand:
-		held := 0
+		listed, held := listedOf(s.targets), 0
 		for _, inc := range loaded.State.Open {
 			if inc.ProcessID != "" && !listed[inc.ProcessID] {
 				held++
@@ -216,6 +214,15 @@ func (s *setup) loadState(con *console.Console, files state.Files, cfg config.Co
 			s.header.Lists, loaded.Header.Lists)
 	}
 	return nil
+}
+
+// listedOf is the set of the processes targets lists.
+func listedOf(targets []processlist.Target) map[string]bool {
+	listed := make(map[string]bool, len(targets))
+	for _, t := range targets {
+		listed[t.ProcessID] = true
+	}
+	return listed
 }
 
 // countOf says how many processes a recorded process set holds.
@@ -235,8 +242,8 @@ func adopt(files state.Files, cfg config.Config, loaded state.Loaded) (state.Loa
 	if loaded.Raw != nil || !cfg.Shard.Enabled() || !cfg.DefaultStateFile() {
 		return loaded, 0
 	}
-	prev, err := state.Load(files, cfg.StateFile)
-	if err != nil || prev.Raw == nil || prev.Header.Shard != "" {
+	previous, err := state.Load(files, cfg.StateFile)
+	if err != nil || previous.Raw == nil || previous.Header.Shard != "" {
 		return loaded, 0
 	}
 	ours := func(inc incident.Incident) bool {
@@ -246,17 +253,17 @@ func adopt(files state.Files, cfg config.Config, loaded state.Loaded) (state.Loa
 		return cfg.Shard.Index == 1
 	}
 	n := 0
-	for key, inc := range prev.State.Open {
+	for key, inc := range previous.State.Open {
 		if ours(inc) {
 			loaded.State.Open[key] = inc
 			n++
 		}
 	}
-	for pid, count := range prev.State.Failing {
+	for pid, count := range previous.State.Failing {
 		if cfg.Shard.Holds(pid) {
 			loaded.State.Failing[pid] = count
 		}
 	}
-	loaded.Header.Lists = prev.Header.Lists
+	loaded.Header.Lists = previous.Header.Lists
 	return loaded, n
 }

@@ -9,7 +9,7 @@ import (
 	"fmt"
 
 	"github.com/org/nonce-monitor-action/internal/answer"
-	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/check"
 	"github.com/org/nonce-monitor-action/internal/console"
 	"github.com/org/nonce-monitor-action/internal/escape"
 	"github.com/org/nonce-monitor-action/internal/processlist"
@@ -24,8 +24,8 @@ const minMisconfigured = 2
 // misconfiguration is one host whose every process failed alike.
 type misconfiguration struct {
 	input, url string // the input at fault, and the URL without credentials
-	endpoint   ao.Endpoint
-	kind       ao.Kind
+	endpoint   check.Endpoint
+	kind       check.Kind
 	detail     string // the first process's failure
 	processes  []int  // indexes into the results
 }
@@ -33,16 +33,16 @@ type misconfiguration struct {
 // findMisconfigured groups the failures that point at configuration by
 // endpoint and host, and keeps the hosts on which every process (that was
 // checked at all) failed that way, with the same kind.
-func findMisconfigured(results []ao.Result, targets []processlist.Target, stateURL, routerURL string) []misconfiguration {
+func findMisconfigured(results []check.Result, targets []processlist.Target, stateURL, routerURL string) []misconfiguration {
 	type key struct {
-		ep   ao.Endpoint
+		ep   check.Endpoint
 		host string
 	}
 	groups := map[key]*misconfiguration{}
 	var order []key
 	spoilt := map[key]bool{} // a host that answered some process, or failed it otherwise
 	note := func(k key, i int, err error, raw string) {
-		var e *ao.Error
+		var e *check.Error
 		if !errors.As(err, &e) || e.Blame != answer.Config {
 			spoilt[k] = true
 			return
@@ -62,24 +62,24 @@ func findMisconfigured(results []ao.Result, targets []processlist.Target, stateU
 		if r.Interrupted {
 			continue
 		}
-		stateHost := key{ao.StateServer, escape.Host(r.StateURL)}
+		stateHost := key{check.StateServer, escape.Host(r.StateURL)}
 		note(stateHost, i, r.StateErr, targets[i].StateURL)
 		if r.SUErr != nil {
-			if e := (*ao.Error)(nil); errors.As(r.SUErr, &e) && e.Host == escape.Host(routerURL) {
-				note(key{ao.Scheduler, e.Host}, i, r.SUErr, routerURL)
+			if e := (*check.Error)(nil); errors.As(r.SUErr, &e) && e.Host == escape.Host(routerURL) {
+				note(key{check.Scheduler, e.Host}, i, r.SUErr, routerURL)
 				continue
 			}
 		}
-		spoilt[key{ao.Scheduler, escape.Host(routerURL)}] = true
+		spoilt[key{check.Scheduler, escape.Host(routerURL)}] = true
 	}
 	var found []misconfiguration
 	for _, k := range order {
 		g := groups[k]
-		if spoilt[k] || (len(g.processes) < minMisconfigured && g.kind != ao.NoSuchHost) {
+		if spoilt[k] || (len(g.processes) < minMisconfigured && g.kind != check.NoSuchHost) {
 			continue
 		}
 		g.input = "su-router-url"
-		if k.ep == ao.StateServer {
+		if k.ep == check.StateServer {
 			g.input = "state-url"
 			if escape.Host(stateURL) != k.host {
 				g.input = "the process list or process map (the state server URLs it names)"
@@ -92,7 +92,7 @@ func findMisconfigured(results []ao.Result, targets []processlist.Target, stateU
 
 // markMisconfigured marks the processes of each misconfigured host so they
 // page nothing of their own: the failure is the configuration's, not theirs.
-func markMisconfigured(results []ao.Result, found []misconfiguration) {
+func markMisconfigured(results []check.Result, found []misconfiguration) {
 	for _, m := range found {
 		for _, i := range m.processes {
 			results[i].Misconfigured = fmt.Sprintf("%s %s", m.input, m.url)
@@ -105,7 +105,7 @@ func markMisconfigured(results []ao.Result, found []misconfiguration) {
 func sayMisconfigured(con *console.Console, found []misconfiguration) {
 	for _, m := range found {
 		n := report.Count(len(m.processes), "process", "processes")
-		if m.kind == ao.NoSuchHost {
+		if m.kind == check.NoSuchHost {
 			con.Errorf("Configuration", "%s: the host of %s %s does not exist (DNS says no such name; %s not checked): check %s. First: %s",
 				m.input, m.endpoint, m.url, n, m.input, m.detail)
 			continue

@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/org/nonce-monitor-action/internal/answer"
-	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/check"
 	"github.com/org/nonce-monitor-action/internal/processlist"
 )
 
@@ -14,27 +14,27 @@ import (
 func TestAHostThatDoesNotExistIsTheConfigurations(t *testing.T) {
 	t.Parallel()
 	n := int64(5)
-	noSuchHost := func(ep ao.Endpoint, host string) error {
-		return &ao.Error{Endpoint: ep, Host: host, Kind: ao.NoSuchHost, Blame: answer.Config, Detail: "no such host"}
+	noSuchHost := func(ep check.Endpoint, host string) error {
+		return &check.Error{Endpoint: ep, Host: host, Kind: check.NoSuchHost, Blame: answer.Config, Detail: "no such host"}
 	}
 	for _, tc := range []struct {
 		name      string
 		stateURL  string
-		result    ao.Result
+		result    check.Result
 		wantInput string // "" for none
 	}{
-		{"state-url", "https://state.exmaple.com", ao.Result{ProcessID: pidA, StateURL: "https://state.exmaple.com", SUNonce: &n,
-			StateErr: noSuchHost(ao.StateServer, "state.exmaple.com")}, "state-url"},
-		{"a process map's host", "https://state.example.com", ao.Result{ProcessID: pidA, StateURL: "https://push-9.exmaple.com", SUNonce: &n,
-			StateErr: noSuchHost(ao.StateServer, "push-9.exmaple.com")}, "the process list or process map (the state server URLs it names)"},
-		{"su-router-url", "https://state.example.com", ao.Result{ProcessID: pidA, StateURL: "https://state.example.com", StateNonce: &n,
-			SUErr: noSuchHost(ao.Scheduler, "su-router.exmaple.com")}, "su-router-url"},
-		{"one unknown process is that process's", "https://state.example.com", ao.Result{ProcessID: pidA, StateURL: "https://state.example.com", SUNonce: &n,
-			StateErr: &ao.Error{Endpoint: ao.StateServer, Host: "state.example.com", Kind: ao.NotFound, Blame: answer.Config}}, ""},
+		{"state-url", "https://state.exmaple.com", check.Result{ProcessID: pidA, StateURL: "https://state.exmaple.com", SUNonce: &n,
+			StateErr: noSuchHost(check.StateServer, "state.exmaple.com")}, "state-url"},
+		{"a process map's host", "https://state.example.com", check.Result{ProcessID: pidA, StateURL: "https://push-9.exmaple.com", SUNonce: &n,
+			StateErr: noSuchHost(check.StateServer, "push-9.exmaple.com")}, "the process list or process map (the state server URLs it names)"},
+		{"su-router-url", "https://state.example.com", check.Result{ProcessID: pidA, StateURL: "https://state.example.com", StateNonce: &n,
+			SUErr: noSuchHost(check.Scheduler, "su-router.exmaple.com")}, "su-router-url"},
+		{"one unknown process is that process's", "https://state.example.com", check.Result{ProcessID: pidA, StateURL: "https://state.example.com", SUNonce: &n,
+			StateErr: &check.Error{Endpoint: check.StateServer, Host: "state.example.com", Kind: check.NotFound, Blame: answer.Config}}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			targets := []processlist.Target{{ProcessID: pidA, StateURL: tc.result.StateURL}}
-			found := findMisconfigured([]ao.Result{tc.result}, targets, tc.stateURL, "https://su-router.exmaple.com")
+			found := findMisconfigured([]check.Result{tc.result}, targets, tc.stateURL, "https://su-router.exmaple.com")
 			switch {
 			case tc.wantInput == "" && len(found) != 0:
 				t.Errorf("misconfigured %+v, want none", found)

@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/org/nonce-monitor-action/internal/fakeworld/pagerdutytest"
 	"github.com/org/nonce-monitor-action/internal/history"
 	"github.com/org/nonce-monitor-action/internal/incident"
-	"github.com/org/nonce-monitor-action/internal/pagerdutytest"
 )
 
 // A process's scheduler that moved, passes every five minutes: what each

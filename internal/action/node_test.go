@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/org/nonce-monitor-action/internal/aotest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/aotest"
 	"github.com/org/nonce-monitor-action/internal/incident"
 )
 

@@ -11,16 +11,13 @@ package action
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"time"
 
 	"github.com/org/nonce-monitor-action/internal/answer"
-	"github.com/org/nonce-monitor-action/internal/ao"
-	"github.com/org/nonce-monitor-action/internal/console"
+	"github.com/org/nonce-monitor-action/internal/check"
 	"github.com/org/nonce-monitor-action/internal/escape"
 	"github.com/org/nonce-monitor-action/internal/history"
 	"github.com/org/nonce-monitor-action/internal/trend"
-	"github.com/org/nonce-monitor-action/internal/workspace"
 )
 
 // abandonedFor bounds how long a slot the monitor's own abandoned request
@@ -34,11 +31,12 @@ const abandonedFor = time.Hour
 // answered, for the server to be stuck rather than loading them.
 const minHung = 2
 
-// readAgainstNotes reads each result against its process's note, in place,
-// and returns the notes the next pass reads against. results are in target
-// order; earlier is what earlier passes read (the history before this
-// pass). A narrowed pass keeps the notes of processes it does not list.
-func readAgainstNotes(results []ao.Result, notes history.Notes, earlier history.History, now time.Time, narrowed bool) history.Notes {
+// readAgainstNotes reads each result against its process's note (in
+// mem, with the samples earlier passes read), in place, and returns the
+// notes the next pass reads against. results are in target order. A
+// narrowed pass keeps the notes of processes it does not list.
+func readAgainstNotes(results []check.Result, mem earlier, now time.Time, narrowed bool) history.Notes {
+	notes := mem.notes
 	next := history.Notes{}
 	if narrowed {
 		for pid, n := range notes {
@@ -47,13 +45,13 @@ func readAgainstNotes(results []ao.Result, notes history.Notes, earlier history.
 	}
 	hung := hungHosts(results, notes)
 	for i := range results {
-		n, ok := notes[results[i].ProcessID]
 		if hung[escape.Host(results[i].StateURL)] && results[i].Loading() {
 			// Not loading: the node computes nothing (hungHosts).
+			n, ok := notes[results[i].ProcessID]
 			next[results[i].ProcessID] = nodeStuck(&results[i], n, ok, now)
 			continue
 		}
-		if n, keep := readAgainst(&results[i], n, ok, now, earlier[results[i].ProcessID]); keep {
+		if n, keep := readAgainst(&results[i], notes, now, mem.samples[results[i].ProcessID]); keep {
 			next[results[i].ProcessID] = n
 		} else {
 			delete(next, results[i].ProcessID)
@@ -70,7 +68,7 @@ func readAgainstNotes(results []ao.Result, notes history.Notes, earlier history.
 // once (docs/ao-endpoints.md): a node that answers none of them again,
 // while it answers its address (the second look), computes nothing. It is
 // in trouble, not loading.
-func hungHosts(results []ao.Result, notes history.Notes) map[string]bool {
+func hungHosts(results []check.Result, notes history.Notes) map[string]bool {
 	type tally struct{ again, other int }
 	hosts := map[string]*tally{}
 	for _, r := range results {
@@ -103,26 +101,27 @@ func hungHosts(results []ao.Result, notes history.Notes) map[string]bool {
 // nodeStuck turns a read that timed out on a node that answers no read
 // (hungHosts) into the server's failure, and returns the note that keeps
 // when its reads began to time out.
-func nodeStuck(r *ao.Result, n history.Note, had bool, now time.Time) history.Note {
+func nodeStuck(r *check.Result, n history.Note, had bool, now time.Time) history.Note {
 	next := history.Note{Kind: history.Abandoned, Since: now}
 	if had && n.Kind == history.Abandoned && !n.Since.After(now) {
 		next.Since = n.Since
 	}
-	r.StateErr = &ao.Error{Endpoint: ao.StateServer, Host: escape.Host(r.StateURL), Kind: ao.Failing, Blame: answer.Host,
+	r.StateErr = &check.Error{Endpoint: check.StateServer, Host: escape.Host(r.StateURL), Kind: check.Failing, Blame: answer.Host,
 		Detail: fmt.Sprintf("the node computes nothing: it answers, but every read of its processes has timed out since %s, none leaving a slot (a node loading them would answer the slot it reached)",
 			next.Since.UTC().Format(time.RFC3339))}
 	return next
 }
 
-// readAgainst is readAgainstNotes for one result r and its note n (had: it
-// has one), and the samples earlier passes read of it. It returns the note
-// to keep, if any.
-func readAgainst(r *ao.Result, n history.Note, had bool, now time.Time, samples []trend.Sample) (history.Note, bool) {
-	var e *ao.Error
+// readAgainst is readAgainstNotes for one result r, its note in notes if
+// it has one, and the samples earlier passes read of it. It returns the
+// note to keep, if any.
+func readAgainst(r *check.Result, notes history.Notes, now time.Time, samples []trend.Sample) (history.Note, bool) {
+	n, had := notes[r.ProcessID]
+	var e *check.Error
 	switch {
 	case r.NotChecked():
 		return n, had
-	case ao.KindOf(r.StateErr) == ao.Failing && errors.As(r.StateErr, &e):
+	case check.KindOf(r.StateErr) == check.Failing && errors.As(r.StateErr, &e):
 		// Failing now: the node's own answer, and its reason.
 		next := history.Note{Kind: history.Failed, Since: now, Reason: e.Detail}
 		if r.SlotSeen != nil {
@@ -195,9 +194,9 @@ func hadComputed(samples []trend.Sample, since time.Time, slot int64) bool {
 
 // stillFailing turns a read of the last good slot after a failed
 // computation into the failure it still is.
-func stillFailing(r *ao.Result, n history.Note, slot int64) {
+func stillFailing(r *check.Result, n history.Note, slot int64) {
 	r.SlotSeen, r.StateNonce = &slot, nil
-	r.StateErr = &ao.Error{Endpoint: ao.StateServer, Host: escape.Host(r.StateURL), Kind: ao.Failing, Blame: answer.Process,
+	r.StateErr = &check.Error{Endpoint: check.StateServer, Host: escape.Host(r.StateURL), Kind: check.Failing, Blame: answer.Process,
 		Detail: fmt.Sprintf("still failing: the node has computed nothing past slot %d since its computation failed (%s): %s",
 			n.Slot, n.Since.UTC().Format(time.RFC3339), n.Reason)}
 }
@@ -205,37 +204,17 @@ func stillFailing(r *ao.Result, n history.Note, slot int64) {
 // neverLoaded turns a read that timed out again, on a node answering
 // others, into the failure it is once that has lasted abandonedFor: the
 // node does not load the process.
-func neverLoaded(r *ao.Result, n history.Note, now time.Time) {
-	r.StateErr = &ao.Error{Endpoint: ao.StateServer, Host: escape.Host(r.StateURL), Kind: ao.Failing, Blame: answer.Process,
+func neverLoaded(r *check.Result, n history.Note, now time.Time) {
+	r.StateErr = &check.Error{Endpoint: check.StateServer, Host: escape.Host(r.StateURL), Kind: check.Failing, Blame: answer.Process,
 		Detail: fmt.Sprintf("not loaded: for %s every read of this process timed out while the node answered others (since %s)",
 			now.Sub(n.Since).Round(time.Minute), n.Since.UTC().Format(time.RFC3339))}
 }
 
 // stillLoading turns a read of the slot the monitor's own abandoned request
 // left into the loading it still is.
-func stillLoading(r *ao.Result, n history.Note, slot int64, now time.Time) {
+func stillLoading(r *check.Result, n history.Note, slot int64, now time.Time) {
 	r.SlotSeen, r.StateNonce = &slot, nil
-	r.StateErr = &ao.Error{Endpoint: ao.StateServer, Host: escape.Host(r.StateURL), Kind: ao.Loading,
+	r.StateErr = &check.Error{Endpoint: check.StateServer, Host: escape.Host(r.StateURL), Kind: check.Loading,
 		Detail: fmt.Sprintf("loading: slot %d so far; nothing has computed past it since the monitor's request that started the computation gave up, %s ago",
 			slot, now.Sub(n.Since).Round(time.Second))}
-}
-
-// loadNotes reads the notes in the history file. Without them each read is
-// taken as it stands, as on a first pass: a missing or unreadable section
-// is never a failure.
-func loadNotes(con *console.Console, ws *workspace.Dir, path string) history.Notes {
-	raw, err := ws.ReadOwn(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return history.Notes{}
-	}
-	var notes history.Notes
-	if err == nil {
-		notes, err = history.ParseNotes(raw)
-	}
-	if err != nil {
-		// loadHistory has warned about the file already.
-		con.Debugf("the notes in %s are unusable (%v); every read is taken as it stands", path, err)
-		return history.Notes{}
-	}
-	return notes
 }

@@ -1,25 +1,21 @@
 package action
 
 import (
-	"context"
 	"encoding/json"
 	"maps"
 	"slices"
 
-	"github.com/org/nonce-monitor-action/internal/ao"
-	"github.com/org/nonce-monitor-action/internal/config"
-	"github.com/org/nonce-monitor-action/internal/console"
+	"github.com/org/nonce-monitor-action/internal/check"
 	"github.com/org/nonce-monitor-action/internal/incident"
-	"github.com/org/nonce-monitor-action/internal/retryhttp"
 	"github.com/org/nonce-monitor-action/internal/slack"
 )
 
 // slackNotice is what the Slack channel is told about: this pass's results,
 // each with its status at Slack's own threshold, and (prev, read by
-// notifySlack) what the channel was told before.
+// postToSlack) what the channel was told before.
 type slackNotice struct {
 	prev    slack.Announced
-	results []ao.Result
+	results []check.Result
 	status  map[string]incident.Status
 	runURL  string
 	motion  map[string]string // each process's trend in words
@@ -44,7 +40,7 @@ func (n slackNotice) unlistedKept() slackNotice {
 	for _, pid := range append(slices.Clone(n.prev.Behind), n.prev.Failing...) {
 		if !listed[pid] {
 			listed[pid] = true
-			results = append(results, ao.Result{ProcessID: pid, Interrupted: true})
+			results = append(results, check.Result{ProcessID: pid, Interrupted: true})
 			status[pid] = incident.StatusNotChecked
 		}
 	}
@@ -52,17 +48,35 @@ func (n slackNotice) unlistedKept() slackNotice {
 	return n
 }
 
-// notifySlack posts one message when what the channel knows changed.
-// memory is what the channel was told before, as the state file keeps it;
-// notifySlack returns what it knows afterwards, in the same form, and the
-// summary's line about Slack. A failure is a warning: the channel is told
-// again next pass, and PagerDuty never waits on Slack.
-func notifySlack(ctx context.Context, con *console.Console, cfg config.Config, c *retryhttp.Client, memory json.RawMessage, n slackNotice) (json.RawMessage, string) {
-	told, err := slack.DecodeAnnounced(memory)
+// told is sent, with what Slack's channel knows after this pass, as the
+// state file keeps it, and the summary's line about Slack.
+type told struct {
+	sent
+	slackMemory json.RawMessage
+	slackStatus string
+}
+
+// notifySlack posts one message when what the channel knows changed (Slack
+// is told after PagerDuty, which never waits on it). A failure is a
+// warning: the channel is told again next pass.
+func (p *pass) notifySlack(s sent) told {
+	memory, status := p.postToSlack(slackNotice{
+		results: s.results, status: classify(s.observations, int64(p.cfg.SlackThreshold)), runURL: p.origin.ClientURL,
+		motion: describe(s.trends, s.at), narrowed: p.in.narrowed,
+	})
+	return told{sent: s, slackMemory: memory, slackStatus: status}
+}
+
+// postToSlack tells the channel n, against what it was told before (the
+// state file's memory of it), and returns what it knows afterwards, in
+// the same form, and the summary's line.
+func (p *pass) postToSlack(n slackNotice) (json.RawMessage, string) {
+	con, ch := p.con, p.out.slack
+	told, err := slack.DecodeAnnounced(p.in.loaded.Slack)
 	if err != nil {
 		con.Warnf("State file", "%v; Slack is told everything again", err)
 	}
-	if cfg.SlackWebhookURL == "" {
+	if !ch.on {
 		return nil, ""
 	}
 	n.prev = told
@@ -71,11 +85,11 @@ func notifySlack(ctx context.Context, con *console.Console, cfg config.Config, c
 	if changes.Empty() {
 		return next.Encode(), "Slack: nothing new to say."
 	}
-	msg := slack.Build(changes, int64(cfg.SlackThreshold), n.runURL, n.motion)
-	if cfg.DryRun {
+	msg := slack.Build(changes, int64(p.cfg.SlackThreshold), n.runURL, n.motion)
+	if ch.sender == nil {
 		return n.prev.Encode(), "Slack (dry run, not sent): " + msg.Blocks[0].Text.Text
 	}
-	if err := (&slack.Sender{HTTP: c, WebhookURL: cfg.SlackWebhookURL}).Send(ctx, msg); err != nil {
+	if err := ch.sender.Send(p.sending, msg); err != nil {
 		con.Warnf("Slack", "%v; the channel will be told on the next run", err)
 		return n.prev.Encode(), "Slack: not sent: " + err.Error()
 	}

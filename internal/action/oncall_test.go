@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/org/nonce-monitor-action/internal/aotest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/aotest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/pagerdutytest"
 	"github.com/org/nonce-monitor-action/internal/incident"
-	"github.com/org/nonce-monitor-action/internal/pagerdutytest"
 )
 
 func heartbeatServer(t *testing.T, status int) (*httptest.Server, *atomic.Int32) {

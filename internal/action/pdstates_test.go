@@ -2,6 +2,7 @@ package action
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -245,6 +246,13 @@ func TestRaiseOnAnAcknowledgedIncidentIsSaid(t *testing.T) {
 	h.pd.Acknowledge(k)
 	h.fleet.Set(pidA, 0, 500) // critical
 	h.now = h.now.Add(5 * time.Minute)
+	// A dry run sends the raise nowhere: it claims nothing of what PagerDuty
+	// did with it, and leaves the raise to the next pass.
+	dry := maps.Clone(in)
+	dry["dry-run"] = "true"
+	if r := h.run(dry); strings.Contains(r.summary, "acknowledged") || strings.Contains(r.stdout, "notified nobody") {
+		t.Errorf("a dry run says PagerDuty took a raise it was never sent:\n%s", r.summary)
+	}
 	r := h.run(in)
 	if !strings.Contains(r.summary, "severity raised on 1 incident a responder had acknowledged: PagerDuty updated it and notified nobody") {
 		t.Errorf("the summary does not say nobody was told:\n%s", r.summary)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/org/nonce-monitor-action/internal/config"
 	"github.com/org/nonce-monitor-action/internal/console"
@@ -23,15 +22,17 @@ const testDedupKey = "nonce-monitor-test"
 // had operators do by hand: one clearly labelled test trigger under its own
 // dedup key, PagerDuty's answer reported, then the resolve. It checks no
 // process and touches no file.
-func pagerdutyTest(ctx context.Context, con *console.Console, cfg config.Config, origin pagerduty.Origin, now time.Time, timing Timing) error {
+func pagerdutyTest(ctx context.Context, env Env, con *console.Console, cfg config.Config) error {
+	timing, now := env.Timing.withDefaults(), env.Now().UTC()
 	c := &retryhttp.Client{
 		HTTP: retryhttp.NewHTTPClient(1), MaxRetries: int(cfg.MaxRetries), Timeout: cfg.RequestTimeout.D(),
 		InitialBackoff: timing.FirstBackoff, Clock: timing.RetryClock,
 	}
 	defer c.HTTP.CloseIdleConnections()
-	sender := &pagerduty.Sender{HTTP: c, EventsURL: cfg.EventsURL}
+	// The outlet a pass would send through: on a dry run, nothing.
+	to := outletsFor(cfg, c, runOrigin(env.Getenv)).pagerDuty
 	key := testDedupKey
-	if cfg.DryRun {
+	if to.sender == nil {
 		con.Logf("dry run, not sent: the PagerDuty test trigger and resolve (%s)", key)
 		if err := con.AddSummary("## PagerDuty test event\n\n**Dry run**: the test trigger and its resolve (" + escape.Code(key) + ") were not sent.\n"); err != nil {
 			con.Errorf("Summary", "%v", err)
@@ -47,11 +48,11 @@ func pagerdutyTest(ctx context.Context, con *console.Console, cfg config.Config,
 		send func() error
 	}{
 		{"trigger", func() error {
-			_, err := sender.Send(ctx, pagerduty.TestTrigger(cfg.RoutingKey, origin, key, now))
+			_, err := to.send(ctx, pagerduty.TestTrigger(to.routingKey, to.origin, key, now))
 			return err
 		}},
 		{"resolve", func() error {
-			_, err := sender.Send(ctx, pagerduty.Resolve(cfg.RoutingKey, key))
+			_, err := to.send(ctx, pagerduty.Resolve(to.routingKey, key))
 			return err
 		}},
 	} {

@@ -12,39 +12,30 @@ import (
 	"github.com/org/nonce-monitor-action/internal/config"
 	"github.com/org/nonce-monitor-action/internal/console"
 	"github.com/org/nonce-monitor-action/internal/escape"
-	"github.com/org/nonce-monitor-action/internal/history"
 	"github.com/org/nonce-monitor-action/internal/processlist"
 	"github.com/org/nonce-monitor-action/internal/report"
 	"github.com/org/nonce-monitor-action/internal/state"
 	"github.com/org/nonce-monitor-action/internal/workspace"
 )
 
-// setup is everything read before the first network request.
+// setup is what a pass starts from, read before the first network
+// request: the configuration, the processes to check, the workspace and
+// the state file. No stage changes it. What the history file remembers is
+// apart (earlier): the checks read it and recordHistory takes it over.
 type setup struct {
-	targets     []processlist.Target
-	silenced    map[string]bool
-	skipped     []string
-	mistyped    []string // entries that name no process checked: the step fails
-	ws          *workspace.Dir
-	statePath   string // workspace-relative
-	reportPath  string
-	loaded      state.Loaded
-	header      state.Header // what the state file is written with
-	narrowed    bool         // the lists, or a manual run's processes, differ from the state file's
-	owner       string       // the job's Owner in its dedup keys (ownerOf)
-	notes       []string     // what the summary repeats about the state file
-	historyPath string
-	history     history.History
-	// schedulerAt is each target's remembered scheduler, by index;
-	// schedulers those of processes not listed, then (after the checks)
-	// what the history file remembers.
-	schedulerAt []history.Scheduler
-	schedulers  history.Schedulers
-	router      string // routerMark of su-router-url, the schedulers' source
-	// nodeNotes is what state servers said of processes in earlier passes
-	// (a failed computation, an abandoned one), then what the next pass
-	// reads against (notes.go).
-	nodeNotes history.Notes
+	cfg        config.Config
+	targets    []processlist.Target
+	silenced   map[string]bool
+	skipped    []string
+	mistyped   []string // entries that name no process checked: the step fails (said by prepare)
+	ws         *workspace.Dir
+	statePath  string // workspace-relative
+	reportPath string
+	loaded     state.Loaded
+	header     state.Header // what the state file is written with
+	narrowed   bool         // the lists, or a manual run's processes, differ from the state file's
+	owner      string       // the job's Owner in its dedup keys (ownerOf)
+	notes      []string     // what the summary repeats about the state file
 }
 
 // loadConfig reads the inputs and registers the secrets before anything
@@ -71,15 +62,17 @@ func loadConfig(env Env, con *console.Console) (config.Config, error) {
 	return cfg, nil
 }
 
-// prepare reads the process lists, the history and the state file. It
-// makes no network request. It reports every problem itself and returns
-// errNotReady.
-func prepare(env Env, con *console.Console, cfg config.Config) (s setup, err error) {
+// prepare reads the process lists, the history file and the state file.
+// It makes no network request. It reports every problem itself and
+// returns errNotReady; the workspace it opens is closed by the pass's end,
+// or here when it returns an error.
+func prepare(env Env, con *console.Console, cfg config.Config) (s setup, mem earlier, err error) {
 	defer func() {
 		if err != nil && s.ws != nil {
 			s.ws.Close()
 		}
 	}()
+	s.cfg = cfg
 
 	root := env.Getenv("GITHUB_WORKSPACE")
 	if root == "" {
@@ -88,15 +81,15 @@ func prepare(env Env, con *console.Console, cfg config.Config) (s setup, err err
 	ws, err := workspace.Open(root)
 	if err != nil {
 		con.Errorf("Workspace", "%v", err)
-		return s, errNotReady
+		return s, mem, errNotReady
 	}
 	s.ws = ws
 	paths, err := workspacePaths(ws, cfg)
 	if err != nil {
 		reportConfigErrors(con, err)
-		return s, errNotReady
+		return s, mem, errNotReady
 	}
-	s.statePath, s.reportPath, s.historyPath = paths["state-file"], paths["report-file"], paths["history-file"]
+	s.statePath, s.reportPath = paths["state-file"], paths["report-file"]
 	targets, problems, err := processlist.Load(processlist.Sources{
 		Inline: cfg.ProcessIDs, IDsFile: paths["process-ids-file"], MapFile: paths["process-map-file"],
 		Read: ws.ReadInput, CheckURL: config.CheckURL, DefaultStateURL: cfg.StateURL,
@@ -107,7 +100,7 @@ func prepare(env Env, con *console.Console, cfg config.Config) (s setup, err err
 	}
 	if err != nil {
 		reportConfigErrors(con, err)
-		return s, errNotReady
+		return s, mem, errNotReady
 	}
 	silenced, silenceProblems := processlist.ParseList("silenced-process-ids", cfg.SilencedIDs)
 	problems = append(problems, silenceProblems...)
@@ -126,7 +119,7 @@ func prepare(env Env, con *console.Console, cfg config.Config) (s setup, err err
 	}
 	if len(targets) == 0 {
 		reportConfigErrors(con, &config.InputError{Input: "process-ids", Err: fmt.Errorf("no valid process ID in process-ids, process-ids-file or process-map-file (%s not)", report.Count(len(problems), "entry is", "entries are"))})
-		return s, errNotReady
+		return s, mem, errNotReady
 	}
 	if cfg.Shard.Enabled() {
 		all := len(targets)
@@ -145,18 +138,15 @@ func prepare(env Env, con *console.Console, cfg config.Config) (s setup, err err
 		s.silenced[pid] = true
 	}
 
-	s.history = loadHistory(con, ws, s.historyPath)
-	s.router = routerMark(cfg.SURouterURL)
-	s.schedulerAt, s.schedulers = splitSchedulers(loadSchedulers(con, ws, s.historyPath, s.router), s.targets)
-	s.nodeNotes = loadNotes(con, ws, s.historyPath)
+	mem = loadEarlier(con, &s, paths["history-file"])
 	stateInput, err := ws.Rel(cfg.StateFile)
 	if err != nil {
 		stateInput = cfg.StateFile // reported with the paths above; never reached
 	}
 	s.owner = ownerOf(env.Getenv("GITHUB_REPOSITORY"), stateInput)
 	manual := env.Getenv("GITHUB_EVENT_NAME") == "workflow_dispatch"
-	if err := s.loadState(con, ws, cfg, manual); err != nil {
-		return s, err
+	if err := s.loadState(con, ws, manual); err != nil {
+		return s, mem, err
 	}
 	if listMistyped && !s.narrowed {
 		// The mistyped entry may be a process with an open incident: it is
@@ -164,7 +154,7 @@ func prepare(env Env, con *console.Console, cfg config.Config) (s setup, err err
 		s.narrowed = true
 		s.notes = append(s.notes, "a process list has an entry that is not a process: incidents of processes not listed are held, not resolved")
 	}
-	return s, nil
+	return s, mem, nil
 }
 
 // workspacePaths resolves every path input to a workspace-relative path,

@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/org/nonce-monitor-action/internal/aotest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/aotest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/slacktest"
 	"github.com/org/nonce-monitor-action/internal/incident"
-	"github.com/org/nonce-monitor-action/internal/slacktest"
 )
 
 // Two manual runs in a row (someone checks one process by hand, then checks

@@ -10,15 +10,13 @@ package action
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/org/nonce-monitor-action/internal/answer"
-	"github.com/org/nonce-monitor-action/internal/ao"
-	"github.com/org/nonce-monitor-action/internal/console"
+	"github.com/org/nonce-monitor-action/internal/check"
 	"github.com/org/nonce-monitor-action/internal/escape"
 	"github.com/org/nonce-monitor-action/internal/processlist"
 	"github.com/org/nonce-monitor-action/internal/report"
@@ -51,7 +49,7 @@ const (
 
 // unanswered is one host's processes that got no answer from it.
 type unanswered struct {
-	endpoint ao.Endpoint
+	endpoint check.Endpoint
 	probe    string // URL asked to learn whether the host is back
 	state    []int  // results whose state read got no answer
 	sched    []int  // results whose scheduler read got no answer
@@ -59,31 +57,30 @@ type unanswered struct {
 
 // lookAgain gives every host that did not answer some request of the pass
 // a second look, and asks again the processes of those that answer it.
-// results are in target order and updated in place; scheduler(i) is where
-// target i's scheduler was asked first.
-func lookAgain(ctx context.Context, con *console.Console, client *ao.Client, targets []processlist.Target, results []ao.Result, scheduler func(i int) ao.Where, timing Timing) {
-	hosts, order := unansweredHosts(client.RouterURL, targets, results)
+// results are in target order and updated in place.
+func (c checker) lookAgain(ctx context.Context, results []check.Result) {
+	hosts, order := unansweredHosts(c.client.RouterURL, c.targets, results)
 	if len(hosts) == 0 {
 		return
 	}
-	clock := timing.RetryClock
+	clock := c.timing.RetryClock
 	if clock == nil {
 		clock = realClock{}
 	}
 	start := clock.Now()
-	look, lookCtx := lookAgainFor, ctx
+	look, lookCtx := prober{hc: c.client.HTTP, clock: clock, within: lookAgainFor}, ctx
 	if deadline, ok := ctx.Deadline(); ok {
 		var stop context.CancelFunc
 		lookCtx, stop = context.WithDeadline(ctx, deadline.Add(-lookReserve))
 		defer stop()
-		look = min(look, time.Until(deadline)-lookReserve)
+		look.within = min(look.within, time.Until(deadline)-lookReserve)
 	}
 	back := make([]time.Duration, len(order))
 	up := make([]bool, len(order))
 	var wg sync.WaitGroup
 	for n, name := range order {
 		wg.Go(func() {
-			up[n] = probeUntilUp(lookCtx, client.HTTP, hosts[name].probe, clock, look)
+			up[n] = look.untilUp(lookCtx, hosts[name].probe)
 			back[n] = clock.Now().Sub(start)
 		})
 	}
@@ -101,31 +98,31 @@ func lookAgain(ctx context.Context, con *console.Console, client *ao.Client, tar
 			continue
 		}
 		if !up[n] {
-			con.Logf("%s %s did not answer for %s after it stopped answering: it is down", u.endpoint, name, back[n].Round(time.Second))
+			c.con.Logf("%s %s did not answer for %s after it stopped answering: it is down", u.endpoint, name, back[n].Round(time.Second))
 			continue
 		}
-		client.HTTP.Hosts.Revive(name)
+		c.client.HTTP.Hosts.Revive(name)
 		loading := 0
 		for _, i := range u.state {
-			if ao.TimedOut(results[i].StateErr) {
-				results[i].StateErr = ao.NowLoading(results[i].StateErr)
+			if check.TimedOut(results[i].StateErr) {
+				results[i].StateErr = check.NowLoading(results[i].StateErr)
 				loading++
 			}
 		}
-		asked := unique(append(slicesOf(u.state, results, func(r ao.Result) bool { return ao.NoAnswer(r.StateErr) }), u.sched...))
+		asked := unique(append(indexesWhere(u.state, results, func(r check.Result) bool { return check.NoAnswer(r.StateErr) }), u.sched...))
 		again = append(again, asked...)
-		con.Logf("%s %s answered again after %s: %s asked again%s", u.endpoint, name, back[n].Round(time.Millisecond),
+		c.con.Logf("%s %s answered again after %s: %s asked again%s", u.endpoint, name, back[n].Round(time.Millisecond),
 			report.Count(len(asked), "process", "processes"), loadingNote(loading))
 	}
-	recheck(ctx, client, targets, results, unique(again), scheduler)
+	c.recheck(ctx, results, unique(again))
 }
 
 // unansweredHosts groups the no-answer failures by host, in the order
 // first seen.
-func unansweredHosts(routerURL string, targets []processlist.Target, results []ao.Result) (map[string]*unanswered, []string) {
+func unansweredHosts(routerURL string, targets []processlist.Target, results []check.Result) (map[string]*unanswered, []string) {
 	hosts := map[string]*unanswered{}
 	var order []string
-	at := func(name string, ep ao.Endpoint, probe string) *unanswered {
+	at := func(name string, ep check.Endpoint, probe string) *unanswered {
 		u, ok := hosts[name]
 		if !ok {
 			u = &unanswered{endpoint: ep, probe: probe}
@@ -138,34 +135,42 @@ func unansweredHosts(routerURL string, targets []processlist.Target, results []a
 		if r.Interrupted {
 			continue
 		}
-		if ao.NoAnswer(r.StateErr) {
-			u := at(escape.Host(targets[i].StateURL), ao.StateServer, strings.TrimRight(targets[i].StateURL, "/")+stateProbe)
+		if check.NoAnswer(r.StateErr) {
+			u := at(escape.Host(targets[i].StateURL), check.StateServer, strings.TrimRight(targets[i].StateURL, "/")+stateProbe)
 			u.state = append(u.state, i)
 		}
-		if ao.NoAnswer(r.SUErr) {
+		if check.NoAnswer(r.SUErr) {
 			base := r.Scheduler
-			if h := errorHost(r.SUErr); h == escape.Host(routerURL) || base == "" {
+			if h := check.HostOf(r.SUErr); h == escape.Host(routerURL) || base == "" {
 				base = routerURL
 			}
-			u := at(escape.Host(base), ao.Scheduler, strings.TrimRight(base, "/")+schedulerProbe)
+			u := at(escape.Host(base), check.Scheduler, strings.TrimRight(base, "/")+schedulerProbe)
 			u.sched = append(u.sched, i)
 		}
 	}
 	return hosts, order
 }
 
-// probeUntilUp asks probe now and at each of lookWaits' instants after it
-// (1, 3, 7, 15 and 30 s), until the host answers (any answer of its own),
-// look (lookAgainFor, or less before the pass deadline) has passed, or
-// ctx ends. The instants are kept whatever the
+// prober asks a host whether it is back: through hc, waiting on clock,
+// for at most within (lookAgainFor, or less before the pass deadline).
+type prober struct {
+	hc     *retryhttp.Client
+	clock  retryhttp.Clock
+	within time.Duration
+}
+
+// untilUp asks probe now and at each of lookWaits' instants after it (1,
+// 3, 7, 15 and 30 s), until the host answers (any answer of its own), the
+// look's time has passed, or ctx ends. The instants are kept whatever the
 // probes take (a refused one, milliseconds; a hung one, the request
 // timeout), and the last is the look's end, so a host back just before it
 // is found.
-func probeUntilUp(ctx context.Context, hc *retryhttp.Client, probe string, clock retryhttp.Clock, look time.Duration) bool {
-	once := *hc
+func (pr prober) untilUp(ctx context.Context, probe string) bool {
+	once := *pr.hc
 	once.Hosts, once.MaxRetries, once.Budget, once.OnRetry = nil, 0, nil, nil // one attempt, past the open breaker
+	clock := pr.clock
 	start := clock.Now()
-	end, at := start.Add(look), start
+	end, at := start.Add(pr.within), start
 	for n := 0; ; n++ {
 		// Any answer but a gateway's is the host's own (package answer).
 		resp, err := once.Do(ctx, retryhttp.Request{URL: probe, MaxBody: 64 << 10, Endpoint: answer.StateSlot, NoRedirects: true})
@@ -189,15 +194,16 @@ func probeUntilUp(ctx context.Context, hc *retryhttp.Client, probe string, clock
 }
 
 // recheck asks the processes at indexes again, the sides that got no
-// answer, as many at once as the per-host limits let through.
-func recheck(ctx context.Context, client *ao.Client, targets []processlist.Target, results []ao.Result, indexes []int, scheduler func(i int) ao.Where) {
+// answer, as many at once as the per-host limits let through; each
+// scheduler where the first check asked it.
+func (c checker) recheck(ctx context.Context, results []check.Result, indexes []int) {
 	var g errgroup.Group
 	for _, i := range indexes {
 		g.Go(func() error {
-			r := client.Recheck(ctx, results[i], targets[i].StateURL, scheduler(i))
+			r := c.client.Recheck(ctx, results[i], c.targets[i].StateURL, c.where(i))
 			// The host answered a moment ago: a read it now leaves
 			// unanswered is a process it is computing.
-			r.StateErr = ao.NowLoading(r.StateErr)
+			r.StateErr = check.NowLoading(r.StateErr)
 			results[i] = r
 			return nil
 		})
@@ -205,15 +211,8 @@ func recheck(ctx context.Context, client *ao.Client, targets []processlist.Targe
 	_ = g.Wait() // checks report failures in their results
 }
 
-func errorHost(err error) string {
-	var e *ao.Error
-	if errors.As(err, &e) {
-		return e.Host
-	}
-	return ""
-}
-
-func slicesOf(indexes []int, results []ao.Result, keep func(ao.Result) bool) []int {
+// indexesWhere keeps the indexes whose result keep accepts, in order.
+func indexesWhere(indexes []int, results []check.Result, keep func(check.Result) bool) []int {
 	var out []int
 	for _, i := range indexes {
 		if keep(results[i]) {
@@ -223,6 +222,7 @@ func slicesOf(indexes []int, results []ao.Result, keep func(ao.Result) bool) []i
 	return out
 }
 
+// unique drops repeated indexes, keeping the first of each.
 func unique(indexes []int) []int {
 	seen := map[int]bool{}
 	var out []int
@@ -235,6 +235,7 @@ func unique(indexes []int) []int {
 	return out
 }
 
+// loadingNote says how many of a host's timed-out reads were loading.
 func loadingNote(n int) string {
 	if n == 0 {
 		return ""

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/org/nonce-monitor-action/internal/slacktest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/slacktest"
 )
 
 // Slack-only team: PagerDuty off, one message per change, none when

@@ -9,12 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/org/nonce-monitor-action/internal/ao"
-	"github.com/org/nonce-monitor-action/internal/aotest"
+	"github.com/org/nonce-monitor-action/internal/check"
 	"github.com/org/nonce-monitor-action/internal/config"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/aotest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/slacktest"
 	"github.com/org/nonce-monitor-action/internal/incident"
 	"github.com/org/nonce-monitor-action/internal/report"
-	"github.com/org/nonce-monitor-action/internal/slacktest"
 )
 
 // terminalRun runs one pass the way a person runs it: no runner
@@ -172,7 +172,7 @@ func TestFindingsFailSaysItsCountRight(t *testing.T) {
 		p := report.Pass{Threshold: 50, Status: map[string]incident.Status{}}
 		for i, s := range statuses {
 			pid := fmt.Sprintf("P%042d", i)
-			p.Results = append(p.Results, ao.Result{ProcessID: pid})
+			p.Results = append(p.Results, check.Result{ProcessID: pid})
 			p.Status[pid] = s
 		}
 		return p

@@ -11,14 +11,14 @@ import (
 	"github.com/org/nonce-monitor-action/internal/incident"
 )
 
-// pass is one scheduled run of a replay: when it starts (late and missed
+// replayPass is one scheduled run of a replay: when it starts (late and missed
 // runs included) and what each process's two nonces are then.
-type pass struct {
+type replayPass struct {
 	at    time.Duration // after the replay's start
 	nonce map[string][2]int64
 }
 
-func (h *harness) replay(t *testing.T, start time.Time, passes []pass, in map[string]string) []runResult {
+func (h *harness) replay(t *testing.T, start time.Time, passes []replayPass, in map[string]string) []runResult {
 	t.Helper()
 	var out []runResult
 	for _, p := range passes {
@@ -39,7 +39,7 @@ func (h *harness) replay(t *testing.T, start time.Time, passes []pass, in map[st
 // pages nobody (the summary says why); without, it pages and resolves.
 func TestReplayNodeRestartCatchesUp(t *testing.T) {
 	t.Parallel()
-	passes := []pass{
+	passes := []replayPass{
 		{0, map[string][2]int64{pidA: {1000, 1000}}},
 		{5 * time.Minute, map[string][2]int64{pidA: {1010, 1010}}},
 		{10 * time.Minute, map[string][2]int64{pidA: {1020, 1020}}},
@@ -74,7 +74,7 @@ func TestReplayNodeRestartCatchesUp(t *testing.T) {
 func TestReplayFrozenNodeBelowTheThreshold(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	passes := []pass{
+	passes := []replayPass{
 		{0, map[string][2]int64{pidB: {500, 500}}},
 		{5 * time.Minute, map[string][2]int64{pidB: {500, 510}}},
 		{10 * time.Minute, map[string][2]int64{pidB: {500, 520}}},

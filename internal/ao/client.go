@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/org/nonce-monitor-action/internal/answer"
+	"github.com/org/nonce-monitor-action/internal/check"
 	"github.com/org/nonce-monitor-action/internal/escape"
 	"github.com/org/nonce-monitor-action/internal/retryhttp"
 )
@@ -33,86 +33,9 @@ type Client struct {
 	AheadIsError int64
 }
 
-// Result is one process's check.
-type Result struct {
-	ProcessID  string
-	StateURL   string
-	StateNonce *int64 // latest slot the state server computed (-1: none yet)
-	SUNonce    *int64 // latest nonce the scheduler assigned
-	StateErr   error
-	SUErr      error
-	// SlotSeen is a slot the state server answered that is not evidence
-	// of its progress: the last slot it kept when a computation failed,
-	// or the slot a computation abandoned by the monitor's own request
-	// reached (docs/ao-endpoints.md). nil: none.
-	SlotSeen *int64
-	Duration time.Duration
-	// Interrupted: the pass was cut short (deadline or cancellation)
-	// before this check finished, so its failure says nothing about the
-	// process. It is reported as not checked.
-	Interrupted bool
-	// Scheduler is the process's SU base URL to remember (checked by
-	// answer.SchedulerURL: http(s), no credentials, bounded), "" for none:
-	// the router answered itself, its redirect was not of the usual
-	// shape, or it said the process is not there.
-	Scheduler string
-	// SchedulerFromRouter: the router named Scheduler in this check (it is
-	// confirmed now); otherwise Scheduler is the remembered one, kept.
-	SchedulerFromRouter bool
-	// RouterAsked: the check asked the router (none remembered, the
-	// remembered SU failed or was due for its re-check, or what it said
-	// cannot be the process's current scheduler).
-	RouterAsked bool
-	// Misconfigured names the input (and credential-free URL) at fault
-	// when every process on a host failed alike in a way that points at
-	// configuration: the pass says so once, and the failure says nothing
-	// about the process. It is reported as not checked.
-	Misconfigured string
-}
-
-// NotChecked reports whether the check says nothing about the process:
-// the pass was cut short, or the configuration is at fault.
-func (r Result) NotChecked() bool { return r.Interrupted || r.Misconfigured != "" }
-
-// Loading reports whether the state server was computing the process when
-// it was read: the read is no evidence of its progress, either way.
-func (r Result) Loading() bool { return KindOf(r.StateErr) == Loading }
-
-// ExplorerURL links a process on an AO explorer.
-func ExplorerURL(processID string) string {
-	return "https://www.ao.link/#/entity/" + url.PathEscape(processID)
-}
-
-// Checked reports whether both nonces were read.
-func (r Result) Checked() bool { return r.StateNonce != nil && r.SUNonce != nil }
-
-// SlotsBehind is |su - state|, the distance the monitor alerts on. It is 0
-// when the process could not be checked.
-func (r Result) SlotsBehind() int64 {
-	if !r.Checked() {
-		return 0
-	}
-	d := *r.SUNonce - *r.StateNonce
-	if d < 0 {
-		return -d
-	}
-	return d
-}
-
-// ErrorText is the failures as one line, or "".
-func (r Result) ErrorText() string {
-	var parts []string
-	for _, err := range []error{r.StateErr, r.SUErr} {
-		if err != nil {
-			parts = append(parts, err.Error())
-		}
-	}
-	return strings.Join(parts, "; ")
-}
-
 // Check reads both nonces of one process at the same time, asking the
 // router where its scheduler is.
-func (c *Client) Check(ctx context.Context, processID, stateURL string) Result {
+func (c *Client) Check(ctx context.Context, processID, stateURL string) check.Result {
 	return c.CheckAt(ctx, processID, stateURL, Where{})
 }
 
@@ -121,11 +44,11 @@ func (c *Client) Check(ctx context.Context, processID, stateURL string) Result {
 // trip instead of two. The router is asked too within the check when that
 // SU fails in any way, when where.Confirm says its hourly re-check is due,
 // or when what the SU said is out of step with the state slot (outOfStep).
-// Result.Scheduler and Result.SchedulerFromRouter say what to remember.
-func (c *Client) CheckAt(ctx context.Context, processID, stateURL string, where Where) Result {
+// check.Result.Scheduler and SchedulerFromRouter say what to remember.
+func (c *Client) CheckAt(ctx context.Context, processID, stateURL string, where Where) check.Result {
 	// Only the credential-free form leaves the client: results reach
 	// outputs, files and payloads.
-	r := Result{ProcessID: processID, StateURL: escape.URL(stateURL)}
+	r := check.Result{ProcessID: processID, StateURL: escape.URL(stateURL)}
 	return c.read(ctx, r, stateURL, where, true, true)
 }
 
@@ -134,9 +57,9 @@ func (c *Client) CheckAt(ctx context.Context, processID, stateURL string, where 
 // the other side read. A state server that was computing the process is
 // never asked again: that would restart its work, or read the slot the
 // monitor's own abandoned request left.
-func (c *Client) Recheck(ctx context.Context, r Result, stateURL string, where Where) Result {
-	state := NoAnswer(r.StateErr)
-	sched := NoAnswer(r.SUErr)
+func (c *Client) Recheck(ctx context.Context, r check.Result, stateURL string, where Where) check.Result {
+	state := check.NoAnswer(r.StateErr)
+	sched := check.NoAnswer(r.SUErr)
 	if !state && !sched {
 		return r
 	}
@@ -163,7 +86,7 @@ func orRemembered(kept, remembered string) string {
 
 // read reads the state slot and the scheduler's nonce at the same time
 // (either may be skipped: Recheck keeps one).
-func (c *Client) read(ctx context.Context, r Result, stateURL string, where Where, state, sched bool) Result {
+func (c *Client) read(ctx context.Context, r check.Result, stateURL string, where Where, state, sched bool) check.Result {
 	start := time.Now()
 	if ctx.Err() != nil {
 		r.Interrupted = true
@@ -198,10 +121,10 @@ func (c *Client) read(ctx context.Context, r Result, stateURL string, where Wher
 		c.againstState(ctx, &r, where, got, at)
 	}
 	r.Duration += time.Since(start)
-	r.noMessages()
+	noMessages(&r)
 	// A failure that ends after the pass was cut short may be the cut
 	// itself: it proves nothing about the process.
-	r.Interrupted = !r.Checked() && ctx.Err() != nil
+	r.Interrupted = !r.BothRead() && ctx.Err() != nil
 	return r
 }
 
@@ -209,9 +132,9 @@ func (c *Client) read(ctx context.Context, r Result, stateURL string, where Wher
 // server's slot: with slot 0 or -1 (nothing computed yet) the process has
 // nothing to compute and is in step; past 0 the scheduler lost what the
 // node computed, an error of the scheduler's naming its text.
-func (r *Result) noMessages() {
-	var e *Error
-	if r.StateNonce == nil || !errors.As(r.SUErr, &e) || e.Kind != NoMessages {
+func noMessages(r *check.Result) {
+	var e *check.Error
+	if r.StateNonce == nil || !errors.As(r.SUErr, &e) || e.Kind != check.NoMessages {
 		return
 	}
 	if *r.StateNonce <= 0 {
@@ -237,15 +160,15 @@ func (c *Client) stateSlot(ctx context.Context, stateURL, processID string) (slo
 	req := retryhttp.Request{URL: u, MaxBody: maxSlotBody, Endpoint: answer.StateSlot, NoRedirects: true}
 	resp, err := c.HTTP.Do(ctx, req)
 	if err != nil {
-		return 0, nil, transportError(StateServer, host, err)
+		return 0, nil, transportError(check.StateServer, host, err)
 	}
 	v := resp.Verdict
-	if v.Kind == NotFound && answer.NodeLacks(resp.Header, resp.Body, processID) {
+	if v.Kind == check.NotFound && answer.NodeLacks(resp.Header, resp.Body, processID) {
 		v.Blame, v.Detail = answer.Process, "this node does not have this process (HTTP 404, the node's own answer)"
 	}
 	if v.Failed() {
-		e := answerError(StateServer, host, v, resp.Attempts)
-		if v.Kind == Failing {
+		e := answerError(check.StateServer, host, v, resp.Attempts)
+		if v.Kind == check.Failing {
 			seen = c.lastGood(ctx, req)
 			if seen != nil {
 				e.Detail += fmt.Sprintf("; the last slot it kept is %d", *seen)
@@ -257,7 +180,7 @@ func (c *Client) stateSlot(ctx context.Context, stateURL, processID string) (slo
 	}
 	n, bad := parseSlot(resp.Header.Get("Content-Type"), resp.Body)
 	if bad != nil {
-		return 0, nil, answerError(StateServer, host, *bad, 1)
+		return 0, nil, answerError(check.StateServer, host, *bad, 1)
 	}
 	return n, nil, nil
 }
@@ -275,66 +198,4 @@ func (c *Client) lastGood(ctx context.Context, req retryhttp.Request) *int64 {
 		return nil
 	}
 	return &n
-}
-
-func answerError(ep Endpoint, host string, v answer.Verdict, attempts int) *Error {
-	detail := v.Detail
-	if attempts > 1 {
-		detail += fmt.Sprintf(" (after %d attempts)", attempts)
-	}
-	return &Error{Endpoint: ep, Host: host, Kind: v.Kind, Blame: v.Blame, Detail: detail}
-}
-
-func transportError(ep Endpoint, host string, err error) error {
-	v := answer.OfError(err)
-	e := &Error{Endpoint: ep, Host: host, Kind: v.Kind, Blame: v.Blame, Detail: v.Detail + attemptsSuffix(err), Err: err}
-	var down *retryhttp.HostDownError
-	var na *retryhttp.NoAnswerError
-	switch {
-	case errors.As(err, &down):
-		e.Detail = "down: not asked, after earlier requests of this pass got no answer"
-	case ep == StateServer && errors.As(err, &na) && na.HostAnswering:
-		e.loading()
-	}
-	return e
-}
-
-// loading marks a state server's timeout as the node computing the
-// process, once the node is known to answer other requests.
-func (e *Error) loading() {
-	e.Kind, e.Blame = Loading, answer.Nobody
-	e.Detail = "loading: the node answers other requests but not this one within the request timeout; it is computing the process (from its first slot, if it had none)"
-}
-
-// NoAnswer reports whether err is a failure of a host that did not answer
-// (refused, reset, timed out, not asked after its breaker opened): the
-// kind a second look at the host can change.
-func NoAnswer(err error) bool { return KindOf(err) == Unreachable }
-
-// TimedOut reports whether err is a request that was sent and not
-// answered in time (not refused, not left unsent).
-func TimedOut(err error) bool {
-	var e *Error
-	return errors.As(err, &e) && e.Kind == Unreachable && e.Err != nil && answer.Timeout(e.Err)
-}
-
-// NowLoading turns a state server's timeout into loading: the node was
-// found answering (later in the pass, or to a probe), so it was computing
-// the process, not down. Any other error is returned as it was.
-func NowLoading(err error) error {
-	var e *Error
-	if !TimedOut(err) || !errors.As(err, &e) || e.Endpoint != StateServer {
-		return err
-	}
-	c := *e
-	c.loading()
-	return &c
-}
-
-func attemptsSuffix(err error) string {
-	var na *retryhttp.NoAnswerError
-	if errors.As(err, &na) && na.Attempts > 1 {
-		return fmt.Sprintf(" (after %d attempts)", na.Attempts)
-	}
-	return ""
 }

@@ -7,7 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/org/nonce-monitor-action/internal/aotest"
+	"github.com/org/nonce-monitor-action/internal/check"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/aotest"
 	"github.com/org/nonce-monitor-action/internal/retryhttp"
 )
 
@@ -34,7 +35,7 @@ func TestCheckHealthyAndLagging(t *testing.T) {
 	defer f.Close()
 	f.Set(pid, 14129, 14204)
 	r := newClient(f).Check(context.Background(), pid, f.State.URL+"/")
-	if r.StateErr != nil || r.SUErr != nil || !r.Checked() {
+	if r.StateErr != nil || r.SUErr != nil || !r.BothRead() {
 		t.Fatalf("Check: %v; %v", r.StateErr, r.SUErr)
 	}
 	if *r.StateNonce != 14129 || *r.SUNonce != 14204 || r.SlotsBehind() != 75 {
@@ -54,31 +55,31 @@ func TestCheckFailuresAreClassified(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		state, su aotest.Fault
-		ep        Endpoint
-		kind      Kind
+		ep        check.Endpoint
+		kind      check.Kind
 		msg       string
 	}{
-		{aotest.Status500, "", StateServer, Failing, "the node could not compute this process (HTTP 500: Error fun dev_process:compute/3 -> {rt_crash_on_purpose,0}); it has no slot of this process computed"},
-		{aotest.ComputeError, "", StateServer, Failing, "the process's computation reported an error (HTTP 400: --b"},
-		{aotest.Gateway, "", StateServer, Unreachable, "HTTP 502, an HTML page (after 2 attempts)"},
-		{aotest.Unknown, "", StateServer, NotFound, "this node does not have this process (HTTP 404, the node's own answer)"},
-		{aotest.NotANode, "", StateServer, NotFound, "HTTP 404 that is not a HyperBEAM node's answer for this process"},
-		{aotest.Redirect, "", StateServer, BadResponse, "unexpected redirect (HTTP 307), not followed"},
-		{aotest.HTML, "", StateServer, BadResponse, "returned an HTML page, not a slot number"},
-		{aotest.Empty, "", StateServer, BadResponse, "returned an empty body"},
-		{aotest.NotInteger, "", StateServer, BadResponse, `returned "14204.5", not a slot number`},
-		{aotest.Hang, "", StateServer, Unreachable, "timed out"},
-		{"", aotest.Status500, Scheduler, ServerError, "HTTP 500"},
-		{"", aotest.Status429, Scheduler, ServerError, "HTTP 429"},
-		{"", aotest.Unknown, Scheduler, NotFound, `process not found (NotFound("Process scheduler not found"))`},
-		{"", aotest.NotJSON, Scheduler, BadResponse, "not JSON"},
-		{"", aotest.NoAssign, Scheduler, BadResponse, "no assignment"},
-		{"", aotest.NoNonce, Scheduler, BadResponse, "no Nonce tag in assignment"},
-		{"", aotest.NotInteger, Scheduler, BadResponse, `Nonce tag "fourteen" is not a whole number`},
-		{"", aotest.HTML, Scheduler, BadResponse, "returned an HTML page, not JSON"},
-		{"", aotest.RedirectRun, Scheduler, BadResponse, "unexpected redirect (HTTP 307), not followed"},
-		{"", aotest.DatabaseError, Scheduler, ServerError, `database trouble (HTTP 400: DatabaseError("Failed to get connection from read pool.")) (after 2 attempts)`},
-		{"", aotest.Forbidden, Scheduler, Forbidden, "not on the server's allow-list (HTTP 403: Process not in allow list)"},
+		{aotest.Status500, "", check.StateServer, check.Failing, "the node could not compute this process (HTTP 500: Error fun dev_process:compute/3 -> {rt_crash_on_purpose,0}); it has no slot of this process computed"},
+		{aotest.ComputeError, "", check.StateServer, check.Failing, "the process's computation reported an error (HTTP 400: --b"},
+		{aotest.Gateway, "", check.StateServer, check.Unreachable, "HTTP 502, an HTML page (after 2 attempts)"},
+		{aotest.Unknown, "", check.StateServer, check.NotFound, "this node does not have this process (HTTP 404, the node's own answer)"},
+		{aotest.NotANode, "", check.StateServer, check.NotFound, "HTTP 404 that is not a HyperBEAM node's answer for this process"},
+		{aotest.Redirect, "", check.StateServer, check.BadResponse, "unexpected redirect (HTTP 307), not followed"},
+		{aotest.HTML, "", check.StateServer, check.BadResponse, "returned an HTML page, not a slot number"},
+		{aotest.Empty, "", check.StateServer, check.BadResponse, "returned an empty body"},
+		{aotest.NotInteger, "", check.StateServer, check.BadResponse, `returned "14204.5", not a slot number`},
+		{aotest.Hang, "", check.StateServer, check.Unreachable, "timed out"},
+		{"", aotest.Status500, check.Scheduler, check.ServerError, "HTTP 500"},
+		{"", aotest.Status429, check.Scheduler, check.ServerError, "HTTP 429"},
+		{"", aotest.Unknown, check.Scheduler, check.NotFound, `process not found (NotFound("Process scheduler not found"))`},
+		{"", aotest.NotJSON, check.Scheduler, check.BadResponse, "not JSON"},
+		{"", aotest.NoAssign, check.Scheduler, check.BadResponse, "no assignment"},
+		{"", aotest.NoNonce, check.Scheduler, check.BadResponse, "no Nonce tag in assignment"},
+		{"", aotest.NotInteger, check.Scheduler, check.BadResponse, `Nonce tag "fourteen" is not a whole number`},
+		{"", aotest.HTML, check.Scheduler, check.BadResponse, "returned an HTML page, not JSON"},
+		{"", aotest.RedirectRun, check.Scheduler, check.BadResponse, "unexpected redirect (HTTP 307), not followed"},
+		{"", aotest.DatabaseError, check.Scheduler, check.ServerError, `database trouble (HTTP 400: DatabaseError("Failed to get connection from read pool.")) (after 2 attempts)`},
+		{"", aotest.Forbidden, check.Scheduler, check.Forbidden, "not on the server's allow-list (HTTP 403: Process not in allow list)"},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.ep)+"/"+string(tt.state)+string(tt.su), func(t *testing.T) {
@@ -94,22 +95,22 @@ func TestCheckFailuresAreClassified(t *testing.T) {
 				c = newClientTimeout(f, 300*time.Millisecond)
 			}
 			r := c.Check(context.Background(), pid, f.State.URL)
-			if r.Checked() {
+			if r.BothRead() {
 				t.Fatal("a broken process counted as checked")
 			}
 			err := r.StateErr
-			if tt.ep == Scheduler {
+			if tt.ep == check.Scheduler {
 				err = r.SUErr
 			}
-			var e *Error
+			var e *check.Error
 			if !errors.As(err, &e) {
-				t.Fatalf("%s error = %v, want *ao.Error", tt.ep, err)
+				t.Fatalf("%s error = %v, want *check.Error", tt.ep, err)
 			}
 			if e.Endpoint != tt.ep || e.Kind != tt.kind || !strings.Contains(e.Error(), tt.msg) {
 				t.Errorf("got %s/%s %q; want %s/%s containing %q", e.Endpoint, e.Kind, e.Error(), tt.ep, tt.kind, tt.msg)
 			}
-			if KindOf(err) != tt.kind {
-				t.Errorf("KindOf(err) = %q, want %q", KindOf(err), tt.kind)
+			if check.KindOf(err) != tt.kind {
+				t.Errorf("KindOf(err) = %q, want %q", check.KindOf(err), tt.kind)
 			}
 		})
 	}
@@ -124,7 +125,7 @@ func TestDeadStateServerIsUnreachable(t *testing.T) {
 	deadURL := dead.State.URL
 	dead.Close()
 	r := newClient(f).Check(context.Background(), pid, deadURL)
-	if KindOf(r.StateErr) != Unreachable || r.SUErr != nil {
+	if check.KindOf(r.StateErr) != check.Unreachable || r.SUErr != nil {
 		t.Fatalf("state err = %v, su err = %v", r.StateErr, r.SUErr)
 	}
 	if !strings.HasPrefix(r.ErrorText(), "state server 127.0.0.1:") || !strings.Contains(r.ErrorText(), "unreachable: ") {

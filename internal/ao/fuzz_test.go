@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/org/nonce-monitor-action/internal/answer"
-	"github.com/org/nonce-monitor-action/internal/aotest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/aotest"
 )
 
 // The parsers face whatever a gateway sends: they must never panic, and

@@ -9,7 +9,8 @@ import (
 	"testing"
 
 	"github.com/org/nonce-monitor-action/internal/answer"
-	"github.com/org/nonce-monitor-action/internal/aotest"
+	"github.com/org/nonce-monitor-action/internal/check"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/aotest"
 )
 
 // The router's 307 is followed to http(s) only: a hostile or broken router
@@ -29,7 +30,7 @@ func TestRouterRedirectToAnotherSchemeIsNotFollowed(t *testing.T) {
 		c.RouterURL = router.URL
 		r := c.Check(context.Background(), pid, f.State.URL)
 		router.Close()
-		var e *Error
+		var e *check.Error
 		if !errors.As(r.SUErr, &e) || e.Blame != answer.Config || !strings.Contains(e.Detail, "not http(s)") {
 			t.Errorf("router redirecting to %s: %v; want a configuration error saying the target is not http(s)", target, r.SUErr)
 		}

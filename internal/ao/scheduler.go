@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/org/nonce-monitor-action/internal/answer"
+	"github.com/org/nonce-monitor-action/internal/check"
 	"github.com/org/nonce-monitor-action/internal/escape"
 	"github.com/org/nonce-monitor-action/internal/retryhttp"
 )
@@ -141,18 +142,18 @@ func (c *Client) askRouter(ctx context.Context, processID string) routed {
 	resp, err := c.HTTP.Do(ctx, req)
 	switch {
 	case err != nil:
-		return routed{err: transportError(Scheduler, host, err), trouble: true}
+		return routed{err: transportError(check.Scheduler, host, err), trouble: true}
 	case resp.Verdict.Kind == answer.Redirect:
 		location := resp.Header.Get("Location")
 		su, ok := redirectTarget(u, location)
 		if !ok {
-			return routed{err: &Error{Endpoint: Scheduler, Host: host, Kind: BadResponse, Blame: answer.Config,
+			return routed{err: &check.Error{Endpoint: check.Scheduler, Host: host, Kind: check.BadResponse, Blame: answer.Config,
 				Detail: "the router redirected to a URL that is not http(s) without credentials, not followed"}}
 		}
 		base, _ := answer.SchedulerBase(u, location, processID)
 		return routed{su: su, base: base}
 	case resp.Verdict.Failed():
-		return routed{err: answerError(Scheduler, host, resp.Verdict, resp.Attempts), trouble: resp.Verdict.Blame == answer.Host}
+		return routed{err: answerError(check.Scheduler, host, resp.Verdict, resp.Attempts), trouble: resp.Verdict.Blame == answer.Host}
 	}
 	// A router that answers itself (an su-router-url naming an SU): no
 	// location to remember, nothing to save by remembering.
@@ -170,10 +171,10 @@ func (c *Client) askSU(ctx context.Context, u, processID string) (int64, error) 
 	host := escape.Host(u)
 	resp, err := c.HTTP.Do(ctx, retryhttp.Request{URL: u, MaxBody: maxNonceBody, Endpoint: answer.SU, NoRedirects: true, Reduce: readLatest})
 	if err != nil {
-		return 0, transportError(Scheduler, host, err)
+		return 0, transportError(check.Scheduler, host, err)
 	}
 	if resp.Verdict.Failed() {
-		return 0, answerError(Scheduler, host, resp.Verdict, resp.Attempts)
+		return 0, answerError(check.Scheduler, host, resp.Verdict, resp.Attempts)
 	}
 	return nonceOf(host, resp, processID)
 }
@@ -188,7 +189,7 @@ func nonceOf(host string, resp *retryhttp.Response, processID string) (int64, er
 		bad.Blame = answer.Host
 	}
 	if bad != nil {
-		return 0, answerError(Scheduler, host, *bad, 1)
+		return 0, answerError(check.Scheduler, host, *bad, 1)
 	}
 	return n, nil
 }

@@ -10,8 +10,9 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/org/nonce-monitor-action/internal/aotest"
+	"github.com/org/nonce-monitor-action/internal/check"
 	"github.com/org/nonce-monitor-action/internal/escape"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/aotest"
 )
 
 // refusing is the URL of a port nobody listens on: a scheduler that is down.
@@ -42,7 +43,7 @@ type schedulerCase struct {
 	prepare    func(f, moved *aotest.Fleet)
 	// want
 	nonce               int64
-	kind                Kind // "" when the nonce is read
+	kind                check.Kind // "" when the nonce is read
 	scheduler           func(f, moved *aotest.Fleet) string
 	fromRouter          bool
 	router, su, movedSU int // requests served
@@ -75,13 +76,13 @@ func TestRememberedScheduler(t *testing.T) {
 			nonce:      5, scheduler: su, fromRouter: true, router: 1, su: 1},
 		{name: "remembered SU fails, the router names it again: its answer stands, not asked twice",
 			remembered: su, prepare: func(f, _ *aotest.Fleet) { f.Break(pid, "", aotest.HTML) },
-			kind: BadResponse, scheduler: su, fromRouter: true, router: 1, su: 1},
+			kind: check.BadResponse, scheduler: su, fromRouter: true, router: 1, su: 1},
 		{name: "remembered SU says no messages, the router names it again",
 			remembered: su, prepare: func(f, _ *aotest.Fleet) { f.Break(pid, "", aotest.NoMessages) },
-			kind: NoMessages, scheduler: su, fromRouter: true, router: 1, su: 1},
+			kind: check.NoMessages, scheduler: su, fromRouter: true, router: 1, su: 1},
 		{name: "the router answers itself (not allowed): the location is forgotten",
 			remembered: movedSU, prepare: func(f, m *aotest.Fleet) { f.Break(pid, "", aotest.Forbidden) },
-			kind: Forbidden, scheduler: none, fromRouter: true, router: 1, su: 0, movedSU: 1},
+			kind: check.Forbidden, scheduler: none, fromRouter: true, router: 1, su: 0, movedSU: 1},
 		{name: "remembered location with credentials: never asked (the SU it names sees one request, the router's)",
 			remembered: func(f, _ *aotest.Fleet) string { return strings.Replace(f.SU.URL, "http://", "http://u:secret@", 1) },
 			nonce:      5, scheduler: su, fromRouter: true, router: 1, su: 1},
@@ -105,8 +106,8 @@ func TestRememberedScheduler(t *testing.T) {
 			switch {
 			case c.kind == "" && (r.SUErr != nil || r.SUNonce == nil || *r.SUNonce != c.nonce):
 				t.Errorf("nonce %v, %v; want %d", r.SUNonce, r.SUErr, c.nonce)
-			case c.kind != "" && KindOf(r.SUErr) != c.kind:
-				t.Errorf("error %v (%q), want %q", r.SUErr, KindOf(r.SUErr), c.kind)
+			case c.kind != "" && check.KindOf(r.SUErr) != c.kind:
+				t.Errorf("error %v (%q), want %q", r.SUErr, check.KindOf(r.SUErr), c.kind)
 			}
 			if want := c.scheduler(f, moved); r.Scheduler != want || r.SchedulerFromRouter != c.fromRouter {
 				t.Errorf("remember %q (from router %v), want %q (%v)", r.Scheduler, r.SchedulerFromRouter, want, c.fromRouter)
@@ -133,8 +134,8 @@ func TestRememberedSchedulerDownAndRouterSilent(t *testing.T) {
 	c := newClient(f)
 	c.RouterURL = refusing(t)
 	r := c.CheckAt(context.Background(), pid, f.State.URL, Where{SU: down})
-	var e *Error
-	if !errors.As(r.SUErr, &e) || e.Kind != Unreachable || e.Host != escape.Host(down) {
+	var e *check.Error
+	if !errors.As(r.SUErr, &e) || e.Kind != check.Unreachable || e.Host != escape.Host(down) {
 		t.Fatalf("SUErr = %v, want the remembered SU unreachable", r.SUErr)
 	}
 	if r.Scheduler != down || r.SchedulerFromRouter || !r.RouterAsked {
@@ -198,7 +199,7 @@ func TestRouterLocationChecked(t *testing.T) {
 	wrong, _ := counting(t, func(w http.ResponseWriter, _ *http.Request) { w.Write(aotest.LatestBody(other, "5", 0)) })
 	f.PlaceOn(pid, wrong.URL)
 	r := newClient(f).Check(context.Background(), pid, f.State.URL)
-	if KindOf(r.SUErr) != BadResponse || !strings.Contains(r.ErrorText(), "another process") {
+	if check.KindOf(r.SUErr) != check.BadResponse || !strings.Contains(r.ErrorText(), "another process") {
 		t.Errorf("an answer for another process: %v", r.SUErr)
 	}
 }

@@ -10,7 +10,8 @@ import (
 	"time"
 
 	"github.com/org/nonce-monitor-action/internal/answer"
-	"github.com/org/nonce-monitor-action/internal/aotest"
+	"github.com/org/nonce-monitor-action/internal/check"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/aotest"
 	"github.com/org/nonce-monitor-action/internal/retryhttp"
 )
 
@@ -21,8 +22,8 @@ func TestNoMessagesWithSlotZeroIsInStep(t *testing.T) {
 	f.Set(pid, 0, 0)
 	f.Break(pid, aotest.OK, aotest.NoMessages)
 	r := newClient(f).Check(context.Background(), pid, f.State.URL)
-	if !r.Checked() || r.SlotsBehind() != 0 || r.SUErr != nil {
-		t.Fatalf("a process with no messages and state slot 0: checked=%v, err %v; want in step", r.Checked(), r.ErrorText())
+	if !r.BothRead() || r.SlotsBehind() != 0 || r.SUErr != nil {
+		t.Fatalf("a process with no messages and state slot 0: checked=%v, err %v; want in step", r.BothRead(), r.ErrorText())
 	}
 }
 
@@ -33,8 +34,8 @@ func TestNoMessagesPastSlotZeroIsTheSchedulers(t *testing.T) {
 	f.Set(pid, 14204, 0)
 	f.Break(pid, aotest.OK, aotest.NoMessages)
 	r := newClient(f).Check(context.Background(), pid, f.State.URL)
-	var e *Error
-	if r.Checked() || KindOf(r.SUErr) != NoMessages || !strings.Contains(r.ErrorText(), "Latest message not available") ||
+	var e *check.Error
+	if r.BothRead() || check.KindOf(r.SUErr) != check.NoMessages || !strings.Contains(r.ErrorText(), "Latest message not available") ||
 		!strings.Contains(r.ErrorText(), "slot 14204") {
 		t.Fatalf("got %q; want a scheduler error naming the SU's text and the slot", r.ErrorText())
 	}
@@ -43,8 +44,8 @@ func TestNoMessagesPastSlotZeroIsTheSchedulers(t *testing.T) {
 	}
 }
 
-func asError(err error, e **Error) bool {
-	x, ok := err.(*Error)
+func asError(err error, e **check.Error) bool {
+	x, ok := err.(*check.Error)
 	*e = x
 	return ok
 }
@@ -63,7 +64,7 @@ func TestHugeLatestIsStreamed(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	r := c.Check(context.Background(), pid, f.State.URL)
 	runtime.ReadMemStats(&after)
-	if !r.Checked() || *r.SUNonce != 14204 {
+	if !r.BothRead() || *r.SUNonce != 14204 {
 		t.Fatalf("nonce not read: %s", r.ErrorText())
 	}
 	// Allocations of the whole check, stand-in included, stay far below
@@ -122,7 +123,7 @@ func TestSUBehindTheRouterIsItsOwnHost(t *testing.T) {
 	c := newClient(f)
 	c.HTTP.Hosts = hosts
 	r := c.Check(context.Background(), pid, f.State.URL)
-	if KindOf(r.SUErr) != Unreachable || !strings.Contains(r.ErrorText(), "scheduler "+l.Addr().String()+": unreachable") {
+	if check.KindOf(r.SUErr) != check.Unreachable || !strings.Contains(r.ErrorText(), "scheduler "+l.Addr().String()+": unreachable") {
 		t.Fatalf("got %q; want the SU's own host unreachable", r.ErrorText())
 	}
 	if hosts.Down(strings.TrimPrefix(f.Router.URL, "http://")) {
@@ -145,13 +146,13 @@ func TestTimeoutOnAnAnsweringNodeIsLoading(t *testing.T) {
 	c := newClient(f) // an answer is never late
 	c.HTTP.MaxRetries = 3
 	c.HTTP.Hosts = retryhttp.NewHosts(4)
-	if r := c.Check(context.Background(), pid, f.State.URL); !r.Checked() {
+	if r := c.Check(context.Background(), pid, f.State.URL); !r.BothRead() {
 		t.Fatalf("healthy process: %s", r.ErrorText())
 	}
 	c.HTTP.Timeout = 200 * time.Millisecond // the loading process never answers
 	r := c.Check(context.Background(), loading, f.State.URL)
-	if !r.Loading() || r.Checked() || r.StateNonce != nil || !strings.Contains(r.ErrorText(), "loading: the node answers other requests") {
-		t.Fatalf("got %q (%s); want the process loading, no slot", r.ErrorText(), KindOf(r.StateErr))
+	if !r.Loading() || r.BothRead() || r.StateNonce != nil || !strings.Contains(r.ErrorText(), "loading: the node answers other requests") {
+		t.Fatalf("got %q (%s); want the process loading, no slot", r.ErrorText(), check.KindOf(r.StateErr))
 	}
 	// The node kept the slot its abandoned computation reached: read
 	// again, it answers it at once. That is what the monitor must not
@@ -171,7 +172,7 @@ func TestACrashIsSeenOnceAndKeptAsTheFailure(t *testing.T) {
 	f.Set(pid, 3, 3)
 	f.CrashAt(pid, 2)
 	r := newClient(f).Check(context.Background(), pid, f.State.URL)
-	if KindOf(r.StateErr) != Failing || r.Checked() || r.SlotSeen == nil || *r.SlotSeen != 1 {
+	if check.KindOf(r.StateErr) != check.Failing || r.BothRead() || r.SlotSeen == nil || *r.SlotSeen != 1 {
 		t.Fatalf("got %q, slot seen %v; want failing with last good slot 1", r.ErrorText(), r.SlotSeen)
 	}
 	for _, want := range []string{"{rt_crash_on_purpose,2}", "the last slot it kept is 1"} {
@@ -182,7 +183,7 @@ func TestACrashIsSeenOnceAndKeptAsTheFailure(t *testing.T) {
 	// Crashing at slot 0 keeps nothing: every read fails again.
 	f.CrashAt(pid, 0)
 	r = newClient(f).Check(context.Background(), pid, f.State.URL)
-	if KindOf(r.StateErr) != Failing || r.SlotSeen != nil || !strings.Contains(r.ErrorText(), "no slot of this process computed") {
+	if check.KindOf(r.StateErr) != check.Failing || r.SlotSeen != nil || !strings.Contains(r.ErrorText(), "no slot of this process computed") {
 		t.Errorf("crash at 0: %q, slot seen %v", r.ErrorText(), r.SlotSeen)
 	}
 }
@@ -196,11 +197,11 @@ func TestSlotMinusOneIsInStep(t *testing.T) {
 	f.Set(pid, -1, 0)
 	f.Break(pid, aotest.OK, aotest.NoMessages)
 	r := newClient(f).Check(context.Background(), pid, f.State.URL)
-	if !r.Checked() || *r.StateNonce != -1 || r.SlotsBehind() != 0 {
+	if !r.BothRead() || *r.StateNonce != -1 || r.SlotsBehind() != 0 {
 		t.Fatalf("got %q, state %v; want in step at -1", r.ErrorText(), r.StateNonce)
 	}
 	f.Break(pid, aotest.OK, aotest.OK) // one message scheduled, none computed
-	if r := newClient(f).Check(context.Background(), pid, f.State.URL); !r.Checked() || r.SlotsBehind() != 1 {
+	if r := newClient(f).Check(context.Background(), pid, f.State.URL); !r.BothRead() || r.SlotsBehind() != 1 {
 		t.Errorf("state -1, nonce 0: %q, %d behind; want 1 behind", r.ErrorText(), r.SlotsBehind())
 	}
 }
@@ -215,13 +216,13 @@ func TestRecheckAsksOnlyWhatGotNoAnswer(t *testing.T) {
 	c.HTTP.MaxRetries = 0
 	f.StateDown(true)
 	r := c.Check(context.Background(), pid, f.State.URL)
-	if !NoAnswer(r.StateErr) || r.SUNonce == nil {
+	if !check.NoAnswer(r.StateErr) || r.SUNonce == nil {
 		t.Fatalf("state down: %q", r.ErrorText())
 	}
 	f.StateDown(false)
 	router, su := f.Requests("router"), f.Requests("su")
 	r = c.Recheck(context.Background(), r, f.State.URL, Where{})
-	if !r.Checked() || r.SlotsBehind() != 4 {
+	if !r.BothRead() || r.SlotsBehind() != 4 {
 		t.Fatalf("rechecked: %q", r.ErrorText())
 	}
 	if f.Requests("router") != router || f.Requests("su") != su {

@@ -5,13 +5,9 @@ import (
 	"fmt"
 
 	"github.com/org/nonce-monitor-action/internal/answer"
+	"github.com/org/nonce-monitor-action/internal/check"
 	"github.com/org/nonce-monitor-action/internal/escape"
 )
-
-// Behind: every scheduler answer the check could get is behind the state
-// server's slot (after asking again): no SU the router names holds the
-// process's latest assignments.
-const Behind Kind = "behind the state server"
 
 // outOfStep asks again, within the check, when what it read cannot be
 // the process's current scheduler:
@@ -53,7 +49,7 @@ func (c *Client) outOfStep(ctx context.Context, processID string, w Where, state
 // againstState reads the scheduler's answer got (from at) beside the
 // state slot r read, looking again where they are out of step, and puts
 // the outcome in r.
-func (c *Client) againstState(ctx context.Context, r *Result, w Where, got suRead, at located) {
+func (c *Client) againstState(ctx context.Context, r *check.Result, w Where, got suRead, at located) {
 	if r.StateNonce != nil {
 		got, at = c.outOfStep(ctx, r.ProcessID, w, *r.StateNonce, got, at)
 		got.err = c.behindState(r.ProcessID, *r.StateNonce, got)
@@ -69,7 +65,7 @@ func (c *Client) againstState(ctx context.Context, r *Result, w Where, got suRea
 // kept is the scheduler's answer an earlier read of r kept, when only the
 // state slot is read again (Recheck): a slot read later is as much
 // evidence against it as one read beside it.
-func kept(r Result) (suRead, located) {
+func kept(r check.Result) (suRead, located) {
 	got := suRead{base: r.Scheduler, nonce: *r.SUNonce}
 	if r.Scheduler != "" {
 		got.url = r.Scheduler + "/" + r.ProcessID + "/latest"
@@ -93,7 +89,7 @@ func (c *Client) behindState(processID string, state int64, mine suRead) error {
 	if u == "" {
 		u = c.routerLatest(processID)
 	}
-	return &Error{Endpoint: Scheduler, Host: escape.Host(u), Kind: Behind, Blame: answer.Process,
+	return &check.Error{Endpoint: check.Scheduler, Host: escape.Host(u), Kind: check.Behind, Blame: answer.Process,
 		Detail: fmt.Sprintf("nonce %d is %d behind the state server's slot %d, also when asked again, and the router names no SU further on: "+
 			"the process's messages are assigned elsewhere (it moved, or this SU is a copy that stopped), or the state server computes another schedule; "+
 			"how far behind the state server is cannot be read", mine.nonce, state-mine.nonce, state)}

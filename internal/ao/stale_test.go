@@ -7,7 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/org/nonce-monitor-action/internal/aotest"
+	"github.com/org/nonce-monitor-action/internal/check"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/aotest"
 )
 
 // staleCase is one check of a process whose scheduler may have moved, on a
@@ -19,7 +20,7 @@ type staleCase struct {
 	limit   int64 // Client.AheadIsError
 	// want
 	nonce      int64
-	kind       Kind // "" when the nonce is read
+	kind       check.Kind // "" when the nonce is read
 	scheduler  string
 	fromRouter bool
 	requests   map[string]int // by stand-in: router, su, new, replica
@@ -86,13 +87,13 @@ func TestStaleSchedulerLocations(t *testing.T) {
 			nonce: 9, scheduler: "su", fromRouter: true, requests: map[string]int{"router": 1, "su": 1}},
 		{name: "the state slot ahead of every SU the router names: the check fails (Behind), no distance",
 			prepare: func(f *aotest.Fleet) { f.Set(pid, 505, 5) }, where: onSU, limit: 50,
-			kind: Behind, scheduler: "su", fromRouter: true, requests: map[string]int{"router": 1, "su": 2}},
+			kind: check.Behind, scheduler: "su", fromRouter: true, requests: map[string]int{"router": 1, "su": 2}},
 		{name: "a lead under the limit is read as a distance, after asking again",
 			prepare: func(f *aotest.Fleet) { f.Set(pid, 9, 5) }, where: onSU, limit: 50,
 			nonce: 5, scheduler: "su", fromRouter: true, requests: map[string]int{"router": 1, "su": 2}},
 		{name: "due, the router names another SU that fails: its failure stands, charged to it",
 			prepare: func(f *aotest.Fleet) { moved(5, 9)(f); f.Break(pid, "", aotest.HTML) }, where: due,
-			kind: BadResponse, scheduler: "new", fromRouter: true, requests: map[string]int{"router": 1, "su": 1, "new": 1}},
+			kind: check.BadResponse, scheduler: "new", fromRouter: true, requests: map[string]int{"router": 1, "su": 1, "new": 1}},
 		{name: "due, the router in trouble: the SU's answer stands, unconfirmed",
 			prepare: func(f *aotest.Fleet) { f.Set(pid, 5, 5); f.Break(pid, "", aotest.DatabaseError) }, where: due,
 			nonce: 5, scheduler: "su", requests: map[string]int{"router": 2, "su": 1}},
@@ -109,8 +110,8 @@ func TestStaleSchedulerLocations(t *testing.T) {
 			switch {
 			case c.kind == "" && (r.SUErr != nil || r.SUNonce == nil || *r.SUNonce != c.nonce):
 				t.Errorf("nonce %v, %v; want %d", r.SUNonce, r.SUErr, c.nonce)
-			case c.kind != "" && KindOf(r.SUErr) != c.kind:
-				t.Errorf("error %v (%q), want %q", r.SUErr, KindOf(r.SUErr), c.kind)
+			case c.kind != "" && check.KindOf(r.SUErr) != c.kind:
+				t.Errorf("error %v (%q), want %q", r.SUErr, check.KindOf(r.SUErr), c.kind)
 			}
 			if r.Scheduler != urls[c.scheduler] || r.SchedulerFromRouter != c.fromRouter {
 				t.Errorf("remember %q (from router %v), want %q (%v)", r.Scheduler, r.SchedulerFromRouter, urls[c.scheduler], c.fromRouter)
@@ -160,8 +161,8 @@ func TestBehindSaysWhatItIsEvidenceOf(t *testing.T) {
 	client := newClient(f)
 	client.AheadIsError = 1
 	r := client.CheckAt(context.Background(), pid, f.State.URL, Where{})
-	if r.Checked() || r.SlotsBehind() != 0 || r.StateNonce == nil || *r.StateNonce != 505 {
-		t.Fatalf("checked %v, %d apart, state %v: want a failed check keeping the state slot", r.Checked(), r.SlotsBehind(), r.StateNonce)
+	if r.BothRead() || r.SlotsBehind() != 0 || r.StateNonce == nil || *r.StateNonce != 505 {
+		t.Fatalf("checked %v, %d apart, state %v: want a failed check keeping the state slot", r.BothRead(), r.SlotsBehind(), r.StateNonce)
 	}
 	for _, want := range []string{"scheduler ", "nonce 5 is 500 behind the state server's slot 505", "cannot be read"} {
 		if !strings.Contains(r.ErrorText(), want) {
@@ -184,14 +185,14 @@ func TestRecheckedStateSlotAheadOfTheKeptNonceAsksTheRouter(t *testing.T) {
 	c.AheadIsError = 50
 	f.StateDown(true)
 	r := c.CheckAt(context.Background(), pid, f.State.URL, Where{SU: f.SU.URL})
-	if !NoAnswer(r.StateErr) || r.SUNonce == nil || *r.SUNonce != 5 {
+	if !check.NoAnswer(r.StateErr) || r.SUNonce == nil || *r.SUNonce != 5 {
 		t.Fatalf("state down: %q", r.ErrorText())
 	}
 	f.Move(pid, "new") // the old SU stops at 5
 	f.Set(pid, 505, 505)
 	f.StateDown(false)
 	r = c.Recheck(context.Background(), r, f.State.URL, Where{SU: f.SU.URL})
-	if !r.Checked() || r.SlotsBehind() != 0 || *r.SUNonce != 505 {
+	if !r.BothRead() || r.SlotsBehind() != 0 || *r.SUNonce != 505 {
 		t.Fatalf("rechecked: %q, nonce %v; want 505 from the new SU, in step", r.ErrorText(), r.SUNonce)
 	}
 	if r.Scheduler != newSU.URL || !r.SchedulerFromRouter || f.Requests("router") != 1 || f.Requests("new") != 1 {

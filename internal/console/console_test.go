@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/org/nonce-monitor-action/internal/ghatest"
+	"github.com/org/nonce-monitor-action/internal/testkit/ghatest"
 )
 
 const attack = "boom\n::error::x\r::warning::y\n::set-output name=state-changed::z ##[error]legacy"

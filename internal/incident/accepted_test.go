@@ -128,7 +128,7 @@ func TestAcceptedButNotDoneHoldsTheStateStill(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := Reconcile(tt.prev, tt.remote, Scope{})
-			st, plan := rec.Adjust(Decide(rec.State, tt.obs, day1, confirm))
+			st, plan := rec.Fit(Decide(rec.State, tt.obs, day1, confirm))
 			if diff := cmp.Diff(tt.want, plan.Events, cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("events (-want +got):\n%s", diff)
 			}

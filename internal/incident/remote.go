@@ -58,7 +58,7 @@ type Reconciled struct {
 	// NotOpened: PagerDuty accepted their trigger and no incident ever
 	// held their key (a maintenance window, a disabled service, an event
 	// rule). Kept open in State as they were, marked unconfirmed, so the
-	// trigger is sent again (Adjust says why) and the state file holds
+	// trigger is sent again (Fit says why) and the state file holds
 	// still.
 	NotOpened []Incident
 	// NotTaken: PagerDuty accepted their resolve and still holds them
@@ -70,7 +70,7 @@ type Reconciled struct {
 	Taken []Incident
 	// Links is PagerDuty's view of every open alert, by dedup key.
 	Links map[string]Link
-	// HoldGroups is Scope.HoldGroups, for Adjust.
+	// HoldGroups is Scope.HoldGroups, for Fit.
 	HoldGroups bool
 }
 
@@ -80,7 +80,7 @@ type Reconciled struct {
 // changed.
 //
 // An alert open in PagerDuty whose key this job sent is adopted with
-// PagerDuty's severity when it said it (see Adjust). An incident open in
+// PagerDuty's severity when it said it (see Fit). An incident open in
 // the state that PagerDuty does not show is dropped only when PagerDuty
 // said so: asked by key, or in a complete listing; a confirmed one whose
 // key PagerDuty never opened is kept and sent again instead. An

@@ -40,7 +40,7 @@ type Scope struct {
 	// HoldGroups: this pass cannot tell whether it sees a group whole (no
 	// state file records the job's lists: a manual run's hand-picked list
 	// looks like the job's own), so an adopted grouped incident is not
-	// resolved this pass (see Adjust); the next pass decides it.
+	// resolved this pass (see Fit); the next pass decides it.
 	HoldGroups bool
 }
 

@@ -28,17 +28,17 @@ func base(prev State, plan Plan) State {
 }
 
 // Intent is the state to record before sending: each event sent (sent(ev)
-// true) intended (its incident open and unconfirmed). any is false when no
-// event is sent: there is nothing to record ahead.
-func Intent(prev State, plan Plan, sent func(Event) bool) (st State, any bool) {
+// true) intended (its incident open and unconfirmed). sends is false when
+// no event is sent: there is nothing to record ahead.
+func Intent(prev State, plan Plan, sent func(Event) bool) (st State, sends bool) {
 	st = base(prev, plan)
 	for _, ev := range plan.Events {
 		if sent(ev) {
 			st.Intend(ev)
-			any = true
+			sends = true
 		}
 	}
-	return st, any
+	return st, sends
 }
 
 // Settle is the next state, from prev, the plan and what became of each of

@@ -24,16 +24,16 @@ func TestIntentAndSettle(t *testing.T) {
 	withFailing := func(s State) State { s.Failing = map[string]int{pidB: 2}; return s }
 	sendsAll := func(e Event) bool { return e.Action != Forget }
 
-	intent, any := Intent(prev, plan, sendsAll)
-	if !any {
+	intent, sends := Intent(prev, plan, sendsAll)
+	if !sends {
 		t.Fatal("Intent: nothing to record, want the trigger and the resolve")
 	}
 	// A Forget is not sent: it is settled, never intended.
 	if diff := cmp.Diff(withFailing(open(unconfirmed(old), unconfirmed(fresh), gone)), intent); diff != "" {
 		t.Errorf("Intent (-want +got):\n%s", diff)
 	}
-	if _, any := Intent(prev, plan, func(Event) bool { return false }); any {
-		t.Error("Intent with nothing sent: any = true")
+	if _, sends := Intent(prev, plan, func(Event) bool { return false }); sends {
+		t.Error("Intent with nothing sent: sends = true")
 	}
 
 	for _, tc := range []struct {

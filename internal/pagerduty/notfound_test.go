@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/org/nonce-monitor-action/internal/pagerdutytest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/pagerdutytest"
 )
 
 // A 404 (pagerduty-events-url points at no Events API) names the URL it

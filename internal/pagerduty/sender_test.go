@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/org/nonce-monitor-action/internal/pagerdutytest"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/pagerdutytest"
 	"github.com/org/nonce-monitor-action/internal/retryhttp"
 )
 

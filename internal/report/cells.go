@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/check"
 	"github.com/org/nonce-monitor-action/internal/escape"
 	"github.com/org/nonce-monitor-action/internal/incident"
 )
@@ -44,7 +44,7 @@ func processLink(pid string) string {
 	if r := []rune(pid); len(r) > 14 {
 		shown = string(r[:8]) + "…" + string(r[len(r)-4:])
 	}
-	return fmt.Sprintf("[%s](%s)", escape.Code(shown), ao.ExplorerURL(pid))
+	return fmt.Sprintf("[%s](%s)", escape.Code(shown), check.ExplorerURL(pid))
 }
 
 // openFor says how long ago since was (an incident opened, trouble began),
@@ -68,7 +68,7 @@ func openFor(since, now time.Time) string {
 	return fmt.Sprintf("%dd", int(d.Hours()/24))
 }
 
-func firstErr(r ao.Result) error {
+func firstErr(r check.Result) error {
 	if r.StateErr != nil {
 		return r.StateErr
 	}

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/check"
 )
 
 // Mermaid's default palette is too pale to tell lines apart on GitHub's
@@ -56,9 +56,9 @@ func chartHead(b *strings.Builder, colours []colour, width, height int, horizont
 // line to run through (labelled with zero-width spaces: Mermaid trims
 // blank labels into one category).
 func chart(b *strings.Builder, p Pass) {
-	var lagging []ao.Result
+	var lagging []check.Result
 	for _, r := range p.Results {
-		if r.Checked() && r.SlotsBehind() > 0 {
+		if r.BothRead() && r.SlotsBehind() > 0 {
 			lagging = append(lagging, r)
 		}
 	}
@@ -96,9 +96,9 @@ func chart(b *strings.Builder, p Pass) {
 // now and its trend. It draws nothing unless there are two distinct
 // minutes to join.
 func gapChart(b *strings.Builder, p Pass) {
-	var worst []ao.Result
+	var worst []check.Result
 	for _, r := range p.Results {
-		if r.Checked() && r.SlotsBehind() > 0 && len(p.History[r.ProcessID]) >= 2 {
+		if r.BothRead() && r.SlotsBehind() > 0 && len(p.History[r.ProcessID]) >= 2 {
 			worst = append(worst, r)
 		}
 	}

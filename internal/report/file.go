@@ -48,7 +48,7 @@ func File(p Pass) []byte {
 	for i, r := range p.Results {
 		pr := processReport{ProcessID: r.ProcessID, StateURL: r.StateURL, StateNonce: r.StateNonce, SUNonce: r.SUNonce,
 			Status: string(p.Status[r.ProcessID]), DurationMS: r.Duration.Milliseconds()}
-		if r.Checked() {
+		if r.BothRead() {
 			n := r.SlotsBehind()
 			pr.SlotsBehind = &n
 		}

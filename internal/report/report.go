@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/check"
 	"github.com/org/nonce-monitor-action/internal/incident"
 	"github.com/org/nonce-monitor-action/internal/trend"
 )
@@ -38,7 +38,7 @@ type Incident struct {
 
 // NewIncident joins an incident with this pass's check of its process (nil
 // when the process was not checked this pass).
-func NewIncident(inc incident.Incident, reason incident.Reason, r *ao.Result) Incident {
+func NewIncident(inc incident.Incident, reason incident.Reason, r *check.Result) Incident {
 	out := Incident{
 		ProcessID:   inc.ProcessID,
 		Type:        string(inc.Type),
@@ -53,7 +53,7 @@ func NewIncident(inc incident.Incident, reason incident.Reason, r *ao.Result) In
 	}
 	out.StateURL = r.StateURL
 	out.StateNonce, out.SUNonce = r.StateNonce, r.SUNonce
-	if r.Checked() && inc.Type != incident.Unreadable {
+	if r.BothRead() && inc.Type != incident.Unreadable {
 		n := r.SlotsBehind()
 		out.SlotsBehind = &n
 	}
@@ -72,7 +72,7 @@ type Failure struct {
 
 // Pass is everything the report says about one monitoring pass.
 type Pass struct {
-	Results   []ao.Result // every process checked, any order
+	Results   []check.Result // every process checked, any order
 	Threshold int64
 	// Status is every process's outcome, as incident.Classify decided it;
 	// every count and status shown reads it.

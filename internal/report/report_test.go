@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/org/nonce-monitor-action/internal/ao"
-	"github.com/org/nonce-monitor-action/internal/goldentest"
+	"github.com/org/nonce-monitor-action/internal/check"
 	"github.com/org/nonce-monitor-action/internal/incident"
+	"github.com/org/nonce-monitor-action/internal/testkit/goldentest"
 	"github.com/org/nonce-monitor-action/internal/trend"
 )
 
@@ -18,17 +18,17 @@ var now = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 
 func pid(c byte, i int) string { return fmt.Sprintf("%c%042d", c, i) }
 
-func healthy(id string, lag int64) ao.Result {
+func healthy(id string, lag int64) check.Result {
 	s, su := int64(1000), 1000+lag
-	return ao.Result{ProcessID: id, StateURL: "https://state.forward.computer", StateNonce: &s, SUNonce: &su, Duration: 120 * time.Millisecond}
+	return check.Result{ProcessID: id, StateURL: "https://state.forward.computer", StateNonce: &s, SUNonce: &su, Duration: 120 * time.Millisecond}
 }
 
-func broken(id, host string, kind ao.Kind) ao.Result {
-	return ao.Result{ProcessID: id, StateURL: "https://" + host,
-		StateErr: &ao.Error{Endpoint: ao.StateServer, Host: host, Kind: kind, Detail: "unreachable: connection refused (after 4 attempts)"}}
+func broken(id, host string, kind check.Kind) check.Result {
+	return check.Result{ProcessID: id, StateURL: "https://" + host,
+		StateErr: &check.Error{Endpoint: check.StateServer, Host: host, Kind: kind, Detail: "unreachable: connection refused (after 4 attempts)"}}
 }
 
-func openIncident(r ao.Result, t incident.Type, since time.Time) Incident {
+func openIncident(r check.Result, t incident.Type, since time.Time) Incident {
 	return NewIncident(incident.Incident{ProcessID: r.ProcessID, Type: t, DedupKey: incident.DedupKey(t, r.ProcessID, since),
 		Severity: "error", Since: since}, "", &r)
 }
@@ -44,7 +44,7 @@ func fleet(n int, behindEvery, failEvery int) Pass {
 			if i%(2*failEvery) == 0 {
 				host = "state-2.forward.computer"
 			}
-			r := broken(pid('F', i), host, ao.Unreachable)
+			r := broken(pid('F', i), host, check.Unreachable)
 			p.Results = append(p.Results, r)
 			p.Open = append(p.Open, openIncident(r, incident.Unreadable, now.Add(-90*time.Minute)))
 		case behindEvery > 0 && i%behindEvery == 0:
@@ -194,7 +194,7 @@ func sorted(s []string) []string {
 func withTrends(p Pass) Pass {
 	p.Trends, p.History = map[string]trend.Trend{}, map[string][]trend.Sample{}
 	for i, r := range p.Results {
-		if !r.Checked() {
+		if !r.BothRead() {
 			continue
 		}
 		var samples []trend.Sample
@@ -222,7 +222,7 @@ func TestStillOpenShowsPagerDutysView(t *testing.T) {
 	linked := openIncident(r, incident.Mismatch, now.Add(-time.Hour))
 	linked.PagerDuty = &incident.Link{Number: 4711, Status: "acknowledged", URL: "https://acme.pagerduty.com/incidents/Q1ABC"}
 	fresh := openIncident(healthy(pid('B', 2), 90), incident.Mismatch, now)
-	p := Pass{Threshold: 50, Now: now, PagerDutyEnabled: true, Results: []ao.Result{r}, Open: []Incident{linked, fresh}}
+	p := Pass{Threshold: 50, Now: now, PagerDutyEnabled: true, Results: []check.Result{r}, Open: []Incident{linked, fresh}}
 	summary := Summary(p)
 	for _, want := range []string{"| in PagerDuty |", "[#4711](https://acme.pagerduty.com/incidents/Q1ABC) acknowledged |", "| – |"} {
 		if !strings.Contains(summary, want) {

@@ -7,13 +7,13 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/check"
 	"github.com/org/nonce-monitor-action/internal/incident"
 	"github.com/org/nonce-monitor-action/internal/trend"
 )
 
 // onePass is a pass of the given results, classified at threshold 50.
-func onePass(results ...ao.Result) Pass {
+func onePass(results ...check.Result) Pass {
 	p := Pass{Threshold: 50, Now: now, PagerDutyEnabled: true, StateFile: ".pagerduty-state.json", StateChanged: true,
 		Results: results, Status: map[string]incident.Status{}, Trends: map[string]trend.Trend{}, History: map[string][]trend.Sample{}}
 	for _, r := range results {
@@ -132,7 +132,7 @@ func TestOneBarStillShowsTheThreshold(t *testing.T) {
 func TestBarChartFitsItsBars(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ lagging, height int }{{1, 110 + 3*26}, {2, 110 + 2*26}, {20, 110 + 20*26}, {45, 110 + 20*26}} {
-		var results []ao.Result
+		var results []check.Result
 		for i := range tc.lagging {
 			results = append(results, healthy(pid('L', i), int64(10+i)))
 		}
@@ -205,11 +205,11 @@ func TestCutSummaryKeepsTheNoteVisibleAndTheStateLine(t *testing.T) {
 }
 
 // checkOf is how a check ended, as the action tells the core.
-func checkOf(r ao.Result) incident.Check {
+func checkOf(r check.Result) incident.Check {
 	switch {
 	case r.Interrupted:
 		return incident.CheckInterrupted
-	case r.Checked():
+	case r.BothRead():
 		return incident.CheckRead
 	}
 	return incident.CheckFailed

@@ -7,7 +7,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/check"
 	"github.com/org/nonce-monitor-action/internal/escape"
 	"github.com/org/nonce-monitor-action/internal/incident"
 )
@@ -121,7 +121,7 @@ func (p Pass) failureCauses(incs []Incident) map[string]string {
 		}
 		var why []string
 		for _, err := range []error{r.StateErr, r.SUErr} {
-			var e *ao.Error
+			var e *check.Error
 			switch {
 			case errors.As(err, &e):
 				why = append(why, string(e.Endpoint)+": "+e.Detail)
@@ -165,7 +165,7 @@ func errorTable(b *strings.Builder, p Pass) {
 		}
 		cause := "failed"
 		server := hostOrDash(r.StateURL)
-		var e *ao.Error
+		var e *check.Error
 		if errors.As(err, &e) {
 			cause = causeOf(e)
 			server = e.Host
@@ -203,9 +203,9 @@ func errorTable(b *strings.Builder, p Pass) {
 
 // causeOf names a failure's cause once ("state server: HTTP 5xx or 429",
 // not "state server server error").
-func causeOf(e *ao.Error) string {
+func causeOf(e *check.Error) string {
 	kind := string(e.Kind)
-	if e.Kind == ao.ServerError {
+	if e.Kind == check.ServerError {
 		kind = "HTTP 5xx or 429"
 	}
 	return string(e.Endpoint) + ": " + kind
@@ -213,7 +213,7 @@ func causeOf(e *ao.Error) string {
 
 // processTable lists every process, worst first, in a collapsed block.
 func processTable(b *strings.Builder, p Pass) {
-	list := append([]ao.Result(nil), p.Results...)
+	list := append([]check.Result(nil), p.Results...)
 	sortWorstFirst(list)
 	openType := map[string]string{}
 	for _, inc := range p.Open {
@@ -233,14 +233,14 @@ func processTable(b *strings.Builder, p Pass) {
 				status = "⚙ configuration error"
 			}
 		case incident.StatusFailing:
-			status = "❌ " + string(ao.KindOf(firstErr(r)))
+			status = "❌ " + string(check.KindOf(firstErr(r)))
 		case incident.StatusLoading:
 			status = "⏳ loading"
 		case incident.StatusBehind:
 			status = "⚠️ behind"
 		}
 		behind := "–"
-		if r.Checked() {
+		if r.BothRead() {
 			behind = fmt.Sprint(r.SlotsBehind())
 		}
 		inc := "–"
@@ -271,7 +271,7 @@ func deferredTable(b *strings.Builder, p Pass) {
 		return
 	}
 	fmt.Fprintf(b, "### ⏳ Not paged yet: catching up (%d)\n\nPast the threshold, but closing the gap within `catch-up-grace` (or just restarted): paged only if that stops.\n\n", len(pids))
-	byID := map[string]ao.Result{}
+	byID := map[string]check.Result{}
 	for _, r := range p.Results {
 		byID[r.ProcessID] = r
 	}

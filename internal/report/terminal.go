@@ -5,7 +5,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/check"
 	"github.com/org/nonce-monitor-action/internal/incident"
 )
 
@@ -99,8 +99,8 @@ func terminalHeadline(p Pass) (Tone, string) {
 
 // troubled lists the processes behind, failing, loading or not checked, worst
 // first: failing, then by slots behind.
-func troubled(p Pass) []ao.Result {
-	var list []ao.Result
+func troubled(p Pass) []check.Result {
+	var list []check.Result
 	for _, r := range p.Results {
 		switch p.Status[r.ProcessID] {
 		case incident.StatusBehind, incident.StatusFailing, incident.StatusNotChecked, incident.StatusLoading:
@@ -111,11 +111,11 @@ func troubled(p Pass) []ao.Result {
 	return list
 }
 
-func sortWorstFirst(list []ao.Result) {
+func sortWorstFirst(list []check.Result) {
 	sort.SliceStable(list, func(i, j int) bool {
 		a, c := list[i], list[j]
-		if a.Checked() != c.Checked() {
-			return !a.Checked()
+		if a.BothRead() != c.BothRead() {
+			return !a.BothRead()
 		}
 		if a.SlotsBehind() != c.SlotsBehind() {
 			return a.SlotsBehind() > c.SlotsBehind()
@@ -124,7 +124,7 @@ func sortWorstFirst(list []ao.Result) {
 	})
 }
 
-func troubleTable(p Pass, list []ao.Result) []Line {
+func troubleTable(p Pass, list []check.Result) []Line {
 	head := []string{"PROCESS", "STATUS", "BEHIND", "TREND", "FOR"}
 	rows := [][]string{}
 	tones := []Tone{}
@@ -236,6 +236,6 @@ func offline(p Pass) bool {
 // unanswered reports whether err is a request nothing answered: no
 // connection, no reply, or no such host name.
 func unanswered(err error) bool {
-	k := ao.KindOf(err)
-	return err != nil && (k == ao.Unreachable || k == ao.NoSuchHost)
+	k := check.KindOf(err)
+	return err != nil && (k == check.Unreachable || k == check.NoSuchHost)
 }

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/check"
 	"github.com/org/nonce-monitor-action/internal/incident"
 )
 
@@ -55,13 +55,13 @@ func TestTerminalReportOffline(t *testing.T) {
 		t.Errorf("the scheduler answered every process, yet an offline hint:\n%s", got)
 	}
 	for i := range p.Results {
-		p.Results[i].SUErr = &ao.Error{Endpoint: ao.Scheduler, Host: "su-router.ao-testnet.xyz", Kind: ao.NoSuchHost, Detail: "no such host"}
+		p.Results[i].SUErr = &check.Error{Endpoint: check.Scheduler, Host: "su-router.ao-testnet.xyz", Kind: check.NoSuchHost, Detail: "no such host"}
 	}
 	got := text(Terminal(p, nil))
 	if strings.Count(got, "go run ./cmd/standins") != 1 {
 		t.Errorf("no single stand-ins hint:\n%s", got)
 	}
-	p.Results = append(p.Results, broken(pid('F', 9), "x", ao.ServerError))
+	p.Results = append(p.Results, broken(pid('F', 9), "x", check.ServerError))
 	if got := text(Terminal(p, nil)); strings.Contains(got, "standins") {
 		t.Errorf("a server that answers 500 is not offline:\n%s", got)
 	}
@@ -74,7 +74,7 @@ func TestTerminalSaysAGroupedIncidentOnce(t *testing.T) {
 	p := Pass{Threshold: 50, Now: now, PagerDutyEnabled: true, StateFile: ".pagerduty-state.json", Status: map[string]incident.Status{}}
 	key := "nonce-monitor-server-state-2.forward.computer-20261123"
 	for i := range 12 {
-		r := broken(pid('F', i), "state-2.forward.computer", ao.Unreachable)
+		r := broken(pid('F', i), "state-2.forward.computer", check.Unreachable)
 		p.Results = append(p.Results, r)
 		p.Status[r.ProcessID] = incident.StatusFailing
 		inc := NewIncident(incident.Incident{ProcessID: r.ProcessID, Type: incident.Server, DedupKey: key,

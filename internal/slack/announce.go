@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/check"
 	"github.com/org/nonce-monitor-action/internal/incident"
 )
 
@@ -53,10 +53,10 @@ func DecodeAnnounced(raw json.RawMessage) (Announced, error) {
 
 // Changes is what one message says.
 type Changes struct {
-	Behind    []ao.Result // newly at or past the threshold, worst first
-	Failing   []ao.Result // newly not checkable
-	Recovered []ao.Result // announced before, fine now (or no longer monitored: no result)
-	Removed   []string    // announced before, no longer in the list
+	Behind    []check.Result // newly at or past the threshold, worst first
+	Failing   []check.Result // newly not checkable
+	Recovered []check.Result // announced before, fine now (or no longer monitored: no result)
+	Removed   []string       // announced before, no longer in the list
 	// StillBehind and StillFailing count what was already announced.
 	StillBehind, StillFailing int
 }
@@ -69,7 +69,7 @@ func (c Changes) Empty() bool {
 // Diff compares this pass's results with what was announced. status is
 // each process's outcome at Slack's own threshold (incident.Classify).
 // Silenced processes are left out: they are in maintenance.
-func Diff(prev Announced, results []ao.Result, status map[string]incident.Status) (Changes, Announced) {
+func Diff(prev Announced, results []check.Result, status map[string]incident.Status) (Changes, Announced) {
 	wasBehind, wasFailing := set(prev.Behind), set(prev.Failing)
 	var c Changes
 	var next Announced
@@ -136,6 +136,6 @@ func set(ids []string) map[string]bool {
 	return m
 }
 
-func sortByID(rs []ao.Result) {
+func sortByID(rs []check.Result) {
 	sort.Slice(rs, func(i, j int) bool { return rs[i].ProcessID < rs[j].ProcessID })
 }

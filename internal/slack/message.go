@@ -5,7 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/check"
 	"github.com/org/nonce-monitor-action/internal/escape"
 )
 
@@ -49,7 +49,7 @@ func Build(c Changes, threshold int64, runURL string, motion map[string]string) 
 		lines []string
 	}
 	lists := []list{
-		{fmt.Sprintf("*Newly behind* (%d or more slots)", threshold), lines(c.Behind, func(r ao.Result) string { return behindLine(r, motion[r.ProcessID]) })},
+		{fmt.Sprintf("*Newly behind* (%d or more slots)", threshold), lines(c.Behind, func(r check.Result) string { return behindLine(r, motion[r.ProcessID]) })},
 		{"*Newly failing*", lines(c.Failing, failingLine)},
 		{"*Recovered*", append(lines(c.Recovered, recoveredLine), removedLines(c.Removed)...)},
 	}
@@ -110,7 +110,7 @@ func fallback(headline string, c Changes) string {
 	return b.String()
 }
 
-func lines(rs []ao.Result, line func(ao.Result) string) []string {
+func lines(rs []check.Result, line func(check.Result) string) []string {
 	out := make([]string, len(rs))
 	for i, r := range rs {
 		out[i] = line(r)
@@ -120,7 +120,7 @@ func lines(rs []ao.Result, line func(ao.Result) string) []string {
 
 // behindLine says how far behind a process is and, when known, how it
 // moves ("↘ catching up, ~4 min").
-func behindLine(r ao.Result, motion string) string {
+func behindLine(r check.Result, motion string) string {
 	line := fmt.Sprintf("• %s *%d* slots behind on %s (state %d, scheduler %d)",
 		link(r.ProcessID), r.SlotsBehind(), host(r.StateURL), *r.StateNonce, *r.SUNonce)
 	if motion != "" {
@@ -129,11 +129,11 @@ func behindLine(r ao.Result, motion string) string {
 	return line
 }
 
-func failingLine(r ao.Result) string {
+func failingLine(r check.Result) string {
 	return fmt.Sprintf("• %s %s", link(r.ProcessID), escape.Slack(truncate(escape.OneLine(r.ErrorText()), 300)))
 }
 
-func recoveredLine(r ao.Result) string {
+func recoveredLine(r check.Result) string {
 	return fmt.Sprintf("• %s on %s, %d slots apart", link(r.ProcessID), host(r.StateURL), r.SlotsBehind())
 }
 
@@ -172,7 +172,7 @@ func section(text string) Block {
 	return Block{Type: "section", Text: &Text{Type: "mrkdwn", Text: text}}
 }
 
-func link(pid string) string { return fmt.Sprintf("<%s|`%s`>", ao.ExplorerURL(pid), pid) }
+func link(pid string) string { return fmt.Sprintf("<%s|`%s`>", check.ExplorerURL(pid), pid) }
 
 // host shows a state server's host: it comes from input files, so it is
 // escaped like any untrusted text.

@@ -11,25 +11,25 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	"github.com/org/nonce-monitor-action/internal/ao"
-	"github.com/org/nonce-monitor-action/internal/goldentest"
+	"github.com/org/nonce-monitor-action/internal/check"
+	"github.com/org/nonce-monitor-action/internal/fakeworld/slacktest"
 	"github.com/org/nonce-monitor-action/internal/incident"
 	"github.com/org/nonce-monitor-action/internal/retryhttp"
-	"github.com/org/nonce-monitor-action/internal/slacktest"
+	"github.com/org/nonce-monitor-action/internal/testkit/goldentest"
 )
 
 func pid(c byte, i int) string { return fmt.Sprintf("%c%042d", c, i) }
 
-func checked(id string, state, su int64) ao.Result {
-	return ao.Result{ProcessID: id, StateURL: "https://state.forward.computer", StateNonce: &state, SUNonce: &su}
+func checked(id string, state, su int64) check.Result {
+	return check.Result{ProcessID: id, StateURL: "https://state.forward.computer", StateNonce: &state, SUNonce: &su}
 }
 
-func failed(id string) ao.Result {
-	return ao.Result{ProcessID: id, StateURL: "https://push-1.forward.computer",
-		StateErr: &ao.Error{Endpoint: ao.StateServer, Host: "push-1.forward.computer", Kind: ao.BadResponse, Detail: "returned HTML, not a slot number"}}
+func failed(id string) check.Result {
+	return check.Result{ProcessID: id, StateURL: "https://push-1.forward.computer",
+		StateErr: &check.Error{Endpoint: check.StateServer, Host: "push-1.forward.computer", Kind: check.BadResponse, Detail: "returned HTML, not a slot number"}}
 }
 
-func ids(rs []ao.Result) []string {
+func ids(rs []check.Result) []string {
 	var out []string
 	for _, r := range rs {
 		out = append(out, r.ProcessID)
@@ -40,7 +40,7 @@ func ids(rs []ao.Result) []string {
 func TestDiff(t *testing.T) {
 	a, b, c, d, e := pid('A', 1), pid('B', 2), pid('C', 3), pid('D', 4), pid('E', 5)
 	prev := Announced{Behind: []string{a, b}, Failing: []string{c, e}}
-	results := []ao.Result{
+	results := []check.Result{
 		checked(a, 0, 80),  // still behind
 		checked(b, 10, 10), // recovered
 		failed(c),          // still failing
@@ -75,8 +75,8 @@ func TestDiff(t *testing.T) {
 	}
 }
 
-func fleet(behind, failing int) []ao.Result {
-	var rs []ao.Result
+func fleet(behind, failing int) []check.Result {
+	var rs []check.Result
 	for i := range behind {
 		rs = append(rs, checked(pid('L', i), 1000, 1000+int64(60+i)))
 	}
@@ -87,7 +87,7 @@ func fleet(behind, failing int) []ao.Result {
 }
 
 func TestBuildGolden(t *testing.T) {
-	for name, results := range map[string][]ao.Result{
+	for name, results := range map[string][]check.Result{
 		"small":       append(fleet(2, 1), checked(pid('H', 1), 5, 5)),
 		"large":       fleet(400, 250),
 		"all-failing": fleet(0, 60),
@@ -186,7 +186,7 @@ func TestSenderAgainstTheStandIn(t *testing.T) {
 }
 
 // statuses classifies results the way the shell does.
-func statuses(results []ao.Result, threshold int64, silenced map[string]bool) map[string]incident.Status {
+func statuses(results []check.Result, threshold int64, silenced map[string]bool) map[string]incident.Status {
 	st := map[string]incident.Status{}
 	for _, r := range results {
 		o := incident.Observation{Check: checkOf(r), SlotsBehind: r.SlotsBehind(), Silenced: silenced[r.ProcessID]}
@@ -210,11 +210,11 @@ func TestAnnouncedRoundTripsThroughTheStateFile(t *testing.T) {
 }
 
 // checkOf is how a check ended, as the action tells the core.
-func checkOf(r ao.Result) incident.Check {
+func checkOf(r check.Result) incident.Check {
 	switch {
 	case r.Interrupted:
 		return incident.CheckInterrupted
-	case r.Checked():
+	case r.BothRead():
 		return incident.CheckRead
 	}
 	return incident.CheckFailed

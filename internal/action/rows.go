@@ -7,7 +7,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/org/nonce-monitor-action/internal/ao"
+	"github.com/org/nonce-monitor-action/internal/check"
 	"github.com/org/nonce-monitor-action/internal/incident"
 	"github.com/org/nonce-monitor-action/internal/report"
 )
@@ -16,38 +16,38 @@ import (
 // them.
 type delivered struct {
 	triggered, updated, resolved, forgotten []report.Incident
-	failures                                []report.Failure // one per incident view
+	failures                                []report.Failure // one per incident row
 	undelivered                             int              // events PagerDuty did not confirm
 }
 
 // deliveredOf lists events (with what became of each, in order) for the
 // report: the delivered ones by action, the others as failures.
-func deliveredOf(events []incident.Event, sent []sent, results map[string]*ao.Result) delivered {
+func deliveredOf(events []incident.Event, ds []delivery, results map[string]*check.Result) delivered {
 	var out delivered
 	for i, ev := range events {
-		views := viewsOf(results, ev.Incident, ev.Reason, ev.Affected)
-		if s := sent[i]; s.outcome != incident.Delivered {
+		rows := rowsOf(results, ev.Incident, ev.Reason, ev.Affected)
+		if d := ds[i]; d.outcome != incident.Delivered {
 			out.undelivered++
-			for _, v := range views {
-				out.failures = append(out.failures, report.Failure{Action: string(ev.Action), Incident: v, Error: s.err.Error()})
+			for _, row := range rows {
+				out.failures = append(out.failures, report.Failure{Action: string(ev.Action), Incident: row, Error: d.err.Error()})
 			}
 			continue
 		}
-		for i := range views {
-			views[i].Unconfirmed = false // confirmed now
+		for i := range rows {
+			rows[i].Unconfirmed = false // confirmed now
 		}
 		switch {
 		case ev.Reason == incident.NotTaken:
 			// PagerDuty still holds it open: not resolved, reported open
 			// (stillOpen) with a note.
 		case ev.Action == incident.Forget:
-			out.forgotten = append(out.forgotten, views...)
+			out.forgotten = append(out.forgotten, rows...)
 		case ev.Action == incident.Resolve:
-			out.resolved = append(out.resolved, views...)
+			out.resolved = append(out.resolved, rows...)
 		case ev.Reason == incident.SeverityRaised:
-			out.updated = append(out.updated, views...)
+			out.updated = append(out.updated, rows...)
 		default:
-			out.triggered = append(out.triggered, views...)
+			out.triggered = append(out.triggered, rows...)
 		}
 	}
 	return out
@@ -69,27 +69,27 @@ func stillOpen(next incident.State, rec incident.Reconciled) incident.State {
 	return st
 }
 
-// viewsOf is how an incident appears in the outputs: a grouped incident
+// rowsOf is how an incident appears in the outputs: a grouped incident
 // once per process it covers, so later steps still see every process.
-func viewsOf(results map[string]*ao.Result, inc incident.Incident, why incident.Reason, affected []string) []report.Incident {
+func rowsOf(results map[string]*check.Result, inc incident.Incident, why incident.Reason, affected []string) []report.Incident {
 	if !inc.Type.Grouped() {
 		return []report.Incident{report.NewIncident(inc, why, results[inc.ProcessID])}
 	}
 	if len(affected) == 0 {
 		return []report.Incident{report.NewIncident(inc, why, nil)}
 	}
-	views := make([]report.Incident, len(affected))
+	rows := make([]report.Incident, len(affected))
 	for i, pid := range affected {
-		views[i] = report.NewIncident(inc, why, results[pid])
-		views[i].ProcessID = pid
+		rows[i] = report.NewIncident(inc, why, results[pid])
+		rows[i].ProcessID = pid
 	}
-	return views
+	return rows
 }
 
 // openIncidents lists the open incidents for the outputs, grouped ones
 // first, then by process; each with how PagerDuty showed it (links), and a
 // grouped one once per process it covers this pass (affected).
-func openIncidents(st incident.State, affected map[string][]string, links map[string]incident.Link, results map[string]*ao.Result) []report.Incident {
+func openIncidents(st incident.State, affected map[string][]string, links map[string]incident.Link, results map[string]*check.Result) []report.Incident {
 	incs := make([]incident.Incident, 0, len(st.Open))
 	for _, inc := range st.Open {
 		incs = append(incs, inc)
@@ -103,13 +103,13 @@ func openIncidents(st incident.State, affected map[string][]string, links map[st
 	})
 	var out []report.Incident
 	for _, inc := range incs {
-		views := viewsOf(results, inc, "", affected[inc.DedupKey])
+		rows := rowsOf(results, inc, "", affected[inc.DedupKey])
 		if l, ok := links[inc.DedupKey]; ok {
-			for i := range views {
-				views[i].PagerDuty = &l
+			for i := range rows {
+				rows[i].PagerDuty = &l
 			}
 		}
-		out = append(out, views...)
+		out = append(out, rows...)
 	}
 	return out
 }

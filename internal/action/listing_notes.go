@@ -57,8 +57,8 @@ func joinFew(names []string) string {
 	return strings.Join(names[:5], ", ") + fmt.Sprintf(" and %d more", len(names)-5)
 }
 
-// recallNotes are the summary's lines about PagerDuty's memory, if any.
-func recallNotes(rec incident.Reconciled, status, service string) []string {
+// listingNotes are the summary's lines about PagerDuty's memory, if any.
+func listingNotes(rec incident.Reconciled, status, service string) []string {
 	var notes []string
 	if len(rec.Adopted)+len(rec.Closed) > 0 {
 		notes = append(notes, fmt.Sprintf("PagerDuty's open incidents reconciled with the state file: %d adopted (unknown to it), %d resolved in PagerDuty.", len(rec.Adopted), len(rec.Closed)))
@@ -76,10 +76,10 @@ func recallNotes(rec incident.Reconciled, status, service string) []string {
 // a responder had acknowledged: PagerDuty updates it and notifies nobody.
 // It returns the summary's note, if any. Without a REST API key an
 // incident's status is unknown, and nothing is said.
-func ackedRaises(con *console.Console, events []incident.Event, sent []sent, links map[string]incident.Link) []string {
+func ackedRaises(con *console.Console, events []incident.Event, ds []delivery, links map[string]incident.Link) []string {
 	var keys []string
 	for i, ev := range events {
-		if ev.Action == incident.Trigger && ev.Reason == incident.SeverityRaised && sent[i].outcome == incident.Delivered &&
+		if ev.Action == incident.Trigger && ev.Reason == incident.SeverityRaised && ds[i].confirmed &&
 			links[ev.Incident.DedupKey].Status == "acknowledged" {
 			keys = append(keys, fmt.Sprintf("%s (#%d, now %s)", ev.Incident.DedupKey, links[ev.Incident.DedupKey].Number, ev.Incident.Severity))
 		}
@@ -96,13 +96,13 @@ func ackedRaises(con *console.Console, events []incident.Event, sent []sent, lin
 // unseenTriggers says, when PagerDuty accepted triggers and no REST API key
 // can read it back, what cannot be known: whether it opened incidents for
 // them.
-func unseenTriggers(cfg config.Config, events []incident.Event, sent []sent) []string {
-	if recalls(cfg) || cfg.DryRun || !cfg.PagerDutyEnabled {
+func unseenTriggers(cfg config.Config, events []incident.Event, ds []delivery) []string {
+	if listsPagerDuty(cfg) {
 		return nil
 	}
 	n := 0
 	for i, ev := range events {
-		if ev.Action == incident.Trigger && sent[i].outcome == incident.Delivered {
+		if ev.Action == incident.Trigger && ds[i].confirmed {
 			n++
 		}
 	}

@@ -14,7 +14,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	"github.com/org/nonce-monitor-action/internal/standin"
+	"github.com/org/nonce-monitor-action/internal/fakeworld"
 )
 
 // Message is a message as Slack received it.
@@ -65,7 +65,7 @@ func Start() *Server { return StartListening(nil) }
 // outside tests (cmd/standins).
 func StartListening(l net.Listener) *Server {
 	s := &Server{}
-	s.Server = standin.Serve(http.HandlerFunc(s.serve), l, nil)
+	s.Server = fakeworld.Serve(http.HandlerFunc(s.serve), l, nil)
 	return s
 }
 

@@ -20,7 +20,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/org/nonce-monitor-action/internal/standin"
+	"github.com/org/nonce-monitor-action/internal/fakeworld"
 )
 
 // Event is an event as PagerDuty received it.
@@ -69,7 +69,7 @@ func Start() *Server { return StartListening(nil) }
 // outside tests (cmd/standins).
 func StartListening(l net.Listener) *Server {
 	s := &Server{opened: map[string]int{}, rest: newRESTState()}
-	s.Server = standin.Serve(http.HandlerFunc(s.serve), l, nil)
+	s.Server = fakeworld.Serve(http.HandlerFunc(s.serve), l, nil)
 	return s
 }
 

@@ -1,6 +1,4 @@
-// Package standin starts the stand-ins' HTTP servers: on loopback for
-// tests, or on a given listener for a run outside tests (cmd/standins).
-package standin
+package fakeworld
 
 import (
 	"net"
@@ -8,7 +6,9 @@ import (
 	"net/http/httptest"
 )
 
-// Serve starts h on l, or on a loopback port when l is nil.
+// Serve starts h on l, or on a loopback port when l is nil: every part of
+// the world is served this way, in tests on loopback and, outside them
+// (cmd/standins), on the listener it is given.
 func Serve(h http.Handler, l net.Listener, configure func(*http.Server)) *httptest.Server {
 	srv := httptest.NewUnstartedServer(h)
 	if l != nil {

@@ -8,12 +8,11 @@ import (
 	"sort"
 	"time"
 
-	"github.com/org/nonce-monitor-action/internal/config"
 	"github.com/org/nonce-monitor-action/internal/escape"
 	"github.com/org/nonce-monitor-action/internal/incident"
 )
 
-// scopeOf is what this job adopts from PagerDuty: the keys it sent (its
+// scope is what this job adopts from PagerDuty: the keys it sent (its
 // Owner is in them), for the processes this layout holds (a shard's own,
 // listed or not: an unlisted one was removed, and is resolved as such) and
 // the servers it watches, from this layout or an earlier one (another
@@ -25,7 +24,8 @@ import (
 // only the processes it lists, and the latter holds the grouped incidents
 // it adopts: an unlisted process's incident is adopted, and a group it
 // cannot see whole resolved, by the next pass.
-func (s *setup) scopeOf(cfg config.Config) incident.Scope {
+func (p *pass) scope() incident.Scope {
+	s, cfg := p.in, p.cfg
 	listed := map[string]bool{}
 	hosts := []string{escape.Host(cfg.SURouterURL)}
 	for _, t := range s.targets {

@@ -8,59 +8,65 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/org/nonce-monitor-action/internal/config"
-	"github.com/org/nonce-monitor-action/internal/console"
 	"github.com/org/nonce-monitor-action/internal/incident"
 	"github.com/org/nonce-monitor-action/internal/pagerduty"
 	"github.com/org/nonce-monitor-action/internal/report"
 	"github.com/org/nonce-monitor-action/internal/retryhttp"
 )
 
-// recallShare is the part of pass-timeout the listing may take: it runs
-// beside the checks, and a pass never waits longer than this for it.
-const recallShare = 4
+// listingShare is the part of pass-timeout the listing may take: it runs
+// beside the checks, and a pass never waits longer than this for it (the
+// checks' own share is all of it).
+const listingShare = 0.25
 
-// recalled is the outcome of reading PagerDuty's memory.
-type recalled struct {
+// listed is what the listing of PagerDuty's open alerts found.
+type listed struct {
 	listing pagerduty.Listing
 	err     error
 	elapsed time.Duration
 }
 
-// recalls reports whether a pass reads PagerDuty's memory: with a REST API
-// key, when events are sent at all.
-func recalls(cfg config.Config) bool { return cfg.APIToken != "" && cfg.PagerDutyEnabled }
+// A listing waits for the listing of PagerDuty's open alerts; nil: there
+// is none.
+type listing func() listed
 
-// startRecall lists the service's open alerts in the background, when a
-// REST API key is set and events are sent; the returned function waits for
-// the listing (nil: nothing to wait for).
-func startRecall(ctx context.Context, cfg config.Config, hc *http.Client, timing Timing, st incident.State, now time.Time) func() recalled {
-	if !recalls(cfg) {
+// listsPagerDuty reports whether a pass reads PagerDuty's memory: with a
+// REST API key, when events are sent at all.
+func listsPagerDuty(cfg config.Config) bool { return cfg.APIToken != "" && cfg.PagerDutyEnabled }
+
+// listOpenAlerts lists the service's open alerts in the background, beside
+// the checks, when a REST API key is set and events are sent; the keys the
+// state file holds that the scan does not show are then looked up one by
+// one (keysToCheck).
+func (p *pass) listOpenAlerts() listing {
+	cfg, st := p.cfg, p.in.loaded.State
+	if !listsPagerDuty(cfg) {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, cfg.PassTimeout.D()/recallShare)
+	within := time.Duration(listingShare * float64(cfg.PassTimeout.D()))
+	ctx, cancel := context.WithTimeout(p.checking, within)
 	l := &pagerduty.Lister{
 		// Its own client: no breaker or retry budget shared with events, so
 		// a failing REST API can never hold up a page.
-		HTTP: &retryhttp.Client{HTTP: hc, MaxRetries: int(cfg.MaxRetries), Timeout: cfg.RequestTimeout.D(),
-			InitialBackoff: timing.FirstBackoff, Clock: timing.RetryClock},
+		HTTP: &retryhttp.Client{HTTP: p.hc.HTTP, MaxRetries: int(cfg.MaxRetries), Timeout: cfg.RequestTimeout.D(),
+			InitialBackoff: p.timing.FirstBackoff, Clock: p.timing.RetryClock},
 		APIURL: cfg.APIURL, Token: cfg.APIToken, ServiceID: cfg.ServiceID,
-		Keys: keysToCheck(st, now), SeverityOf: severityWanted(st),
+		Keys: keysToCheck(st, p.now()), SeverityOf: severityWanted(st),
 	}
-	done := make(chan recalled, 1)
+	done := make(chan listed, 1)
 	go func() {
 		defer cancel()
 		start := time.Now()
-		listing, err := l.ListOpen(ctx)
+		got, err := l.ListOpen(ctx)
 		if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			err = fmt.Errorf("%w: no listing within a quarter of pass-timeout (%s)", pagerduty.ErrRESTUnavailable, cfg.PassTimeout.D()/recallShare)
+			err = fmt.Errorf("%w: no listing within a quarter of pass-timeout (%s)", pagerduty.ErrRESTUnavailable, within)
 		}
-		done <- recalled{listing: listing, err: err, elapsed: time.Since(start)}
+		done <- listed{listing: got, err: err, elapsed: time.Since(start)}
 	}()
-	return func() recalled { return <-done }
+	return func() listed { return <-done }
 }
 
 // severityWanted says which keys' severity the listing must read, which
@@ -79,25 +85,33 @@ func severityWanted(st incident.State) func(string) bool {
 	}
 }
 
-// reconcileWithPagerDuty brings the loaded state in line with what
-// PagerDuty showed, and reports what changed. Without a listing (no key, or
-// the REST API failed) the state file alone is the memory, as without a
-// key. notes are the summary's lines about it. authErr is set when the key
-// or service was refused: the step fails at the end, after paging as usual.
-func reconcileWithPagerDuty(con *console.Console, cfg config.Config, scope incident.Scope, st incident.State, wait func() recalled) (rec incident.Reconciled, notes []string, authErr error) {
-	rec = incident.Reconciled{State: st, Links: map[string]incident.Link{}}
+// known is what the pass knows of its incidents before deciding: the state
+// file reconciled with what PagerDuty showed (rec), the summary's lines
+// about it, and, when PagerDuty's REST API refused the key or service, why
+// (the step fails, after paging as usual).
+type known struct {
+	rec          incident.Reconciled
+	listingNotes []string
+	refused      error
+}
+
+// reconcile brings the loaded state in line with what PagerDuty showed,
+// and logs what changed. Without a listing (no key, or the REST API
+// failed) the state file alone is the memory, as without a key.
+func (p *pass) reconcile(wait listing) known {
+	con, cfg, st := p.con, p.cfg, p.in.loaded.State
+	rec := incident.Reconciled{State: st, Links: map[string]incident.Link{}}
 	if wait == nil {
-		return rec, nil, nil
+		return known{rec: rec}
 	}
 	got := wait()
 	var auth *pagerduty.AuthError
 	switch {
 	case errors.As(got.err, &auth):
-		con.Errorf("PagerDuty REST API", "%v; this pass went by the state file alone", got.err)
-		return rec, nil, got.err
+		return known{rec: rec, refused: got.err}
 	case got.err != nil:
 		con.Warnf("PagerDuty REST API", "%v; this pass went by the state file alone (incidents it does not know of stay open until a pass can read PagerDuty)", got.err)
-		return rec, nil, nil
+		return known{rec: rec}
 	}
 	l := got.listing
 	for _, n := range l.Notes {
@@ -111,7 +125,7 @@ func reconcileWithPagerDuty(con *console.Console, cfg config.Config, scope incid
 		remoteAlerts[i] = incident.RemoteAlert{DedupKey: a.DedupKey, Severity: incident.Severity(a.Severity), Since: a.Since,
 			Link: incident.Link{Number: a.Number, Status: a.Status, URL: a.URL}}
 	}
-	rec = incident.Reconcile(st, incident.Remote{Open: remoteAlerts, Complete: l.Complete, Gone: l.Gone}, scope)
+	rec = incident.Reconcile(st, incident.Remote{Open: remoteAlerts, Complete: l.Complete, Gone: l.Gone}, p.scope())
 	con.Logf("PagerDuty holds %s open on service %s (%s, %s looked up by key, %s): %d adopted, %d resolved there, %d confirmed",
 		report.Count(len(l.Alerts), "alert", "alerts"), cfg.ServiceID, report.Count(l.Requests, "request", "requests"),
 		report.Count(l.Lookups, "key", "keys"), got.elapsed.Round(time.Millisecond), len(rec.Adopted), len(rec.Closed), len(rec.Settled))
@@ -134,5 +148,5 @@ func reconcileWithPagerDuty(con *console.Console, cfg config.Config, scope incid
 	if len(rec.NotTaken) > 0 {
 		con.Warnf("PagerDuty", "%s", notTakenLine(rec.NotTaken, l.ServiceStatus, cfg.ServiceID))
 	}
-	return rec, recallNotes(rec, l.ServiceStatus, cfg.ServiceID), nil
+	return known{rec: rec, listingNotes: listingNotes(rec, l.ServiceStatus, cfg.ServiceID)}
 }

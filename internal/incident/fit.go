@@ -1,7 +1,10 @@
 package incident
 
-// Adjust fits Decide's plan to what Reconcile learned from PagerDuty, and
-// returns the state deliver starts from with it:
+// Fit fits Decide's plan to what Reconcile learned from PagerDuty. It
+// returns the state the fitted plan's events apply to (what Intent and
+// Settle take as prev), and the fitted plan. Decide knows only the
+// reconciled state; what else PagerDuty showed (what was adopted, what it
+// never opened or still holds open) changes these cases:
 //
 //   - The triggers Decide made only because an adopted incident's severity
 //     was unknown are taken out, and those incidents get this pass's
@@ -16,7 +19,7 @@ package incident
 //   - A trigger sent again for an incident PagerDuty never opened says so
 //     (NotOpened), and so does a resolve sent again for one it still holds
 //     open after accepting a resolve (NotTaken).
-func (r Reconciled) Adjust(plan Plan) (State, Plan) {
+func (r Reconciled) Fit(plan Plan) (State, Plan) {
 	adopted, unknown := map[string]bool{}, map[string]bool{}
 	for _, inc := range r.Adopted {
 		adopted[inc.DedupKey] = true

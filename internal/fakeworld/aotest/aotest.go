@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/org/nonce-monitor-action/internal/standin"
+	"github.com/org/nonce-monitor-action/internal/fakeworld"
 )
 
 // Fault is a way an endpoint misbehaves for one process.
@@ -134,7 +134,7 @@ func StartListening(state, router, su net.Listener, suURL string) *Fleet {
 }
 
 func (f *Fleet) start(name string, h http.HandlerFunc, l net.Listener) *httptest.Server {
-	return standin.Serve(f.count(name, h), l, func(srv *http.Server) {
+	return fakeworld.Serve(f.count(name, h), l, func(srv *http.Server) {
 		srv.ConnState = func(_ net.Conn, s http.ConnState) {
 			if s == http.StateNew {
 				f.mu.Lock()
