@@ -7,6 +7,8 @@ package action
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -62,6 +64,37 @@ func TestACrashStaysTheExplanationUntilTheSlotMovesPastIt(t *testing.T) {
 		t.Fatalf("after the slot moved past the failure: resolved %s, open %v\n%s", r.outputs["resolved-count"], h.pd.Open(), r.stdout)
 	}
 	assertNoDuplicates(t, h)
+}
+
+// The history file, which holds the note of a failed computation, is lost
+// (an evicted cache) while the crash stands: the next passes read the
+// node's last good slot with nothing to tell it from health. The error
+// incident is not resolved on that read: it waits for the slot to move or
+// the process to be in step.
+func TestACrashOutlivesALostHistoryFile(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.fleet.Set(pidA, 3, 3)
+	h.fleet.CrashAt(pidA, 2)
+	in := map[string]string{"process-ids": pidA}
+	if r := h.run(in); r.outputs["triggered-count"] != "1" {
+		t.Fatalf("pass 1: %s\n%s", r.outputs["triggered"], r.stdout)
+	}
+	for pass := 2; pass <= 3; pass++ {
+		if err := os.Remove(filepath.Join(h.ws, ".nonce-monitor-history.json")); err != nil && pass == 2 {
+			t.Fatal(err)
+		}
+		h.now = h.now.Add(5 * time.Minute)
+		r := h.run(in)
+		if r.outputs["resolved-count"] != "0" || len(h.pd.Open()) != 1 {
+			t.Fatalf("pass %d, the history lost: the last good slot was taken for recovery: resolved %s\n%s", pass, r.outputs["resolved"], r.stdout)
+		}
+	}
+	h.fleet.Set(pidA, 3, 3) // computed past the failure
+	h.now = h.now.Add(5 * time.Minute)
+	if r := h.run(in); r.outputs["resolved-count"] != "1" || len(h.pd.Open()) != 0 {
+		t.Fatalf("in step: resolved %s, open %v\n%s", r.outputs["resolved-count"], h.pd.Open(), r.stdout)
+	}
 }
 
 // The monitor's own read of a process the node has not loaded starts a

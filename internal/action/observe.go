@@ -37,6 +37,7 @@ func (p *pass) observe(r recorded) seen {
 			SchedulerFailed: res.SUErr != nil,
 			Silenced:        p.in.silenced[res.ProcessID],
 			Trend:           r.trends[res.ProcessID],
+			StateMoved:      r.moved[res.ProcessID],
 		}
 	}
 	return seen{recorded: r, observations: obs, status: classify(obs, int64(p.cfg.SeverityThreshold)), byProcess: indexByProcess(r.results)}

@@ -15,6 +15,9 @@ type recorded struct {
 	checked
 	history history.History
 	trends  map[string]trend.Trend
+	// moved: the processes whose state slot read this pass differs from
+	// their latest earlier sample.
+	moved map[string]bool
 }
 
 // recordHistory adds this pass's readings to the history mem holds (in
@@ -33,6 +36,12 @@ func (p *pass) recordHistory(c checked, mem earlier) recorded {
 		}
 	}
 	h := mem.samples
+	moved := map[string]bool{}
+	for pid, s := range samples {
+		if earlier := h[pid]; len(earlier) > 0 && earlier[len(earlier)-1].State != s.State {
+			moved[pid] = true
+		}
+	}
 	if p.in.narrowed {
 		for pid := range h {
 			monitored = append(monitored, pid)
@@ -49,5 +58,5 @@ func (p *pass) recordHistory(c checked, mem earlier) recorded {
 	for _, r := range c.results {
 		trends[r.ProcessID] = trend.Of(h[r.ProcessID], c.at)
 	}
-	return recorded{checked: c, history: h, trends: trends}
+	return recorded{checked: c, history: h, trends: trends, moved: moved}
 }

@@ -23,6 +23,11 @@ type Observation struct {
 	Silenced bool
 	// Trend is the process's motion over its recent samples.
 	Trend trend.Trend
+	// StateMoved: the state slot read this pass differs from the one read
+	// at the process's latest earlier sample, so the node has computed
+	// since. False without an earlier sample (a new process, a history
+	// file lost).
+	StateMoved bool
 }
 
 // Check is how a process's check ended this pass.

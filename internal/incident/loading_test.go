@@ -61,3 +61,47 @@ func TestLoadingStatus(t *testing.T) {
 		t.Errorf("a silenced process is silenced whatever its check: %q", got)
 	}
 }
+
+// An open error incident read again below the threshold is recovered only
+// on evidence: in step, or the state slot moved since its latest earlier
+// sample. A node answers a failed computation once and its last good slot
+// after, so a read at an unchanged slot (or with no earlier sample to tell,
+// a lost history file) is no evidence the failure ended.
+func TestAnErrorIncidentResolvesOnlyOnEvidence(t *testing.T) {
+	failed := open(inc(pidA, Unreadable, "error", day1))
+	readAgain := func(behind int64, moved bool) Observation {
+		o := behindOn(pidA, behind)
+		o.StateMoved = moved
+		return o
+	}
+	runCases(t, []decideCase{
+		{
+			name:   "2 behind at the slot it had: held",
+			prev:   failed,
+			obs:    []Observation{readAgain(2, false)},
+			policy: policyOn,
+			want:   Plan{Next: failed},
+		},
+		{
+			name:   "2 behind, the slot moved since: recovered",
+			prev:   failed,
+			obs:    []Observation{readAgain(2, true)},
+			policy: policyOn,
+			want:   Plan{Events: []Event{ev(Resolve, Recovered, inc(pidA, Unreadable, "error", day1))}, Next: open()},
+		},
+		{
+			name:   "in step: recovered, moved or not",
+			prev:   failed,
+			obs:    []Observation{readAgain(0, false)},
+			policy: policyOn,
+			want:   Plan{Events: []Event{ev(Resolve, Recovered, inc(pidA, Unreadable, "error", day1))}, Next: open()},
+		},
+		{
+			name:   "a mismatch incident is not held so: below its threshold it is recovered",
+			prev:   open(inc(pidA, Mismatch, "error", day1)),
+			obs:    []Observation{readAgain(2, false)},
+			policy: policyOn,
+			want:   Plan{Events: []Event{ev(Resolve, Recovered, inc(pidA, Mismatch, "error", day1))}, Next: open()},
+		},
+	})
+}

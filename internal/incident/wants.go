@@ -35,8 +35,9 @@ type processView struct {
 // emptied the history: no evidence the slot moved). At or past Threshold
 // (or, with a mismatch open, ResolveThreshold) wants a mismatch, unless it
 // is catching up within the grace. Still for StuckAfter wants a stuck
-// incident. In a narrowed pass, the failure counts of the processes it does
-// not list are kept.
+// incident. An open error incident read again below the threshold is
+// recovered only in step or with its state slot moved since. In a narrowed
+// pass, the failure counts of the processes it does not list are kept.
 func wantsOf(prev State, observations []Observation, now time.Time, p Policy) processView {
 	openBy := openBySubject(prev)
 	v := processView{wants: map[string]wanted{}, held: map[string]bool{}, failing: map[string]int{}, loadingOn: map[string]bool{}}
@@ -106,6 +107,13 @@ func wantsOf(prev State, observations []Observation, now time.Time, p Policy) pr
 			// Within the threshold, but still for stuck-after while its
 			// scheduler advanced.
 			v.wants[o.ProcessID] = wanted{Stuck, stuckSeverity}
+		case hasType(open, Unreadable) && status == StatusOK && o.SlotsBehind > 0 && !o.StateMoved:
+			// Read again after it could not be, but not in step, and at
+			// the slot it had before (or with nothing earlier to tell):
+			// a node answers a failed computation once and its last good
+			// slot after, so this read is no evidence the failure ended.
+			// Held until the slot moves or the process is in step.
+			v.held[o.ProcessID] = true
 		}
 	}
 	sort.Strings(v.deferred)
