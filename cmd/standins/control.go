@@ -84,11 +84,12 @@ func controlHandler(w *world, pd *pagerdutytest.Server, sl *slacktest.Server) ht
 }
 
 // commands is what a person can do, as the control port's root says it.
+// A URL with a query is quoted: zsh, macOS's shell, refuses a bare `?`.
 const commands = `Change a process ({id}: its ID, or its first letter):
-  curl -X POST $CONTROL/processes/{id}/lag?slots=200   fall that far behind
-  curl -X POST $CONTROL/processes/{id}/recover         back in step
-  curl -X POST $CONTROL/processes/{id}/fail            its state server answers 500
-  curl -X POST $CONTROL/processes/{id}/freeze          its slot stops; the scheduler goes on
+  curl -X POST "$CONTROL/processes/{id}/lag?slots=200"   fall that far behind
+  curl -X POST $CONTROL/processes/{id}/recover           back in step
+  curl -X POST $CONTROL/processes/{id}/fail              its state server answers 500
+  curl -X POST $CONTROL/processes/{id}/freeze            its slot stops; the scheduler goes on
 See what was received:
   curl $CONTROL/pagerduty
   curl $CONTROL/slack
