@@ -131,11 +131,13 @@ func (f *Fleet) read(pid string, r *http.Request) (slot, failed *int64) {
 		f.mu.Unlock()
 		return nil, &k
 	case c.abandonAt != nil:
-		f.mu.Unlock()
-		<-r.Context().Done() // computing, until the client gives up
-		f.mu.Lock()
+		// The computation reaches the partial slot at once and keeps it;
+		// it runs on until the client gives up. A read after that answers
+		// the partial slot at once, even before this handler has seen the
+		// client go (it learns that only from the closed connection).
 		p.StateSlot, p.uncached, p.compute = *c.abandonAt, false, compute{}
 		f.mu.Unlock()
+		<-r.Context().Done() // computing, until the client gives up
 		return nil, nil
 	}
 	p.uncached = false
