@@ -173,7 +173,36 @@ func troubleParts(p Pass) []string {
 	if n := p.count(incident.StatusLoading); n > 0 {
 		parts = append(parts, fmt.Sprintf("%d loading (no reading yet)", n))
 	}
+	if n := p.stuckWithin(); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d stuck within the threshold", n))
+	}
 	return parts
+}
+
+// listNote says, after a headline, how many list entries are not process
+// IDs: none of them was checked, and they fail the step.
+func listNote(p Pass) string {
+	switch n := len(p.Mistyped); n {
+	case 0:
+		return ""
+	case 1:
+		return "; 1 list entry is not a process ID"
+	default:
+		return fmt.Sprintf("; %d list entries are not process IDs", n)
+	}
+}
+
+// stuckWithin counts the processes within the threshold whose state slot
+// stopped while their scheduler advanced: not behind yet, not healthy
+// either (stuck-after pages them). Those behind are counted as behind.
+func (p Pass) stuckWithin() int {
+	n := 0
+	for pid, t := range p.Trends {
+		if t.Class == trend.Stuck && p.Status[pid] == incident.StatusOK {
+			n++
+		}
+	}
+	return n
 }
 
 // troubleSince is when a process's trouble began, as far as anything this

@@ -100,10 +100,12 @@ func fit(body, tail string, limit int) string {
 func headline(b *strings.Builder, p Pass) {
 	parts := troubleParts(p)
 	switch {
-	case len(parts) == 0:
+	case len(parts) == 0 && len(p.Mistyped) == 0:
 		fmt.Fprintf(b, "## ✅ Nonce monitor: %s within %d slots of the scheduler\n\n", Count(len(p.Results), "process", "processes"), p.Threshold)
+	case len(parts) == 0:
+		fmt.Fprintf(b, "## 🔴 Nonce monitor: %s within %d slots of the scheduler%s\n\n", Count(len(p.Results), "process", "processes"), p.Threshold, listNote(p))
 	default:
-		fmt.Fprintf(b, "## 🔴 Nonce monitor: %s of %s\n\n", strings.Join(parts, ", "), Count(len(p.Results), "process", "processes"))
+		fmt.Fprintf(b, "## 🔴 Nonce monitor: %s of %s%s\n\n", strings.Join(parts, ", "), Count(len(p.Results), "process", "processes"), listNote(p))
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/org/nonce-monitor-action/internal/check"
 	"github.com/org/nonce-monitor-action/internal/incident"
+	"github.com/org/nonce-monitor-action/internal/trend"
 )
 
 // Tone is how a span of terminal text is coloured, where the terminal shows
@@ -55,7 +56,7 @@ func Terminal(p Pass, outputs []Output) []Line {
 		blank()
 		out = append(out, troubleTable(p, trouble)...)
 	}
-	if ok := p.count(incident.StatusOK); ok > 0 || len(trouble) > 0 {
+	if ok := p.count(incident.StatusOK) - p.stuckWithin(); ok > 0 || len(trouble) > 0 {
 		line := Count(ok, "process", "processes") + " healthy"
 		if n := p.count(incident.StatusSilenced); n > 0 {
 			line += fmt.Sprintf(", %d silenced", n)
@@ -91,20 +92,27 @@ func Terminal(p Pass, outputs []Output) []Line {
 
 func terminalHeadline(p Pass) (Tone, string) {
 	parts := troubleParts(p)
-	if len(parts) == 0 {
+	switch {
+	case len(parts) == 0 && len(p.Mistyped) == 0:
 		return Good, fmt.Sprintf("✓ %s within %d slots of the scheduler", Count(len(p.Results), "process", "processes"), p.Threshold)
+	case len(parts) == 0:
+		return Bad, fmt.Sprintf("✗ %s within %d slots of the scheduler%s", Count(len(p.Results), "process", "processes"), p.Threshold, listNote(p))
 	}
-	return Bad, fmt.Sprintf("✗ %s of %s (threshold %d slots)", strings.Join(parts, ", "), Count(len(p.Results), "process", "processes"), p.Threshold)
+	return Bad, fmt.Sprintf("✗ %s of %s (threshold %d slots)%s", strings.Join(parts, ", "), Count(len(p.Results), "process", "processes"), p.Threshold, listNote(p))
 }
 
-// troubled lists the processes behind, failing, loading or not checked, worst
-// first: failing, then by slots behind.
+// troubled lists the processes behind, failing, loading, not checked, or
+// stuck within the threshold, worst first: failing, then by slots behind.
 func troubled(p Pass) []check.Result {
 	var list []check.Result
 	for _, r := range p.Results {
 		switch p.Status[r.ProcessID] {
 		case incident.StatusBehind, incident.StatusFailing, incident.StatusNotChecked, incident.StatusLoading:
 			list = append(list, r)
+		case incident.StatusOK:
+			if p.Trends[r.ProcessID].Class == trend.Stuck {
+				list = append(list, r)
+			}
 		}
 	}
 	sortWorstFirst(list)
@@ -145,6 +153,8 @@ func troubleTable(p Pass, list []check.Result) []Line {
 				status, tone = "configuration error", Bad
 				details[i] = r.ErrorText()
 			}
+		case incident.StatusOK: // stuck within the threshold
+			status, behind = "stuck", fmt.Sprint(r.SlotsBehind())
 		default:
 			behind = fmt.Sprint(r.SlotsBehind())
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/org/nonce-monitor-action/internal/check"
 	"github.com/org/nonce-monitor-action/internal/incident"
+	"github.com/org/nonce-monitor-action/internal/trend"
 )
 
 func text(lines []Line) string {
@@ -152,5 +153,40 @@ func TestTerminalSaysWhatWasNotDelivered(t *testing.T) {
 				t.Errorf("says nothing to send while %d events were not delivered:\n%s", len(tc.failures), got)
 			}
 		})
+	}
+}
+
+// A pass that fails only for list entries that are not process IDs, or
+// whose only trouble is a process stuck within the threshold, does not
+// lead with a green "within the threshold": both headlines say it.
+func TestHeadlinesSayWhatIsNotHealthy(t *testing.T) {
+	t.Parallel()
+	mistyped := fleet(3, 0, 0)
+	mistyped.Mistyped = []string{`process-ids: "nonsense" is not a process ID`}
+	stuck := fleet(3, 0, 0)
+	stuck.Trends = map[string]trend.Trend{stuck.Results[0].ProcessID: {Class: trend.Stuck}}
+	for _, tc := range []struct {
+		name           string
+		p              Pass
+		terminal, page string
+	}{
+		{"mistyped", mistyped, "✗ 3 processes within 50 slots of the scheduler; 1 list entry is not a process ID",
+			"## 🔴 Nonce monitor: 3 processes within 50 slots of the scheduler; 1 list entry is not a process ID"},
+		{"stuck", stuck, "✗ 1 stuck within the threshold of 3 processes", "## 🔴 Nonce monitor: 1 stuck within the threshold of 3 processes"},
+	} {
+		tc.p.Status = map[string]incident.Status{}
+		for _, r := range tc.p.Results {
+			tc.p.Status[r.ProcessID] = incident.StatusOK
+		}
+		got := text(Terminal(tc.p, nil))
+		if !strings.Contains(got, tc.terminal) {
+			t.Errorf("%s: no %q in:\n%s", tc.name, tc.terminal, got)
+		}
+		if tc.name == "stuck" && !strings.Contains(got, tc.p.Results[0].ProcessID+"  stuck") {
+			t.Errorf("the stuck process is not in the table of those in trouble:\n%s", got)
+		}
+		if got := Summary(tc.p); !strings.Contains(got, tc.page) {
+			t.Errorf("%s: no %q in:\n%s", tc.name, tc.page, got)
+		}
 	}
 }
