@@ -5,6 +5,7 @@ import (
 
 	"github.com/org/nonce-monitor-action/internal/answer"
 	"github.com/org/nonce-monitor-action/internal/check"
+	"github.com/org/nonce-monitor-action/internal/config"
 	"github.com/org/nonce-monitor-action/internal/processlist"
 )
 
@@ -42,5 +43,24 @@ func TestAHostThatDoesNotExistIsTheConfigurations(t *testing.T) {
 				t.Errorf("misconfigured %+v, want one naming %q", found, tc.wantInput)
 			}
 		})
+	}
+}
+
+// Lists that name no process: the error names the inputs that were set,
+// and says whether they listed nothing or only entries that are not IDs.
+func TestNoProcessesNamesTheInputsSet(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		cfg  config.Config
+		bad  int
+		want string
+	}{
+		{config.Config{Inputs: config.Inputs{ProcessIDsFile: "ids.txt"}}, 0, "input process-ids-file: no process to check: it lists none"},
+		{config.Config{Inputs: config.Inputs{ProcessIDsFile: "ids.txt", ProcessIDs: "x"}}, 1,
+			"input process-ids, process-ids-file: no process to check: they list none but 1 entry that is not a process ID"},
+	} {
+		if got := noProcesses(tc.cfg, tc.bad).Error(); got != tc.want {
+			t.Errorf("got %q, want %q", got, tc.want)
+		}
 	}
 }

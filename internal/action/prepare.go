@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
+	"strings"
 
 	"github.com/org/nonce-monitor-action/internal/config"
 	"github.com/org/nonce-monitor-action/internal/console"
@@ -118,7 +119,7 @@ func prepare(env Env, con *console.Console, cfg config.Config) (s setup, mem ear
 		listMistyped = listMistyped || p.Input != "silenced-process-ids"
 	}
 	if len(targets) == 0 {
-		reportConfigErrors(con, &config.InputError{Input: "process-ids", Err: fmt.Errorf("no valid process ID in process-ids, process-ids-file or process-map-file (%s not)", report.Count(len(problems), "entry is", "entries are"))})
+		reportConfigErrors(con, noProcesses(cfg, len(problems)))
 		return s, mem, errNotReady
 	}
 	if cfg.Shard.Enabled() {
@@ -230,4 +231,28 @@ func reportConfigErrors(con *console.Console, err error) {
 		}
 		con.Errorf(title, "%v", e)
 	}
+}
+
+// noProcesses is the error of lists that name no process to check, naming
+// the inputs that were set (process-ids when none was).
+func noProcesses(cfg config.Config, bad int) error {
+	var set []string
+	for _, in := range []struct{ name, value string }{
+		{"process-ids", cfg.ProcessIDs}, {"process-ids-file", cfg.ProcessIDsFile}, {"process-map-file", cfg.ProcessMapFile},
+	} {
+		if strings.TrimSpace(in.value) != "" {
+			set = append(set, in.name)
+		}
+	}
+	if len(set) == 0 {
+		return &config.InputError{Input: "process-ids", Err: errors.New("no process to check: set process-ids, process-ids-file or process-map-file")}
+	}
+	why := "it lists none"
+	if len(set) > 1 {
+		why = "they list none"
+	}
+	if bad > 0 {
+		why += fmt.Sprintf(" but %s not a process ID", report.Count(bad, "entry that is", "entries that are"))
+	}
+	return &config.InputError{Input: strings.Join(set, ", "), Err: fmt.Errorf("no process to check: %s", why)}
 }
