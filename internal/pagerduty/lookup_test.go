@@ -83,6 +83,23 @@ func TestListOpenReadsTheServiceStatusWhenAKeyWasNeverOpened(t *testing.T) {
 	}
 }
 
+// A key an incident held, resolved, while the service is in a maintenance
+// window: the service's status says a trigger sent again opened nothing.
+func TestListOpenReadsTheServiceStatusWhenAKeyIsNoLongerOpen(t *testing.T) {
+	s := pagerdutytest.Start()
+	defer s.Close()
+	key := "nonce-monitor-error-PA-20261122"
+	s.OpenAlerts("error", key)
+	s.ResolveByHand(key)
+	s.Maintenance(true)
+	l := lister(s)
+	l.Keys = []string{key}
+	got, err := l.ListOpen(context.Background())
+	if err != nil || got.ServiceStatus != "maintenance" || got.Gone[key] {
+		t.Errorf("err %v, service %q, gone %v", err, got.ServiceStatus, got.Gone)
+	}
+}
+
 // The routing key feeds another service than pagerduty-service-id: the
 // scan of the configured one shows nothing, the lookups find the job's
 // alerts where they are, and say which service holds them.
