@@ -147,12 +147,13 @@ func knownStatus(s string) string {
 // on PagerDuty's own domain (an incident's html_url is
 // https://<subdomain>.pagerduty.com/incidents/<id>, EU accounts' too) that
 // can sit in a Markdown link as it is: no credentials, no characters that
-// would end the link or start markup. A link elsewhere would send whoever
+// would end the link, start markup or split a table cell (a query keeps
+// its "|" through url.Parse). A link elsewhere would send whoever
 // clicks it wherever the answer says.
 func safeURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme != "https" || !strings.HasSuffix(u.Host, ".pagerduty.com") || u.User != nil || u.String() != raw ||
-		strings.ContainsAny(raw, "()<>[]\"'`\\ \t\r\n") || len(raw) > 512 {
+		strings.ContainsAny(raw, "()<>[]|\"'`\\ \t\r\n") || len(raw) > 512 {
 		return ""
 	}
 	return raw
