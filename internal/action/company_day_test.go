@@ -122,3 +122,27 @@ func mustPass(t *testing.T, h *harness, in map[string]string) runResult {
 	}
 	return r
 }
+
+// A person moves the job's one open incident to their team's service.
+// The job still finds it there, by its key, and resolves it when its
+// process recovers; one moved incident says nothing of the configuration.
+func TestAPersonMovesTheJobsOnlyIncidentToAnotherService(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	in := h.withREST(map[string]string{"process-ids": pidA})
+	h.fleet.Set(pidA, 0, 300)
+	mustPass(t, h, in)
+	k := key(incident.Mismatch, pidA)
+	h.pd.Reassign(k, "PTEAM2")
+	sent := len(h.pd.Accepted())
+	for range 2 {
+		h.now = h.now.Add(5 * time.Minute)
+		if r := mustPass(t, h, in); r.outputs["open-count"] != "1" || len(h.pd.Accepted()) != sent {
+			t.Errorf("open-count %s, %d events sent\n%s", r.outputs["open-count"], len(h.pd.Accepted())-sent, r.stdout)
+		}
+	}
+	h.fleet.Set(pidA, 300, 300)
+	h.now = h.now.Add(5 * time.Minute)
+	mustPass(t, h, in)
+	endsClean(t, h, k)
+}
