@@ -16,8 +16,8 @@ func TestARouterNamingADeadSUNowAndThenPagesNothing(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	healthy(h)
-	dead := h.fleet.AddSU("dead")
-	dead.Close()
+	h.fleet.AddSU("dead")
+	h.fleet.SUDown("dead", true)
 	in := map[string]string{"process-ids": pidA}
 	n := int64(100)
 	passes := h.everyFiveMinutes(3*time.Hour, in, func(at time.Duration) {

@@ -116,9 +116,8 @@ func TestStaleSchedulerLocations(t *testing.T) {
 			f := aotest.Start()
 			defer f.Close()
 			urls := map[string]string{"su": f.SU.URL, "new": f.AddSU("new").URL, "replica": f.AddSU("replica").URL}
-			down := f.AddSU("down") // an SU that is down, which the router may still name
-			down.Close()
-			urls["down"] = down.URL
+			urls["down"] = f.AddSU("down").URL // an SU that is down, which the router may still name
+			f.SUDown("down", true)
 			c.prepare(f)
 			client := newClient(f)
 			client.AheadIsError = c.limit
