@@ -33,3 +33,20 @@ func TestHostileKeysFromTheRESTAPICannotSteerAnyChannel(t *testing.T) {
 	}
 	assertChannelsClean(t, h, r, sl, "s3cr3t", routingKey, pagerdutytest.APIToken)
 }
+
+// A link on PagerDuty's own domain whose query holds a table's cell
+// separator: the still-open table keeps its columns (the link is dropped,
+// the incident's number and status stay).
+func TestALinkFromTheRESTAPICannotSplitATableCell(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	in := h.withREST(map[string]string{"process-ids": pidA})
+	h.fleet.Set(pidA, 0, 300)
+	h.run(in)
+	h.pd.Disguise("https://standin.pagerduty.com/incidents?x=|forged|cells|&id=", "")
+	r := h.run(in)
+	if !strings.Contains(r.summary, "| triggered") {
+		t.Errorf("the open incident lost its status:\n%s", r.summary)
+	}
+	assertChannelsClean(t, h, r, nil, routingKey, pagerdutytest.APIToken)
+}

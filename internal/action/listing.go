@@ -125,7 +125,8 @@ func (p *pass) reconcile(wait listing) known {
 		remoteAlerts[i] = incident.RemoteAlert{DedupKey: a.DedupKey, Severity: incident.Severity(a.Severity), Since: a.Since,
 			Link: incident.Link{Number: a.Number, Status: a.Status, URL: a.URL}}
 	}
-	rec = incident.Reconcile(st, incident.Remote{Open: remoteAlerts, Complete: l.Complete, Gone: l.Gone}, p.scope())
+	rec = incident.Reconcile(st, incident.Remote{Open: remoteAlerts, Complete: l.Complete, Gone: l.Gone,
+		Dropping: l.ServiceStatus == "maintenance" || l.ServiceStatus == "disabled"}, p.scope())
 	con.Logf("PagerDuty holds %s open on service %s (%s, %s looked up by key, %s): %d adopted, %d resolved there, %d confirmed",
 		report.Count(len(l.Alerts), "alert", "alerts"), cfg.ServiceID, report.Count(l.Requests, "request", "requests"),
 		report.Count(l.Lookups, "key", "keys"), got.elapsed.Round(time.Millisecond), len(rec.Adopted), len(rec.Closed), len(rec.Settled))

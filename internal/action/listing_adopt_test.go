@@ -171,14 +171,15 @@ func TestAdoptedIncidentIsRaisedAfterALostStateFile(t *testing.T) {
 	}
 }
 
-// A service ID that is not the routing key's lists nothing: every incident
-// the state holds looks resolved by hand. The pass warns, naming the input,
-// since no recovery could ever be resolved that way.
+// A service ID that is not the routing key's lists none of the job's
+// incidents: the lookups by key find them all on another service. The
+// pass warns, naming the input.
 func TestAWrongServiceIDIsSaid(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	h.fleet.Set(pidA, 0, 75)
-	in := h.withREST(map[string]string{"process-ids": pidA})
+	h.fleet.Set(pidB, 0, 75)
+	in := h.withREST(map[string]string{"process-ids": pidA + "\n" + pidB})
 	h.run(in)
 	in["pagerduty-service-id"] = "PWRONG1"
 	r := h.run(in)

@@ -16,14 +16,15 @@ import (
 // Owner is in them), for the processes this layout holds (a shard's own,
 // listed or not: an unlisted one was removed, and is resolved as such) and
 // the servers it watches, from this layout or an earlier one (another
-// shard count), never a sibling shard's; and keys from before job
-// identities that it would itself have sent: a listed process's, a
-// grouped one under its legacy job. A pass that sees part of the fleet
-// (narrowed), or that has no state file recording its lists (lost, or
-// new: a manual run's hand-picked list looks like the job's own), adopts
-// only the processes it lists, and the latter holds the grouped incidents
-// it adopts: an unlisted process's incident is adopted, and a group it
-// cannot see whole resolved, by the next pass.
+// shard count), never a sibling shard's; and, unless its state file was
+// written since job identities (it holds every such key the job still
+// had open), keys from before them that it would itself have sent: a
+// listed process's, a grouped one under its legacy job. A pass that sees
+// part of the fleet (narrowed), or that has no state file recording its
+// lists (lost, or new: a manual run's hand-picked list looks like the
+// job's own), adopts only the processes it lists, and the latter holds the
+// grouped incidents it adopts: an unlisted process's incident is adopted,
+// and a group it cannot see whole resolved, by the next pass.
 func (p *pass) scope() incident.Scope {
 	s, cfg := p.in, p.cfg
 	listed := map[string]bool{}
@@ -37,6 +38,9 @@ func (p *pass) scope() incident.Scope {
 	scope := incident.Scope{
 		Owner: s.owner, Job: groupJob(cfg, s.owner), LegacyJob: legacyJobID(cfg), Hosts: slices.Compact(hosts),
 		Listed: func(pid string) bool { return listed[pid] }, HoldGroups: !listsKnown,
+		// Processes is recorded since job identities: such a file holds
+		// every key from before them this job still had open.
+		LegacyHeld: s.loaded.Header.Processes != "",
 	}
 	if cfg.Shard.Enabled() {
 		scope.Shards = cfg.Shard.Count

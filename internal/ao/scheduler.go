@@ -44,6 +44,10 @@ type suRead struct {
 	url, base string
 	nonce     int64
 	err       error
+	// moved: the nonce is past the one this SU gave in the pass before
+	// (Where.Last): it assigns the process's messages now, which an SU
+	// the process left, or a copy that stopped, cannot.
+	moved bool
 }
 
 // routed is the router's answer for a process.
@@ -75,6 +79,7 @@ func (c *Client) schedulerNonce(ctx context.Context, processID string, w Where) 
 	mine, at := suRead{url: base + "/" + processID + "/latest", base: base}, located{base: base}
 	if !w.Confirm {
 		mine.nonce, mine.err = c.askSU(ctx, mine.url, processID)
+		mine.moved = movedSince(w, mine)
 		if mine.err == nil || ctx.Err() != nil {
 			return mine, at
 		}
@@ -89,7 +94,14 @@ func (c *Client) schedulerNonce(ctx context.Context, processID string, w Where) 
 	}()
 	rt := c.askRouter(ctx, processID)
 	<-done
+	mine.moved = movedSince(w, mine)
 	return c.settle(ctx, processID, mine, at, rt)
+}
+
+// movedSince reports whether got answered with a nonce past the one of the
+// pass before.
+func movedSince(w Where, got suRead) bool {
+	return got.err == nil && w.Last != nil && got.nonce > w.Last.Nonce
 }
 
 // settle decides between mine (the answer the check holds, from at; url
@@ -107,9 +119,12 @@ func (c *Client) schedulerNonce(ctx context.Context, processID string, w Where) 
 //     that answered stands, unconfirmed;
 //   - it names mine's SU: mine stands, confirmed (not asked twice);
 //   - it names another: that SU is asked; its failure stands (the process
-//     is where the router says, and that SU is charged with it); of two
-//     nonces the higher stands (the router's on a tie), and the router's
-//     SU is remembered only when it is the one believed.
+//     is where the router says, and that SU is charged with it), unless
+//     mine's nonce moved since the pass before (mine assigns the process's
+//     messages: the router named a replica that is down, or an SU it
+//     retired), and then mine stands, unconfirmed; of two nonces the
+//     higher stands (the router's on a tie), and the router's SU is
+//     remembered only when it is the one believed.
 func (c *Client) settle(ctx context.Context, processID string, mine suRead, at located, rt routed) (suRead, located) {
 	at.routerAsk = true
 	switch {
@@ -126,7 +141,10 @@ func (c *Client) settle(ctx context.Context, processID string, mine suRead, at l
 	}
 	theirs := suRead{url: rt.su, base: rt.base}
 	theirs.nonce, theirs.err = c.askSU(ctx, rt.su, processID)
-	if theirs.err == nil && mine.url != "" && mine.err == nil && mine.nonce > theirs.nonce {
+	switch {
+	case theirs.err != nil && mine.moved:
+		return mine, at
+	case theirs.err == nil && mine.url != "" && mine.err == nil && mine.nonce > theirs.nonce:
 		return mine, at
 	}
 	return theirs, located{base: rt.base, fromRouter: true, routerAsk: true}

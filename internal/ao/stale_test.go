@@ -12,7 +12,8 @@ import (
 )
 
 // staleCase is one check of a process whose scheduler may have moved, on a
-// fleet with three SUs: "su" (where it starts), "new" and "replica".
+// fleet with three SUs: "su" (where it starts), "new" and "replica", and
+// one that is down ("down").
 type staleCase struct {
 	name    string
 	prepare func(f *aotest.Fleet)
@@ -94,6 +95,18 @@ func TestStaleSchedulerLocations(t *testing.T) {
 		{name: "due, the router names another SU that fails: its failure stands, charged to it",
 			prepare: func(f *aotest.Fleet) { moved(5, 9)(f); f.Break(pid, "", aotest.HTML) }, where: due,
 			kind: check.BadResponse, scheduler: "new", fromRouter: true, requests: map[string]int{"router": 1, "su": 1, "new": 1}},
+		{name: "due, the router names an SU that is down while the remembered one's nonce moved since the last pass: the remembered answer stands, unconfirmed",
+			prepare: func(f *aotest.Fleet) { f.Set(pid, 9, 9); f.Flap(pid, "down") },
+			where: func(f *aotest.Fleet) Where {
+				return Where{SU: f.SU.URL, Confirm: true, Last: &Reading{State: 5, Nonce: 5}}
+			},
+			nonce: 9, scheduler: "su", requests: map[string]int{"router": 1, "su": 1}},
+		{name: "due, the router names an SU that is down, the remembered one frozen since the last pass: the failure stands",
+			prepare: func(f *aotest.Fleet) { f.Set(pid, 5, 5); f.Flap(pid, "down") },
+			where: func(f *aotest.Fleet) Where {
+				return Where{SU: f.SU.URL, Confirm: true, Last: &Reading{State: 5, Nonce: 5}}
+			},
+			kind: check.Unreachable, scheduler: "down", fromRouter: true, requests: map[string]int{"router": 1, "su": 1}},
 		{name: "due, the router in trouble: the SU's answer stands, unconfirmed",
 			prepare: func(f *aotest.Fleet) { f.Set(pid, 5, 5); f.Break(pid, "", aotest.DatabaseError) }, where: due,
 			nonce: 5, scheduler: "su", requests: map[string]int{"router": 2, "su": 1}},
@@ -103,6 +116,8 @@ func TestStaleSchedulerLocations(t *testing.T) {
 			f := aotest.Start()
 			defer f.Close()
 			urls := map[string]string{"su": f.SU.URL, "new": f.AddSU("new").URL, "replica": f.AddSU("replica").URL}
+			urls["down"] = f.AddSU("down").URL // an SU that is down, which the router may still name
+			f.SUDown("down", true)
 			c.prepare(f)
 			client := newClient(f)
 			client.AheadIsError = c.limit

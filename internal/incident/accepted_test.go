@@ -55,6 +55,11 @@ func TestReconcileAcceptedEvents(t *testing.T) {
 			want: Reconciled{State: open(b), Closed: []Incident{a}},
 		},
 		{
+			name: "resolved in PagerDuty while the service drops every event: the trigger sent again opened nothing, kept as it was",
+			prev: open(a), remote: Remote{Gone: map[string]bool{a.DedupKey: false}, Dropping: true},
+			want: Reconciled{State: open(unconfirmed(a)), NotOpened: []Incident{a}},
+		},
+		{
 			name: "not shown by an incomplete listing nor asked: held",
 			prev: open(a), remote: Remote{},
 			want: Reconciled{State: open(a)},

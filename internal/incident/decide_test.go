@@ -182,6 +182,11 @@ func TestDecide(t *testing.T) {
 			},
 		},
 		{
+			name: "a clock stepped back across midnight: the incident of the day after is kept, not rotated back",
+			prev: open(inc(pidA, Mismatch, "error", day2)), obs: []Observation{behind(pidA, 70)}, now: day2.Add(-10 * time.Minute), policy: policyOn,
+			want: Plan{Next: open(inc(pidA, Mismatch, "error", day2))},
+		},
+		{
 			name: "rotation whose resolve failed last pass: resolve the old key again, keep today's",
 			prev: open(inc(pidA, Mismatch, "error", day1), inc(pidA, Mismatch, "error", day2)),
 			obs:  []Observation{behind(pidA, 70)}, now: day2, policy: policyOn,

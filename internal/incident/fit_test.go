@@ -96,6 +96,9 @@ func TestScopeRecognizesOnlyItsOwnKeys(t *testing.T) {
 		{"another job's process incident", listedOnly, ProcessKey(Mismatch, pidA, other, day1), Incident{}, false},
 		{"a listed process's key from before identities", listedOnly, ProcessKey(Mismatch, pidA, "", day1), procInc(pidA, ""), true},
 		{"an unlisted process's key from before identities", listedOnly, ProcessKey(Mismatch, pidB, "", day1), Incident{}, false},
+		{"a listed process's key from before identities, the state file written since", Scope{Owner: me, LegacyHeld: true}, ProcessKey(Mismatch, pidA, "", day1), Incident{}, false},
+		{"a server incident from before identities, the state file written since", Scope{Owner: me, Job: me, Hosts: hosts, LegacyHeld: true}, server(""), Incident{}, false},
+		{"its own keys, the state file written since identities", Scope{Owner: me, Job: me, Hosts: hosts, LegacyHeld: true}, server(me), serverInc(me), true},
 		{"a process another shard holds", Scope{Owner: me, Holds: func(string) bool { return false }}, ProcessKey(Mismatch, pidA, me, day1), Incident{}, false},
 	}
 	for _, tt := range tests {

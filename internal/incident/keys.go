@@ -93,8 +93,13 @@ func keyOf(t Type, subject string, now time.Time, p Policy) string {
 	return ProcessKey(t, subject, p.Owner, now)
 }
 
-// sameDay reports whether an incident was opened on now's UTC day: its key
-// is today's, whatever format an earlier version gave it.
-func sameDay(inc Incident, now time.Time) bool {
-	return inc.Since.UTC().Format("20060102") == now.UTC().Format("20060102")
+// fromEarlierDay reports whether an incident was opened on a UTC day before
+// now's: its key is not today's, whatever format an earlier version gave
+// it, and it is due to rotate. One opened on a later day (a runner's clock
+// that stepped back across midnight) is today's as far as this pass can
+// tell: rotating it back to the day before would resolve it and page
+// again under a key PagerDuty already resolved, and again when the clock
+// comes right.
+func fromEarlierDay(inc Incident, now time.Time) bool {
+	return inc.Since.UTC().Format("20060102") < now.UTC().Format("20060102")
 }

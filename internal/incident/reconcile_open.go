@@ -87,7 +87,7 @@ func reconcileSubject(open []Incident, want *wanted, groupType Type, subject str
 		switch {
 		case want == nil || want.t != inc.Type:
 			closes = append(closes, closeEvent(inc, why, p))
-		case !sameDay(inc, now):
+		case fromEarlierDay(inc, now):
 			closes = append(closes, closeEvent(inc, Rotated, p))
 			rotated = true
 		case haveToday:

@@ -21,6 +21,10 @@ type Remote struct {
 	// accepted the trigger and opened nothing), false when one did and
 	// was resolved. A key in Open is never in Gone.
 	Gone map[string]bool
+	// Dropping: the service accepts events and acts on none (a
+	// maintenance window, or disabled). A trigger sent while it is so
+	// opened nothing, whatever incident held its key before.
+	Dropping bool
 }
 
 // RemoteAlert is one open alert as PagerDuty shows it.
@@ -57,9 +61,11 @@ type Reconciled struct {
 	Settled []Incident
 	// NotOpened: PagerDuty accepted their trigger and no incident ever
 	// held their key (a maintenance window, a disabled service, an event
-	// rule). Kept open in State as they were, marked unconfirmed, so the
-	// trigger is sent again (Fit says why) and the state file holds
-	// still.
+	// rule), or none holds it open while the service drops every event
+	// (Remote.Dropping: a person's resolve of the incident the trigger
+	// opened before the window, or a trigger sent again after one, alike).
+	// Kept open in State as they were, marked unconfirmed, so the trigger
+	// is sent again (Fit says why) and the state file holds still.
 	NotOpened []Incident
 	// NotTaken: PagerDuty accepted their resolve and still holds them
 	// open: open in State again, decided like any other (a resolve sent
@@ -139,7 +145,7 @@ func Reconcile(prev State, remote Remote, scope Scope) Reconciled {
 		known, never := gone(key)
 		switch {
 		case !known:
-		case never && !inc.Unconfirmed:
+		case (never || remote.Dropping) && !inc.Unconfirmed:
 			inc.Unconfirmed = true
 			r.State.Open[key] = inc
 			r.NotOpened = append(r.NotOpened, prev.Open[key])

@@ -24,6 +24,14 @@ type Scope struct {
 	// LegacyJob is the job earlier versions put in this layout's grouped
 	// keys (before job identities), adopted as this job's.
 	LegacyJob string
+	// LegacyHeld: the state file was written by a version with job
+	// identities, which kept every key from before them it held open; a
+	// key of that pattern the file does not hold is not this job's (it
+	// resolved it, or another sender uses the pattern: the JavaScript
+	// monitor, a look-alike) and is never adopted. False when the file is
+	// missing or an earlier version's: then such a key is adopted as the
+	// job's for a process it lists, or a server it watches.
+	LegacyHeld bool
 	// Hosts are the hosts this job groups under: its state servers and
 	// its scheduler router, as Observation.Server and
 	// Policy.SchedulerHost name them. A grouped key is recognised only as
@@ -54,7 +62,7 @@ func (s Scope) Recognize(key string) (Incident, bool) {
 	if !inc.Type.Grouped() {
 		held := s.Holds == nil || s.Holds(inc.ProcessID)
 		listed := s.Listed == nil || s.Listed(inc.ProcessID)
-		if held && (owner == s.Owner || owner == "" && listed) {
+		if held && (owner == s.Owner || owner == "" && listed && !s.LegacyHeld) {
 			return inc, true
 		}
 		return Incident{}, false
@@ -78,7 +86,10 @@ var shardLayout = regexp.MustCompile(`-shard-([1-9][0-9]{0,3})-of-([1-9][0-9]{0,
 // earlier layout of the same Owner (another shard count; never a sibling
 // shard of this layout).
 func (s Scope) groupJobs(subject string) []string {
-	jobs := []string{s.Job, s.LegacyJob}
+	jobs := []string{s.Job}
+	if !s.LegacyHeld {
+		jobs = append(jobs, s.LegacyJob)
+	}
 	rest, mine := strings.CutSuffix(subject, "-"+s.Owner)
 	if !mine || s.Owner == "" {
 		return jobs

@@ -86,7 +86,7 @@ type Listing struct {
 	OtherServices []string
 	// ServiceStatus is the service's status as PagerDuty documents it
 	// (active, warning, critical, maintenance, disabled), read only when a
-	// key was never opened; "" if not read.
+	// key looked up is open in no incident; "" if not read.
 	ServiceStatus string
 	// Requests counts the requests; Lookups the keys asked about by key.
 	Requests, Lookups int
@@ -126,11 +126,10 @@ func (l *Lister) ListOpen(ctx context.Context) (out Listing, err error) {
 		return out, l.classify(err)
 	}
 	l.lookUp(ctx, c, &out)
-	for _, never := range out.Gone {
-		if never {
-			out.ServiceStatus = l.serviceStatus(ctx, c)
-			break
-		}
+	if len(out.Gone) > 0 {
+		// Whether the service acts on events at all says what became of a
+		// trigger sent for a key no open incident holds.
+		out.ServiceStatus = l.serviceStatus(ctx, c)
 	}
 	return out, nil
 }
@@ -148,12 +147,13 @@ func knownStatus(s string) string {
 // on PagerDuty's own domain (an incident's html_url is
 // https://<subdomain>.pagerduty.com/incidents/<id>, EU accounts' too) that
 // can sit in a Markdown link as it is: no credentials, no characters that
-// would end the link or start markup. A link elsewhere would send whoever
+// would end the link, start markup or split a table cell (a query keeps
+// its "|" through url.Parse). A link elsewhere would send whoever
 // clicks it wherever the answer says.
 func safeURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme != "https" || !strings.HasSuffix(u.Host, ".pagerduty.com") || u.User != nil || u.String() != raw ||
-		strings.ContainsAny(raw, "()<>[]\"'`\\ \t\r\n") || len(raw) > 512 {
+		strings.ContainsAny(raw, "()<>[]|\"'`\\ \t\r\n") || len(raw) > 512 {
 		return ""
 	}
 	return raw

@@ -165,6 +165,7 @@ func TestSafeURL(t *testing.T) {
 		"https://pagerduty.com.evil.example/incidents/Q1":     "",
 		"https://evilpagerduty.com/incidents/Q1":              "",
 		"https://acme.pagerduty.com:8443/incidents/Q1":        "",
+		"https://acme.pagerduty.com/incidents/Q1?x=|y|":       "",
 	} {
 		if got := safeURL(raw); got != want {
 			t.Errorf("safeURL(%q) = %q, want %q", raw, got, want)

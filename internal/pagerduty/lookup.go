@@ -73,14 +73,18 @@ func (l *Lister) lookUp(ctx context.Context, c *pd.Client, out *Listing) {
 	out.Gone = map[string]bool{}
 	var unasked int
 	var firstErr error
-	others, onService := map[string]bool{}, len(out.Alerts) > 0
+	others, onService, elsewhere := map[string]bool{}, len(out.Alerts) > 0, 0
 	for i, a := range answers {
+		away := false
 		for _, id := range a.services {
 			if id != l.ServiceID {
-				others[id] = true
+				others[id], away = true, true
 			} else {
 				onService = true
 			}
+		}
+		if away {
+			elsewhere++
 		}
 		switch {
 		case !a.asked || a.err != nil:
@@ -97,9 +101,10 @@ func (l *Lister) lookUp(ctx context.Context, c *pd.Client, out *Listing) {
 		out.Lookups++
 	}
 	// One incident a person moved to another service says nothing of the
-	// configuration; the job's keys found only elsewhere do.
+	// configuration, even when it is the job's only one; two or more of
+	// the job's keys found only elsewhere do.
 	for id := range others {
-		if !onService {
+		if !onService && elsewhere > 1 {
 			out.OtherServices = append(out.OtherServices, id)
 		}
 	}

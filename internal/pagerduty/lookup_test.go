@@ -83,18 +83,35 @@ func TestListOpenReadsTheServiceStatusWhenAKeyWasNeverOpened(t *testing.T) {
 	}
 }
 
+// A key an incident held, resolved, while the service is in a maintenance
+// window: the service's status says a trigger sent again opened nothing.
+func TestListOpenReadsTheServiceStatusWhenAKeyIsNoLongerOpen(t *testing.T) {
+	s := pagerdutytest.Start()
+	defer s.Close()
+	key := "nonce-monitor-error-PA-20261122"
+	s.OpenAlerts("error", key)
+	s.ResolveByHand(key)
+	s.Maintenance(true)
+	l := lister(s)
+	l.Keys = []string{key}
+	got, err := l.ListOpen(context.Background())
+	if err != nil || got.ServiceStatus != "maintenance" || got.Gone[key] {
+		t.Errorf("err %v, service %q, gone %v", err, got.ServiceStatus, got.Gone)
+	}
+}
+
 // The routing key feeds another service than pagerduty-service-id: the
 // scan of the configured one shows nothing, the lookups find the job's
 // alerts where they are, and say which service holds them.
 func TestListOpenNamesTheServiceThatHoldsTheJobsKeys(t *testing.T) {
 	s := pagerdutytest.Start()
 	defer s.Close()
-	mine := "nonce-monitor-error-PA-20261122"
-	s.OpenAlerts("error", mine)
+	mine := []string{"nonce-monitor-error-PA-20261122", "nonce-monitor-error-PB-20261122"}
+	s.OpenAlerts("error", mine...)
 	l := lister(s)
-	l.ServiceID, l.Keys = "PWRONG1", []string{mine}
+	l.ServiceID, l.Keys = "PWRONG1", mine
 	got, err := l.ListOpen(context.Background())
-	if err != nil || len(got.Alerts) != 1 || !cmp.Equal([]string{pagerdutytest.ServiceID}, got.OtherServices) {
+	if err != nil || len(got.Alerts) != 2 || !cmp.Equal([]string{pagerdutytest.ServiceID}, got.OtherServices) {
 		t.Errorf("err %v, alerts %+v, other services %v", err, got.Alerts, got.OtherServices)
 	}
 }
@@ -127,6 +144,12 @@ func TestListOpenDoesNotBlameTheServiceForAMovedIncident(t *testing.T) {
 	if err != nil || len(got.Alerts) != 2 || len(got.OtherServices) != 0 {
 		t.Errorf("err %v, alerts %d, other services %v; want both found, no service blamed", err, len(got.Alerts), got.OtherServices)
 	}
+	l.Keys = []string{moved} // the job's only key
+	got, err = l.ListOpen(context.Background())
+	if err != nil || len(got.OtherServices) != 0 {
+		t.Errorf("the job's only incident moved: err %v, other services %v; want no service blamed", err, got.OtherServices)
+	}
+	l.Keys = []string{moved, stays}
 	s.Reassign(stays, "PTEAM2")
 	got, err = l.ListOpen(context.Background())
 	if err != nil || len(got.Alerts) != 2 || !cmp.Equal([]string{"PTEAM2"}, got.OtherServices) {

@@ -18,6 +18,7 @@ type suSet struct {
 	frozen map[string]map[string]int64 // SU name → pid → the nonce it stopped at
 	flap   map[string][]string         // pid → SU names the router names in turn
 	turn   map[string]int              // pid → router requests so far, for flap
+	down   map[string]bool             // SU names that drop every connection
 }
 
 // AddSU starts another SU stand-in in the fleet under name (its requests
@@ -84,6 +85,19 @@ func (f *Fleet) Flap(pid string, sus ...string) {
 	if len(sus) == 0 {
 		delete(f.sus.flap, pid)
 	}
+}
+
+// SUDown makes the SU named su drop every connection without an answer,
+// as a dead SU behind a load balancer does (a retired SU a router may
+// still name), until called with false. Unlike a closed stand-in, its
+// address is never another server's.
+func (f *Fleet) SUDown(su string, down bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.sus.down == nil {
+		f.sus.down = map[string]bool{}
+	}
+	f.sus.down[su] = down
 }
 
 // homeOf is the SU holding pid. Called with f.mu held.

@@ -44,6 +44,15 @@ func (f *Fleet) serveRouter(w http.ResponseWriter, r *http.Request) {
 
 // serveSUOn answers as the SU named su (moves.go: which processes it holds).
 func (f *Fleet) serveSUOn(su string, w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	down := f.sus.down[su]
+	f.mu.Unlock()
+	if down {
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			conn.Close()
+		}
+		return
+	}
 	pid, _ := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/"), "/latest")
 	p, known := f.lookupOn(su, pid)
 	if !known || p.SUFault == Unknown {
