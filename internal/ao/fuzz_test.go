@@ -34,9 +34,15 @@ func FuzzParseSlot(f *testing.F) {
 	f.Add([]byte("14204"))
 	f.Add([]byte(""))
 	f.Add([]byte("<!DOCTYPE html>"))
+	f.Add([]byte("-1")) // a process the node holds with nothing computed yet
+	f.Add([]byte("-2"))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		n, bad := parseSlot("", body)
-		checkParse(t, n, bad)
+		// -1 is a slot (the one before the first); nothing below it is.
+		if bad == nil && n < -1 {
+			t.Fatalf("accepted slot %d", n)
+		}
+		checkParse(t, max(n, 0), bad)
 		if bad == nil {
 			if m, perr := strconv.ParseInt(strings.TrimSpace(string(body)), 10, 64); perr != nil || m != n {
 				t.Fatalf("accepted %q as %d", body, n)
