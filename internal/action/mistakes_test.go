@@ -100,3 +100,57 @@ func TestMissingListFileSaysWhereItLooked(t *testing.T) {
 		})
 	}
 }
+
+// A first run with two mistakes names both: a routing key of the wrong
+// shape fails the step before any request, and the lists' mistyped
+// entries, or a missing list file, are named in the same run, not one run
+// later.
+func TestOneRunNamesTheRoutingKeyAndTheListMistakes(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		inputs map[string]string
+		want   []string
+	}{
+		{"mistyped entries", map[string]string{"process-ids": pidC[:42], "process-ids-file": "process-ids.txt"}, []string{
+			"::error title=Invalid input%3A process-ids::\"" + pidC[:42] + "\" is not a process ID (42 characters;",
+			"::error file=process-ids.txt,line=2,title=Invalid input%3A process-ids-file::\"" + pidB + "x\" is not a process ID",
+		}},
+		{"a missing list file", map[string]string{"process-ids": pidA, "process-map-file": "lists/map.json"}, []string{
+			"::error title=Invalid input%3A process-map-file::input process-map-file: lists/map.json is not in the workspace",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			if err := os.WriteFile(filepath.Join(h.ws, "process-ids.txt"), []byte(pidA+"\n"+pidB+"x\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			tc.inputs["pagerduty-routing-key"] = "Bearer abc"
+			r := h.run(tc.inputs)
+			for _, want := range append(tc.want, "::error title=Invalid input%3A pagerduty-routing-key::") {
+				if !strings.Contains(r.stdout, want) {
+					t.Errorf("no %q in:\n%s", want, r.stdout)
+				}
+			}
+			for _, line := range strings.Split(r.stdout, "\n") {
+				if strings.Contains(line, "Bearer abc") && !strings.HasPrefix(line, "::add-mask::") {
+					t.Errorf("the routing key is printed: %s", line)
+				}
+			}
+			if r.exit != 1 || h.fleet.Requests("state")+h.pd.Requests() != 0 {
+				t.Errorf("exit %d after %d requests: want 1 after none", r.exit, h.fleet.Requests("state")+h.pd.Requests())
+			}
+		})
+	}
+}
+
+// A list input that is itself wrong is named once, by the configuration:
+// the lists are not read again to say it twice.
+func TestAListInputAtFaultIsNamedOnce(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	r := h.run(map[string]string{"pagerduty-routing-key": "Bearer abc", "process-ids": "", "process-ids-file": "", "process-map-file": ""})
+	if n := strings.Count(r.stdout, "title=Invalid input%3A process-ids::"); n != 1 {
+		t.Errorf("process-ids named %d times, want 1:\n%s", n, r.stdout)
+	}
+}

@@ -6,15 +6,12 @@ package action
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"slices"
-	"strings"
 
 	"github.com/org/nonce-monitor-action/internal/config"
 	"github.com/org/nonce-monitor-action/internal/console"
 	"github.com/org/nonce-monitor-action/internal/escape"
 	"github.com/org/nonce-monitor-action/internal/processlist"
-	"github.com/org/nonce-monitor-action/internal/report"
 	"github.com/org/nonce-monitor-action/internal/state"
 	"github.com/org/nonce-monitor-action/internal/workspace"
 )
@@ -47,11 +44,12 @@ func loadConfig(env Env, con *console.Console) (config.Config, error) {
 	if errors.Is(err, config.ErrHelp) {
 		return cfg, err
 	}
+	con.AddSecrets(cfg.Secrets()...) // also of a configuration with mistakes: lintLists prints
 	if err != nil {
 		reportConfigErrors(con, err)
+		lintLists(env, con, cfg, err)
 		return cfg, errNotReady
 	}
-	con.AddSecrets(cfg.Secrets()...)
 	con.SetVerbose(cfg.Verbose)
 	con.SetTerminal(cfg.SummaryFile, cfg.JSON, env.Stderr)
 	for _, u := range []string{cfg.StateURL, cfg.SURouterURL, cfg.EventsURL, cfg.APIURL} {
@@ -75,11 +73,7 @@ func prepare(env Env, con *console.Console, cfg config.Config) (s setup, mem ear
 	}()
 	s.cfg = cfg
 
-	root := env.Getenv("GITHUB_WORKSPACE")
-	if root == "" {
-		root = "."
-	}
-	ws, err := workspace.Open(root)
+	ws, err := workspace.Open(workspaceRoot(env))
 	if err != nil {
 		con.Errorf("Workspace", "%v", err)
 		return s, mem, errNotReady
@@ -91,37 +85,12 @@ func prepare(env Env, con *console.Console, cfg config.Config) (s setup, mem ear
 		return s, mem, errNotReady
 	}
 	s.statePath, s.reportPath = paths["state-file"], paths["report-file"]
-	targets, problems, err := processlist.Load(processlist.Sources{
-		Inline: cfg.ProcessIDs, IDsFile: paths["process-ids-file"], MapFile: paths["process-map-file"],
-		Read: ws.ReadInput, CheckURL: config.CheckURL, DefaultStateURL: cfg.StateURL,
-	})
-	var se *processlist.SourceError
-	if errors.As(err, &se) {
-		err = &config.InputError{Input: se.Source, Err: missingFile(ws, se, paths[se.Source])}
-	}
+	l, err := readLists(con, ws, cfg, paths)
 	if err != nil {
-		reportConfigErrors(con, err)
-		return s, mem, errNotReady
+		return s, mem, err
 	}
-	silenced, silenceProblems := processlist.ParseList("silenced-process-ids", cfg.SilencedIDs)
-	problems = append(problems, silenceProblems...)
-	listMistyped := false
-	for _, p := range problems {
-		if !p.Dropped {
-			con.WarnAt(p.File, p.Line, p.Message)
-			s.skipped = append(s.skipped, p.String())
-			continue
-		}
-		// A typo must not leave a process silently unwatched: the rest are
-		// checked, and the step fails (errMistyped) naming each entry.
-		con.ErrorAt(p.File, p.Line, "Invalid input: "+p.Input, p.Message+"; fix it: the step fails until then")
-		s.mistyped = append(s.mistyped, p.String())
-		listMistyped = listMistyped || p.Input != "silenced-process-ids"
-	}
-	if len(targets) == 0 {
-		reportConfigErrors(con, noProcesses(cfg, len(problems)))
-		return s, mem, errNotReady
-	}
+	targets := l.targets
+	s.skipped, s.mistyped = l.skipped, l.mistyped
 	if cfg.Shard.Enabled() {
 		all := len(targets)
 		targets = slices.DeleteFunc(targets, func(t processlist.Target) bool { return !cfg.Shard.Holds(t.ProcessID) })
@@ -134,10 +103,7 @@ func prepare(env Env, con *console.Console, cfg config.Config) (s setup, mem ear
 	for _, t := range targets {
 		con.AddSecrets(escape.Credentials(t.StateURL)...)
 	}
-	s.silenced = map[string]bool{}
-	for _, pid := range silenced {
-		s.silenced[pid] = true
-	}
+	s.silenced = l.silenced
 
 	mem = loadEarlier(con, &s, paths["history-file"])
 	stateInput, err := ws.Rel(cfg.StateFile)
@@ -149,7 +115,7 @@ func prepare(env Env, con *console.Console, cfg config.Config) (s setup, mem ear
 	if err := s.loadState(con, ws, manual); err != nil {
 		return s, mem, err
 	}
-	if listMistyped && !s.narrowed {
+	if l.mistypedInList && !s.narrowed {
 		// The mistyped entry may be a process with an open incident: it is
 		// held, not resolved as removed, since nothing says it recovered.
 		s.narrowed = true
@@ -199,31 +165,10 @@ func workspacePaths(ws *workspace.Dir, cfg config.Config) (map[string]string, er
 	return paths, errors.Join(errs...)
 }
 
-// missingFile says, for a list file that does not exist, where it was
-// looked for and how to put it there; any other failure as it is.
-func missingFile(ws *workspace.Dir, se *processlist.SourceError, rel string) error {
-	if !errors.Is(se.Err, fs.ErrNotExist) {
-		return se.Err
-	}
-	shape, instead := "one process ID per line", "list the IDs in process-ids instead"
-	if se.Source == "process-map-file" {
-		shape, instead = `a JSON object {"<process ID>": "<state server URL>"}`, "use process-ids-file or process-ids instead"
-	}
-	return fmt.Errorf("%s is not in the workspace: looked for %s. Create it there (%s; in a workflow, commit it to the "+
-		"repository and check the repository out before this step with actions/checkout), fix the path (relative to the "+
-		"workspace), or %s", rel, ws.Abs(rel), shape, instead)
-}
-
 // reportConfigErrors annotates each configuration problem, titled with the
 // input at fault when there is one.
 func reportConfigErrors(con *console.Console, err error) {
-	var errs []error
-	if joined, ok := err.(interface{ Unwrap() []error }); ok {
-		errs = joined.Unwrap()
-	} else {
-		errs = []error{err}
-	}
-	for _, e := range errs {
+	for _, e := range unjoin(err) {
 		title := "Invalid configuration"
 		var ie *config.InputError
 		if errors.As(e, &ie) {
@@ -233,26 +178,19 @@ func reportConfigErrors(con *console.Console, err error) {
 	}
 }
 
-// noProcesses is the error of lists that name no process to check, naming
-// the inputs that were set (process-ids when none was).
-func noProcesses(cfg config.Config, bad int) error {
-	var set []string
-	for _, in := range []struct{ name, value string }{
-		{"process-ids", cfg.ProcessIDs}, {"process-ids-file", cfg.ProcessIDsFile}, {"process-map-file", cfg.ProcessMapFile},
-	} {
-		if strings.TrimSpace(in.value) != "" {
-			set = append(set, in.name)
-		}
+// unjoin is the errors errors.Join joined, or err alone.
+func unjoin(err error) []error {
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		return joined.Unwrap()
 	}
-	if len(set) == 0 {
-		return &config.InputError{Input: "process-ids", Err: errors.New("no process to check: set process-ids, process-ids-file or process-map-file")}
+	return []error{err}
+}
+
+// workspaceRoot is the folder the action's files are in: the runner's
+// workspace, or the working directory outside Actions.
+func workspaceRoot(env Env) string {
+	if root := env.Getenv("GITHUB_WORKSPACE"); root != "" {
+		return root
 	}
-	why := "it lists none"
-	if len(set) > 1 {
-		why = "they list none"
-	}
-	if bad > 0 {
-		why += fmt.Sprintf(" but %s not a process ID", report.Count(bad, "entry that is", "entries that are"))
-	}
-	return &config.InputError{Input: strings.Join(set, ", "), Err: fmt.Errorf("no process to check: %s", why)}
+	return "."
 }
