@@ -145,12 +145,18 @@ func TestOneRunNamesTheRoutingKeyAndTheListMistakes(t *testing.T) {
 }
 
 // A list input that is itself wrong is named once, by the configuration:
-// the lists are not read again to say it twice.
+// the lists are not read again to say it twice; nor are they read for a
+// run that would not read them.
 func TestAListInputAtFaultIsNamedOnce(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	r := h.run(map[string]string{"pagerduty-routing-key": "Bearer abc", "process-ids": "", "process-ids-file": "", "process-map-file": ""})
 	if n := strings.Count(r.stdout, "title=Invalid input%3A process-ids::"); n != 1 {
 		t.Errorf("process-ids named %d times, want 1:\n%s", n, r.stdout)
+	}
+	// A pagerduty-test run reads no list: its entries are not its mistakes.
+	r = h.run(map[string]string{"pagerduty-routing-key": "Bearer abc", "pagerduty-test": "true", "process-ids": pidC[:42]})
+	if !strings.Contains(r.stdout, "title=Invalid input%3A pagerduty-routing-key::") || strings.Contains(r.stdout, "title=Invalid input%3A process-ids::") {
+		t.Errorf("a pagerduty-test run with a bad key: want the key named and the list not read:\n%s", r.stdout)
 	}
 }
