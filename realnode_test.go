@@ -8,7 +8,7 @@ package main
 // sets it up (docs/development.md).
 //
 // The node is one, shared: these tests run one after another (none is
-// parallel), and the two that stop it come last.
+// parallel), and the three that stop it come last.
 
 import (
 	"encoding/json"
@@ -275,6 +275,40 @@ func TestOnTheRealNode(t *testing.T) {
 		if p.outputs["triggered-count"] != "0" || p.outputs["error-count"] != "0" || p.outputs["checked-count"] != "4" ||
 			!strings.Contains(p.log, "answered again after") {
 			t.Fatalf("outputs %v\n%s", p.outputs, p.log)
+		}
+	})
+
+	t.Run("a restart that cuts a read in flight pages nobody", func(t *testing.T) {
+		w := newOnNode(t, node)
+		node.SlowMs(t, 3000) // a minute for its 20 slots: its read is in flight when the node restarts
+		slow := node.New(t, "slow", 20)
+		pids := append([]string{slow}, pool...)
+		// The restart (node.sh restart: a kill, then a start with the same
+		// store) begins as the pass first asks the scheduler of the slow
+		// process, whose state read the pass sends at the same time: the
+		// kill cuts that read (or, if it lands first, refuses it), and
+		// the node is back seconds later, within the pass.
+		var restart sync.Once
+		restarted := make(chan error, 1)
+		w.sched.BeforeEach = func(r *http.Request) {
+			if strings.Contains(r.URL.String(), slow) {
+				restart.Do(func() { go func() { restarted <- node.Command("restart").Run() }() })
+			}
+		}
+		w.scheduled(3, pool...) // after the hook: the fleet's lock orders it before the handlers
+		w.scheduled(20, slow)
+		p := w.pass(pids, map[string]string{"max-retries": "0"})
+		if err := <-restarted; err != nil {
+			t.Fatalf("node.sh restart: %v", err)
+		}
+		if p.outputs["triggered-count"] != "0" || p.outputs["error-count"] != "0" || p.statuses[slow] != "loading" ||
+			!strings.Contains(p.log, "answered again after") {
+			t.Fatalf("outputs %v, statuses %v\n%s", p.outputs, p.statuses, p.log)
+		}
+		for _, pid := range pool {
+			if p.statuses[pid] != "ok" {
+				t.Errorf("%s: status %q after the restart, want ok", pid, p.statuses[pid])
+			}
 		}
 	})
 
