@@ -160,3 +160,26 @@ func TestAListInputAtFaultIsNamedOnce(t *testing.T) {
 		t.Errorf("a pagerduty-test run with a bad key: want the key named and the list not read:\n%s", r.stdout)
 	}
 }
+
+// The credentials of a URL input (state-url's password) are kept out of
+// the log on the failing path as on the normal one: the lists read there
+// may quote them.
+func TestAURLInputsCredentialsAreNotPrintedWhenAnotherInputIsWrong(t *testing.T) {
+	t.Parallel()
+	for _, key := range []string{routingKey, "Bearer abc"} {
+		h := newHarness(t)
+		r := h.run(map[string]string{
+			"state-url":             strings.Replace(h.fleet.State.URL, "://", "://alice:hunter2pw@", 1),
+			"process-ids":           pidA + "\nalice:hunter2pw", // the password pasted as an entry
+			"pagerduty-routing-key": key,
+		})
+		if !strings.Contains(r.stdout, "title=Invalid input%3A process-ids::") {
+			t.Errorf("routing key %q: the pasted entry is not named:\n%s", key, r.stdout)
+		}
+		for _, line := range strings.Split(r.stdout, "\n") {
+			if strings.Contains(line, "hunter2pw") && !strings.HasPrefix(line, "::add-mask::") {
+				t.Errorf("routing key %q: state-url's password is printed: %s", key, line)
+			}
+		}
+	}
+}
