@@ -183,3 +183,30 @@ func TestAURLInputsCredentialsAreNotPrintedWhenAnotherInputIsWrong(t *testing.T)
 		}
 	}
 }
+
+// A list file that is also the state file, named once by its absolute path
+// (config.Load compares the inputs as written and sees no clash), is not a
+// list: the normal path names the clash (workspacePaths) and reads
+// nothing, so a run with a bad routing key must not read the state file's
+// JSON as mistyped process IDs.
+func TestAListFileThatIsTheStateFileIsNotReadAsAList(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	statePath := filepath.Join(h.ws, ".pagerduty-state.json")
+	if err := os.WriteFile(statePath, []byte("{\n  \"version\": 1\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	inputs := map[string]string{"process-ids": pidA, "process-ids-file": statePath}
+	r := h.run(inputs)
+	if !strings.Contains(r.stdout, "title=Invalid input%3A process-ids-file::input process-ids-file: names the same file as state-file") {
+		t.Fatalf("the normal path does not name the clash:\n%s", r.stdout)
+	}
+	inputs["pagerduty-routing-key"] = "Bearer abc"
+	r = h.run(inputs)
+	if strings.Contains(r.stdout, "file=.pagerduty-state.json") || strings.Contains(r.stdout, "is not a process ID") {
+		t.Errorf("the state file was read as a process list:\n%s", r.stdout)
+	}
+	if !strings.Contains(r.stdout, "title=Invalid input%3A pagerduty-routing-key::") || r.exit != 1 {
+		t.Errorf("exit %d: want 1 and the routing key named:\n%s", r.exit, r.stdout)
+	}
+}
