@@ -82,7 +82,9 @@ var listInputs = []string{"process-ids", "process-ids-file", "process-map-file",
 // usable (outside the workspace, or a file the action writes: the run
 // after the fix names that, as workspacePaths does).
 func lintLists(env Env, con *console.Console, cfg config.Config, loadErr error) {
-	if namesAList(loadErr) {
+	// pagerduty-test undecodable ("yes") took its default, false; the run
+	// it was meant to be likely reads no list.
+	if namesInput(loadErr, listInputs...) || namesInput(loadErr, "pagerduty-test") {
 		return
 	}
 	if cfg.PagerDutyTest || cfg.ProcessIDs == "" && cfg.ProcessIDsFile == "" && cfg.ProcessMapFile == "" {
@@ -97,18 +99,18 @@ func lintLists(env Env, con *console.Console, cfg config.Config, loadErr error) 
 	// also a file the action writes (one named by its absolute path, which
 	// config.Load cannot see) is a mistake of its path, not a list to read.
 	paths, err := workspacePaths(ws, cfg)
-	if namesAList(err) {
+	if namesInput(err, listInputs...) {
 		return
 	}
 	_, _ = readLists(con, ws, cfg, paths) // the step fails already; readLists reported what it found
 }
 
-// namesAList reports whether err (joined or not) holds an InputError of
-// a list input.
-func namesAList(err error) bool {
+// namesInput reports whether err (joined or not) holds an InputError of
+// one of inputs.
+func namesInput(err error, inputs ...string) bool {
 	for _, e := range unjoin(err) {
 		var ie *config.InputError
-		if errors.As(e, &ie) && slices.Contains(listInputs, ie.Input) {
+		if errors.As(e, &ie) && slices.Contains(inputs, ie.Input) {
 			return true
 		}
 	}

@@ -154,10 +154,14 @@ func TestAListInputAtFaultIsNamedOnce(t *testing.T) {
 	if n := strings.Count(r.stdout, "title=Invalid input%3A process-ids::"); n != 1 {
 		t.Errorf("process-ids named %d times, want 1:\n%s", n, r.stdout)
 	}
-	// A pagerduty-test run reads no list: its entries are not its mistakes.
-	r = h.run(map[string]string{"pagerduty-routing-key": "Bearer abc", "pagerduty-test": "true", "process-ids": pidC[:42]})
-	if !strings.Contains(r.stdout, "title=Invalid input%3A pagerduty-routing-key::") || strings.Contains(r.stdout, "title=Invalid input%3A process-ids::") {
-		t.Errorf("a pagerduty-test run with a bad key: want the key named and the list not read:\n%s", r.stdout)
+	// A pagerduty-test run reads no list: its entries are not its mistakes;
+	// nor are they of one whose pagerduty-test is not a boolean ("yes":
+	// read as its default, false, it was most likely meant to be one).
+	for _, test := range []string{"true", "yes"} {
+		r = h.run(map[string]string{"pagerduty-routing-key": "Bearer abc", "pagerduty-test": test, "process-ids": pidC[:42]})
+		if !strings.Contains(r.stdout, "title=Invalid input%3A pagerduty-routing-key::") || strings.Contains(r.stdout, "title=Invalid input%3A process-ids::") {
+			t.Errorf("pagerduty-test %s with a bad key: want the key named and the list not read:\n%s", test, r.stdout)
+		}
 	}
 }
 
