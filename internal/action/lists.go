@@ -79,13 +79,13 @@ var listInputs = []string{"process-ids", "process-ids-file", "process-map-file",
 // mistyped routing key also says which list entries are not process IDs.
 // It reports what readLists would, and nothing when a list input is
 // itself at fault (config.Load has named it) or its file's path is not
-// usable (the run after the fix names that).
+// usable (outside the workspace, or a file the action writes: the run
+// after the fix names that, as workspacePaths does).
 func lintLists(env Env, con *console.Console, cfg config.Config, loadErr error) {
-	for _, e := range unjoin(loadErr) {
-		var ie *config.InputError
-		if errors.As(e, &ie) && slices.Contains(listInputs, ie.Input) {
-			return
-		}
+	// pagerduty-test undecodable ("yes") took its default, false; the run
+	// it was meant to be likely reads no list.
+	if namesInput(loadErr, listInputs...) || namesInput(loadErr, "pagerduty-test") {
+		return
 	}
 	if cfg.PagerDutyTest || cfg.ProcessIDs == "" && cfg.ProcessIDsFile == "" && cfg.ProcessMapFile == "" {
 		return // a pagerduty-test run reads no list
@@ -95,18 +95,26 @@ func lintLists(env Env, con *console.Console, cfg config.Config, loadErr error) 
 		return
 	}
 	defer ws.Close()
-	paths := map[string]string{}
-	for in, value := range map[string]string{"process-ids-file": cfg.ProcessIDsFile, "process-map-file": cfg.ProcessMapFile} {
-		if value == "" {
-			continue
-		}
-		rel, err := ws.Rel(value)
-		if err != nil {
-			return
-		}
-		paths[in] = rel
+	// The paths as the normal path resolves them: a list file that is
+	// also a file the action writes (one named by its absolute path, which
+	// config.Load cannot see) is a mistake of its path, not a list to read.
+	paths, err := workspacePaths(ws, cfg)
+	if namesInput(err, listInputs...) {
+		return
 	}
 	_, _ = readLists(con, ws, cfg, paths) // the step fails already; readLists reported what it found
+}
+
+// namesInput reports whether err (joined or not) holds an InputError of
+// one of inputs.
+func namesInput(err error, inputs ...string) bool {
+	for _, e := range unjoin(err) {
+		var ie *config.InputError
+		if errors.As(e, &ie) && slices.Contains(inputs, ie.Input) {
+			return true
+		}
+	}
+	return false
 }
 
 // missingFile says, for a list file that does not exist, where it was

@@ -154,9 +154,63 @@ func TestAListInputAtFaultIsNamedOnce(t *testing.T) {
 	if n := strings.Count(r.stdout, "title=Invalid input%3A process-ids::"); n != 1 {
 		t.Errorf("process-ids named %d times, want 1:\n%s", n, r.stdout)
 	}
-	// A pagerduty-test run reads no list: its entries are not its mistakes.
-	r = h.run(map[string]string{"pagerduty-routing-key": "Bearer abc", "pagerduty-test": "true", "process-ids": pidC[:42]})
-	if !strings.Contains(r.stdout, "title=Invalid input%3A pagerduty-routing-key::") || strings.Contains(r.stdout, "title=Invalid input%3A process-ids::") {
-		t.Errorf("a pagerduty-test run with a bad key: want the key named and the list not read:\n%s", r.stdout)
+	// A pagerduty-test run reads no list: its entries are not its mistakes;
+	// nor are they of one whose pagerduty-test is not a boolean ("yes":
+	// read as its default, false, it was most likely meant to be one).
+	for _, test := range []string{"true", "yes"} {
+		r = h.run(map[string]string{"pagerduty-routing-key": "Bearer abc", "pagerduty-test": test, "process-ids": pidC[:42]})
+		if !strings.Contains(r.stdout, "title=Invalid input%3A pagerduty-routing-key::") || strings.Contains(r.stdout, "title=Invalid input%3A process-ids::") {
+			t.Errorf("pagerduty-test %s with a bad key: want the key named and the list not read:\n%s", test, r.stdout)
+		}
+	}
+}
+
+// The credentials of a URL input (state-url's password) are kept out of
+// the log on the failing path as on the normal one: the lists read there
+// may quote them.
+func TestAURLInputsCredentialsAreNotPrintedWhenAnotherInputIsWrong(t *testing.T) {
+	t.Parallel()
+	for _, key := range []string{routingKey, "Bearer abc"} {
+		h := newHarness(t)
+		r := h.run(map[string]string{
+			"state-url":             strings.Replace(h.fleet.State.URL, "://", "://alice:hunter2pw@", 1),
+			"process-ids":           pidA + "\nalice:hunter2pw", // the password pasted as an entry
+			"pagerduty-routing-key": key,
+		})
+		if !strings.Contains(r.stdout, "title=Invalid input%3A process-ids::") {
+			t.Errorf("routing key %q: the pasted entry is not named:\n%s", key, r.stdout)
+		}
+		for _, line := range strings.Split(r.stdout, "\n") {
+			if strings.Contains(line, "hunter2pw") && !strings.HasPrefix(line, "::add-mask::") {
+				t.Errorf("routing key %q: state-url's password is printed: %s", key, line)
+			}
+		}
+	}
+}
+
+// A list file that is also the state file, named once by its absolute path
+// (config.Load compares the inputs as written and sees no clash), is not a
+// list: the normal path names the clash (workspacePaths) and reads
+// nothing, so a run with a bad routing key must not read the state file's
+// JSON as mistyped process IDs.
+func TestAListFileThatIsTheStateFileIsNotReadAsAList(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	statePath := filepath.Join(h.ws, ".pagerduty-state.json")
+	if err := os.WriteFile(statePath, []byte("{\n  \"version\": 1\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	inputs := map[string]string{"process-ids": pidA, "process-ids-file": statePath}
+	r := h.run(inputs)
+	if !strings.Contains(r.stdout, "title=Invalid input%3A process-ids-file::input process-ids-file: names the same file as state-file") {
+		t.Fatalf("the normal path does not name the clash:\n%s", r.stdout)
+	}
+	inputs["pagerduty-routing-key"] = "Bearer abc"
+	r = h.run(inputs)
+	if strings.Contains(r.stdout, "file=.pagerduty-state.json") || strings.Contains(r.stdout, "is not a process ID") {
+		t.Errorf("the state file was read as a process list:\n%s", r.stdout)
+	}
+	if !strings.Contains(r.stdout, "title=Invalid input%3A pagerduty-routing-key::") || r.exit != 1 {
+		t.Errorf("exit %d: want 1 and the routing key named:\n%s", r.exit, r.stdout)
 	}
 }

@@ -44,7 +44,12 @@ func loadConfig(env Env, con *console.Console) (config.Config, error) {
 	if errors.Is(err, config.ErrHelp) {
 		return cfg, err
 	}
-	con.AddSecrets(cfg.Secrets()...) // also of a configuration with mistakes: lintLists prints
+	// Also of a configuration with mistakes: lintLists prints list
+	// entries, which may quote them.
+	con.AddSecrets(cfg.Secrets()...)
+	for _, u := range []string{cfg.StateURL, cfg.SURouterURL, cfg.EventsURL, cfg.APIURL} {
+		con.AddSecrets(escape.Credentials(u)...)
+	}
 	if err != nil {
 		reportConfigErrors(con, err)
 		lintLists(env, con, cfg, err)
@@ -52,9 +57,6 @@ func loadConfig(env Env, con *console.Console) (config.Config, error) {
 	}
 	con.SetVerbose(cfg.Verbose)
 	con.SetTerminal(cfg.SummaryFile, cfg.JSON, env.Stderr)
-	for _, u := range []string{cfg.StateURL, cfg.SURouterURL, cfg.EventsURL, cfg.APIURL} {
-		con.AddSecrets(escape.Credentials(u)...)
-	}
 	for _, w := range cfg.Warnings {
 		con.Warnf("Input", "%s", w)
 	}

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
@@ -263,6 +264,12 @@ func invalidID(id string) string {
 		why = append(why, fmt.Sprintf("%s at character %d", escape.OneLine(strconv.QuoteRune(r)), utf8.RuneCountInString(id[:i])+1))
 	}
 	shown := escape.URL(id) // a URL in the wrong column keeps its password to itself
+	if u, err := url.Parse(id); err == nil && u.Host != "" && (strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.Fragment != "") {
+		// Its path and query too: they may be a secret (a Slack webhook's
+		// token is its path), and one cut to fit below would reach the log
+		// as a prefix that no redaction of the whole secret recognises.
+		shown = u.Scheme + "://" + u.Host + "/…"
+	}
 	if len(shown) > 60 {
 		shown = shown[:60] + "…"
 	}

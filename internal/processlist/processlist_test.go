@@ -194,3 +194,26 @@ func TestMistypedIDsSayWhereAndWhy(t *testing.T) {
 		t.Errorf("problems (-want +got):\n%s", diff)
 	}
 }
+
+// A URL pasted where a process ID belongs is shown by its host alone: its
+// path and query may be a secret (a Slack webhook's token is its path),
+// and a long one cut to fit would reach the log as a prefix that no
+// redaction of the whole secret recognises.
+func TestAURLInTheIDColumnShowsOnlyItsHost(t *testing.T) {
+	const token = "Zq8xW2mN4vB6cR1tY3uI5oP7"
+	webhook := "https://hooks.slack.com/services/T0AAAAAAA/B0BBBBBBB/" + token
+	_, problems := ParseList("process-ids", webhook+"\nhttps://hb.example/ping?k=sEcReT77")
+	if len(problems) != 2 {
+		t.Fatalf("problems %v", problems)
+	}
+	for _, p := range problems {
+		for _, part := range []string{token[:6], "T0AAAAAAA", "sEcReT77", "/ping"} {
+			if strings.Contains(p.Message, part) {
+				t.Errorf("%q quotes %q", p.Message, part)
+			}
+		}
+	}
+	if !strings.HasPrefix(problems[0].Message, `"https://hooks.slack.com/…" is not a process ID (`) {
+		t.Errorf("message %q: want the URL shown by its host", problems[0].Message)
+	}
+}
