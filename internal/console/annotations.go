@@ -74,8 +74,13 @@ func (c *Console) emit(list []annotation, kind string, send func(*githubactions.
 	for i, a := range list {
 		if i == maxAnnotations-1 && len(list) > maxAnnotations {
 			send(c.gha.WithFieldsMap(map[string]string{"title": fmt.Sprintf("%d more %ss", len(list)-i, kind)}),
-				clip(fmt.Sprintf("%d more %ss not shown as annotations (GitHub keeps %d); see the log and the job summary. Next: %s",
+				clip(fmt.Sprintf("%d more %ss not shown as annotations (GitHub keeps %d); each is a line of the log. Next: %s",
 					len(list)-i, kind, maxAnnotations, c.Redact(escape.OneLine(a.message)))))
+			// Said in the log too: a pass that fails before its report
+			// (the configuration) has no job summary to list them.
+			for _, rest := range list[i:] {
+				c.line(kind + ": " + terminalLine(rest))
+			}
 			return
 		}
 		fields := map[string]string{}

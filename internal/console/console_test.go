@@ -3,6 +3,7 @@ package console
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -120,6 +121,12 @@ func TestAnnotationsAreCapped(t *testing.T) {
 	n := strings.Count("\n"+out.String(), "\n::error ")
 	if n != maxAnnotations || !strings.Contains(out.String(), "6 more errors not shown") {
 		t.Errorf("%d error annotations:\n%s", n, out.String())
+	}
+	// The ones past the cap are each a line of the log.
+	for i := 9; i < 15; i++ {
+		if !strings.Contains(out.String(), fmt.Sprintf("\nerror: error %d\n", i)) {
+			t.Errorf("error %d is not in the log:\n%s", i, out.String())
+		}
 	}
 }
 
