@@ -21,6 +21,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/org/nonce-monitor-action/internal/fakeworld/aotest"
 	"github.com/org/nonce-monitor-action/internal/fakeworld/pagerdutytest"
@@ -278,7 +279,7 @@ func TestOnTheRealNode(t *testing.T) {
 		}
 	})
 
-	t.Run("a restart that cuts a read in flight pages nobody", func(t *testing.T) {
+	t.Run("a restart that cuts a read in flight pages only what it broke", func(t *testing.T) {
 		w := newOnNode(t, node)
 		node.SlowMs(t, 3000) // a minute for its 20 slots: its read is in flight when the node restarts
 		slow := node.New(t, "slow", 20)
@@ -301,14 +302,33 @@ func TestOnTheRealNode(t *testing.T) {
 		if err := <-restarted; err != nil {
 			t.Fatalf("node.sh restart: %v", err)
 		}
-		if p.outputs["triggered-count"] != "0" || p.outputs["error-count"] != "0" || p.statuses[slow] != "loading" ||
-			!strings.Contains(p.log, "answered again after") {
-			t.Fatalf("outputs %v, statuses %v\n%s", p.outputs, p.statuses, p.log)
+		if !strings.Contains(p.log, "answered again after") {
+			t.Fatalf("the second look is not in the log\n%s", p.log)
 		}
 		for _, pid := range pool {
 			if p.statuses[pid] != "ok" {
 				t.Errorf("%s: status %q after the restart, want ok", pid, p.statuses[pid])
 			}
+		}
+		// The kill sometimes leaves the slow process's store unusable:
+		// the node then answers 500 for it on every request, a lasting
+		// failure that is that process's page (the node's README says a
+		// kill can corrupt the store). Otherwise the process is loading
+		// and nobody is paged. Which one happened is asked of the node
+		// itself, not of the action.
+		if p.statuses[slow] == "error" {
+			u := node.URL + "/" + slow + "~process@1.0/compute/at-slot"
+			if got := readShape(t, u, slow, 10*time.Second); got.Status != http.StatusInternalServerError {
+				t.Fatalf("the action paged %s as failing, but the node answers %+v\n%s", slow, describe(got), p.log)
+			}
+			if got := w.triggered(); len(got) != 1 || !strings.Contains(got[0], "error-"+slow) {
+				t.Fatalf("triggers %v, want the broken process's error incident alone\n%s", got, p.log)
+			}
+			t.Logf("the kill broke %s in the node's store; its page is the only one", slow)
+			return
+		}
+		if p.outputs["triggered-count"] != "0" || p.outputs["error-count"] != "0" || p.statuses[slow] != "loading" {
+			t.Fatalf("outputs %v, statuses %v\n%s", p.outputs, p.statuses, p.log)
 		}
 	})
 
