@@ -174,17 +174,29 @@ func NodeLacks(header http.Header, body []byte, processID string) bool {
 
 // nodeText is statusText, for a HyperBEAM node's error page: "Oops!
 // Something went wrong. Here's the rundown:" and a line per step, the
-// failing one marked ❌. That line is the reason; the rest is boilerplate
-// that would push it past the snippet's length.
+// failing one marked ❌. That step is the reason; the rest is boilerplate
+// that would push it past the snippet's length. The step goes on over the
+// indented lines after it: the node prints an Erlang term across lines,
+// and its first line alone ("{case_clause,") says nothing of the cause
+// (docs/ao-endpoints.md).
 func nodeText(status int, header http.Header, body []byte) string {
 	text := string(body[:min(len(body), 4096)])
 	if !strings.HasPrefix(strings.TrimSpace(text), "Oops!") {
 		return statusText(status, header, body)
 	}
-	for _, line := range strings.Split(text, "\n") {
-		if _, reason, ok := strings.Cut(line, "❌"); ok && strings.TrimSpace(reason) != "" {
-			return "HTTP " + itoa(status) + ": " + snippet(reason)
+	lines := strings.Split(text, "\n")
+	for i, line := range lines {
+		_, reason, ok := strings.Cut(line, "❌")
+		if !ok || strings.TrimSpace(reason) == "" {
+			continue
 		}
+		for _, more := range lines[i+1:] {
+			if strings.TrimSpace(more) == "" || strings.TrimLeft(more, " \t") == more {
+				break
+			}
+			reason += " " + more
+		}
+		return "HTTP " + itoa(status) + ": " + snippet(reason)
 	}
 	return statusText(status, header, body)
 }

@@ -22,6 +22,12 @@ const (
 	nodeNotFound  = "Message necessary to resolve request not found: " + crashPID
 	nodeErrorPage = "Oops! Something went wrong. Here's the rundown:\n✅Parsing your request\n5⃣ Resolved steps of your execution\n" +
 		"❌Error fun dev_process:compute/3 -> {rt_crash_on_purpose,2}\n"
+	// A real node's 500 for a process its store could no longer compute
+	// (after a kill in the middle of a computation): the step's Erlang
+	// term printed over three lines.
+	nodeErrorTerm = "Oops! Something went wrong. Here's the rundown:\n✅Parsing your request\n5⃣ Resolved steps of your execution\n" +
+		"❌Error fun dev_process:compute/3 -> {case_clause,\n                                 {error,\n" +
+		"                                     <<\"No scheduler information provided.\">>}}\n"
 	crashPID         = "HsoKwB3mbB316mR7jCjCSEC7RtqCOeWI9T9jY2iGsro"
 	computeError     = "--boundary\r\ncontent-disposition: form-data;name=\"body\"\r\n\r\nprocess error\r\n--boundary--"
 	routerNotFound   = `{"error":"NotFound(\"Process scheduler not found\")"}`
@@ -52,6 +58,10 @@ func TestOf(t *testing.T) {
 		{"state: another server's 404 page: the configuration's, unless the caller knows better", StateSlot, 404, html, notFoundPage,
 			Verdict{Answered: true, Blame: Config, Kind: NotFound, Detail: "HTTP 404 that is not a HyperBEAM node's answer for this process"}},
 		{"state: a computation that failed, the node's 500 (not retried): the process, not the host; its reason is the failed step", StateSlot, 500, none, nodeErrorPage,
+			Verdict{Answered: true, Blame: Process, Kind: Failing, Detail: "the node could not compute this process (HTTP 500: Error fun dev_process:compute/3 -> {rt_crash_on_purpose,2})"}},
+		{"state: a failed step printed over lines: the whole step is the reason", StateSlot, 500, none, nodeErrorTerm,
+			Verdict{Answered: true, Blame: Process, Kind: Failing, Detail: `the node could not compute this process (HTTP 500: Error fun dev_process:compute/3 -> {case_clause, {error, <<"No scheduler information provided.">>}})`}},
+		{"state: the failed step ends at the first line that is not indented", StateSlot, 500, none, nodeErrorPage + "Next step\n  indented\n",
 			Verdict{Answered: true, Blame: Process, Kind: Failing, Detail: "the node could not compute this process (HTTP 500: Error fun dev_process:compute/3 -> {rt_crash_on_purpose,2})"}},
 		{"state: a 500 page that is not the node's: a snippet of it", StateSlot, 500, none, "internal error",
 			Verdict{Answered: true, Blame: Process, Kind: Failing, Detail: "the node could not compute this process (HTTP 500: internal error)"}},
