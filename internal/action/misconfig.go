@@ -7,6 +7,8 @@ package action
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/org/nonce-monitor-action/internal/answer"
 	"github.com/org/nonce-monitor-action/internal/check"
@@ -101,8 +103,23 @@ func markMisconfigured(results []check.Result, found []misconfiguration) {
 }
 
 // sayMisconfigured reports each misconfiguration once, as an error naming
-// the input and the URL.
+// the input and the URL. When no host name of the pass resolved, it says
+// too that the cause may be the machine's DNS rather than the inputs: a
+// machine offline, or behind a resolver that knows no outside names,
+// hears "no such name" for every host, which reads like every input
+// mistyped at once.
 func sayMisconfigured(con *console.Console, found []misconfiguration) {
+	var unresolved []string
+	for _, m := range found {
+		if m.kind == check.NoSuchHost && !slices.Contains(unresolved, m.url) {
+			unresolved = append(unresolved, m.url)
+		}
+	}
+	if len(unresolved) >= 2 && len(unresolved) == len(found) {
+		// A warning: the console writes it after the errors it explains.
+		con.Warnf("DNS", "No host name of this pass resolved (%s): if this machine is offline, or its DNS resolves no outside names, the inputs named above may be right. On a GitHub-hosted runner, check them.",
+			strings.Join(unresolved, ", "))
+	}
 	for _, m := range found {
 		n := report.Count(len(m.processes), "process", "processes")
 		if m.kind == check.NoSuchHost {

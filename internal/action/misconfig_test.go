@@ -1,11 +1,14 @@
 package action
 
 import (
+	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/org/nonce-monitor-action/internal/answer"
 	"github.com/org/nonce-monitor-action/internal/check"
 	"github.com/org/nonce-monitor-action/internal/config"
+	"github.com/org/nonce-monitor-action/internal/console"
 	"github.com/org/nonce-monitor-action/internal/processlist"
 )
 
@@ -63,4 +66,48 @@ func TestNoProcessesNamesTheInputsSet(t *testing.T) {
 			t.Errorf("got %q, want %q", got, tc.want)
 		}
 	}
+}
+
+// Every host name of a pass unresolved reads like every input mistyped at
+// once; it is as likely a machine whose DNS resolves no outside names, and
+// the pass says so once. One host unresolved beside another that answered
+// is that host's input alone.
+func TestNoHostResolvedMaySayTheMachinesDNS(t *testing.T) {
+	t.Parallel()
+	noSuchHost := func(ep check.Endpoint, url string) misconfiguration {
+		return misconfiguration{input: "state-url", url: url, endpoint: ep, kind: check.NoSuchHost, processes: []int{0}}
+	}
+	state := noSuchHost(check.StateServer, "https://state.forward.computer")
+	router := noSuchHost(check.Scheduler, "https://su-router.ao-testnet.xyz")
+	for _, tc := range []struct {
+		name  string
+		found []misconfiguration
+		hint  bool
+	}{
+		{"both hosts unresolved", []misconfiguration{state, router}, true},
+		{"one host unresolved", []misconfiguration{state}, false},
+		{"one unresolved, one answering alike", []misconfiguration{state, {input: "su-router-url", url: "https://su.example.com",
+			endpoint: check.Scheduler, kind: check.NotFound, processes: []int{0}}}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			con := console.New(&out, func(string) string { return "" })
+			sayMisconfigured(con, tc.found)
+			con.Flush()
+			hint := strings.Contains(out.String(), "No host name of this pass resolved (https://state.forward.computer, https://su-router.ao-testnet.xyz)")
+			if hint != tc.hint || strings.Count(out.String(), "does not exist") != countKind(tc.found, check.NoSuchHost) {
+				t.Errorf("hint %v, want %v:\n%s", hint, tc.hint, out.String())
+			}
+		})
+	}
+}
+
+func countKind(found []misconfiguration, k check.Kind) int {
+	n := 0
+	for _, m := range found {
+		if m.kind == k {
+			n++
+		}
+	}
+	return n
 }
