@@ -62,7 +62,7 @@ func progress(con *console.Console, done *atomic.Int64, total int, timing Timing
 		for {
 			select {
 			case <-ticks:
-				con.Logf("… %d of %d processes checked (%s)", done.Load(), total, time.Since(start).Round(time.Second))
+				con.Logf("… %d of %d processes asked about (%s)", done.Load(), total, time.Since(start).Round(time.Second))
 			case <-quit:
 				return
 			}
@@ -72,7 +72,7 @@ func progress(con *console.Console, done *atomic.Int64, total int, timing Timing
 		stopTicker()
 		close(quit)
 		<-finished
-		con.Logf("checked %s in %s", report.Count(total, "process", "processes"), time.Since(start).Round(time.Millisecond))
+		con.Logf("asked both servers about %s in %s", report.Count(total, "process", "processes"), time.Since(start).Round(time.Millisecond))
 	}
 }
 

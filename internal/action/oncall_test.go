@@ -192,7 +192,7 @@ func TestLongPassLogsProgress(t *testing.T) {
 		h.fleet.Set(pid, 1, 1)
 	}
 	r := h.run(map[string]string{"process-ids": strings.Join(ids, ","), "concurrency": "2"})
-	if r.exit != 0 || !strings.Contains(r.stdout, " of 8 processes checked (") || !strings.Contains(r.stdout, "checked 8 processes in ") {
+	if r.exit != 0 || !strings.Contains(r.stdout, " of 8 processes asked about (") || !strings.Contains(r.stdout, "asked both servers about 8 processes in ") {
 		t.Fatalf("exit %d, no progress lines:\n%s", r.exit, r.stdout)
 	}
 }
