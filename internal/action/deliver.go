@@ -88,7 +88,7 @@ func (d *deliverer) send(ctx context.Context, events []incident.Event, unrecorde
 	out := make([]delivery, len(events))
 	var unavailable error
 	for i, ev := range events {
-		label := fmt.Sprintf("%s %s (%s, %s)", ev.Action, ev.Incident.DedupKey, ev.Reason, ev.Incident.Severity)
+		label := fmt.Sprintf("%s %s (%s, severity %s)", ev.Action, ev.Incident.DedupKey, ev.Reason, ev.Incident.Severity)
 		var err error
 		switch {
 		case d.to.sender == nil:

@@ -65,17 +65,16 @@ func incidentLines(p Pass) []Line {
 			break
 		}
 		inc := g[0]
-		kind := inc.Type + ", " + inc.Severity
-		if inc.Type == inc.Severity {
-			kind = inc.Type
-		}
+		// Both words always: type error and severity error share a word
+		// (docs/incidents.md), and one of them alone reads as either.
+		kind := inc.Type + ", severity " + inc.Severity
 		var since time.Time
 		for _, v := range g {
 			if t := p.troubleSince(v.ProcessID); !t.IsZero() && (since.IsZero() || t.Before(since)) {
 				since = t
 			}
 		}
-		line := fmt.Sprintf("  %-*s  %-18s  %s", width, inc.DedupKey, kind, openFor(since, p.Now))
+		line := fmt.Sprintf("  %-*s  %-27s  %s", width, inc.DedupKey, kind, openFor(since, p.Now))
 		if len(g) > 1 {
 			line += ", " + Count(len(g), "process", "processes")
 		}

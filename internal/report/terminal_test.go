@@ -92,7 +92,7 @@ func TestTerminalSaysAGroupedIncidentOnce(t *testing.T) {
 	}
 	for _, want := range []string{
 		"PagerDuty: sent 1 trigger; 1 incident open:\n",
-		"  " + key + "  server, critical    21m, 12 processes\n",
+		"  " + key + "  server, severity critical    21m, 12 processes\n",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("no %q in:\n%s", want, got)
