@@ -214,3 +214,27 @@ func TestAListFileThatIsTheStateFileIsNotReadAsAList(t *testing.T) {
 		t.Errorf("exit %d: want 1 and the routing key named:\n%s", r.exit, r.stdout)
 	}
 }
+
+// A secret pasted into a list (the REST API key in process-ids, a likely
+// slip between inputs) is kept out of the job summary, where it is
+// written Markdown-escaped: "y_Nb…" as "y\_Nb…".
+func TestASecretPastedIntoAListIsNotInTheSummary(t *testing.T) {
+	t.Parallel()
+	const apiKey = "y_NbAkKc66ryYTWUXYEu" // the shape of PagerDuty's own example key
+	h := newHarness(t)
+	r := h.run(map[string]string{
+		"process-ids":          pidA + "\n" + apiKey,
+		"pagerduty-api-token":  apiKey,
+		"pagerduty-service-id": "PABCDEF",
+	})
+	if !strings.Contains(r.summary, "Not processes") {
+		t.Fatalf("the entry is not named in the summary:\n%s", r.summary)
+	}
+	for _, out := range []struct{ name, text string }{{"log", r.stdout}, {"summary", r.summary}} {
+		for _, line := range strings.Split(out.text, "\n") {
+			if strings.Contains(line, "NbAkKc66ryYTWUXYEu") && !strings.HasPrefix(line, "::add-mask::") {
+				t.Errorf("the API key is in the %s: %s", out.name, line)
+			}
+		}
+	}
+}
