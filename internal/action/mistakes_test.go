@@ -238,3 +238,31 @@ func TestASecretPastedIntoAListIsNotInTheSummary(t *testing.T) {
 		}
 	}
 }
+
+// An entry too long to quote whole is cut to 60 characters: a secret in
+// it (here the Slack webhook, pasted without its scheme) must be redacted
+// before the cut, or a prefix of it that no redaction recognises reaches
+// the log and the summary.
+func TestALongEntryIsRedactedBeforeItIsCut(t *testing.T) {
+	t.Parallel()
+	const token = "Zq8xW2mN4vB6cR1tY3uI5oP7"
+	hook := "https://hooks.slack.com/services/T0AAAAAAA/B0BBBBBBB/" + token
+	for _, key := range []string{routingKey, "Bearer abc"} { // the normal path, and lintLists'
+		h := newHarness(t)
+		r := h.run(map[string]string{
+			"process-ids":           pidA + "\n" + strings.TrimPrefix(hook, "https://"),
+			"slack-webhook-url":     hook,
+			"pagerduty-routing-key": key,
+		})
+		if !strings.Contains(r.stdout, "title=Invalid input%3A process-ids::") {
+			t.Fatalf("key %q: the entry is not named:\n%s", key, r.stdout)
+		}
+		for _, out := range []struct{ name, text string }{{"log", r.stdout}, {"summary", r.summary}} {
+			for _, line := range strings.Split(out.text, "\n") {
+				if strings.Contains(line, token[:6]) && !strings.HasPrefix(line, "::add-mask::") {
+					t.Errorf("key %q: part of the webhook's token is in the %s: %s", key, out.name, line)
+				}
+			}
+		}
+	}
+}
