@@ -266,3 +266,25 @@ func TestALongEntryIsRedactedBeforeItIsCut(t *testing.T) {
 		}
 	}
 }
+
+// A list file that is a symbolic link the action will not follow (out of
+// the workspace, or to nothing) says so, and where it leads: not "path
+// escapes from parent", nor "not in the workspace" of a link that is.
+func TestAListFileThatLinksOutSaysSo(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, target string }{{"out", "/etc/hostname"}, {"dangling", "lists/gone.txt"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			if err := os.Symlink(tc.target, filepath.Join(h.ws, "ids.txt")); err != nil {
+				t.Fatal(err)
+			}
+			for _, key := range []string{routingKey, "Bearer abc"} {
+				r := h.run(map[string]string{"process-ids": "", "process-ids-file": "ids.txt", "pagerduty-routing-key": key})
+				want := "::error title=Invalid input%3A process-ids-file::input process-ids-file: cannot read ids.txt: ids.txt is a symbolic link to " + tc.target
+				if !strings.Contains(r.stdout, want) || strings.Contains(r.stdout, "escapes from parent") || strings.Contains(r.stdout, "is not in the workspace") {
+					t.Errorf("key %q: want %q in:\n%s", key, want, r.stdout)
+				}
+			}
+		})
+	}
+}
