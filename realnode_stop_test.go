@@ -87,6 +87,13 @@ func stopTheNode(t *testing.T, node *realnodetest.Node, pool []string) {
 		// and nobody is paged. Which one happened is asked of the node
 		// itself, not of the action.
 		if p.statuses[slow] == "error" {
+			// The page must be for the node's 500 that the action read
+			// itself (after the second look), not for the cut read: a
+			// node that happens to be broken must not hide a second look
+			// that paged a read the restart cut.
+			if e := p.errs[slow]; !strings.Contains(e, "could not compute this process (HTTP 500") {
+				t.Fatalf("the action paged %s for %q, not for the node's 500\n%s", slow, e, p.log)
+			}
 			u := node.URL + "/" + slow + "~process@1.0/compute/at-slot"
 			if got := readShape(t, u, slow, 10*time.Second); got.Status != http.StatusInternalServerError {
 				t.Fatalf("the action paged %s as failing, but the node answers %+v\n%s", slow, describe(got), p.log)

@@ -47,6 +47,7 @@ type nodePass struct {
 	outputs  map[string]string
 	log      string
 	statuses map[string]string // the report file's status of each process
+	errs     map[string]string // and its error, if any
 }
 
 // pass runs one monitoring pass of pids through the binary.
@@ -77,16 +78,17 @@ func (w *onNode) pass(pids []string, with map[string]string) nodePass {
 	if p.outputs, err = ghatest.ParseOutputs(string(raw)); err != nil {
 		w.t.Fatal(err)
 	}
-	p.statuses = reportStatuses(w.t, filepath.Join(w.ws, ".nonce-monitor-report.json"))
+	p.statuses, p.errs = reportStatuses(w.t, filepath.Join(w.ws, ".nonce-monitor-report.json"))
 	return p
 }
 
-func reportStatuses(t *testing.T, path string) map[string]string {
+func reportStatuses(t *testing.T, path string) (statuses, errs map[string]string) {
 	t.Helper()
 	var f struct {
 		Processes []struct {
-			ProcessID string `json:"process_id"`
-			Status    string `json:"status"`
+			ProcessID string  `json:"process_id"`
+			Status    string  `json:"status"`
+			Error     *string `json:"error"`
 		} `json:"processes"`
 	}
 	raw, err := os.ReadFile(path)
@@ -96,11 +98,14 @@ func reportStatuses(t *testing.T, path string) map[string]string {
 	if err := json.Unmarshal(raw, &f); err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]string{}
+	statuses, errs = map[string]string{}, map[string]string{}
 	for _, p := range f.Processes {
-		out[p.ProcessID] = p.Status
+		statuses[p.ProcessID] = p.Status
+		if p.Error != nil {
+			errs[p.ProcessID] = *p.Error
+		}
 	}
-	return out
+	return statuses, errs
 }
 
 // triggered is every trigger PagerDuty received, as type-subject: its

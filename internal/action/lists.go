@@ -35,7 +35,7 @@ func readLists(con *console.Console, ws *workspace.Dir, cfg config.Config, paths
 	var l lists
 	targets, problems, err := processlist.Load(processlist.Sources{
 		Inline: cfg.ProcessIDs, IDsFile: paths["process-ids-file"], MapFile: paths["process-map-file"],
-		Read: ws.ReadInput, CheckURL: config.CheckURL, DefaultStateURL: cfg.StateURL,
+		Read: ws.ReadInput, CheckURL: config.CheckURL, Redact: con.Redact, DefaultStateURL: cfg.StateURL,
 	})
 	var se *processlist.SourceError
 	if errors.As(err, &se) {
@@ -45,7 +45,7 @@ func readLists(con *console.Console, ws *workspace.Dir, cfg config.Config, paths
 		reportConfigErrors(con, err)
 		return l, errNotReady
 	}
-	silenced, silenceProblems := processlist.ParseList("silenced-process-ids", cfg.SilencedIDs)
+	silenced, silenceProblems := processlist.ParseList("silenced-process-ids", cfg.SilencedIDs, con.Redact)
 	problems = append(problems, silenceProblems...)
 	for _, p := range problems {
 		if !p.Dropped {

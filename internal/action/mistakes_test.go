@@ -214,3 +214,77 @@ func TestAListFileThatIsTheStateFileIsNotReadAsAList(t *testing.T) {
 		t.Errorf("exit %d: want 1 and the routing key named:\n%s", r.exit, r.stdout)
 	}
 }
+
+// A secret pasted into a list (the REST API key in process-ids, a likely
+// slip between inputs) is kept out of the job summary, where it is
+// written Markdown-escaped: "y_Nb…" as "y\_Nb…".
+func TestASecretPastedIntoAListIsNotInTheSummary(t *testing.T) {
+	t.Parallel()
+	const apiKey = "y_NbAkKc66ryYTWUXYEu" // the shape of PagerDuty's own example key
+	h := newHarness(t)
+	r := h.run(map[string]string{
+		"process-ids":          pidA + "\n" + apiKey,
+		"pagerduty-api-token":  apiKey,
+		"pagerduty-service-id": "PABCDEF",
+	})
+	if !strings.Contains(r.summary, "Not processes") {
+		t.Fatalf("the entry is not named in the summary:\n%s", r.summary)
+	}
+	for _, out := range []struct{ name, text string }{{"log", r.stdout}, {"summary", r.summary}} {
+		for _, line := range strings.Split(out.text, "\n") {
+			if strings.Contains(line, "NbAkKc66ryYTWUXYEu") && !strings.HasPrefix(line, "::add-mask::") {
+				t.Errorf("the API key is in the %s: %s", out.name, line)
+			}
+		}
+	}
+}
+
+// An entry too long to quote whole is cut to 60 characters: a secret in
+// it (here the Slack webhook, pasted without its scheme) must be redacted
+// before the cut, or a prefix of it that no redaction recognises reaches
+// the log and the summary.
+func TestALongEntryIsRedactedBeforeItIsCut(t *testing.T) {
+	t.Parallel()
+	const token = "Zq8xW2mN4vB6cR1tY3uI5oP7"
+	hook := "https://hooks.slack.com/services/T0AAAAAAA/B0BBBBBBB/" + token
+	for _, key := range []string{routingKey, "Bearer abc"} { // the normal path, and lintLists'
+		h := newHarness(t)
+		r := h.run(map[string]string{
+			"process-ids":           pidA + "\n" + strings.TrimPrefix(hook, "https://"),
+			"slack-webhook-url":     hook,
+			"pagerduty-routing-key": key,
+		})
+		if !strings.Contains(r.stdout, "title=Invalid input%3A process-ids::") {
+			t.Fatalf("key %q: the entry is not named:\n%s", key, r.stdout)
+		}
+		for _, out := range []struct{ name, text string }{{"log", r.stdout}, {"summary", r.summary}} {
+			for _, line := range strings.Split(out.text, "\n") {
+				if strings.Contains(line, token[:6]) && !strings.HasPrefix(line, "::add-mask::") {
+					t.Errorf("key %q: part of the webhook's token is in the %s: %s", key, out.name, line)
+				}
+			}
+		}
+	}
+}
+
+// A list file that is a symbolic link the action will not follow (out of
+// the workspace, or to nothing) says so, and where it leads: not "path
+// escapes from parent", nor "not in the workspace" of a link that is.
+func TestAListFileThatLinksOutSaysSo(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, target string }{{"out", "/etc/hostname"}, {"dangling", "lists/gone.txt"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			if err := os.Symlink(tc.target, filepath.Join(h.ws, "ids.txt")); err != nil {
+				t.Fatal(err)
+			}
+			for _, key := range []string{routingKey, "Bearer abc"} {
+				r := h.run(map[string]string{"process-ids": "", "process-ids-file": "ids.txt", "pagerduty-routing-key": key})
+				want := "::error title=Invalid input%3A process-ids-file::input process-ids-file: cannot read ids.txt: ids.txt is a symbolic link to " + tc.target
+				if !strings.Contains(r.stdout, want) || strings.Contains(r.stdout, "escapes from parent") || strings.Contains(r.stdout, "is not in the workspace") {
+					t.Errorf("key %q: want %q in:\n%s", key, want, r.stdout)
+				}
+			}
+		})
+	}
+}

@@ -19,6 +19,11 @@ const (
 	maxAnnotationMessage = 4096
 )
 
+// maxLoggedPastCap bounds the annotations past the runner's cap that are
+// written as lines of the log: a wrong file named as a process list can
+// hold a mistake a line, hundreds of thousands of them.
+const maxLoggedPastCap = 500
+
 type annotation struct {
 	title, message, file string
 	line                 int
@@ -73,13 +78,21 @@ func (c *Console) emit(list []annotation, kind string, send func(*githubactions.
 	}
 	for i, a := range list {
 		if i == maxAnnotations-1 && len(list) > maxAnnotations {
-			send(c.gha.WithFieldsMap(map[string]string{"title": fmt.Sprintf("%d more %ss", len(list)-i, kind)}),
-				clip(fmt.Sprintf("%d more %ss not shown as annotations (GitHub keeps %d); each is a line of the log. Next: %s",
-					len(list)-i, kind, maxAnnotations, c.Redact(escape.OneLine(a.message)))))
+			rest := list[i:]
+			logged, where := rest, "each is a line of the log"
+			if len(rest) > maxLoggedPastCap {
+				logged, where = rest[:maxLoggedPastCap], fmt.Sprintf("the first %d are lines of the log", maxLoggedPastCap)
+			}
+			send(c.gha.WithFieldsMap(map[string]string{"title": fmt.Sprintf("%d more %ss", len(rest), kind)}),
+				clip(fmt.Sprintf("%d more %ss not shown as annotations (GitHub keeps %d); %s. Next: %s",
+					len(rest), kind, maxAnnotations, where, c.Redact(escape.OneLine(a.message)))))
 			// Said in the log too: a pass that fails before its report
 			// (the configuration) has no job summary to list them.
-			for _, rest := range list[i:] {
-				c.line(kind + ": " + terminalLine(rest))
+			for _, r := range logged {
+				c.line(kind + ": " + terminalLine(r))
+			}
+			if n := len(rest) - len(logged); n > 0 {
+				c.line(fmt.Sprintf("%s: and %d more %ss, not shown", kind, n, kind))
 			}
 			return
 		}

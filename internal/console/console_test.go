@@ -212,3 +212,64 @@ func TestTerminalSummaryAndOutputsOnlyWhenAsked(t *testing.T) {
 		t.Errorf("summary %q, stdout %q, log %q", md, out.String(), log.String())
 	}
 }
+
+// The annotations past the cap are lines of the log, but not without
+// bound: a list file of 200,000 mistyped lines (a wrong file named) must
+// not write 40 MB of log; the first maxLoggedPastCap are lines, then one
+// says how many more.
+func TestAnnotationsPastTheCapAreBoundedInTheLog(t *testing.T) {
+	c, out, _ := newTest(t)
+	n := maxAnnotations - 1 + maxLoggedPastCap + 100
+	for i := range n {
+		c.Errorf("E", "error %d", i)
+	}
+	c.Flush()
+	log := out.String()
+	if got := strings.Count(log, "\nerror: error "); got != maxLoggedPastCap {
+		t.Errorf("%d lines past the cap, want %d", got, maxLoggedPastCap)
+	}
+	for _, want := range []string{
+		fmt.Sprintf("::%d more errors not shown as annotations (GitHub keeps 10); the first %d are lines of the log. Next: error 9\n", n-9, maxLoggedPastCap),
+		fmt.Sprintf("\nerror: error %d\nerror: and 100 more errors, not shown\n", maxAnnotations-2+maxLoggedPastCap),
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("no %q in the log", want)
+		}
+	}
+}
+
+// At exactly the cap every annotation is its own; one past it, the tenth
+// sums up two, each a line of the log.
+func TestAnnotationsAtTheCap(t *testing.T) {
+	for _, tc := range []struct{ n, annotations, lines int }{{10, 10, 0}, {11, 10, 2}} {
+		c, out, _ := newTest(t)
+		for i := range tc.n {
+			c.Warnf("W", "warning %d", i)
+		}
+		c.Flush()
+		log := out.String()
+		if a, l := strings.Count("\n"+log, "\n::warning "), strings.Count("\n"+log, "\nwarning: "); a != tc.annotations || l != tc.lines {
+			t.Errorf("%d warnings: %d annotations and %d lines, want %d and %d:\n%s", tc.n, a, l, tc.annotations, tc.lines, log)
+		}
+		if tc.n == 11 && !strings.Contains(log, "::2 more warnings not shown as annotations (GitHub keeps 10); each is a line of the log. Next: warning 9\n") {
+			t.Errorf("11 warnings:\n%s", log)
+		}
+	}
+}
+
+// What is past the cap passes the gate as every log line does.
+func TestAnnotationsPastTheCapAreInertLines(t *testing.T) {
+	c, out, _ := newTest(t)
+	c.AddSecrets("s3cr3t-token")
+	for i := range 12 {
+		c.ErrorAt("ids\n::error::f.txt", i+1, "Invalid input: "+attack, "\u202e"+attack+" s3cr3t-token")
+	}
+	c.Flush()
+	if n := len(commands(out.String())); n != 1+maxAnnotations { // the mask, and the annotations
+		t.Errorf("%d commands:\n%s", n, out.String())
+	}
+	// Once: in the mask.
+	if strings.Count(out.String(), "s3cr3t-token") != 1 || strings.Contains(out.String(), "\u202e") {
+		t.Errorf("a secret or a bidi control is in the log:\n%s", out.String())
+	}
+}

@@ -10,7 +10,8 @@ import (
 // Secrets redacts known secret values from text. A URL secret is also
 // redacted in the forms an error message may quote it in: as net/url
 // re-encodes it (lower-case scheme), its path, its query, and its
-// credentials.
+// credentials. Every form is also redacted as Markdown renders it, since
+// the job summary is redacted after it is rendered.
 type Secrets struct {
 	values   map[string]bool
 	replacer *strings.Replacer
@@ -34,6 +35,11 @@ func (s *Secrets) Add(v string) {
 	for _, f := range forms {
 		if len(f) >= minSecretLen && f != "/" {
 			s.values[f] = true
+			// As the job summary writes it (Markdown escapes "_", "*",
+			// "@", ...): the summary is redacted after it is rendered.
+			if md := Markdown(f); md != f && len(md) >= minSecretLen {
+				s.values[md] = true
+			}
 		}
 	}
 	s.replacer = nil

@@ -32,3 +32,26 @@ func TestSecretsRedactEveryFormOfAURL(t *testing.T) {
 		t.Errorf("Redact changed a message without secrets: %q", got)
 	}
 }
+
+// The job summary is Markdown: a secret in it is escaped before the
+// console redacts the summary ("y_Nb…" is written "y\_Nb…"), so the
+// escaped form must be redacted too. PagerDuty's REST API keys hold "_",
+// "-" and "+" (its own example key is y_NbAkKc66ryYTWUXYEu).
+func TestSecretsRedactTheirMarkdownForm(t *testing.T) {
+	s := NewSecrets()
+	s.Add("y_NbAkKc66ryYTWUXYEu")
+	for _, c := range Credentials("https://ghp_tokenOnly@state2.example") {
+		s.Add(c)
+	}
+	for _, text := range []string{
+		`process-ids: "y_NbAkKc66ryYTWUXYEu" is not a process ID`,
+		`Get "https://ghp_tokenOnly@state2.example/x"`,
+	} {
+		got := s.Redact("- " + Markdown(text))
+		for _, secret := range []string{"NbAkKc66ryYTWUXYEu", "tokenOnly"} {
+			if strings.Contains(got, secret) {
+				t.Errorf("Redact(Markdown(%q)) = %q leaks %q", text, got, secret)
+			}
+		}
+	}
+}

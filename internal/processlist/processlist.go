@@ -58,13 +58,15 @@ func (p Problem) String() string {
 // Sources names where processes come from. Read reads a file named by
 // IDsFile or MapFile (the shell confines it to the workspace and bounds
 // it); CheckURL says whether a state server URL is acceptable (the
-// configuration's rule).
+// configuration's rule); Redact removes known secrets from an entry
+// before it is cut to be quoted (nil: none known).
 type Sources struct {
 	Inline          string
 	IDsFile         string
 	MapFile         string
 	Read            func(name string) ([]byte, error)
 	CheckURL        func(string) error
+	Redact          func(string) string
 	DefaultStateURL string
 }
 
@@ -100,20 +102,21 @@ func Load(s Sources) ([]Target, []Problem, error) {
 		all = append(all, es...)
 		problems = append(problems, ps...)
 	}
-	add(parseInline("process-ids", s.Inline))
+	redact := orNone(s.Redact)
+	add(parseInline("process-ids", s.Inline, redact))
 	if s.IDsFile != "" {
 		data, err := readFile(s.Read, s.IDsFile)
 		if err != nil {
 			return nil, nil, &SourceError{Source: "process-ids-file", Err: err}
 		}
-		add(parseIDsFile("process-ids-file", s.IDsFile, data, s.CheckURL))
+		add(parseIDsFile("process-ids-file", s.IDsFile, data, s.CheckURL, redact))
 	}
 	if s.MapFile != "" {
 		data, err := readFile(s.Read, s.MapFile)
 		if err != nil {
 			return nil, nil, &SourceError{Source: "process-map-file", Err: err}
 		}
-		es, ps, err := parseMapFile("process-map-file", s.MapFile, data, s.CheckURL)
+		es, ps, err := parseMapFile("process-map-file", s.MapFile, data, s.CheckURL, redact)
 		if err != nil {
 			return nil, nil, &SourceError{Source: "process-map-file", Err: err}
 		}
@@ -133,9 +136,10 @@ func readFile(read func(string) ([]byte, error), name string) ([]byte, error) {
 }
 
 // ParseList reads process IDs separated by newlines, commas or spaces, with
-// # comments, as the process-ids input takes them. Problems name input.
-func ParseList(input, text string) ([]string, []Problem) {
-	entries, problems := parseInline(input, text)
+// # comments, as the process-ids input takes them. Problems name input;
+// redact is Sources.Redact.
+func ParseList(input, text string, redact func(string) string) ([]string, []Problem) {
+	entries, problems := parseInline(input, text, orNone(redact))
 	ids := make([]string, len(entries))
 	for i, e := range entries {
 		ids[i] = e.ProcessID
@@ -143,14 +147,22 @@ func ParseList(input, text string) ([]string, []Problem) {
 	return ids, problems
 }
 
-func parseInline(input, text string) ([]entry, []Problem) {
+// orNone is redact, or no redaction when it is nil.
+func orNone(redact func(string) string) func(string) string {
+	if redact == nil {
+		return func(s string) string { return s }
+	}
+	return redact
+}
+
+func parseInline(input, text string, redact func(string) string) ([]entry, []Problem) {
 	var entries []entry
 	var problems []Problem
 	for _, line := range strings.Split(text, "\n") {
 		line, _, _ = strings.Cut(line, "#")
 		for _, id := range strings.FieldsFunc(line, isSeparator) {
 			if !validID(id) {
-				problems = append(problems, Problem{Input: input, Message: invalidID(id), Dropped: true})
+				problems = append(problems, Problem{Input: input, Message: invalidID(id, redact), Dropped: true})
 				continue
 			}
 			entries = append(entries, entry{ProcessID: id, origin: input})
@@ -159,7 +171,7 @@ func parseInline(input, text string) ([]entry, []Problem) {
 	return entries, problems
 }
 
-func parseIDsFile(input, name string, data []byte, checkURL func(string) error) ([]entry, []Problem) {
+func parseIDsFile(input, name string, data []byte, checkURL func(string) error, redact func(string) string) ([]entry, []Problem) {
 	var entries []entry
 	var problems []Problem
 	for i, line := range strings.Split(string(data), "\n") {
@@ -173,7 +185,7 @@ func parseIDsFile(input, name string, data []byte, checkURL func(string) error) 
 		case len(fields) > 2:
 			at.Message = fmt.Sprintf("expected a process ID and an optional state server URL, found %d fields", len(fields))
 		case !validID(fields[0]):
-			at.Message = invalidID(fields[0])
+			at.Message = invalidID(fields[0], redact)
 		case len(fields) == 2 && checkURL(fields[1]) != nil:
 			at.Message = fmt.Sprintf("state server for %s: %v", fields[0], checkURL(fields[1]))
 		default:
@@ -189,7 +201,7 @@ func parseIDsFile(input, name string, data []byte, checkURL func(string) error) 
 	return entries, problems
 }
 
-func parseMapFile(input, name string, data []byte, checkURL func(string) error) ([]entry, []Problem, error) {
+func parseMapFile(input, name string, data []byte, checkURL func(string) error, redact func(string) string) ([]entry, []Problem, error) {
 	var m map[string]string
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&m); err != nil {
@@ -205,7 +217,7 @@ func parseMapFile(input, name string, data []byte, checkURL func(string) error) 
 	for _, id := range ids {
 		switch {
 		case !validID(id):
-			problems = append(problems, Problem{Input: input, File: name, Message: invalidID(id), Dropped: true})
+			problems = append(problems, Problem{Input: input, File: name, Message: invalidID(id, redact), Dropped: true})
 		case checkURL(m[id]) != nil:
 			problems = append(problems, Problem{Input: input, File: name, Message: fmt.Sprintf("state server for %s: %v", id, checkURL(m[id])), Dropped: true})
 		default:
@@ -253,8 +265,10 @@ func isSeparator(r rune) bool {
 }
 
 // invalidID says why id is not a process ID, and what one is. The entry is
-// shown escaped, cut to 60 characters, and without a URL's credentials.
-func invalidID(id string) string {
+// shown escaped, without a URL's credentials, redacted, and only then cut
+// to 60 characters: a secret cut first would reach the log as a prefix
+// that no redaction of the whole secret recognises.
+func invalidID(id string, redact func(string) string) string {
 	var why []string
 	if n := utf8.RuneCountInString(id); n != idLength {
 		why = append(why, fmt.Sprintf("%d characters", n))
@@ -270,6 +284,7 @@ func invalidID(id string) string {
 		// as a prefix that no redaction of the whole secret recognises.
 		shown = u.Scheme + "://" + u.Host + "/…"
 	}
+	shown = redact(shown)
 	if len(shown) > 60 {
 		shown = shown[:60] + "…"
 	}

@@ -202,7 +202,7 @@ func TestMistypedIDsSayWhereAndWhy(t *testing.T) {
 func TestAURLInTheIDColumnShowsOnlyItsHost(t *testing.T) {
 	const token = "Zq8xW2mN4vB6cR1tY3uI5oP7"
 	webhook := "https://hooks.slack.com/services/T0AAAAAAA/B0BBBBBBB/" + token
-	_, problems := ParseList("process-ids", webhook+"\nhttps://hb.example/ping?k=sEcReT77")
+	_, problems := ParseList("process-ids", webhook+"\nhttps://hb.example/ping?k=sEcReT77", nil)
 	if len(problems) != 2 {
 		t.Fatalf("problems %v", problems)
 	}
@@ -215,5 +215,29 @@ func TestAURLInTheIDColumnShowsOnlyItsHost(t *testing.T) {
 	}
 	if !strings.HasPrefix(problems[0].Message, `"https://hooks.slack.com/…" is not a process ID (`) {
 		t.Errorf("message %q: want the URL shown by its host", problems[0].Message)
+	}
+}
+
+// An entry too long to quote whole is redacted before it is cut: a secret
+// cut first would leave a prefix that no redaction recognises.
+func TestALongEntryIsRedactedBeforeItIsCut(t *testing.T) {
+	const secret = "Zq8xW2mN4vB6cR1tY3uI5oP7"
+	entry := "hooks.slack.com/services/T0AAAAAAA/B0BBBBBBB/" + secret // no scheme: not a URL with a host
+	redact := func(s string) string { return strings.ReplaceAll(s, secret, "***") }
+	for _, src := range []Sources{
+		{Inline: entry, Redact: redact},
+		{IDsFile: "ids.txt", Read: func(string) ([]byte, error) { return []byte(entry + "\n"), nil }, CheckURL: config.CheckURL, Redact: redact},
+		{MapFile: "map.json", Read: func(string) ([]byte, error) { return []byte(`{"` + entry + `": "https://s.example"}`), nil }, CheckURL: config.CheckURL, Redact: redact},
+	} {
+		_, problems, err := Load(src)
+		if err != nil || len(problems) != 1 {
+			t.Fatalf("problems %v, %v", problems, err)
+		}
+		if m := problems[0].Message; strings.Contains(m, secret[:6]) || !strings.Contains(m, `B0BBBBBBB/***"`) {
+			t.Errorf("%q: want the secret redacted before the cut", m)
+		}
+	}
+	if _, problems := ParseList("silenced-process-ids", entry, redact); len(problems) != 1 || strings.Contains(problems[0].Message, secret[:6]) {
+		t.Errorf("silenced: %v", problems)
 	}
 }

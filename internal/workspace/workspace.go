@@ -108,7 +108,7 @@ func (d *Dir) ReadOwn(name string) ([]byte, error) {
 func (d *Dir) ReadInput(name string) ([]byte, error) {
 	f, err := d.open(name)
 	if err != nil {
-		return nil, err
+		return nil, d.linkNotFollowed(name, err)
 	}
 	defer f.Close()
 	info, err := f.Stat()
@@ -119,6 +119,22 @@ func (d *Dir) ReadInput(name string) ([]byte, error) {
 		return nil, notRegular(name, info)
 	}
 	return readBounded(f, name)
+}
+
+// linkNotFollowed is err, the failure to open name, unless name is a
+// symbolic link: then it says where the link leads, which is not a file
+// in the workspace (outside it, or nothing), rather than the root's "path
+// escapes from parent" or a "does not exist" of a link that does.
+func (d *Dir) linkNotFollowed(name string, err error) error {
+	info, lerr := d.root.Lstat(name)
+	if lerr != nil || info.Mode()&fs.ModeSymlink == 0 {
+		return err
+	}
+	target, lerr := d.root.Readlink(name)
+	if lerr != nil {
+		return err
+	}
+	return fmt.Errorf("%s is a symbolic link to %s, which is not a file in the workspace %s: a link may lead only to a file inside it", name, target, d.path)
 }
 
 // open opens for reading without blocking: a FIFO would otherwise wait for

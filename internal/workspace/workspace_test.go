@@ -128,3 +128,21 @@ func TestWriteIsAtomicAndLeavesNoTemporaryFile(t *testing.T) {
 		t.Error("write into a missing directory succeeded")
 	}
 }
+
+// An input file that is a link the root does not follow (out of the
+// workspace, or to nothing) says where it leads; not the root's "path
+// escapes from parent", nor a "does not exist" of a link that exists.
+func TestAnInputLinkNotFollowedSaysWhereItLeads(t *testing.T) {
+	t.Parallel()
+	d, ws := open(t)
+	for name, target := range map[string]string{"out.txt": "/etc/hostname", "dangling.txt": "gone.txt"} {
+		os.Symlink(target, filepath.Join(ws, name))
+		_, err := d.ReadInput(name)
+		if err == nil || errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), name+" is a symbolic link to "+target+", which is not a file in the workspace") {
+			t.Errorf("ReadInput(%s) = %v", name, err)
+		}
+	}
+	if _, err := d.ReadInput("missing.txt"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("ReadInput(missing) = %v, want a file that does not exist", err)
+	}
+}
