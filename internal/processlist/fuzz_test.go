@@ -14,7 +14,7 @@ func FuzzParseIDsFile(f *testing.F) {
 	f.Add(idA + "," + idB + "\r\n")
 	f.Add("\x00\xff" + idA + " ftp://x y")
 	f.Fuzz(func(t *testing.T, text string) {
-		entries, problems := parseIDsFile("process-ids-file", "ids.txt", []byte(text), config.CheckURL, orNone(nil))
+		entries, problems := parseIDsFile("ids.txt", []byte(text), vet{config.CheckURL, orNone(nil)})
 		lines := strings.Count(text, "\n") + 1
 		for _, e := range entries {
 			if !validID(e.ProcessID) {
@@ -42,7 +42,7 @@ func FuzzParseMapFile(f *testing.F) {
 	f.Add(`{"x": 1}`)
 	f.Add(`[]`)
 	f.Fuzz(func(t *testing.T, text string) {
-		entries, _, err := parseMapFile("process-map-file", "map.json", []byte(text), config.CheckURL, orNone(nil))
+		entries, _, err := parseMapFile("map.json", []byte(text), vet{config.CheckURL, orNone(nil)})
 		if err != nil {
 			return
 		}

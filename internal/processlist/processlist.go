@@ -7,12 +7,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/org/nonce-monitor-action/internal/escape"
 )
@@ -102,21 +99,21 @@ func Load(s Sources) ([]Target, []Problem, error) {
 		all = append(all, es...)
 		problems = append(problems, ps...)
 	}
-	redact := orNone(s.Redact)
-	add(parseInline("process-ids", s.Inline, redact))
+	v := vet{checkURL: s.CheckURL, redact: orNone(s.Redact)}
+	add(parseInline("process-ids", s.Inline, v.redact))
 	if s.IDsFile != "" {
 		data, err := readFile(s.Read, s.IDsFile)
 		if err != nil {
 			return nil, nil, &SourceError{Source: "process-ids-file", Err: err}
 		}
-		add(parseIDsFile("process-ids-file", s.IDsFile, data, s.CheckURL, redact))
+		add(parseIDsFile(s.IDsFile, data, v))
 	}
 	if s.MapFile != "" {
 		data, err := readFile(s.Read, s.MapFile)
 		if err != nil {
 			return nil, nil, &SourceError{Source: "process-map-file", Err: err}
 		}
-		es, ps, err := parseMapFile("process-map-file", s.MapFile, data, s.CheckURL, redact)
+		es, ps, err := parseMapFile(s.MapFile, data, v)
 		if err != nil {
 			return nil, nil, &SourceError{Source: "process-map-file", Err: err}
 		}
@@ -147,6 +144,14 @@ func ParseList(input, text string, redact func(string) string) ([]string, []Prob
 	return ids, problems
 }
 
+// vet is how a file's entries are judged and shown: its state server URLs
+// checked (Sources.CheckURL), an entry that is not a process ID redacted
+// before it is cut to be shown (Sources.Redact).
+type vet struct {
+	checkURL func(string) error
+	redact   func(string) string
+}
+
 // orNone is redact, or no redaction when it is nil.
 func orNone(redact func(string) string) func(string) string {
 	if redact == nil {
@@ -171,7 +176,8 @@ func parseInline(input, text string, redact func(string) string) ([]entry, []Pro
 	return entries, problems
 }
 
-func parseIDsFile(input, name string, data []byte, checkURL func(string) error, redact func(string) string) ([]entry, []Problem) {
+func parseIDsFile(name string, data []byte, v vet) ([]entry, []Problem) {
+	const input = "process-ids-file"
 	var entries []entry
 	var problems []Problem
 	for i, line := range strings.Split(string(data), "\n") {
@@ -185,9 +191,9 @@ func parseIDsFile(input, name string, data []byte, checkURL func(string) error, 
 		case len(fields) > 2:
 			at.Message = fmt.Sprintf("expected a process ID and an optional state server URL, found %d fields", len(fields))
 		case !validID(fields[0]):
-			at.Message = invalidID(fields[0], redact)
-		case len(fields) == 2 && checkURL(fields[1]) != nil:
-			at.Message = fmt.Sprintf("state server for %s: %v", fields[0], checkURL(fields[1]))
+			at.Message = invalidID(fields[0], v.redact)
+		case len(fields) == 2 && v.checkURL(fields[1]) != nil:
+			at.Message = fmt.Sprintf("state server for %s: %v", fields[0], v.checkURL(fields[1]))
 		default:
 			e := entry{ProcessID: fields[0], origin: fmt.Sprintf("%s:%d", name, i+1)}
 			if len(fields) == 2 {
@@ -201,7 +207,8 @@ func parseIDsFile(input, name string, data []byte, checkURL func(string) error, 
 	return entries, problems
 }
 
-func parseMapFile(input, name string, data []byte, checkURL func(string) error, redact func(string) string) ([]entry, []Problem, error) {
+func parseMapFile(name string, data []byte, v vet) ([]entry, []Problem, error) {
+	const input = "process-map-file"
 	var m map[string]string
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&m); err != nil {
@@ -217,9 +224,9 @@ func parseMapFile(input, name string, data []byte, checkURL func(string) error, 
 	for _, id := range ids {
 		switch {
 		case !validID(id):
-			problems = append(problems, Problem{Input: input, File: name, Message: invalidID(id, redact), Dropped: true})
-		case checkURL(m[id]) != nil:
-			problems = append(problems, Problem{Input: input, File: name, Message: fmt.Sprintf("state server for %s: %v", id, checkURL(m[id])), Dropped: true})
+			problems = append(problems, Problem{Input: input, File: name, Message: invalidID(id, v.redact), Dropped: true})
+		case v.checkURL(m[id]) != nil:
+			problems = append(problems, Problem{Input: input, File: name, Message: fmt.Sprintf("state server for %s: %v", id, v.checkURL(m[id])), Dropped: true})
 		default:
 			entries = append(entries, entry{ProcessID: id, StateURL: m[id], origin: name})
 		}
@@ -262,39 +269,4 @@ func merge(entries []entry, defaultStateURL string) ([]Target, []Problem) {
 
 func isSeparator(r rune) bool {
 	return r == ',' || r == ' ' || r == '\t' || r == '\r' || r == '\n'
-}
-
-// invalidID says why id is not a process ID, and what one is. The entry is
-// shown escaped, without a URL's credentials, redacted, and only then cut
-// to 60 characters: a secret cut first would reach the log as a prefix
-// that no redaction of the whole secret recognises.
-func invalidID(id string, redact func(string) string) string {
-	var why []string
-	if n := utf8.RuneCountInString(id); n != idLength {
-		why = append(why, fmt.Sprintf("%d characters", n))
-	}
-	if i := strings.IndexFunc(id, func(r rune) bool { return !isIDRune(r) }); i >= 0 {
-		r, _ := utf8.DecodeRuneInString(id[i:])
-		why = append(why, fmt.Sprintf("%s at character %d", escape.OneLine(strconv.QuoteRune(r)), utf8.RuneCountInString(id[:i])+1))
-	}
-	shown := escape.URL(id) // a URL in the wrong column keeps its password to itself
-	if u, err := url.Parse(id); err == nil && u.Host != "" && (strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.Fragment != "") {
-		// Its path and query too: they may be a secret (a Slack webhook's
-		// token is its path), and one cut to fit below would reach the log
-		// as a prefix that no redaction of the whole secret recognises.
-		shown = u.Scheme + "://" + u.Host + "/…"
-	}
-	shown = redact(shown)
-	if len(shown) > 60 {
-		shown = shown[:60] + "…"
-	}
-	return fmt.Sprintf("%q is not a process ID (%s; a process ID is %d characters of A-Z a-z 0-9 - _): it is not checked",
-		shown, strings.Join(why, ", "), idLength)
-}
-
-// idLength is an Arweave transaction ID's length: 32 bytes in base64url.
-const idLength = 43
-
-func isIDRune(r rune) bool {
-	return 'A' <= r && r <= 'Z' || 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '-' || r == '_'
 }

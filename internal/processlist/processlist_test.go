@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/org/nonce-monitor-action/internal/config"
@@ -239,5 +240,14 @@ func TestALongEntryIsRedactedBeforeItIsCut(t *testing.T) {
 	}
 	if _, problems := ParseList("silenced-process-ids", entry, redact); len(problems) != 1 || strings.Contains(problems[0].Message, secret[:6]) {
 		t.Errorf("silenced: %v", problems)
+	}
+}
+
+// An entry cut to be shown is cut between characters: a multi-byte one
+// cut in half would be invalid text in the log and the summary.
+func TestALongEntryIsCutBetweenCharacters(t *testing.T) {
+	msg := invalidID(strings.Repeat("é", 70), orNone(nil))
+	if !utf8.ValidString(msg) || !strings.Contains(msg, strings.Repeat("é", 60)+"…") {
+		t.Errorf("got %q", msg)
 	}
 }
