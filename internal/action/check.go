@@ -29,6 +29,7 @@ type checked struct {
 	results       []check.Result
 	cutShort      error
 	misconfigured []misconfiguration
+	noneResolved  bool // every host's name failed to resolve: the machine's DNS, maybe
 	nodeNotes     history.Notes
 	at            time.Time
 }
@@ -51,7 +52,7 @@ func (p *pass) check(mem earlier) checked {
 	results := c.checkAll(p.checking)
 	c.lookAgain(p.checking, results)
 	out := checked{results: results, cutShort: context.Cause(p.checking), at: p.now()}
-	out.misconfigured = findMisconfigured(results, targets, cfg.StateURL, cfg.SURouterURL)
+	out.misconfigured, out.noneResolved = findMisconfigured(results, targets, cfg.StateURL, cfg.SURouterURL)
 	markMisconfigured(results, out.misconfigured)
 	oneCopyEach(results)
 	out.nodeNotes = readAgainstNotes(results, mem, out.at, p.in.narrowed)

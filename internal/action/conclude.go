@@ -68,7 +68,7 @@ func (p *pass) failures(s saved, r report.Pass) []error {
 		fails = append(fails, errMistyped)
 	}
 	if len(s.misconfigured) > 0 {
-		sayMisconfigured(con, s.misconfigured)
+		sayMisconfigured(con, s.misconfigured, s.noneResolved)
 		fails = append(fails, errMisconfigured)
 	}
 	if s.refused != nil {

@@ -34,8 +34,10 @@ type misconfiguration struct {
 
 // findMisconfigured groups the failures that point at configuration by
 // endpoint and host, and keeps the hosts on which every process (that was
-// checked at all) failed that way, with the same kind.
-func findMisconfigured(results []check.Result, targets []processlist.Target, stateURL, routerURL string) []misconfiguration {
+// checked at all) failed that way, with the same kind. noneResolved says
+// that no host of the pass answered or failed otherwise: every one's name
+// failed to resolve.
+func findMisconfigured(results []check.Result, targets []processlist.Target, stateURL, routerURL string) (found []misconfiguration, noneResolved bool) {
 	type key struct {
 		ep   check.Endpoint
 		host string
@@ -74,8 +76,9 @@ func findMisconfigured(results []check.Result, targets []processlist.Target, sta
 		}
 		spoilt[key{check.Scheduler, escape.Host(routerURL)}] = true
 	}
-	var found []misconfiguration
+	noneResolved = len(spoilt) == 0 && len(order) > 0
 	for _, k := range order {
+		noneResolved = noneResolved && groups[k].kind == check.NoSuchHost
 		g := groups[k]
 		if spoilt[k] || (len(g.processes) < minMisconfigured && g.kind != check.NoSuchHost) {
 			continue
@@ -89,7 +92,7 @@ func findMisconfigured(results []check.Result, targets []processlist.Target, sta
 		}
 		found = append(found, *g)
 	}
-	return found
+	return found, noneResolved
 }
 
 // markMisconfigured marks the processes of each misconfigured host so they
@@ -103,19 +106,19 @@ func markMisconfigured(results []check.Result, found []misconfiguration) {
 }
 
 // sayMisconfigured reports each misconfiguration once, as an error naming
-// the input and the URL. When no host name of the pass resolved, it says
-// too that the cause may be the machine's DNS rather than the inputs: a
-// machine offline, or behind a resolver that knows no outside names,
-// hears "no such name" for every host, which reads like every input
-// mistyped at once.
-func sayMisconfigured(con *console.Console, found []misconfiguration) {
+// the input and the URL. When no host name of the pass resolved (two or
+// more), it says too that the cause may be the machine's DNS rather than
+// the inputs: a machine offline, or behind a resolver that knows no
+// outside names, hears "no such name" for every host, which reads like
+// every input mistyped at once.
+func sayMisconfigured(con *console.Console, found []misconfiguration, noneResolved bool) {
 	var unresolved []string
 	for _, m := range found {
-		if m.kind == check.NoSuchHost && !slices.Contains(unresolved, m.url) {
+		if !slices.Contains(unresolved, m.url) {
 			unresolved = append(unresolved, m.url)
 		}
 	}
-	if len(unresolved) >= 2 && len(unresolved) == len(found) {
+	if noneResolved && len(unresolved) >= 2 {
 		// A warning: the console writes it after the errors it explains.
 		con.Warnf("DNS", "No host name of this pass resolved (%s): if this machine is offline, or its DNS resolves no outside names, the inputs named above may be right. On a GitHub-hosted runner, check them.",
 			strings.Join(unresolved, ", "))

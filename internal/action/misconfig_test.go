@@ -38,7 +38,7 @@ func TestAHostThatDoesNotExistIsTheConfigurations(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			targets := []processlist.Target{{ProcessID: pidA, StateURL: tc.result.StateURL}}
-			found := findMisconfigured([]check.Result{tc.result}, targets, tc.stateURL, "https://su-router.exmaple.com")
+			found, _ := findMisconfigured([]check.Result{tc.result}, targets, tc.stateURL, "https://su-router.exmaple.com")
 			switch {
 			case tc.wantInput == "" && len(found) != 0:
 				t.Errorf("misconfigured %+v, want none", found)
@@ -70,44 +70,45 @@ func TestNoProcessesNamesTheInputsSet(t *testing.T) {
 
 // Every host name of a pass unresolved reads like every input mistyped at
 // once; it is as likely a machine whose DNS resolves no outside names, and
-// the pass says so once. One host unresolved beside another that answered
-// is that host's input alone.
+// the pass says so once. Hosts unresolved beside one that answered (the
+// router, here) are those inputs' alone: no word of the machine's DNS.
 func TestNoHostResolvedMaySayTheMachinesDNS(t *testing.T) {
 	t.Parallel()
-	noSuchHost := func(ep check.Endpoint, url string) misconfiguration {
-		return misconfiguration{input: "state-url", url: url, endpoint: ep, kind: check.NoSuchHost, processes: []int{0}}
+	const stateURL, routerURL = "https://state.forward.computer", "https://su-router.ao-testnet.xyz"
+	n := int64(5)
+	noSuchHost := func(ep check.Endpoint, host string) error {
+		return &check.Error{Endpoint: ep, Host: host, Kind: check.NoSuchHost, Blame: answer.Config, Detail: "no such host"}
 	}
-	state := noSuchHost(check.StateServer, "https://state.forward.computer")
-	router := noSuchHost(check.Scheduler, "https://su-router.ao-testnet.xyz")
+	stateDown := noSuchHost(check.StateServer, "state.forward.computer")
+	mapDown := noSuchHost(check.StateServer, "push-9.exmaple.com")
+	routerDown := noSuchHost(check.Scheduler, "su-router.ao-testnet.xyz")
 	for _, tc := range []struct {
-		name  string
-		found []misconfiguration
-		hint  bool
+		name    string
+		results []check.Result
+		targets []processlist.Target
+		hint    string // "" for none
 	}{
-		{"both hosts unresolved", []misconfiguration{state, router}, true},
-		{"one host unresolved", []misconfiguration{state}, false},
-		{"one unresolved, one answering alike", []misconfiguration{state, {input: "su-router-url", url: "https://su.example.com",
-			endpoint: check.Scheduler, kind: check.NotFound, processes: []int{0}}}, false},
+		{"no host resolved", []check.Result{{ProcessID: pidA, StateURL: stateURL, StateErr: stateDown, SUErr: routerDown}},
+			[]processlist.Target{{ProcessID: pidA, StateURL: stateURL}},
+			"No host name of this pass resolved (https://state.forward.computer, https://su-router.ao-testnet.xyz)"},
+		{"only state-url unresolved", []check.Result{{ProcessID: pidA, StateURL: stateURL, StateErr: stateDown, SUNonce: &n}},
+			[]processlist.Target{{ProcessID: pidA, StateURL: stateURL}}, ""},
+		{"two map hosts unresolved, the router answering", []check.Result{
+			{ProcessID: pidA, StateURL: stateURL, StateErr: stateDown, SUNonce: &n},
+			{ProcessID: pidB, StateURL: "https://push-9.exmaple.com", StateErr: mapDown, SUNonce: &n}},
+			[]processlist.Target{{ProcessID: pidA, StateURL: stateURL}, {ProcessID: pidB, StateURL: "https://push-9.exmaple.com"}}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			found, noneResolved := findMisconfigured(tc.results, tc.targets, stateURL, routerURL)
 			var out bytes.Buffer
 			con := console.New(&out, func(string) string { return "" })
-			sayMisconfigured(con, tc.found)
+			sayMisconfigured(con, found, noneResolved)
 			con.Flush()
-			hint := strings.Contains(out.String(), "No host name of this pass resolved (https://state.forward.computer, https://su-router.ao-testnet.xyz)")
-			if hint != tc.hint || strings.Count(out.String(), "does not exist") != countKind(tc.found, check.NoSuchHost) {
-				t.Errorf("hint %v, want %v:\n%s", hint, tc.hint, out.String())
+			said := strings.Contains(out.String(), "No host name of this pass resolved")
+			if said != (tc.hint != "") || (tc.hint != "" && !strings.Contains(out.String(), tc.hint)) ||
+				strings.Count(out.String(), "does not exist") != len(found) {
+				t.Errorf("want hint %q:\n%s", tc.hint, out.String())
 			}
 		})
 	}
-}
-
-func countKind(found []misconfiguration, k check.Kind) int {
-	n := 0
-	for _, m := range found {
-		if m.kind == k {
-			n++
-		}
-	}
-	return n
 }
