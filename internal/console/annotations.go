@@ -19,10 +19,10 @@ const (
 	maxAnnotationMessage = 4096
 )
 
-// maxLoggedPastCap bounds the annotations past the runner's cap that are
-// written as lines of the log: a wrong file named as a process list can
-// hold a mistake a line, hundreds of thousands of them.
-const maxLoggedPastCap = 500
+// maxLoggedLines bounds the annotations written as lines of the log (on
+// a terminal, or past the runner's cap): a wrong file named as a process
+// list can hold a mistake a line, hundreds of thousands of them.
+const maxLoggedLines = 500
 
 type annotation struct {
 	title, message, file string
@@ -70,30 +70,22 @@ func (c *Console) Flush() {
 
 func (c *Console) emit(list []annotation, kind string, send func(*githubactions.Action, string)) {
 	if !c.actions {
-		// A terminal reads plain lines, every one of them.
-		for _, a := range list {
-			c.line(kind + ": " + terminalLine(a))
-		}
+		c.lines(list, kind) // a terminal reads plain lines
 		return
 	}
 	for i, a := range list {
 		if i == maxAnnotations-1 && len(list) > maxAnnotations {
 			rest := list[i:]
-			logged, where := rest, "each is a line of the log"
-			if len(rest) > maxLoggedPastCap {
-				logged, where = rest[:maxLoggedPastCap], fmt.Sprintf("the first %d are lines of the log", maxLoggedPastCap)
+			where := "each is a line of the log"
+			if len(rest) > maxLoggedLines {
+				where = fmt.Sprintf("the first %d are lines of the log", maxLoggedLines)
 			}
 			send(c.gha.WithFieldsMap(map[string]string{"title": fmt.Sprintf("%d more %ss", len(rest), kind)}),
 				clip(fmt.Sprintf("%d more %ss not shown as annotations (GitHub keeps %d); %s. Next: %s",
 					len(rest), kind, maxAnnotations, where, c.Redact(escape.OneLine(a.message)))))
 			// Said in the log too: a pass that fails before its report
 			// (the configuration) has no job summary to list them.
-			for _, r := range logged {
-				c.line(kind + ": " + terminalLine(r))
-			}
-			if n := len(rest) - len(logged); n > 0 {
-				c.line(fmt.Sprintf("%s: and %d more %ss, not shown", kind, n, kind))
-			}
+			c.lines(rest, kind)
 			return
 		}
 		fields := map[string]string{}
@@ -107,6 +99,17 @@ func (c *Console) emit(list []annotation, kind string, send func(*githubactions.
 			fields["line"] = strconv.Itoa(a.line)
 		}
 		send(c.gha.WithFieldsMap(fields), clip(c.Redact(escape.OneLine(a.message))))
+	}
+}
+
+// lines writes list as lines of the log, the first maxLoggedLines, then
+// how many more.
+func (c *Console) lines(list []annotation, kind string) {
+	for _, a := range list[:min(len(list), maxLoggedLines)] {
+		c.line(kind + ": " + terminalLine(a))
+	}
+	if n := len(list) - maxLoggedLines; n > 0 {
+		c.line(fmt.Sprintf("%s: and %d more %ss, not shown", kind, n, kind))
 	}
 }
 

@@ -215,26 +215,39 @@ func TestTerminalSummaryAndOutputsOnlyWhenAsked(t *testing.T) {
 
 // The annotations past the cap are lines of the log, but not without
 // bound: a list file of 200,000 mistyped lines (a wrong file named) must
-// not write 40 MB of log; the first maxLoggedPastCap are lines, then one
+// not write 40 MB of log; the first maxLoggedLines are lines, then one
 // says how many more.
 func TestAnnotationsPastTheCapAreBoundedInTheLog(t *testing.T) {
 	c, out, _ := newTest(t)
-	n := maxAnnotations - 1 + maxLoggedPastCap + 100
+	n := maxAnnotations - 1 + maxLoggedLines + 100
 	for i := range n {
 		c.Errorf("E", "error %d", i)
 	}
 	c.Flush()
 	log := out.String()
-	if got := strings.Count(log, "\nerror: error "); got != maxLoggedPastCap {
-		t.Errorf("%d lines past the cap, want %d", got, maxLoggedPastCap)
+	if got := strings.Count(log, "\nerror: error "); got != maxLoggedLines {
+		t.Errorf("%d lines past the cap, want %d", got, maxLoggedLines)
 	}
 	for _, want := range []string{
-		fmt.Sprintf("::%d more errors not shown as annotations (GitHub keeps 10); the first %d are lines of the log. Next: error 9\n", n-9, maxLoggedPastCap),
-		fmt.Sprintf("\nerror: error %d\nerror: and 100 more errors, not shown\n", maxAnnotations-2+maxLoggedPastCap),
+		fmt.Sprintf("::%d more errors not shown as annotations (GitHub keeps 10); the first %d are lines of the log. Next: error 9\n", n-9, maxLoggedLines),
+		fmt.Sprintf("\nerror: error %d\nerror: and 100 more errors, not shown\n", maxAnnotations-2+maxLoggedLines),
 	} {
 		if !strings.Contains(log, want) {
 			t.Errorf("no %q in the log", want)
 		}
+	}
+}
+
+// A terminal reads every annotation as a line, to the same bound.
+func TestTerminalAnnotationsAreBounded(t *testing.T) {
+	var out bytes.Buffer
+	c := New(&out, func(string) string { return "" })
+	for i := range maxLoggedLines + 7 {
+		c.WarnAt("ids.txt", i+1, "bad")
+	}
+	c.Flush()
+	if got := strings.Count(out.String(), "warning: ids.txt:"); got != maxLoggedLines || !strings.HasSuffix(out.String(), "warning: and 7 more warnings, not shown\n") {
+		t.Errorf("%d lines; ends %q", got, out.String()[max(0, out.Len()-80):])
 	}
 }
 
