@@ -136,7 +136,9 @@ func TestAnInputLinkNotFollowedSaysWhereItLeads(t *testing.T) {
 	t.Parallel()
 	d, ws := open(t)
 	for name, target := range map[string]string{"out.txt": "/etc/hostname", "dangling.txt": "gone.txt"} {
-		os.Symlink(target, filepath.Join(ws, name))
+		if err := os.Symlink(target, filepath.Join(ws, name)); err != nil {
+			t.Fatal(err)
+		}
 		_, err := d.ReadInput(name)
 		if err == nil || errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), name+" is a symbolic link to "+target+", which is not a file in the workspace") {
 			t.Errorf("ReadInput(%s) = %v", name, err)
